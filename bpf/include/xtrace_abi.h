@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * xtrace kernel/user ABI: record layout, stage and hook ids, map keys and values.
+ * The TypeScript twin is proto/src/record-layout.ts; a test checks the two agree
+ * (sizes and offsets), so change both together.
+ */
+#ifndef XTRACE_ABI_H
+#define XTRACE_ABI_H
+
+#define XT_MAX_PROBES 32        /* probe slots: one bit each in xt_record.probe_mask */
+#define XT_HDR_COPY 192         /* header bytes copied from an skb before parsing */
+#define XT_PAYLOAD_ID_BYTES 16  /* L4 payload bytes folded into the packet id */
+
+/* Stages of the path model (DESIGN.md "Path model and segments"). */
+enum xt_stage {
+	XT_STAGE_NONE = 0,
+	XT_STAGE_VHOST_TX = 1,   /* guest -> host: vhost worker took the frame */
+	XT_STAGE_TAP_RX = 2,     /* host received the frame from the VM's tap */
+	XT_STAGE_OVS_IN = 3,     /* switch (OVS or bridge) ingress */
+	XT_STAGE_OVS_OUT = 4,    /* switch egress */
+	XT_STAGE_TUNNEL_TX = 5,  /* overlay device egress: before encapsulation */
+	XT_STAGE_NIC_TX = 6,     /* physical NIC egress */
+	XT_STAGE_NIC_RX = 7,     /* physical NIC ingress */
+	XT_STAGE_TUNNEL_RX = 8,  /* overlay device ingress: after decapsulation */
+	XT_STAGE_TAP_TX = 9,     /* host sent the frame to the VM's tap */
+	XT_STAGE_VHOST_RX = 10,  /* vhost worker handed the frame to the guest */
+	XT_STAGE_KVM_IRQ = 11,   /* interrupt injected into the guest */
+	XT_STAGE_DROP = 12,      /* skb:kfree_skb saw the packet freed as a drop */
+	XT_STAGE_MAX = 13,
+};
+
+/* How the record was observed. */
+enum xt_hook {
+	XT_HOOK_TC = 1,          /* tcx or clsact classifier */
+	XT_HOOK_TRACEPOINT = 2,  /* classic tracepoint */
+	XT_HOOK_TP_BTF = 3,      /* BTF-typed raw tracepoint */
+	XT_HOOK_FENTRY = 4,
+	XT_HOOK_KPROBE = 5,
+};
+
+enum xt_record_flags {
+	XT_F_REVERSE = 1 << 0,   /* packet goes dst -> src of the probe (a reply) */
+	XT_F_TUNNEL = 1 << 1,    /* seen inside a VXLAN/Geneve encapsulation */
+	XT_F_IPV6 = 1 << 2,
+};
+
+/* One observation of one packet at one stage. 64 bytes, little endian, packed by layout. */
+struct xt_record {
+	__u64 ts_ns;        /*  0 CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 pkt_id;       /*  8 packet identity, equal on every host and hook */
+	__u32 netns;        /* 16 network namespace inode */
+	__u32 ifindex;      /* 20 */
+	__u32 len;          /* 24 skb->len at the hook */
+	__u32 drop_reason;  /* 28 enum skb_drop_reason, XT_STAGE_DROP only */
+	__u32 probe_mask;   /* 32 bit i: probe slot i selected this packet */
+	__u16 stage;        /* 36 enum xt_stage */
+	__u8 hook;          /* 38 enum xt_hook */
+	__u8 flags;         /* 39 enum xt_record_flags */
+	__u16 sport;        /* 40 host order; ICMP: echo id */
+	__u16 dport;        /* 42 host order; ICMP: type << 8 | code */
+	__u8 proto;         /* 44 IPPROTO_* */
+	__u8 pad0[3];       /* 45 */
+	__u32 flow_hash;    /* 48 direction-independent hash of the 5-tuple */
+	__u32 seq;          /* 52 TCP seq, ICMP echo seq, else 0 */
+	__u64 drop_location;/* 56 kfree_skb location (kernel text address) */
+};
+
+/* xt_probes: hash map. Key: the probe's address pair in canonical order (lower first). */
+struct xt_probe_key {
+	__u8 addr_lo[16];   /* IPv4 as ::ffff:a.b.c.d mapped */
+	__u8 addr_hi[16];
+};
+
+struct xt_probe_slot {
+	__u8 src[16];       /* the probe's --src, to tell forward from reverse */
+	__u8 proto;         /* 0 any, else IPPROTO_ICMP/ICMPV6/UDP/TCP */
+	__u8 pad0;
+	__u16 port;         /* 0 any, else matches sport or dport (host order) */
+	__u32 sample_n;     /* keep a packet when hash(id) % sample_n < sample_k; n=0 keeps all */
+	__u32 sample_k;
+	__u32 pad1;
+};
+
+/* Value: every probe slot on this address pair (several probes may share one pair). */
+struct xt_probe_value {
+	__u32 slot_mask;    /* which of slots[] are in use */
+	__u32 pad;
+	struct xt_probe_slot slots[4];
+	__u8 slot_ids[4];   /* probe slot index (0..XT_MAX_PROBES-1) for each slots[] entry */
+	__u32 pad2;
+};
+
+/* xt_stages: hash map, which stage an (netns, ifindex, direction) is. */
+struct xt_stage_key {
+	__u32 netns;
+	__u32 ifindex;
+	__u32 dir;          /* 0 ingress, 1 egress */
+};
+
+struct xt_stage_value {
+	__u32 stage;        /* enum xt_stage */
+	__u32 pad;
+};
+
+/* xt_counters: per-CPU array indexed by enum xt_counter. Every drop is counted. */
+enum xt_counter {
+	XT_C_SEEN = 0,           /* program invocations while a probe is active */
+	XT_C_MATCHED = 1,        /* packets selected by a probe (before sampling) */
+	XT_C_SAMPLED_OUT = 2,    /* matched but not kept by sampling */
+	XT_C_EMITTED = 3,        /* records written to the ring buffer */
+	XT_C_RINGBUF_FULL = 4,   /* records lost: ring buffer full */
+	XT_C_PARSE_FAIL = 5,     /* headers unreadable or truncated */
+	XT_C_NOT_IP = 6,         /* not IPv4/IPv6 (ARP, LLDP, ...) */
+	XT_C_NO_STAGE = 7,       /* device/direction not a stage in scope */
+	XT_C_OTHER_NETNS = 8,    /* tracepoint hit outside the agent's namespace */
+	XT_C_MAX = 9,
+};
+
+/* xt_config: array of one. */
+struct xt_config {
+	__u32 active_probes;     /* 0: programs return at once */
+	__u32 netns;             /* the agent's namespace inode (scope of tracepoints) */
+};
+
+#endif
