@@ -1,0 +1,70 @@
+/**
+ * What the NATS side of the agent sees of the kernel side: inventory, per-stage hook report,
+ * probe slots in the BPF filter, and record batches. Implemented by tracer.ts (real BPF).
+ */
+import type { CounterName, StageName } from '@xtrace/proto';
+
+export type InterfaceKind = 'tap' | 'bridge' | 'vxlan' | 'geneve' | 'nic' | 'veth' | 'loopback' | 'other';
+
+export interface HostInterface {
+  name: string;
+  ifindex: number;
+  kind: InterfaceKind;
+  mac: string;
+  /** bridge (or OVS) this port belongs to */
+  master?: string;
+  /** addresses configured on the interface itself (CIDR) */
+  addresses: string[];
+}
+
+export interface VmEntry {
+  /** host-side tap the VM is attached to */
+  tap: string;
+  ifindex: number;
+  /** VM addresses learned from its traffic (BPF) or configured (--vm) */
+  addresses: string[];
+}
+
+export interface StageReport {
+  stage: StageName;
+  /** e.g. "tcx ingress vnet0", "tp_btf net_dev_start_xmit"; absent when unavailable */
+  hook?: string;
+  attached: boolean;
+  /** devices the stage is attached to */
+  devices: string[];
+  /** why each better candidate (or every candidate) was not used */
+  fallbacks: { candidate: string; reason: string }[];
+}
+
+export interface Inventory {
+  netns: number;
+  interfaces: HostInterface[];
+  vms: VmEntry[];
+  stages: StageReport[];
+}
+
+export interface ProbeFilter {
+  /** BPF probe slot 0..31; the controller-visible probe id maps onto it */
+  slot: number;
+  src: string;
+  dst: string;
+  proto?: 'icmp' | 'udp' | 'tcp';
+  port?: number;
+  /** keep packets with hash(id) % sampleN < sampleK; omitted: keep all */
+  sampleN?: number;
+  sampleK?: number;
+}
+
+export type Counters = Record<CounterName, number>;
+
+export interface Tracer {
+  inventory(): Promise<Inventory>;
+  addProbe(filter: ProbeFilter): void;
+  removeProbe(slot: number): void;
+  /** every batch holds whole 64-byte records (proto RECORD_SIZE), all probes mixed; use probe_mask */
+  onBatch(listener: (records: Buffer) => void): void;
+  /** kernel counters summed over CPUs since the tracer started */
+  counters(): Counters;
+  /** detaches every hook and closes the object; idempotent */
+  close(): Promise<void>;
+}
