@@ -99,7 +99,14 @@ struct xt_stage_key {
 
 struct xt_stage_value {
 	__u32 stage;        /* enum xt_stage */
+	__u32 hook;         /* enum xt_hook that owns this device+direction: others ignore it */
+};
+
+/* xt_learned: LRU hash, an address seen as source at a tap_rx device. Value: last seen ns. */
+struct xt_learn_key {
+	__u32 ifindex;
 	__u32 pad;
+	__u8 addr[16];      /* IPv4 as ::ffff:a.b.c.d */
 };
 
 /* xt_counters: per-CPU array indexed by enum xt_counter. Every drop is counted. */
@@ -113,7 +120,8 @@ enum xt_counter {
 	XT_C_NOT_IP = 6,         /* not IPv4/IPv6 (ARP, LLDP, ...) */
 	XT_C_NO_STAGE = 7,       /* device/direction not a stage in scope */
 	XT_C_OTHER_NETNS = 8,    /* tracepoint hit outside the agent's namespace */
-	XT_C_MAX = 9,
+	XT_C_DROP_NO_DEV = 9,    /* kfree_skb of a matching packet with no device to scope it */
+	XT_C_MAX = 10,
 };
 
 /* xt_config: array of one. */

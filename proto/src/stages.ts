@@ -49,6 +49,7 @@ export const Counter = {
   not_ip: 6,
   no_stage: 7,
   other_netns: 8,
+  drop_no_dev: 9,
 } as const;
 export type CounterName = keyof typeof Counter;
-export const COUNTER_COUNT = 9;
+export const COUNTER_COUNT = 10;

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Maps shared by every xtrace program (names are the user-space contract). */
+#ifndef XTRACE_MAPS_H
+#define XTRACE_MAPS_H
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} xt_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct xt_probe_key);
+	__type(value, struct xt_probe_value);
+} xt_probes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct xt_stage_key);
+	__type(value, struct xt_stage_value);
+} xt_stages SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XT_C_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} xt_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_config);
+} xt_config_map SEC(".maps");
+
+/* VM addresses learned at tap ingress: which address lives behind which tap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct xt_learn_key);
+	__type(value, __u64);
+} xt_learned SEC(".maps");
+
+static __always_inline void xt_count(__u32 counter)
+{
+	__u64 *v = bpf_map_lookup_elem(&xt_counters, &counter);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline struct xt_config *xt_config(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&xt_config_map, &zero);
+}
+
+#endif

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Probe selection, consistent sampling and record emission, shared by every hook kind.
+ */
+#ifndef XTRACE_PROBE_H
+#define XTRACE_PROBE_H
+
+struct xt_selection {
+	__u32 probe_mask;
+	__u8 reverse;
+};
+
+static __always_inline int xt_addr_cmp(const __u8 *a, const __u8 *b)
+{
+#pragma unroll
+	for (int i = 0; i < 16; i++) {
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Looks the packet's address pair up in xt_probes: one hash lookup for packets of no probe. */
+static __always_inline struct xt_probe_value *xt_lookup_pair(const struct xt_packet *p)
+{
+	struct xt_probe_key key;
+
+	if (xt_addr_cmp(p->saddr, p->daddr) <= 0) {
+		__builtin_memcpy(key.addr_lo, p->saddr, 16);
+		__builtin_memcpy(key.addr_hi, p->daddr, 16);
+	} else {
+		__builtin_memcpy(key.addr_lo, p->daddr, 16);
+		__builtin_memcpy(key.addr_hi, p->saddr, 16);
+	}
+	return bpf_map_lookup_elem(&xt_probes, &key);
+}
+
+static __always_inline int xt_proto_matches(__u8 want, __u8 got)
+{
+	if (!want || want == got)
+		return 1;
+	/* "icmp" covers ICMPv6 for IPv6 pairs */
+	return want == IPPROTO_ICMP && got == IPPROTO_ICMPV6;
+}
+
+/* Which probe slots select this packet (before sampling). */
+static __always_inline struct xt_selection xt_select(const struct xt_probe_value *v, const struct xt_packet *p)
+{
+	struct xt_selection m = {};
+
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		const struct xt_probe_slot *s = &v->slots[i];
+
+		if (!(v->slot_mask & (1u << i)))
+			continue;
+		if (!xt_proto_matches(s->proto, p->proto))
+			continue;
+		if (s->port && s->port != p->sport && s->port != p->dport)
+			continue;
+		if (!m.probe_mask)
+			m.reverse = xt_addr_cmp(s->src, p->saddr) != 0;
+		m.probe_mask |= 1u << (v->slot_ids[i] & (XT_MAX_PROBES - 1));
+	}
+	return m;
+}
+
+/* Consistent sampling: every host keeps the same packets without talking to each other. */
+static __always_inline __u32 xt_sample(const struct xt_probe_value *v, __u32 mask, __u64 pkt_id)
+{
+	__u64 h = xt_mix64(pkt_id ^ 0x5a5a5a5a5a5a5a5aULL);
+
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		const struct xt_probe_slot *s = &v->slots[i];
+		__u32 bit = 1u << (v->slot_ids[i] & (XT_MAX_PROBES - 1));
+
+		if (!(v->slot_mask & (1u << i)) || !(mask & bit) || !s->sample_n)
+			continue;
+		if ((h % s->sample_n) >= s->sample_k)
+			mask &= ~bit;
+	}
+	return mask;
+}
+
+struct xt_where {
+	__u32 netns;
+	__u32 ifindex;
+	__u32 len;
+	__u16 stage;
+	__u8 hook;
+	__u32 drop_reason;
+	__u64 drop_location;
+};
+
+/*
+ * The common path of every program once it knows where it is: parse, select, sample,
+ * identify, emit. Every way a packet can leave without a record is counted.
+ */
+static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, __u16 ethertype,
+				       const struct xt_where *w)
+{
+	struct xt_packet p = {};
+	struct xt_probe_value *v;
+	struct xt_record *rec;
+	struct xt_selection m;
+	__u64 ts = bpf_ktime_get_ns();
+	int ret;
+
+	xt_count(XT_C_SEEN);
+	ret = xt_parse(r, l3_off, ethertype, &p);
+	if (ret == -2) {
+		xt_count(XT_C_NOT_IP);
+		return;
+	}
+	if (ret < 0) {
+		xt_count(XT_C_PARSE_FAIL);
+		return;
+	}
+	v = xt_lookup_pair(&p);
+	if (!v)
+		return;
+	m = xt_select(v, &p);
+	if (!m.probe_mask)
+		return;
+	xt_count(XT_C_MATCHED);
+
+	__u64 pkt_id = xt_packet_id(r, &p);
+	__u32 mask = xt_sample(v, m.probe_mask, pkt_id);
+
+	if (!mask) {
+		xt_count(XT_C_SAMPLED_OUT);
+		return;
+	}
+	rec = bpf_ringbuf_reserve(&xt_events, sizeof(*rec), 0);
+	if (!rec) {
+		xt_count(XT_C_RINGBUF_FULL);
+		return;
+	}
+	rec->ts_ns = ts;
+	rec->pkt_id = pkt_id;
+	rec->netns = w->netns;
+	rec->ifindex = w->ifindex;
+	rec->len = w->len;
+	rec->drop_reason = w->drop_reason;
+	rec->probe_mask = mask;
+	rec->stage = w->stage;
+	rec->hook = w->hook;
+	rec->flags = p.flags | (m.reverse ? XT_F_REVERSE : 0);
+	rec->sport = p.sport;
+	rec->dport = p.dport;
+	rec->proto = p.proto;
+	rec->pad0[0] = rec->pad0[1] = rec->pad0[2] = 0;
+	rec->flow_hash = xt_flow_hash(&p);
+	rec->seq = p.seq;
+	rec->drop_location = w->drop_location;
+	bpf_ringbuf_submit(rec, 0);
+	xt_count(XT_C_EMITTED);
+}
+
+/* Which stage (if any) this device+direction is for this hook kind. */
+static __always_inline int xt_stage_of(__u32 netns, __u32 ifindex, __u32 dir, __u8 hook)
+{
+	struct xt_stage_key key = { .netns = netns, .ifindex = ifindex, .dir = dir };
+	struct xt_stage_value *v = bpf_map_lookup_elem(&xt_stages, &key);
+
+	if (!v || v->hook != hook)
+		return 0;
+	return v->stage;
+}
+
+#endif
