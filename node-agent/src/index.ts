@@ -1,0 +1,7 @@
+export * from './agent.js';
+export * from './run-agent.js';
+export * from './host-identity.js';
+export * from './batch-split.js';
+export * from './probe-slots.js';
+export * from './testing/fake-tracer.js';
+export type * from './tracing/tracer-api.js';

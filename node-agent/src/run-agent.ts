@@ -1,0 +1,108 @@
+/**
+ * `xtrace agent`: connects to NATS, creates the real BPF tracer (lazily imported so this
+ * module loads without it), runs the Agent until SIGINT/SIGTERM, then stops probes,
+ * closes the tracer and drains NATS.
+ */
+import pino from 'pino';
+import { connectNats, errorMessage, XtraceError, type NatsSettings } from '@xtrace/proto';
+import type { Tracer } from './tracing/tracer-api.js';
+import { Agent } from './agent.js';
+import { clockSkewFromEnv, readBootId, resolveHostId } from './host-identity.js';
+
+export interface CreateTracerOptions {
+  bpfObjectPath?: string;
+  logger: pino.Logger;
+  vms?: { tap: string; addresses: string[] }[];
+}
+type CreateTracer = (opts: CreateTracerOptions) => Promise<Tracer>;
+
+export async function loadCreateTracer(): Promise<CreateTracer> {
+  // a variable specifier keeps TypeScript from requiring the file at type-check time
+  const spec = './tracing/tracer.js';
+  let mod: { createTracer?: CreateTracer };
+  try {
+    mod = (await import(spec)) as { createTracer?: CreateTracer };
+  } catch (e: unknown) {
+    throw new XtraceError('bpf', `the BPF tracer module is not available: ${errorMessage(e)}`, { cause: e });
+  }
+  if (typeof mod.createTracer !== 'function') throw new XtraceError('bpf', 'tracing/tracer.ts does not export createTracer');
+  return mod.createTracer;
+}
+
+export interface RunAgentOptions {
+  nats: NatsSettings;
+  hostId?: string;
+  bpfObjectPath?: string;
+  vms?: { tap: string; addresses: string[] }[];
+  logger?: pino.Logger;
+  /** tests: use this tracer instead of the BPF one */
+  tracer?: Tracer;
+  heartbeatMs?: number;
+  /** install SIGINT/SIGTERM handlers (default true) */
+  handleSignals?: boolean;
+}
+
+export interface RunningAgent {
+  agent: Agent;
+  /** resolves after a signal-triggered or explicit shutdown */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function runAgent(opts: RunAgentOptions): Promise<RunningAgent> {
+  const logger = opts.logger ?? pino({ name: 'xtrace-agent' });
+  const hostId = resolveHostId(opts.hostId);
+  const clockSkewNs = clockSkewFromEnv();
+  const bootId = await readBootId();
+  const nc = await connectNats(opts.nats, `xtrace-agent-${hostId}`);
+  let tracer: Tracer;
+  try {
+    if (opts.tracer) tracer = opts.tracer;
+    else {
+      const createTracer = await loadCreateTracer();
+      const tOpts: CreateTracerOptions = { logger: logger.child({ part: 'tracer' }) };
+      if (opts.bpfObjectPath !== undefined) tOpts.bpfObjectPath = opts.bpfObjectPath;
+      if (opts.vms !== undefined) tOpts.vms = opts.vms;
+      tracer = await createTracer(tOpts);
+    }
+  } catch (e: unknown) {
+    await nc.close();
+    throw e;
+  }
+  const agentOpts: ConstructorParameters<typeof Agent>[0] = { nc, tracer, hostId, bootId, logger, clockSkewNs };
+  if (opts.heartbeatMs !== undefined) agentOpts.heartbeatMs = opts.heartbeatMs;
+  const agent = new Agent(agentOpts);
+  try {
+    await agent.start();
+  } catch (e: unknown) {
+    await agent.close();
+    throw e;
+  }
+  logger.info({ host: hostId, server: nc.getServer() }, 'agent running');
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let shutting: Promise<void> | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    logger.info({ signal: sig }, 'shutting down');
+    void shutdown();
+  };
+  const shutdown = (): Promise<void> => {
+    shutting ??= (async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await agent.close();
+      resolveDone();
+    })();
+    return shutting;
+  };
+  if (opts.handleSignals ?? true) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  // NATS closed under us (e.g. auth revoked): end too
+  void nc.closed().then(() => {
+    if (!shutting) void shutdown();
+  });
+  return { agent, done, shutdown };
+}

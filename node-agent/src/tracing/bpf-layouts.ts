@@ -1,0 +1,116 @@
+/**
+ * Byte layouts of the BPF maps' keys and values (bpf/include/xtrace_abi.h), so TypeScript
+ * writes exactly what the programs read. Sizes are checked against the object's BTF in tests.
+ */
+import { isIP } from 'node:net';
+import { Hook, Stage, UsageError, type HookName, type StageName } from '@xtrace/proto';
+
+export const STAGE_KEY_SIZE = 12;
+export const STAGE_VALUE_SIZE = 8;
+export const CONFIG_SIZE = 8;
+export const PROBE_KEY_SIZE = 32;
+export const PROBE_SLOT_SIZE = 32;
+export const PROBE_VALUE_SIZE = 144;
+export const SLOTS_PER_PAIR = 4;
+export const LEARN_KEY_SIZE = 24;
+export const MAX_PROBES = 32;
+
+export const IPPROTO = { icmp: 1, tcp: 6, udp: 17 } as const;
+
+/** An address as the BPF programs compare it: IPv6, with IPv4 mapped to ::ffff:a.b.c.d. */
+export function addressBytes(address: string, field = 'address'): Buffer {
+  const family = isIP(address);
+  const out = Buffer.alloc(16);
+  if (family === 4) {
+    out[10] = 0xff;
+    out[11] = 0xff;
+    address.split('.').forEach((octet, i) => (out[12 + i] = Number(octet)));
+    return out;
+  }
+  if (family === 6) {
+    const [head = '', tail = ''] = address.split('::');
+    const parse = (part: string): number[] => (part ? part.split(':').map((h) => parseInt(h, 16)) : []);
+    let groups: number[];
+    if (address.includes('::')) {
+      const h = parse(head);
+      const t = parse(tail);
+      groups = [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
+    } else {
+      groups = parse(address);
+    }
+    groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
+    return out;
+  }
+  throw new UsageError(field, `expected an IPv4 or IPv6 address, got '${address}'`);
+}
+
+export function bytesToAddress(bytes: Uint8Array): string {
+  const isMapped = bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  if (isMapped) return Array.from(bytes.subarray(12, 16)).join('.');
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
+
+export function stageKey(netns: number, ifindex: number, dir: 'ingress' | 'egress'): Buffer {
+  const key = Buffer.alloc(STAGE_KEY_SIZE);
+  key.writeUInt32LE(netns >>> 0, 0);
+  key.writeUInt32LE(ifindex, 4);
+  key.writeUInt32LE(dir === 'ingress' ? 0 : 1, 8);
+  return key;
+}
+
+export function stageValue(stage: StageName, hook: HookName): Buffer {
+  const value = Buffer.alloc(STAGE_VALUE_SIZE);
+  value.writeUInt32LE(Stage[stage], 0);
+  value.writeUInt32LE(Hook[hook], 4);
+  return value;
+}
+
+export function configValue(activeProbes: number, netns: number): Buffer {
+  const value = Buffer.alloc(CONFIG_SIZE);
+  value.writeUInt32LE(activeProbes, 0);
+  value.writeUInt32LE(netns >>> 0, 4);
+  return value;
+}
+
+export const ZERO_KEY = Buffer.alloc(4);
+
+/** The canonical pair key: lower address first, so both directions find the same entry. */
+export function probeKey(a: Buffer, b: Buffer): Buffer {
+  const [lo, hi] = Buffer.compare(a, b) <= 0 ? [a, b] : [b, a];
+  return Buffer.concat([lo, hi]);
+}
+
+export interface ProbeSlotLayout {
+  slot: number;
+  src: Buffer;
+  proto: number;
+  port: number;
+  sampleN: number;
+  sampleK: number;
+}
+
+export function probeValue(slots: ProbeSlotLayout[]): Buffer {
+  if (slots.length > SLOTS_PER_PAIR) {
+    throw new UsageError('probe', `at most ${SLOTS_PER_PAIR} probes can watch the same address pair at once`);
+  }
+  const value = Buffer.alloc(PROBE_VALUE_SIZE);
+  let mask = 0;
+  slots.forEach((s, i) => {
+    mask |= 1 << i;
+    const off = 8 + i * PROBE_SLOT_SIZE;
+    s.src.copy(value, off);
+    value.writeUInt8(s.proto, off + 16);
+    value.writeUInt16LE(s.port, off + 18);
+    value.writeUInt32LE(s.sampleN, off + 20);
+    value.writeUInt32LE(s.sampleK, off + 24);
+    value.writeUInt8(s.slot, 8 + SLOTS_PER_PAIR * PROBE_SLOT_SIZE + i);
+  });
+  value.writeUInt32LE(mask, 0);
+  return value;
+}
+
+export function decodeLearnKey(key: Buffer): { ifindex: number; address: string } {
+  return { ifindex: key.readUInt32LE(0), address: bytesToAddress(key.subarray(8, 24)) };
+}

@@ -1,0 +1,136 @@
+/**
+ * Attaches the best available hook for every planned stage, falling back down each
+ * stage's candidate list, and records per stage what it got and why better hooks failed.
+ * Tracing programs are global and attached once however many stages use them; tc
+ * attachments are per device. Every attachment is owned here and destroyed by detachAll().
+ */
+import { errorMessage, type StageName } from '@xtrace/proto';
+import type { Attachment, BpfObject } from '@xtrace/native';
+import { describeCandidate, type AttachMethod, type HookCandidate } from './hook-candidates.js';
+import { stageKey, stageValue } from './bpf-layouts.js';
+import type { DeviceStage, StagePlan } from './stage-plan.js';
+import type { StageReport } from './tracer-api.js';
+
+export interface HookManagerOptions {
+  netns: number;
+  /** attach methods turned off by configuration (XTRACE_DISABLE_HOOKS) */
+  disabled: ReadonlySet<AttachMethod>;
+  /** programs that did not load on this kernel, with the reason */
+  unavailable: ReadonlyMap<string, string>;
+}
+
+type GlobalAttach = { ok: true; attachment: Attachment } | { ok: false; reason: string };
+
+export class HookManager {
+  private readonly attachments: Attachment[] = [];
+  private readonly globals = new Map<string, GlobalAttach>();
+
+  constructor(
+    private readonly object: BpfObject,
+    private readonly options: HookManagerOptions,
+  ) {}
+
+  attachPlan(plan: StagePlan): StageReport[] {
+    const reports = new Map<StageName, StageReport>();
+    const reportFor = (stage: StageName): StageReport => {
+      let report = reports.get(stage);
+      if (!report) {
+        report = { stage, attached: false, devices: [], fallbacks: [] };
+        reports.set(stage, report);
+      }
+      return report;
+    };
+
+    for (const ds of plan.deviceStages) {
+      const report = reportFor(ds.stage);
+      const got = this.attachDeviceStage(ds, report.fallbacks);
+      if (got) {
+        report.attached = true;
+        report.devices.push(ds.device.name);
+        const hooks = new Set((report.hook ?? '').split(', ').filter(Boolean));
+        hooks.add(got);
+        report.hook = [...hooks].join(', ');
+      }
+    }
+
+    const drop = reportFor('drop');
+    for (const candidate of plan.dropCandidates) {
+      const reason = this.skipReason(candidate);
+      if (reason) {
+        drop.fallbacks.push({ candidate: describeCandidate(candidate), reason });
+        continue;
+      }
+      const result = this.attachGlobal(candidate);
+      if (result.ok) {
+        drop.attached = true;
+        drop.hook = describeCandidate(candidate);
+        break;
+      }
+      drop.fallbacks.push({ candidate: describeCandidate(candidate), reason: result.reason });
+    }
+
+    for (const { stage, reason } of plan.unobservable) {
+      const report = reportFor(stage);
+      if (!report.attached) report.fallbacks.push({ candidate: '(none)', reason });
+    }
+    return [...reports.values()];
+  }
+
+  private skipReason(c: HookCandidate): string | undefined {
+    if (this.options.disabled.has(c.method)) return `${c.method} disabled by configuration`;
+    return this.options.unavailable.get(c.program);
+  }
+
+  /** Returns the hook description on success; appends each failed candidate's reason. */
+  private attachDeviceStage(ds: DeviceStage, fallbacks: StageReport['fallbacks']): string | undefined {
+    for (const candidate of ds.candidates) {
+      const label = describeCandidate(candidate, ds.device.name);
+      const skip = this.skipReason(candidate);
+      if (skip) {
+        fallbacks.push({ candidate: label, reason: skip });
+        continue;
+      }
+      try {
+        if (candidate.method === 'tcx') {
+          this.attachments.push(this.object.attachTcx(candidate.program, ds.device.ifindex, ds.dir));
+        } else if (candidate.method === 'clsact') {
+          this.attachments.push(this.object.attachClsact(candidate.program, ds.device.ifindex, ds.dir));
+        } else {
+          const result = this.attachGlobal(candidate);
+          if (!result.ok) throw new Error(result.reason);
+        }
+        this.object.mapUpdate(
+          'xt_stages',
+          stageKey(this.options.netns, ds.device.ifindex, ds.dir),
+          stageValue(ds.stage, candidate.hook),
+        );
+        return label;
+      } catch (e: unknown) {
+        fallbacks.push({ candidate: label, reason: errorMessage(e) });
+      }
+    }
+    return undefined;
+  }
+
+  private attachGlobal(c: HookCandidate): GlobalAttach {
+    const known = this.globals.get(c.program);
+    if (known) return known;
+    let result: GlobalAttach;
+    try {
+      const attachment = c.tracepoint
+        ? this.object.attachTracepoint(c.program, c.tracepoint[0], c.tracepoint[1])
+        : this.object.attachAuto(c.program);
+      this.attachments.push(attachment);
+      result = { ok: true, attachment };
+    } catch (e: unknown) {
+      result = { ok: false, reason: errorMessage(e) };
+    }
+    this.globals.set(c.program, result);
+    return result;
+  }
+
+  detachAll(): void {
+    for (const attachment of this.attachments.splice(0).reverse()) attachment.destroy();
+    this.globals.clear();
+  }
+}

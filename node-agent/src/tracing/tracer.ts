@@ -1,0 +1,190 @@
+/**
+ * The agent's kernel side: discovers its scope, loads the BPF object with the programs this
+ * kernel accepts, attaches a hook per stage (with fallbacks), keeps the probe filter, and
+ * hands record batches from the ring buffer to listeners.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { Counter, COUNTER_COUNT, RECORD_SIZE, XtraceError, type CounterName } from '@xtrace/proto';
+import { BPF_TCX_EGRESS, BPF_TCX_INGRESS, native, type BpfObject, type RingBuffer } from '@xtrace/native';
+import { configValue, decodeLearnKey, ZERO_KEY } from './bpf-layouts.js';
+import type { AttachMethod } from './hook-candidates.js';
+import { HookManager } from './hook-manager.js';
+import { discoverScope, isVmPort, type ScopeOptions } from './inventory.js';
+import { ProbeTable } from './probe-table.js';
+import { probeProgramLoads } from './program-availability.js';
+import { planStages } from './stage-plan.js';
+import type { Counters, HostInterface, Inventory, ProbeFilter, StageReport, Tracer, VmEntry } from './tracer-api.js';
+
+export const DEFAULT_BPF_OBJECT = fileURLToPath(new URL('../../../bpf/build/xtrace.bpf.o', import.meta.url));
+
+export interface TracerOptions extends ScopeOptions {
+  bpfObjectPath?: string;
+  logger: Logger;
+  /** VM addresses known from configuration, added to what BPF learns */
+  vms?: { tap: string; addresses: string[] }[];
+  /** attach methods not to use (testing fallbacks, or working around a kernel bug) */
+  disabledHooks?: AttachMethod[];
+  /** ring buffer batching */
+  batchRecords?: number;
+  flushMs?: number;
+}
+
+function loadedModules(): { has(name: string): boolean } {
+  const names = new Set(existsSync('/sys/module') ? readdirSync('/sys/module') : []);
+  return { has: (name) => names.has(name) };
+}
+
+/** XTRACE_DISABLE_HOOKS=tcx,clsact turns attach methods off. */
+export function disabledHooksFromEnv(value = process.env['XTRACE_DISABLE_HOOKS']): AttachMethod[] {
+  const known: AttachMethod[] = ['tcx', 'clsact', 'tp_btf', 'tracepoint', 'fentry', 'kprobe'];
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      if (!known.includes(s as AttachMethod)) {
+        throw new XtraceError('usage', `XTRACE_DISABLE_HOOKS: unknown hook '${s}', expected ${known.join('|')}`);
+      }
+      return s as AttachMethod;
+    });
+}
+
+class BpfTracer implements Tracer {
+  private readonly listeners: ((records: Buffer) => void)[] = [];
+  private readonly probes: ProbeTable;
+  private ring: RingBuffer | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly object: BpfObject,
+    private readonly hooks: HookManager,
+    private readonly netns: number,
+    private readonly interfaces: HostInterface[],
+    readonly stageReports: StageReport[],
+    private readonly configuredVms: { tap: string; addresses: string[] }[],
+    private readonly logger: Logger,
+  ) {
+    this.probes = new ProbeTable({
+      update: (key, value) => object.mapUpdate('xt_probes', key, value),
+      remove: (key) => void object.mapDelete('xt_probes', key),
+    });
+    this.writeConfig();
+  }
+
+  startRing(batchRecords: number, flushMs: number): void {
+    this.ring = this.object.openRingBuffer(
+      'xt_events',
+      { recordSize: RECORD_SIZE, batchRecords, flushMs, maxPendingBatches: 64 },
+      (batch) => {
+        for (const listener of this.listeners) listener(batch);
+      },
+    );
+  }
+
+  private writeConfig(): void {
+    this.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(this.probes.size, this.netns));
+  }
+
+  async inventory(): Promise<Inventory> {
+    const vms = new Map<string, VmEntry>();
+    for (const port of this.interfaces.filter(isVmPort)) {
+      vms.set(port.name, { tap: port.name, ifindex: port.ifindex, addresses: [] });
+    }
+    for (const vm of this.configuredVms) {
+      const port = this.interfaces.find((i) => i.name === vm.tap);
+      const entry = vms.get(vm.tap) ?? { tap: vm.tap, ifindex: port?.ifindex ?? 0, addresses: [] };
+      entry.addresses.push(...vm.addresses);
+      vms.set(vm.tap, entry);
+    }
+    for (const key of this.object.mapKeys('xt_learned')) {
+      const { ifindex, address } = decodeLearnKey(key);
+      const entry = [...vms.values()].find((v) => v.ifindex === ifindex);
+      if (entry && !entry.addresses.includes(address)) entry.addresses.push(address);
+    }
+    return { netns: this.netns, interfaces: this.interfaces, vms: [...vms.values()], stages: this.stageReports };
+  }
+
+  addProbe(filter: ProbeFilter): void {
+    this.probes.add(filter);
+    this.writeConfig();
+    this.logger.info({ probe: filter }, 'probe added to the kernel filter');
+  }
+
+  removeProbe(slot: number): void {
+    if (this.probes.remove(slot)) this.writeConfig();
+  }
+
+  onBatch(listener: (records: Buffer) => void): void {
+    this.listeners.push(listener);
+  }
+
+  counters(): Counters {
+    const out = {} as Counters;
+    const key = Buffer.alloc(4);
+    for (const [name, index] of Object.entries(Counter) as [CounterName, number][]) {
+      key.writeUInt32LE(index, 0);
+      const values = this.object.mapLookup('xt_counters', key);
+      let sum = 0;
+      if (values) for (let off = 0; off + 8 <= values.length; off += 8) sum += Number(values.readBigUInt64LE(off));
+      out[name] = sum;
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(0, this.netns));
+    this.hooks.detachAll();
+    await this.ring?.close();
+    this.object.close();
+  }
+}
+
+export type TracerWithReport = Tracer & { readonly stageReports: StageReport[] };
+
+export async function createTracer(options: TracerOptions): Promise<TracerWithReport> {
+  if (COUNTER_COUNT !== Object.keys(Counter).length) throw new Error('proto Counter table out of step');
+  const objectPath = options.bpfObjectPath ?? DEFAULT_BPF_OBJECT;
+  if (!existsSync(objectPath)) {
+    throw new XtraceError('bpf', `BPF object ${objectPath} not found: run ./setup.sh (or make -C bpf)`);
+  }
+  const scope = await discoverScope(options);
+  const plan = planStages(scope.interfaces, loadedModules());
+  const disabled = new Set(options.disabledHooks ?? disabledHooksFromEnv());
+
+  // Clean what a crashed agent may have left: classic tc filters are not links.
+  for (const iface of scope.interfaces) {
+    const removed = native.removeStaleClsactFilters(iface.ifindex);
+    if (removed > 0) options.logger.warn({ device: iface.name, removed }, 'removed stale xtrace tc filters');
+  }
+
+  const candidates = [...plan.deviceStages.flatMap((s) => s.candidates), ...plan.dropCandidates];
+  const wanted = new Set(candidates.filter((c) => !disabled.has(c.method)).map((c) => c.program));
+  const risky = candidates.filter((c) => c.optional && wanted.has(c.program));
+  const unavailable = probeProgramLoads(native, objectPath, new Set(risky.map((c) => c.program)));
+
+  const object = native.openObject(objectPath);
+  try {
+    for (const program of object.programs()) {
+      object.setAutoload(program.name, wanted.has(program.name) && !unavailable.has(program.name));
+    }
+    if (wanted.has('xt_tc_ingress')) object.setExpectedAttachType('xt_tc_ingress', BPF_TCX_INGRESS);
+    if (wanted.has('xt_tc_egress')) object.setExpectedAttachType('xt_tc_egress', BPF_TCX_EGRESS);
+    object.load();
+    const hooks = new HookManager(object, { netns: scope.netns, disabled, unavailable });
+    const reports = hooks.attachPlan(plan);
+    const tracer = new BpfTracer(object, hooks, scope.netns, scope.interfaces, reports, options.vms ?? [], options.logger);
+    tracer.startRing(options.batchRecords ?? 4096, options.flushMs ?? 100);
+    options.logger.info(
+      { stages: reports.map((r) => ({ stage: r.stage, hook: r.hook ?? 'unavailable', devices: r.devices })) },
+      'hooks attached',
+    );
+    return tracer;
+  } catch (e: unknown) {
+    object.close();
+    throw e;
+  }
+}

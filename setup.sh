@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs and builds everything xtrace needs on a fresh Debian 12 machine, as root.
+# Idempotent: run it again after pulling. Steps: Debian packages, npm packages, BPF
+# objects, the libbpf addon, the lab's relay, the container engine for integration tests.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+log() { printf '\n== %s\n' "$*"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh: run as root (it installs Debian packages and the tests load BPF)" >&2
+  exit 2
+fi
+
+PACKAGES=(
+  clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config make gcc g++ python3
+  bpftool iproute2 nftables iputils-ping ethtool
+  nats-server podman
+  bpftrace linux-perf
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+log "npm ci"
+npm ci --no-audit --no-fund
+
+log "BPF objects (bpf/build)"
+make -C bpf
+
+log "native addon (native/build)"
+npm run build -w @xtrace/native
+
+if [ -f test/lab/relay/Makefile ]; then
+  log "lab relay (test/lab/relay/build)"
+  make -C test/lab/relay
+fi
+
+if [ -x test/support/podman-setup.sh ]; then
+  log "container engine for integration tests"
+  test/support/podman-setup.sh || echo "podman set-up failed: integration tests will use the nats-server process" >&2
+fi
+
+log "done: run the tests with 'npm test', see it work with 'npx xtrace demo'"
