@@ -59,7 +59,8 @@ function kindOf(link: IpLink): InterfaceKind {
   const kind = link.linkinfo?.info_kind;
   if (link.link_type === 'loopback') return 'loopback';
   if (kind === 'tun' && link.linkinfo?.info_data?.['type'] === 'tap') return 'tap';
-  if (kind === 'bridge' || kind === 'openvswitch') return 'bridge';
+  if (kind === 'bridge') return 'bridge';
+  if (kind === 'openvswitch') return 'ovs';
   if (kind === 'vxlan') return 'vxlan';
   if (kind === 'geneve') return 'geneve';
   if (kind === 'veth') return 'veth';

@@ -43,7 +43,8 @@ export function planStages(interfaces: HostInterface[], modules: KernelModules):
   for (const nic of nics) plan.deviceStages.push(deviceStage('nic_tx', nic), deviceStage('nic_rx', nic));
 
   if (modules.has('openvswitch')) {
-    for (const port of interfaces.filter((i) => i.master && bridges.every((b) => b.name !== i.master))) {
+    const datapaths = new Set(interfaces.filter((i) => i.kind === 'ovs').map((i) => i.name));
+    for (const port of interfaces.filter((i) => i.master !== undefined && datapaths.has(i.master))) {
       plan.deviceStages.push(deviceStage('ovs_in', port), deviceStage('ovs_out', port));
     }
   } else {

@@ -4,7 +4,7 @@
  */
 import type { CounterName, StageName } from '@xtrace/proto';
 
-export type InterfaceKind = 'tap' | 'bridge' | 'vxlan' | 'geneve' | 'nic' | 'veth' | 'loopback' | 'other';
+export type InterfaceKind = 'tap' | 'bridge' | 'ovs' | 'vxlan' | 'geneve' | 'nic' | 'veth' | 'loopback' | 'other';
 
 export interface HostInterface {
   name: string;

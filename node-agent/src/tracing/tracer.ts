@@ -6,11 +6,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { Counter, COUNTER_COUNT, RECORD_SIZE, XtraceError, type CounterName } from '@xtrace/proto';
+import { Counter, COUNTER_COUNT, RECORD_SIZE, XtraceError } from '@xtrace/proto';
 import { BPF_TCX_EGRESS, BPF_TCX_INGRESS, native, type BpfObject, type RingBuffer } from '@xtrace/native';
 import { configValue, decodeLearnKey, ZERO_KEY } from './bpf-layouts.js';
 import type { AttachMethod } from './hook-candidates.js';
 import { HookManager } from './hook-manager.js';
+import { readKernelCounters } from './kernel-counters.js';
 import { discoverScope, isVmPort, type ScopeOptions } from './inventory.js';
 import { ProbeTable } from './probe-table.js';
 import { probeProgramLoads } from './program-availability.js';
@@ -121,16 +122,7 @@ class BpfTracer implements Tracer {
   }
 
   counters(): Counters {
-    const out = {} as Counters;
-    const key = Buffer.alloc(4);
-    for (const [name, index] of Object.entries(Counter) as [CounterName, number][]) {
-      key.writeUInt32LE(index, 0);
-      const values = this.object.mapLookup('xt_counters', key);
-      let sum = 0;
-      if (values) for (let off = 0; off + 8 <= values.length; off += 8) sum += Number(values.readBigUInt64LE(off));
-      out[name] = sum;
-    }
-    return out;
+    return readKernelCounters(this.object);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,59 @@
+/**
+ * The map layouts TypeScript writes (node-agent bpf-layouts) against the compiled object's
+ * BTF: a change on one side only fails here, not as silently wrong filtering in the kernel.
+ * (The record layout is checked field by field in packet-identity.test.ts.)
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  CONFIG_SIZE,
+  DEFAULT_BPF_OBJECT,
+  LEARN_KEY_SIZE,
+  PROBE_KEY_SIZE,
+  PROBE_SLOT_SIZE,
+  PROBE_VALUE_SIZE,
+  SLOTS_PER_PAIR,
+  STAGE_KEY_SIZE,
+  STAGE_VALUE_SIZE,
+} from '@xtrace/node-agent/tracing';
+
+interface BtfMember {
+  name: string;
+  bits_offset: number;
+}
+interface BtfType {
+  kind: string;
+  name?: string;
+  size?: number;
+  members?: BtfMember[];
+}
+
+describe.skipIf(!existsSync(DEFAULT_BPF_OBJECT))('BPF map ABI', () => {
+  const types = (JSON.parse(execFileSync('bpftool', ['-j', 'btf', 'dump', 'file', DEFAULT_BPF_OBJECT]).toString()) as { types: BtfType[] }).types;
+  const struct = (name: string): BtfType => {
+    const t = types.find((x) => x.kind === 'STRUCT' && x.name === name);
+    if (!t) throw new Error(`struct ${name} not in the object's BTF`);
+    return t;
+  };
+  const offset = (s: BtfType, member: string): number => (s.members?.find((m) => m.name === member)?.bits_offset ?? -8) / 8;
+
+  it('sizes match the TypeScript encoders', () => {
+    expect(struct('xt_stage_key').size).toBe(STAGE_KEY_SIZE);
+    expect(struct('xt_stage_value').size).toBe(STAGE_VALUE_SIZE);
+    expect(struct('xt_config').size).toBe(CONFIG_SIZE);
+    expect(struct('xt_probe_key').size).toBe(PROBE_KEY_SIZE);
+    expect(struct('xt_probe_slot').size).toBe(PROBE_SLOT_SIZE);
+    expect(struct('xt_probe_value').size).toBe(PROBE_VALUE_SIZE);
+    expect(struct('xt_learn_key').size).toBe(LEARN_KEY_SIZE);
+  });
+
+  it('probe value and slot offsets match', () => {
+    const value = struct('xt_probe_value');
+    expect(offset(value, 'slots')).toBe(8);
+    expect(offset(value, 'slot_ids')).toBe(8 + SLOTS_PER_PAIR * PROBE_SLOT_SIZE);
+    const slot = struct('xt_probe_slot');
+    expect([offset(slot, 'proto'), offset(slot, 'port'), offset(slot, 'sample_n'), offset(slot, 'sample_k')]).toEqual([16, 18, 20, 24]);
+    expect(offset(struct('xt_learn_key'), 'addr')).toBe(8);
+  });
+});

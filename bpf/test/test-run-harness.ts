@@ -1,0 +1,109 @@
+/**
+ * Runs the real xtrace object's tc program on crafted frames with BPF_PROG_TEST_RUN and
+ * collects the records it emits: the packet parser and identity, tested in the kernel.
+ */
+import { statSync } from 'node:fs';
+import { decodeRecords, type DecodedRecord } from '@xtrace/proto';
+import { BPF_TCX_INGRESS, native, type BpfObject, type RingBuffer } from '@xtrace/native';
+import {
+  configValue,
+  DEFAULT_BPF_OBJECT,
+  probeKey,
+  probeValue,
+  addressBytes,
+  stageKey,
+  stageValue,
+  ZERO_KEY,
+  IPPROTO,
+  readKernelCounters,
+  type Counters,
+} from '@xtrace/node-agent/tracing';
+
+export class TestRunHarness {
+  private readonly records: DecodedRecord[] = [];
+  private ring: RingBuffer | undefined;
+  readonly netns = statSync('/proc/self/ns/net').ino;
+
+  private constructor(readonly object: BpfObject) {}
+
+  static open(): TestRunHarness {
+    const object = native.openObject(DEFAULT_BPF_OBJECT);
+    for (const p of object.programs()) object.setAutoload(p.name, p.name === 'xt_tc_ingress');
+    object.setExpectedAttachType('xt_tc_ingress', BPF_TCX_INGRESS);
+    object.load();
+    const harness = new TestRunHarness(object);
+    // BPF_PROG_TEST_RUN gives the skb the loopback device: make lo ingress a stage.
+    object.mapUpdate('xt_stages', stageKey(harness.netns, 1, 'ingress'), stageValue('tap_rx', 'tc'));
+    harness.ring = object.openRingBuffer(
+      'xt_events',
+      { recordSize: 64, batchRecords: 1024, flushMs: 5, maxPendingBatches: 16 },
+      (batch) => harness.records.push(...decodeRecords(batch)),
+    );
+    return harness;
+  }
+
+  /** Selects packets between a and b (both directions) as probe slot `slot`. */
+  watch(a: string, b: string, opts: { slot?: number; proto?: keyof typeof IPPROTO; sampleN?: number; sampleK?: number } = {}): void {
+    const src = addressBytes(a);
+    this.object.mapUpdate(
+      'xt_probes',
+      probeKey(src, addressBytes(b)),
+      probeValue([
+        {
+          slot: opts.slot ?? 0,
+          src,
+          proto: opts.proto ? IPPROTO[opts.proto] : 0,
+          port: 0,
+          sampleN: opts.sampleN ?? 0,
+          sampleK: opts.sampleK ?? 0,
+        },
+      ]),
+    );
+    this.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(1, this.netns));
+  }
+
+  run(frame: Buffer, repeat = 1): { retval: number; durationNs: number } {
+    return this.object.testRun('xt_tc_ingress', frame, repeat);
+  }
+
+  /** Runs each frame once and returns the record each produced (undefined: none). */
+  async recordsFor(frames: Buffer[]): Promise<(DecodedRecord | undefined)[]> {
+    const out: (DecodedRecord | undefined)[] = [];
+    for (const f of frames) {
+      const before = this.records.length;
+      this.run(f);
+      const deadline = Date.now() + 500;
+      while (this.records.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      out.push(this.records[before]);
+    }
+    this.records.length = 0;
+    return out;
+  }
+
+  /** Waits until no record has arrived for quietMs, then hands over (and forgets) all records. */
+  async drain(quietMs = 100): Promise<DecodedRecord[]> {
+    let seen = -1;
+    while (seen !== this.records.length) {
+      seen = this.records.length;
+      await new Promise((r) => setTimeout(r, quietMs));
+    }
+    return this.records.splice(0);
+  }
+
+  counters(): Counters {
+    return readKernelCounters(this.object);
+  }
+
+  async close(): Promise<void> {
+    await this.ring?.close();
+    this.object.close();
+  }
+}
+
+/** Tests that need root and BPF: run in CI always, skip elsewhere without privileges. */
+export function bpfUnavailableReason(): string | undefined {
+  if (process.getuid?.() === 0) return undefined;
+  const reason = 'needs root (CAP_BPF, CAP_NET_ADMIN) to load BPF';
+  if (process.env['CI'] === 'true') throw new Error(`${reason}: CI must run BPF tests`);
+  return reason;
+}

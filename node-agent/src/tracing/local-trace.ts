@@ -1,0 +1,59 @@
+/**
+ * `xtrace trace`: the kernel side alone on one host, no NATS: attaches, filters one address
+ * pair and writes NDJSON: a `ready` line with the inventory and stage report, one `record`
+ * line per record, and a `summary` line with the kernel counters when stopped (SIGINT,
+ * SIGTERM, or --duration). Used by operators on a single host and by the kernel-side tests.
+ */
+import { pino } from 'pino';
+import { decodeRecords, stageName, type DecodedRecord } from '@xtrace/proto';
+import { createTracer } from './tracer.js';
+import type { ProbeFilter } from './tracer-api.js';
+
+export interface LocalTraceOptions {
+  filter: Omit<ProbeFilter, 'slot'>;
+  durationMs?: number;
+  bpfObjectPath?: string;
+  nics?: string[];
+  write?: (line: string) => void;
+}
+
+function recordJson(r: DecodedRecord): Record<string, unknown> {
+  return {
+    ...r,
+    tsNs: r.tsNs.toString(),
+    pktId: r.pktId.toString(16).padStart(16, '0'),
+    dropLocation: r.dropLocation.toString(16),
+    stageName: stageName(r.stage),
+  };
+}
+
+export async function runLocalTrace(options: LocalTraceOptions): Promise<void> {
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const logger = pino({ level: process.env['XTRACE_LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
+  const tracer = await createTracer({
+    logger,
+    ...(options.bpfObjectPath ? { bpfObjectPath: options.bpfObjectPath } : {}),
+    ...(options.nics ? { nics: options.nics } : {}),
+  });
+  let records = 0;
+  tracer.onBatch((batch) => {
+    for (const r of decodeRecords(batch)) {
+      records++;
+      write(JSON.stringify({ type: 'record', ...recordJson(r) }));
+    }
+  });
+  try {
+    tracer.addProbe({ ...options.filter, slot: 0 });
+    write(JSON.stringify({ type: 'ready', pid: process.pid, inventory: await tracer.inventory() }));
+    await new Promise<void>((resolve) => {
+      const stop = (): void => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      if (options.durationMs) setTimeout(stop, options.durationMs).unref();
+    });
+  } finally {
+    const counters = tracer.counters();
+    await tracer.close();
+    write(JSON.stringify({ type: 'summary', records, counters }));
+  }
+}
