@@ -63,6 +63,8 @@ export interface BpfObject {
   /** null when the key is absent; per-CPU maps return nCPU values back to back (8-byte aligned each) */
   mapLookup(map: string, key: Uint8Array): Buffer | null;
   mapDelete(map: string, key: Uint8Array): boolean;
+  /** every key of a hash map (bpf_map_get_next_key walk); added by the lead for VM learning */
+  mapKeys(map: string): Buffer[];
 
   /** starts a drain thread on a BPF_MAP_TYPE_RINGBUF map; onBatch receives whole records */
   openRingBuffer(map: string, options: RingBufferOptions, onBatch: (batch: Buffer) => void): RingBuffer;

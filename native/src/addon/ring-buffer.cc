@@ -1,0 +1,265 @@
+#include "ring-buffer.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addon.h"
+#include "bpf-object.h"
+#include "errors.h"
+#include "libbpf-log.h"
+
+namespace {
+
+struct Batch {
+  uint8_t* data;
+  size_t len;
+};
+
+using Clock = std::chrono::steady_clock;
+
+int SampleCb(void* ctx, void* data, size_t size) { return static_cast<RingState*>(ctx)->OnRecord(data, size); }
+
+// Records consumed after stop() at most: what can sit in the ring at once (bounds the final drain
+// while programs keep producing).
+thread_local size_t tFinalBudget = 0;
+
+}  // namespace
+
+int RingState::OnRecord(const void* data, size_t size) {
+  if (cur == nullptr) {
+    cur = static_cast<uint8_t*>(malloc(opt.batchRecords * opt.recordSize));
+    if (cur == nullptr) return -ENOMEM;
+    curCount = 0;
+    curStart = Clock::now();
+  }
+  uint8_t* dst = cur + curCount * opt.recordSize;
+  if (size >= opt.recordSize) {
+    memcpy(dst, data, opt.recordSize);
+  } else {
+    memcpy(dst, data, size);
+    memset(dst + size, 0, opt.recordSize - size);
+  }
+  if (size != opt.recordSize) sizeMismatches.fetch_add(1, std::memory_order_relaxed);
+  curCount++;
+  if (finalDrain) {
+    if (curCount >= opt.batchRecords) Flush();
+    if (tFinalBudget == 0 || --tFinalBudget == 0) return -1;
+    return 0;
+  }
+  if (curCount >= opt.batchRecords) {
+    if (pending.load(std::memory_order_acquire) < opt.maxPendingBatches) {
+      Flush();
+    } else {
+      // Keep the full batch and stop consuming: the rest stays in the kernel ring.
+      backpressureHit = true;
+      return -1;
+    }
+  }
+  return 0;
+}
+
+void RingState::Flush() {
+  if (cur == nullptr || curCount == 0) return;
+  Batch* b = new Batch{cur, curCount * opt.recordSize};
+  size_t n = curCount;
+  cur = nullptr;
+  curCount = 0;
+  pending.fetch_add(1, std::memory_order_acq_rel);
+  RingState* self = this;
+  napi_status st = tsfn.NonBlockingCall(b, [self](Napi::Env env, Napi::Function fn, Batch* batch) {
+    struct Delivered {
+      RingState* s;
+      ~Delivered() { s->pending.fetch_sub(1, std::memory_order_acq_rel); }
+    } delivered{self};
+    if (env == nullptr || fn.IsEmpty()) {
+      free(batch->data);
+      delete batch;
+      return;
+    }
+    uint8_t* data = batch->data;
+    size_t len = batch->len;
+    delete batch;
+    // Zero-copy: the batch memory becomes the Buffer's backing store, freed by its finalizer.
+    Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(env, data, len, [](Napi::Env, uint8_t* d) { free(d); });
+    try {
+      fn.Call({buf});
+    } catch (const Napi::Error& e) {
+      // An exception in onBatch is the application's: raise it as an uncaught exception
+      // (as an EventEmitter listener's would be), never swallow it.
+      napi_fatal_exception(env, e.Value());
+    }
+  });
+  if (st != napi_ok) {
+    // The environment is going away: nobody can receive this batch any more.
+    pending.fetch_sub(1, std::memory_order_acq_rel);
+    free(b->data);
+    delete b;
+    return;
+  }
+  batches.fetch_add(1, std::memory_order_relaxed);
+  records.fetch_add(n, std::memory_order_relaxed);
+}
+
+void RingState::Run() {
+  pthread_setname_np(pthread_self(), "xt-ringbuf");
+  LibbpfLogCapture quiet;
+  bool paused = false;
+  while (!stop.load(std::memory_order_acquire)) {
+    bool haveRoom = pending.load(std::memory_order_acquire) < opt.maxPendingBatches;
+    if (curCount > 0 && haveRoom) {
+      auto age = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - curStart).count();
+      if (curCount >= opt.batchRecords || age >= static_cast<long>(opt.flushMs)) {
+        Flush();
+        haveRoom = pending.load(std::memory_order_acquire) < opt.maxPendingBatches;
+      }
+    }
+    if (!haveRoom) {
+      if (!paused) {
+        paused = true;
+        pauses.fetch_add(1, std::memory_order_relaxed);
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+      continue;
+    }
+    paused = false;
+    int timeout = 50;
+    if (curCount > 0) {
+      auto age = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - curStart).count();
+      long left = static_cast<long>(opt.flushMs) - age;
+      if (left < 0) left = 0;
+      if (left < timeout) timeout = static_cast<int>(left);
+    }
+    backpressureHit = false;
+    int n = ring_buffer__poll(rb, timeout);
+    if (n < 0 && !backpressureHit && n != -EINTR) {
+      lastError.store(n);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  // Stopped: drain what is left (ignoring backpressure: close() waits for delivery), deliver, release.
+  finalDrain = true;
+  Flush();
+  tFinalBudget = ringBytes / 8 + 1;
+  ring_buffer__consume(rb);
+  Flush();
+  ring_buffer__free(rb);
+  rb = nullptr;
+  tsfn.Release();
+}
+
+void StopRing(RingState& ring, bool join) {
+  ring.stop.store(true, std::memory_order_release);
+  if (join && ring.thread.joinable()) ring.thread.join();
+}
+
+static RingOptions ParseOptions(Napi::Env env, Napi::Value v) {
+  if (!v.IsObject()) ThrowBpfUsage(env, "openRingBuffer", "options must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  auto num = [&](const char* key, double lo, double hi) -> double {
+    Napi::Value x = o.Get(key);
+    if (!x.IsNumber()) ThrowBpfUsage(env, "openRingBuffer", std::string("options.") + key + " must be a number");
+    double d = x.As<Napi::Number>().DoubleValue();
+    if (!(d >= lo && d <= hi) || d != static_cast<double>(static_cast<int64_t>(d)))
+      ThrowBpfUsage(env, "openRingBuffer",
+                    std::string("options.") + key + " must be an integer in [" + std::to_string(static_cast<int64_t>(lo)) +
+                        ", " + std::to_string(static_cast<int64_t>(hi)) + "]");
+    return d;
+  };
+  RingOptions r;
+  r.recordSize = static_cast<size_t>(num("recordSize", 1, 1 << 20));
+  r.batchRecords = static_cast<size_t>(num("batchRecords", 1, 1 << 20));
+  r.flushMs = static_cast<uint32_t>(num("flushMs", 0, 3600 * 1000));
+  r.maxPendingBatches = static_cast<uint32_t>(num("maxPendingBatches", 1, 1 << 20));
+  if (r.recordSize * r.batchRecords > (256u << 20))
+    ThrowBpfUsage(env, "openRingBuffer", "recordSize * batchRecords must be at most 256 MiB");
+  return r;
+}
+
+Napi::Value BpfObjectWrap::OpenRingBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = ArgString(info, 0, "openRingBuffer", "map");
+  RingOptions opt = ParseOptions(env, info.Length() > 1 ? info[1] : env.Undefined());
+  if (info.Length() < 3 || !info[2].IsFunction()) ThrowBpfUsage(env, "openRingBuffer", "onBatch must be a function");
+  bpf_map* map = RequireMap(env, "openRingBuffer", name);
+  RequireLoaded(env, "openRingBuffer");
+  if (bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF)
+    ThrowBpfUsage(env, "openRingBuffer", "map '" + name + "' is not a BPF_MAP_TYPE_RINGBUF");
+
+  auto state = std::make_shared<RingState>();
+  state->map = name;
+  state->opt = opt;
+  state->ringBytes = bpf_map__max_entries(map);
+  {
+    LibbpfLogCapture cap;
+    state->rb = ring_buffer__new(bpf_map__fd(map), SampleCb, state.get(), nullptr);
+    if (state->rb == nullptr) {
+      int e = errno;
+      ThrowBpf(env, "openRingBuffer", "map '" + name + "'", e, cap.Tail());
+    }
+  }
+  auto* holder = new std::shared_ptr<RingState>(state);
+  state->tsfn = Napi::ThreadSafeFunction::New(
+      env, info[2].As<Napi::Function>(), "xtrace-ringbuf-" + name, 0, 1, state.get(),
+      [](Napi::Env env, std::shared_ptr<RingState>* h, RingState*) {
+        std::shared_ptr<RingState> s = *h;
+        delete h;
+        if (s->thread.joinable()) s->thread.join();
+        s->done = true;
+        for (auto& d : s->waiters) {
+          try {
+            d.Resolve(env.Undefined());
+          } catch (...) {
+            // environment shutting down
+          }
+        }
+        s->waiters.clear();
+        s->owner.Reset();
+      },
+      holder);
+  state->owner = Napi::Persistent(Value());
+  state->thread = std::thread([state] { state->Run(); });
+  rings_.push_back(state);
+
+  auto ext = Napi::External<std::shared_ptr<RingState>>::New(env, &state);
+  return GetAddonData(env).ringCtor.New({ext});
+}
+
+Napi::Function RingBufferWrap::Init(Napi::Env env) {
+  return DefineClass(env, "RingBuffer",
+                     {
+                         InstanceMethod<&RingBufferWrap::Stats>("stats"),
+                         InstanceMethod<&RingBufferWrap::Close>("close"),
+                     });
+}
+
+RingBufferWrap::RingBufferWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingBufferWrap>(info) {
+  if (info.Length() < 1 || !info[0].IsExternal())
+    throw Napi::TypeError::New(info.Env(), "RingBuffer is created by BpfObject.openRingBuffer()");
+  state_ = *info[0].As<Napi::External<std::shared_ptr<RingState>>>().Data();
+}
+
+Napi::Value RingBufferWrap::Stats(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("records", static_cast<double>(state_->records.load()));
+  o.Set("batches", static_cast<double>(state_->batches.load()));
+  o.Set("backpressurePauses", static_cast<double>(state_->pauses.load()));
+  o.Set("pendingBatches", static_cast<double>(state_->pending.load()));
+  o.Set("sizeMismatches", static_cast<double>(state_->sizeMismatches.load()));
+  o.Set("lastError", static_cast<double>(state_->lastError.load()));
+  return o;
+}
+
+Napi::Value RingBufferWrap::Close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto deferred = Napi::Promise::Deferred::New(env);
+  if (state_->done) {
+    deferred.Resolve(env.Undefined());
+  } else {
+    state_->waiters.push_back(deferred);
+    StopRing(*state_, /*join=*/false);
+  }
+  return deferred.Promise();
+}
