@@ -1,0 +1,57 @@
+/**
+ * Analysis: the controller's cross-host matcher and statistics. Pure TypeScript, no I/O.
+ *
+ * One `PathMatcher` per probe:
+ *
+ *   const m = new PathMatcher({ hosts: [srcHost, dstHost], probeSlot, timeoutMs: 2000 });
+ *   // for every event batch from NATS (any host, any order):
+ *   m.ingest({ hostId, bootId, seq, clockOffsetHintNs, records }, Date.now());
+ *   // every second (also expires packets older than timeoutMs):
+ *   const interval: ProbeReport = m.takeIntervalReport(Date.now());
+ *   // whenever a run summary is wanted / at the end (timeoutMs after capture stopped):
+ *   m.totalReport(Date.now());  m.finish(Date.now());
+ *   renderReport(report)  // human table; JSON.stringify(report) is the --json schema
+ *
+ * - `hosts`: forward order [src host, ...transit hosts, dst host], or [host] for a same-host
+ *   pair. Record flags bit0 marks reverse (reply) packets, which cross the hosts backwards.
+ * - `records` are the agent's raw 64-byte records (proto record-layout.ts), read in place.
+ * - `nowMs` is the controller's clock; it drives expiry and interval boundaries only.
+ * - Call `tick(nowMs)` on a timer when no batches arrive, so losses still get reported.
+ * - Caller-known losses (NATS slow consumer, dropped messages): `noteLostBatches(n)`.
+ * - Drop reasons: pass `dropReasons: parseDropReasonsFromBtf(readFileSync('/sys/kernel/btf/vmlinux'))`
+ *   when the controller runs on a kernel like the agents'; otherwise the Linux 6.18 table
+ *   is used. (The agents' kernels decide the numbers: ideally an agent ships its table.)
+ *
+ * Semantics (details at the top of each file):
+ * - segments: between consecutive stages that saw a packet (path-model.ts for the order);
+ *   kind 'host' (one clock), 'wire' (crosses hosts: corrected by the estimated offset and
+ *   reported with ± uncertainty_us; `unresolved` counts crossings still without an offset).
+ * - clock offset: NTP-style from request/reply pairs, lowest-delay decile of a sliding
+ *   window (clock-offset.ts); a symmetric wire is assumed, an asymmetric one biases by half
+ *   the asymmetry, within the reported uncertainty. Wall-clock hints are a fallback only.
+ * - pairing: ICMP echo exact, UDP/TCP heuristic (request-reply-pairing.ts).
+ * - loss: a packet that did not reach the last expected stage within timeoutMs is lost on
+ *   the segment after its last stage seen, with the kernel drop reason if a DROP record came.
+ * - stalls: stall-detector.ts. Histograms: log-histogram.ts (≤0.4% relative error).
+ */
+export { PathMatcher, type MatcherOptions, type RecordBatch } from './path-matcher.js';
+export type {
+  AnalysisCounters,
+  ClockReport,
+  DirectionReport,
+  DropSite,
+  ProbeReport,
+  SegmentKind,
+  SegmentStats,
+  StallEvent,
+  TotalStats,
+} from './report-types.js';
+export { renderReport, formatDuration, type RenderOptions } from './render-report.js';
+export { DROP_REASONS_6_18, dropReasonName, defaultDropReasonTable, type DropReasonTable } from './drop-reasons.js';
+export { parseDropReasonsFromBtf } from './btf-drop-reasons.js';
+export { ClockOffsetEstimator, ntpSample, type OffsetEstimate, type OffsetSample } from './clock-offset.js';
+export { LogHistogram } from './log-histogram.js';
+export { buildPathModel, type PathModel, type PathPosition, type DirectionModel } from './path-model.js';
+export { RequestReplyPairer, type Exchange, type ExchangePacket } from './request-reply-pairing.js';
+export { StallDetector, type StallConfig } from './stall-detector.js';
+export { TrafficBuilder, hops, type Hop, type TestPacket } from './test-traffic.js';

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { LogHistogram, bucketIndex, bucketRange } from './log-histogram.js';
+
+function exactQuantile(sorted: number[], q: number): number {
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+/** deterministic PRNG (mulberry32) so failures reproduce */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('LogHistogram', () => {
+  it('buckets are contiguous and cover values exactly below 128', () => {
+    expect(bucketIndex(0)).toBe(0);
+    expect(bucketIndex(127)).toBe(127);
+    expect(bucketIndex(128)).toBe(128);
+    expect(bucketIndex(255)).toBe(255);
+    expect(bucketIndex(256)).toBe(256);
+    expect(bucketIndex(257)).toBe(256);
+    expect(bucketIndex(258)).toBe(257);
+    for (const v of [128, 1000, 65_537, 2 ** 31 + 5, 2 ** 33 + 12345, 7e12]) {
+      const { lower, width } = bucketRange(bucketIndex(v));
+      expect(v).toBeGreaterThanOrEqual(lower);
+      expect(v).toBeLessThan(lower + width);
+      expect(width / lower).toBeLessThanOrEqual(1 / 128);
+    }
+  });
+
+  it('percentiles within 1% of the exact ones on a heavy-tailed sample', () => {
+    const r = rng(42);
+    const h = new LogHistogram();
+    const values: number[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      // log-normal-ish latencies from ~1 µs to ~100 ms
+      const v = Math.round(Math.exp(7 + 3 * r() + 4 * r() * r()));
+      values.push(v);
+      h.record(v);
+    }
+    values.sort((a, b) => a - b);
+    for (const q of [0.5, 0.9, 0.95, 0.99, 0.999]) {
+      const exact = exactQuantile(values, q);
+      const est = h.quantile(q);
+      expect(Math.abs(est - exact) / exact).toBeLessThan(0.01);
+    }
+    expect(h.quantile(1)).toBe(values[values.length - 1]);
+    expect(h.min).toBe(values[0]);
+    expect(h.count).toBe(100_000);
+    expect(h.mean()).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 6);
+  });
+
+  it('merges exactly', () => {
+    const a = new LogHistogram();
+    const b = new LogHistogram();
+    const all = new LogHistogram();
+    for (let i = 1; i <= 1000; i++) {
+      (i % 2 ? a : b).record(i * 1000);
+      all.record(i * 1000);
+    }
+    b.record(5e9); // forces b to grow beyond a
+    all.record(5e9);
+    a.merge(b);
+    for (const q of [0.1, 0.5, 0.9, 0.99]) expect(a.quantile(q)).toBe(all.quantile(q));
+    expect(a.count).toBe(1001);
+    expect(a.max).toBe(5e9);
+    expect(a.quantile(0.5)).toBe(all.quantile(0.5));
+  });
+
+  it('exact for small integers', () => {
+    const h = new LogHistogram();
+    for (const v of [5, 1, 3, 2, 4]) h.record(v);
+    expect(h.quantile(0.5)).toBe(3);
+    expect(h.quantile(0.2)).toBe(1);
+    expect(h.quantile(0.8)).toBe(4);
+    expect(new LogHistogram().quantile(0.5)).toBeNaN();
+  });
+});

@@ -1,0 +1,362 @@
+import { describe, expect, it } from 'vitest';
+import { PathMatcher } from './path-matcher.js';
+import type { ProbeReport, SegmentStats } from './report-types.js';
+import { TrafficBuilder, hops, type TestPacket } from './test-traffic.js';
+import type { StageName } from '@xtrace/proto';
+
+const US = 1000;
+const BASE_A = 1_000_000_000_000n; // A booted 1000 s before "true zero"
+const BASE_B = 7_000_000_000_000n;
+
+type Plan = [string, StageName, number][];
+
+/** forward plan: delays before each hop, ns */
+function fwdPlan(wire: number): Plan {
+  return [
+    ['A', 'tap_rx', 0],
+    ['A', 'ovs_in', 10 * US],
+    ['A', 'ovs_out', 5 * US],
+    ['A', 'nic_tx', 5 * US],
+    ['B', 'nic_rx', wire],
+    ['B', 'ovs_in', 10 * US],
+    ['B', 'ovs_out', 5 * US],
+    ['B', 'tap_tx', 5 * US],
+  ];
+}
+function revPlan(turn: number, wire: number): Plan {
+  return [
+    ['B', 'tap_rx', turn],
+    ['B', 'ovs_in', 10 * US],
+    ['B', 'ovs_out', 5 * US],
+    ['B', 'nic_tx', 5 * US],
+    ['A', 'nic_rx', wire],
+    ['A', 'ovs_in', 10 * US],
+    ['A', 'ovs_out', 5 * US],
+    ['A', 'tap_tx', 5 * US],
+  ];
+}
+
+/** ICMP echo exchanges A->B->A, one every 10 ms */
+function pings(
+  tb: TrafficBuilder,
+  n: number,
+  opts: { wireF?: (i: number) => number; wireR?: (i: number) => number; turn?: number; idBase?: bigint } = {},
+): void {
+  for (let i = 0; i < n; i++) {
+    const t0 = i * 10_000_000;
+    const f = hops(fwdPlan(opts.wireF?.(i) ?? 50 * US), t0);
+    const r = hops(revPlan(opts.turn ?? 200 * US, opts.wireR?.(i) ?? 50 * US), f.end);
+    const base = opts.idBase ?? 1000n;
+    tb.add({ id: base + BigInt(2 * i), proto: 1, sport: 77, dport: 8 << 8, seq: i, hops: f.hops });
+    tb.add({ id: base + BigInt(2 * i + 1), proto: 1, sport: 77, dport: 0, seq: i, reverse: true, hops: r.hops });
+  }
+}
+
+function seg(r: ProbeReport, dir: 'forward' | 'reverse', from: string, to: string): SegmentStats {
+  const s = r.directions[dir].segments.find((x) => x.from === from && x.to === to);
+  if (!s) throw new Error(`no segment ${from}->${to} in ${dir}: ${JSON.stringify(r.directions[dir].segments.map((x) => `${x.from}->${x.to}`))}`);
+  return s;
+}
+
+function run(batches: ReturnType<TrafficBuilder['batches']>, opts: Partial<ConstructorParameters<typeof PathMatcher>[0]> = {}) {
+  const m = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 2000, ...opts });
+  for (const b of batches) m.ingest(b, 0);
+  return { m, report: m.takeIntervalReport(5000) };
+}
+
+describe('PathMatcher', () => {
+  for (const skew of [20_000_000, -20_000_000]) {
+    it(`exact per-segment latency, clock skew ${skew / 1e6} ms`, () => {
+      const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B + BigInt(skew) });
+      pings(tb, 20);
+      const { report: r } = run(tb.batches());
+      const fw = r.directions.forward;
+      expect(fw.segments.map((s) => `${s.from_host}.${s.from}->${s.to_host}.${s.to}:${s.kind}`)).toEqual([
+        'A.tap_rx->A.ovs_in:host',
+        'A.ovs_in->A.ovs_out:host',
+        'A.ovs_out->A.nic_tx:host',
+        'A.nic_tx->B.nic_rx:wire',
+        'B.nic_rx->B.ovs_in:host',
+        'B.ovs_in->B.ovs_out:host',
+        'B.ovs_out->B.tap_tx:host',
+      ]);
+      expect(fw.segments.map((s) => s.p50_us)).toEqual([10, 5, 5, 50, 10, 5, 5]);
+      expect(fw.segments.map((s) => s.p99_us)).toEqual([10, 5, 5, 50, 10, 5, 5]);
+      expect(fw.segments.map((s) => s.count)).toEqual([20, 20, 20, 20, 20, 20, 20]);
+      expect(fw.segments.map((s) => s.share)).toEqual([0.1111, 0.0556, 0.0556, 0.5556, 0.1111, 0.0556, 0.0556]);
+      const wire = seg(r, 'forward', 'nic_tx', 'nic_rx');
+      expect(wire.uncertainty_us).toBe(50); // half the min round trip on the wire (2 x 50 µs)
+      expect(fw.total).toMatchObject({ from: 'tap_rx', to: 'tap_tx', count: 20, p50_us: 90, max_us: 90, uncertainty_us: 50 });
+      expect(seg(r, 'reverse', 'nic_tx', 'nic_rx')).toMatchObject({ from_host: 'B', to_host: 'A', p50_us: 50 });
+      expect(r.vm_turnaround).toEqual([
+        expect.objectContaining({ from: 'tap_tx', to: 'tap_rx', from_host: 'B', to_host: 'B', kind: 'vm', count: 20, p50_us: 200 }),
+      ]);
+      expect(r.round_trip).toEqual([
+        expect.objectContaining({ from: 'tap_rx', to: 'tap_tx', from_host: 'A', count: 20, p50_us: 380 }),
+      ]);
+      expect(r.clock).toEqual([
+        {
+          hosts: ['A', 'B'],
+          offset_us: Number(BASE_B - BASE_A + BigInt(skew)) / 1000,
+          uncertainty_us: 50,
+          samples: 20,
+          min_delay_us: 100,
+          source: 'pairs',
+        },
+      ]);
+      expect(r.counters).toMatchObject({ records_in: 320, packets: 40, matched: 40, pairs: 20, duplicates: 0, expired_incomplete: 0, pending: 0 });
+      expect(r.directions.forward.lost).toBe(0);
+    });
+
+    it(`skew ${skew / 1e6} ms with jittery symmetric wire: offset within µs, wire latency within uncertainty`, () => {
+      const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B + BigInt(skew) });
+      // every 5th exchange crosses an idle wire (40 µs each way); the others queue 0..80 µs, independently per direction
+      const jit = (i: number, salt: number) => (i % 5 === 0 ? 0 : ((i * 7919 + salt * 104729) % 80) * US);
+      const wireF = (i: number) => 40 * US + jit(i, 1);
+      const wireR = (i: number) => 40 * US + jit(i, 2);
+      const n = 50;
+      pings(tb, n, { wireF, wireR });
+      const { report: r } = run(tb.batches());
+      const c = r.clock[0]!;
+      const trueOffsetUs = Number(BASE_B - BASE_A + BigInt(skew)) / 1000;
+      expect(Math.abs(c.offset_us - trueOffsetUs)).toBeLessThanOrEqual(2);
+      expect(c.min_delay_us).toBe(80);
+      expect(c.uncertainty_us).toBeGreaterThanOrEqual(40);
+      const truth = Array.from({ length: n }, (_, i) => wireF(i) / US).sort((a, b) => a - b);
+      const wire = seg(r, 'forward', 'nic_tx', 'nic_rx');
+      const trueP50 = truth[Math.ceil(0.5 * n) - 1]!;
+      const trueMax = truth[n - 1]!;
+      expect(Math.abs(wire.p50_us! - trueP50)).toBeLessThanOrEqual(wire.uncertainty_us! + trueP50 * 0.01);
+      expect(Math.abs(wire.max_us! - trueMax)).toBeLessThanOrEqual(wire.uncertainty_us!);
+      expect(Math.abs(wire.min_us! - 40)).toBeLessThanOrEqual(2);
+    });
+  }
+
+  it('reordering: the destination host batch arrives first', () => {
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
+    pings(tb, 10);
+    const batches = tb.batches().reverse();
+    expect(batches[0]!.hostId).toBe('B');
+    const { report: r } = run(batches);
+    expect(r.directions.forward.segments.map((s) => s.p50_us)).toEqual([10, 5, 5, 50, 10, 5, 5]);
+    expect(r.counters).toMatchObject({ packets: 20, matched: 20, pairs: 10, late_records: 0, expired_incomplete: 0 });
+  });
+
+  it('duplicates: the same host+stage twice keeps the first and counts the rest', () => {
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
+    pings(tb, 10);
+    const [a, b] = tb.batches();
+    const m = new PathMatcher({ hosts: ['A', 'B'] });
+    m.ingest(a!, 0);
+    m.ingest(a!, 1); // re-delivered batch: 10 exchanges x 8 A records
+    m.ingest(b!, 2);
+    const r = m.takeIntervalReport(5000);
+    expect(r.counters.duplicates).toBe(80);
+    expect(r.counters.packets).toBe(20);
+    expect(seg(r, 'forward', 'tap_rx', 'ovs_in')).toMatchObject({ count: 10, p50_us: 10 });
+  });
+
+  it('complete packets finalize at once after the path settled; late records count, no phantom loss', () => {
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
+    pings(tb, 2);
+    const m = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 1000 });
+    for (const b of tb.batches()) m.ingest(b, 0);
+    m.tick(1500); // settle + expire the first two exchanges
+    expect(m.pending).toBe(0);
+    const tb2 = new TrafficBuilder({ A: BASE_A, B: BASE_B });
+    pings(tb2, 3, { idBase: 5000n });
+    const [a2, b2] = tb2.batches();
+    m.ingest(a2!, 1600);
+    m.ingest(b2!, 1600);
+    expect(m.pending).toBe(0); // all complete without waiting
+    m.ingest(a2!, 1700); // late copies of finished packets
+    const r = m.totalReport(1800);
+    expect(r.counters.late_records).toBe(24);
+    expect(r.counters.matched).toBe(10);
+    expect(r.directions.forward.lost).toBe(0);
+  });
+
+  it('expiry attributes loss to the segment after the last stage seen, with the drop reason', () => {
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
+    pings(tb, 10);
+    // lost on the wire: seen up to A.nic_tx
+    const f1 = hops(fwdPlan(50 * US), 200_000_000);
+    tb.add({ id: 1n, proto: 1, dport: 8 << 8, sport: 9, seq: 1, hops: f1.hops.slice(0, 4) });
+    // dropped by netfilter on B between ovs_in and ovs_out
+    const f2 = hops(fwdPlan(50 * US), 210_000_000);
+    tb.add({
+      id: 2n,
+      proto: 1,
+      dport: 8 << 8,
+      sport: 9,
+      seq: 2,
+      hops: f2.hops.slice(0, 6),
+      drop: { host: 'B', t: f2.hops[5]!.t + 1000, reason: 12, location: 0xffffffff8199aabbn },
+    });
+    const m = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 2000 });
+    for (const b of tb.batches()) m.ingest(b, 0);
+    m.tick(1999);
+    expect(m.pending).toBe(22);
+    const r = m.takeIntervalReport(2000);
+    expect(r.directions.forward.lost).toBe(2);
+    expect(seg(r, 'forward', 'nic_tx', 'nic_rx')).toMatchObject({ lost: 1, drop_reasons: {}, count: 11 });
+    expect(seg(r, 'forward', 'ovs_in', 'ovs_out').from_host).toBe('A');
+    const bOvs = r.directions.forward.segments.find((s) => s.from === 'ovs_in' && s.from_host === 'B')!;
+    expect(bOvs).toMatchObject({ lost: 1, drop_reasons: { NETFILTER_DROP: 1 }, count: 10 });
+    expect(r.drop_sites).toEqual([
+      { direction: 'forward', host: 'B', location: '0xffffffff8199aabb', reason: 'NETFILTER_DROP', from: 'ovs_in', to: 'ovs_out', count: 1 },
+    ]);
+    expect(r.counters).toMatchObject({ expired_incomplete: 2, drop_records: 1, matched: 20, packets: 22 });
+  });
+
+  it('stalls: a 300 ms gap in a 1 ms-paced flow at every stage; a 1 s-paced flow never stalls', () => {
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
+    let t = 0;
+    for (let i = 0; i < 60; i++) {
+      t += i === 50 ? 300_000_000 : 1_000_000;
+      tb.add({ id: BigInt(100 + i), proto: 17, sport: 4000, dport: 5000, flowHash: 0xabcdef01, hops: hops(fwdPlan(50 * US), t).hops });
+    }
+    for (let i = 0; i < 10; i++) {
+      tb.add({ id: BigInt(900 + i), proto: 17, sport: 4001, dport: 5000, flowHash: 0x5555, hops: hops(fwdPlan(50 * US), i * 1e9).hops });
+    }
+    const { report: r } = run(tb.batches(), { stallThresholdMs: 100 });
+    expect(r.stalls.map((s) => `${s.host}.${s.stage}`)).toEqual([
+      'A.tap_rx',
+      'A.ovs_in',
+      'A.ovs_out',
+      'A.nic_tx',
+      'B.nic_rx',
+      'B.ovs_in',
+      'B.ovs_out',
+      'B.tap_tx',
+    ]);
+    for (const s of r.stalls) {
+      expect(s).toMatchObject({ direction: 'forward', flow_hash: 0xabcdef01, gap_ms: 300, typical_gap_ms: 1 });
+    }
+    expect(r.stalls[0]!.ts_ns).toBe((BASE_A + BigInt(50 * 1_000_000 + 300_000_000)).toString());
+    // one-way UDP: no pairs, so the wire latency is unknown rather than made up
+    const wire = seg(r, 'forward', 'nic_tx', 'nic_rx');
+    expect(wire.p50_us).toBeNull();
+    expect(wire.unresolved).toBe(70);
+    expect(r.clock).toEqual([]);
+  });
+
+  it('UDP request/reply pairing (reverse batch order) gives turnaround and clock', () => {
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B + 20_000_000n });
+    for (let i = 0; i < 5; i++) {
+      const f = hops(fwdPlan(50 * US), i * 20_000_000);
+      const r = hops(revPlan(300 * US, 50 * US), f.end);
+      tb.add({ id: BigInt(10 + 2 * i), proto: 17, sport: 40000, dport: 53, flowHash: 0x77, hops: f.hops });
+      tb.add({ id: BigInt(11 + 2 * i), proto: 17, sport: 53, dport: 40000, flowHash: 0x77, reverse: true, hops: r.hops });
+      // a one-way forward packet 5 ms later (e.g. a notification) that gets no reply
+      tb.add({ id: BigInt(500 + i), proto: 17, sport: 40000, dport: 53, flowHash: 0x77, hops: hops(fwdPlan(50 * US), f.end + 5_000_000).hops });
+    }
+    const { report: r } = run(tb.batches().reverse());
+    expect(r.counters.pairs).toBe(5);
+    expect(r.vm_turnaround).toEqual([expect.objectContaining({ from: 'tap_tx', to: 'tap_rx', count: 5, p50_us: 300, max_us: 300 })]);
+    expect(r.clock[0]).toMatchObject({ offset_us: Number(BASE_B - BASE_A + 20_000_000n) / 1000, uncertainty_us: 50, samples: 5 });
+    expect(seg(r, 'forward', 'nic_tx', 'nic_rx')).toMatchObject({ count: 10, p50_us: 50, max_us: 50 });
+  });
+
+  it('same-host pair: no wire, both taps on one host', () => {
+    const tb = new TrafficBuilder({ A: BASE_A });
+    for (let i = 0; i < 4; i++) {
+      const f = hops(
+        [
+          ['A', 'tap_rx', 0],
+          ['A', 'ovs_in', 3 * US],
+          ['A', 'ovs_out', 2 * US],
+          ['A', 'tap_tx', 4 * US],
+        ],
+        i * 1e6,
+      );
+      const r = hops(
+        [
+          ['A', 'tap_rx', 100 * US],
+          ['A', 'ovs_in', 3 * US],
+          ['A', 'ovs_out', 2 * US],
+          ['A', 'tap_tx', 4 * US],
+        ],
+        f.end,
+      );
+      tb.add({ id: BigInt(2 * i + 1), proto: 1, sport: 1, dport: 8 << 8, seq: i, hops: f.hops });
+      tb.add({ id: BigInt(2 * i + 2), proto: 1, sport: 1, dport: 0, seq: i, reverse: true, hops: r.hops });
+    }
+    const m = new PathMatcher({ hosts: ['A'] });
+    for (const b of tb.batches()) m.ingest(b, 0);
+    const r = m.takeIntervalReport(5000);
+    for (const dir of ['forward', 'reverse'] as const) {
+      expect(r.directions[dir].segments.map((s) => `${s.from}->${s.to}:${s.kind}:${s.p50_us}`)).toEqual([
+        'tap_rx->ovs_in:host:3',
+        'ovs_in->ovs_out:host:2',
+        'ovs_out->tap_tx:host:4',
+      ]);
+      expect(r.directions[dir].total).toMatchObject({ count: 4, p50_us: 9, uncertainty_us: 0 });
+    }
+    expect(r.vm_turnaround).toEqual([expect.objectContaining({ from: 'tap_tx', to: 'tap_rx', count: 4, p50_us: 100 })]);
+    expect(r.clock).toEqual([]);
+  });
+
+  it('bounded memory: beyond maxPending the oldest are evicted and counted', () => {
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
+    for (let i = 0; i < 40; i++) {
+      tb.add({ id: BigInt(i + 1), proto: 17, flowHash: 9, hops: hops(fwdPlan(50 * US), i * 1e6).hops.slice(0, 4) });
+    }
+    const m = new PathMatcher({ hosts: ['A', 'B'], maxPending: 16 });
+    for (const b of tb.batches()) m.ingest(b, 0);
+    expect(m.pending).toBe(16);
+    expect(m.counters.evicted).toBe(24);
+    const r = m.takeIntervalReport(5000);
+    expect(r.counters).toMatchObject({ evicted: 24, packets: 40, pending: 0 });
+    // evicted packets still contribute what they saw
+    expect(seg(r, 'forward', 'tap_rx', 'ovs_in').count).toBe(40);
+  });
+
+  it('ignores other probes, unknown hosts; counts batch seq gaps', () => {
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B, C: 0n });
+    const p: TestPacket = { id: 1n, probeMask: 0b10, hops: hops(fwdPlan(50 * US), 0).hops };
+    tb.add(p);
+    tb.add({ id: 2n, hops: [{ host: 'C', stage: 'nic_rx', t: 0 }] });
+    const m = new PathMatcher({ hosts: ['A', 'B'], probeSlot: 0 });
+    for (const b of tb.batches()) m.ingest(b, 0);
+    m.ingest({ hostId: 'A', bootId: 'boot-A', seq: 5, records: Buffer.alloc(0) }, 0);
+    m.noteLostBatches(2);
+    const r = m.takeIntervalReport(10);
+    expect(r.counters).toMatchObject({ records_in: 9, records_other_probe: 8, records_unknown_host: 1, packets: 0, lost_batches: 6 });
+  });
+
+  it('wall-clock hints are a fallback offset for one-way traffic, with their own uncertainty', () => {
+    const skew = 20_000_000n;
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B + skew });
+    for (let i = 0; i < 5; i++) tb.add({ id: BigInt(i + 1), proto: 17, flowHash: 3, hops: hops(fwdPlan(50 * US), i * 1e6).hops });
+    const m = new PathMatcher({ hosts: ['A', 'B'], hintUncertaintyNs: 1_000_000 });
+    // realtime = mono + hint: both hosts' wall clocks agree exactly here
+    const real0 = 1_700_000_000_000_000_000n;
+    for (const b of tb.batches()) {
+      const base = b.hostId === 'A' ? BASE_A : BASE_B + skew;
+      m.ingest({ ...b, clockOffsetHintNs: real0 - base }, 0);
+    }
+    const r = m.takeIntervalReport(5000);
+    expect(r.clock).toEqual([
+      { hosts: ['A', 'B'], offset_us: Number(BASE_B + skew - BASE_A) / 1000, uncertainty_us: 1000, samples: 0, min_delay_us: null, source: 'hint' },
+    ]);
+    expect(seg(r, 'forward', 'nic_tx', 'nic_rx')).toMatchObject({ count: 5, p50_us: 50, uncertainty_us: 1000 });
+    expect(r.directions.forward.total).toMatchObject({ count: 5, p50_us: 90, uncertainty_us: 1000 });
+  });
+
+  it('a host reboot (new boot id) restarts its clock: offsets are re-learned', () => {
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
+    pings(tb, 5);
+    const m = new PathMatcher({ hosts: ['A', 'B'] });
+    for (const b of tb.batches()) m.ingest(b, 0);
+    m.tick(5000);
+    expect(m.clockReports()[0]!.offset_us).toBe(Number(BASE_B - BASE_A) / 1000);
+    const tb2 = new TrafficBuilder({ A: BASE_A, B: 5_000_000n });
+    pings(tb2, 5, { idBase: 9000n });
+    for (const b of tb2.batches()) m.ingest({ ...b, bootId: b.hostId === 'B' ? 'boot-B-2' : b.bootId, seq: 1 }, 6000);
+    const r = m.takeIntervalReport(12000);
+    expect(r.counters.host_reboots).toBe(1);
+    expect(r.clock[0]!.offset_us).toBe(Number(5_000_000n - BASE_A) / 1000);
+    expect(seg(r, 'forward', 'nic_tx', 'nic_rx')).toMatchObject({ p50_us: 50, max_us: 50 });
+  });
+});

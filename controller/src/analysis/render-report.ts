@@ -1,0 +1,151 @@
+/**
+ * Human summary of a ProbeReport, in the spirit of the seed BCC tools' reports: per direction
+ * a table of segments with p50/p95/p99/max, share of the path, loss and drop reasons, the
+ * top contributors, the end-to-end total, then VM turnaround, clock offsets, drop sites and
+ * stalls. Cross-host (wire) numbers always carry their ± uncertainty.
+ */
+import type { DirectionReport, ProbeReport, SegmentStats } from './report-types.js';
+
+export interface RenderOptions {
+  /** segments listed as top contributors per direction; default 3 */
+  top?: number;
+  /** stall events listed; default 5 */
+  maxStalls?: number;
+  /** include the counters line; default true */
+  counters?: boolean;
+}
+
+/** µs -> "850ns", "12.3µs", "1.25ms", "2.10s"; null -> "-" */
+export function formatDuration(us: number | null | undefined): string {
+  if (us === null || us === undefined || !Number.isFinite(us)) return '-';
+  const a = Math.abs(us);
+  if (a < 1) return `${Math.round(us * 1000)}ns`;
+  if (a < 10) return `${us.toFixed(2)}µs`;
+  if (a < 1000) return `${us.toFixed(1)}µs`;
+  if (a < 1_000_000) return `${(us / 1000).toFixed(2)}ms`;
+  return `${(us / 1_000_000).toFixed(2)}s`;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+function segName(s: { from: string; to: string; from_host: string; to_host: string }): string {
+  return `${s.from_host}.${s.from} -> ${s.to_host}.${s.to}`;
+}
+
+function withUnc(s: SegmentStats, v: number | null): string {
+  const base = formatDuration(v);
+  if (s.kind === 'wire' && v !== null && s.uncertainty_us !== undefined) return `${base}±${formatDuration(s.uncertainty_us)}`;
+  return base;
+}
+
+function table(rows: string[][], align: ('l' | 'r')[]): string[] {
+  const widths = align.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => (align[i] === 'l' ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function dropText(d: Record<string, number>): string {
+  return Object.entries(d)
+    .map(([k, v]) => `${k}:${v}`)
+    .join(',');
+}
+
+function renderDirection(name: string, d: DirectionReport, top: number): string[] {
+  const out: string[] = [];
+  out.push(`${name}  ${d.hosts.join(' -> ')}   packets ${d.packets}  lost ${d.lost}`);
+  if (d.segments.length === 0) {
+    out.push('  (no packets)');
+    return out;
+  }
+  const rows: string[][] = [['segment', 'kind', 'count', 'p50', 'p95', 'p99', 'max', 'share', 'lost', 'drops']];
+  for (const s of d.segments) {
+    rows.push([
+      segName(s),
+      s.kind,
+      String(s.count) + (s.unresolved ? `(+${s.unresolved}?)` : ''),
+      withUnc(s, s.p50_us),
+      withUnc(s, s.p95_us),
+      withUnc(s, s.p99_us),
+      withUnc(s, s.max_us),
+      s.count ? pct(s.share) : '-',
+      String(s.lost),
+      dropText(s.drop_reasons),
+    ]);
+  }
+  if (d.total) {
+    const t = d.total;
+    const u = t.uncertainty_us > 0 ? `±${formatDuration(t.uncertainty_us)}` : '';
+    rows.push([
+      `total ${segName(t)}`,
+      '',
+      String(t.count),
+      formatDuration(t.p50_us) + u,
+      formatDuration(t.p95_us) + u,
+      formatDuration(t.p99_us) + u,
+      formatDuration(t.max_us) + u,
+      '',
+      String(d.lost),
+      '',
+    ]);
+  }
+  for (const line of table(rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])) out.push(`  ${line}`);
+  const contributors = [...d.segments].filter((s) => s.count > 0).sort((a, b) => b.share - a.share).slice(0, top);
+  if (contributors.length) {
+    out.push(`  top contributors: ${contributors.map((s) => `${segName(s)} ${pct(s.share)}`).join(', ')}`);
+  }
+  const lossy = [...d.segments].filter((s) => s.lost > 0).sort((a, b) => b.lost - a.lost);
+  if (lossy.length) {
+    out.push(`  loss at: ${lossy.map((s) => `${segName(s)} ${s.lost}${Object.keys(s.drop_reasons).length ? ` (${dropText(s.drop_reasons)})` : ''}`).join(', ')}`);
+  }
+  if (d.segments.some((s) => s.unresolved)) {
+    out.push('  ? = wire crossings without a clock offset yet (no request/reply traffic): latency unknown');
+  }
+  return out;
+}
+
+export function renderReport(r: ProbeReport, opts: RenderOptions = {}): string {
+  const top = opts.top ?? 3;
+  const out: string[] = [];
+  const secs = ((r.interval.end - r.interval.start) / 1000).toFixed(1);
+  out.push(`interval ${secs}s`);
+  out.push(...renderDirection('forward', r.directions.forward, top));
+  out.push(...renderDirection('reverse', r.directions.reverse, top));
+  for (const v of r.vm_turnaround) {
+    out.push(
+      `vm turnaround ${segName(v)}: n=${v.count} p50 ${formatDuration(v.p50_us)} p95 ${formatDuration(v.p95_us)} p99 ${formatDuration(v.p99_us)} max ${formatDuration(v.max_us)}`,
+    );
+  }
+  for (const v of r.round_trip) {
+    out.push(
+      `round trip ${segName(v)}: n=${v.count} p50 ${formatDuration(v.p50_us)} p95 ${formatDuration(v.p95_us)} p99 ${formatDuration(v.p99_us)} max ${formatDuration(v.max_us)}`,
+    );
+  }
+  for (const c of r.clock) {
+    out.push(
+      `clock ${c.hosts[1]} - ${c.hosts[0]}: ${(c.offset_us / 1000).toFixed(3)}ms ± ${formatDuration(c.uncertainty_us)} (${c.source}${c.source === 'pairs' ? `, ${c.samples} samples` : ''})`,
+    );
+  }
+  for (const d of r.drop_sites.slice(0, 5)) {
+    out.push(`drop ${d.direction} ${d.host} ${d.reason} at ${d.location} (${d.from} -> ${d.to}): ${d.count}`);
+  }
+  if (r.stalls.length) {
+    const maxStalls = opts.maxStalls ?? 5;
+    out.push(`stalls: ${r.stalls.length}`);
+    for (const s of r.stalls.slice(0, maxStalls)) {
+      out.push(`  ${s.direction} ${s.host}.${s.stage} flow ${s.flow_hash.toString(16)}: gap ${s.gap_ms}ms (typical ${s.typical_gap_ms}ms)`);
+    }
+  }
+  if (opts.counters ?? true) {
+    const c = r.counters;
+    out.push(
+      `records ${c.records_in}  packets ${c.packets}  matched ${c.matched}  pairs ${c.pairs}  duplicates ${c.duplicates}  expired ${c.expired_incomplete}  evicted ${c.evicted}  lost batches ${c.lost_batches}  pending ${c.pending}`,
+    );
+  }
+  return out.join('\n') + '\n';
+}
