@@ -39,17 +39,36 @@ static __always_inline int xt_load(const struct xt_reader *r, __u32 off, void *d
 {
 	if (off + len > r->limit)
 		return -1;
-	if (r->tc)
+	if (r->tc) {
+		/* linear data: direct packet access, no helper call; paged data: load_bytes */
+		void *data = (void *)(long)r->tc->data;
+		void *end = (void *)(long)r->tc->data_end;
+
+		if (off < 512) {
+			/* the barrier keeps clang from folding the mask away: it is the bound the verifier needs */
+			__u32 o = off;
+
+			asm volatile("" : "+r"(o));
+			o &= 0x1ff;
+			void *at = data + o;
+
+			if (at + len <= end) {
+				__builtin_memcpy(dst, at, len);
+				return 0;
+			}
+		}
 		return bpf_skb_load_bytes(r->tc, off, dst, len);
+	}
 	return bpf_probe_read_kernel(dst, len, r->base + off);
 }
 
 /* What the parser found: enough to filter, identify and describe the packet. */
 struct xt_packet {
-	__u8 saddr[16];
-	__u8 daddr[16];
+	__u8 saddr[16] __attribute__((aligned(8)));
+	__u8 daddr[16] __attribute__((aligned(8)));
 	__u64 id_words[6];       /* identity fields, hashed into pkt_id */
 	__u32 l4_off;
+	__u32 l4_len;
 	__u32 payload_off;
 	__u16 sport;
 	__u16 dport;
@@ -97,12 +116,10 @@ static __always_inline __u64 xt_addr_word(const __u8 *a, int half)
 	return w;
 }
 
-/* Parses L3 and L4 at off (inner headers when called after a tunnel). 0 on success. */
+/* Parses the IP header at off (inner headers when called after a tunnel). 0 on success. */
 static __always_inline int xt_parse_l3(const struct xt_reader *r, __u32 off, __u16 ethertype,
 				       struct xt_packet *p)
 {
-	__u32 l4_len;
-
 	if (ethertype == ETH_P_IP) {
 		struct iphdr ip;
 
@@ -116,12 +133,10 @@ static __always_inline int xt_parse_l3(const struct xt_reader *r, __u32 off, __u
 		p->id_words[2] = ((__u64)ip.id << 48) | ((__u64)ip.tot_len << 32) |
 				 ((__u64)(ip.frag_off & bpf_htons(0x3fff)) << 16) | ip.protocol;
 		p->l4_off = off + ip.ihl * 4;
-		l4_len = bpf_ntohs(ip.tot_len) - ip.ihl * 4;
+		p->l4_len = bpf_ntohs(ip.tot_len) - ip.ihl * 4;
 		/* non-first fragments carry no L4 header */
-		if (ip.frag_off & bpf_htons(0x1fff)) {
-			p->payload_off = p->l4_off;
-			return 1;
-		}
+		if (ip.frag_off & bpf_htons(0x1fff))
+			p->flags |= XT_F_FRAGMENT;
 	} else if (ethertype == ETH_P_IPV6) {
 		struct ipv6hdr ip6;
 
@@ -133,11 +148,21 @@ static __always_inline int xt_parse_l3(const struct xt_reader *r, __u32 off, __u
 		p->flags |= XT_F_IPV6;
 		p->id_words[2] = ((__u64)ip6.payload_len << 32) | ip6.nexthdr;
 		p->l4_off = off + sizeof(ip6);
-		l4_len = bpf_ntohs(ip6.payload_len);
+		p->l4_len = bpf_ntohs(ip6.payload_len);
 	} else {
 		return -2;
 	}
 
+	return 0;
+}
+
+/* Parses the L4 header: only for packets whose address pair a probe watches. */
+static __always_inline int xt_parse_l4(const struct xt_reader *r, struct xt_packet *p)
+{
+	if (p->flags & XT_F_FRAGMENT) {
+		p->payload_off = p->l4_off;
+		return 0;
+	}
 	if (p->proto == IPPROTO_TCP) {
 		struct tcphdr th;
 		__u8 doff_flags[2];
@@ -150,7 +175,7 @@ static __always_inline int xt_parse_l3(const struct xt_reader *r, __u32 off, __u
 		p->seq = bpf_ntohl(th.seq);
 		p->id_words[3] = ((__u64)th.source << 48) | ((__u64)th.dest << 32) | th.seq;
 		p->id_words[4] = ((__u64)th.ack_seq << 32) | ((__u64)doff_flags[0] << 8) | doff_flags[1] |
-				 ((__u64)(l4_len & 0xffff) << 16);
+				 ((__u64)(p->l4_len & 0xffff) << 16);
 		p->payload_off = p->l4_off + sizeof(th);   /* options (timestamps) count as payload */
 	} else if (p->proto == IPPROTO_UDP) {
 		struct udphdr uh;
@@ -183,11 +208,16 @@ static __always_inline int xt_parse_l3(const struct xt_reader *r, __u32 off, __u
 /* If the UDP packet at p is a VXLAN/Geneve encapsulation, returns the inner Ethernet offset. */
 static __always_inline int xt_tunnel_inner(const struct xt_reader *r, const struct xt_packet *p)
 {
-	if (p->proto != IPPROTO_UDP)
+	__u16 dport;
+
+	if (p->proto != IPPROTO_UDP || (p->flags & XT_F_FRAGMENT))
 		return -1;
-	if (p->dport == VXLAN_PORT)
+	if (xt_load(r, p->l4_off + 2, &dport, sizeof(dport)))
+		return -1;
+	dport = bpf_ntohs(dport);
+	if (dport == VXLAN_PORT)
 		return p->l4_off + sizeof(struct udphdr) + 8;
-	if (p->dport == GENEVE_PORT) {
+	if (dport == GENEVE_PORT) {
 		__u8 gh[4];
 
 		if (xt_load(r, p->l4_off + sizeof(struct udphdr), gh, sizeof(gh)))
@@ -218,8 +248,9 @@ static __always_inline int xt_parse_eth(const struct xt_reader *r, __u32 off, __
 }
 
 /*
- * Parses the packet from its L3 header at l3_off (outer), descends one tunnel level, and
- * fills identity fields from the innermost IP packet. Returns 0, -1 (unreadable), -2 (not IP).
+ * Parses the packet from its L3 header at l3_off (outer) and descends one tunnel level to
+ * the innermost IP header: addresses and protocol, enough to look the pair up. L4 waits
+ * for xt_parse_l4. Returns 0, -1 (unreadable), -2 (not IP).
  */
 static __always_inline int xt_parse(const struct xt_reader *r, __u32 l3_off, __u16 ethertype,
 				    struct xt_packet *p)
@@ -232,20 +263,14 @@ static __always_inline int xt_parse(const struct xt_reader *r, __u32 l3_off, __u
 	inner = xt_tunnel_inner(r, p);
 	if (inner >= 0) {
 		__u16 inner_type;
-		struct xt_packet outer = *p;
 		int l3 = xt_parse_eth(r, inner, &inner_type);
 
 		if (l3 < 0)
 			return -1;
-		__builtin_memset(p, 0, sizeof(*p));
+		p->flags = 0;
 		ret = xt_parse_l3(r, l3, inner_type, p);
-		if (ret == -2) {
-			/* tunnelled non-IP (ARP): describe the outer packet, not the inner */
-			*p = outer;
-			return -2;
-		}
 		if (ret < 0)
-			return ret;
+			return ret; /* -2: tunnelled non-IP (ARP) */
 		p->flags |= XT_F_TUNNEL;
 	}
 	return 0;

@@ -10,13 +10,20 @@ struct xt_selection {
 	__u8 reverse;
 };
 
+/*
+ * A total order on addresses for the canonical pair key: the two native-endian (little
+ * endian) 64-bit words, first then second. Any order works as long as user space
+ * (node-agent bpf-layouts probeKey) uses the same one; words are cheaper than bytes.
+ */
 static __always_inline int xt_addr_cmp(const __u8 *a, const __u8 *b)
 {
-#pragma unroll
-	for (int i = 0; i < 16; i++) {
-		if (a[i] != b[i])
-			return a[i] < b[i] ? -1 : 1;
-	}
+	__u64 a0 = *(const __u64 *)a, b0 = *(const __u64 *)b;
+	__u64 a1 = *(const __u64 *)(a + 8), b1 = *(const __u64 *)(b + 8);
+
+	if (a0 != b0)
+		return a0 < b0 ? -1 : 1;
+	if (a1 != b1)
+		return a1 < b1 ? -1 : 1;
 	return 0;
 }
 
@@ -104,7 +111,7 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 	struct xt_probe_value *v;
 	struct xt_record *rec;
 	struct xt_selection m;
-	__u64 ts = bpf_ktime_get_ns();
+	__u64 ts;
 	int ret;
 
 	xt_count(XT_C_SEEN);
@@ -120,6 +127,12 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 	v = xt_lookup_pair(&p);
 	if (!v)
 		return;
+	/* after the pair lookup: packets of no probe never pay for the clock read */
+	ts = bpf_ktime_get_ns();
+	if (xt_parse_l4(r, &p)) {
+		xt_count(XT_C_PARSE_FAIL);
+		return;
+	}
 	m = xt_select(v, &p);
 	if (!m.probe_mask)
 		return;

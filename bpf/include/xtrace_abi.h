@@ -42,6 +42,7 @@ enum xt_record_flags {
 	XT_F_REVERSE = 1 << 0,   /* packet goes dst -> src of the probe (a reply) */
 	XT_F_TUNNEL = 1 << 1,    /* seen inside a VXLAN/Geneve encapsulation */
 	XT_F_IPV6 = 1 << 2,
+	XT_F_FRAGMENT = 1 << 3,  /* a non-first IPv4 fragment: no L4 header */
 };
 
 /* One observation of one packet at one stage. 64 bytes, little endian, packed by layout. */

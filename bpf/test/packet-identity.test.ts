@@ -46,7 +46,7 @@ describe.skipIf(skip !== undefined)(`packet identity in BPF${skip ? ` (skipped: 
       expect(bare!.flags & RecordFlag.tunnel).toBe(0);
       expect(vxlan!.flags & RecordFlag.tunnel).toBe(RecordFlag.tunnel);
       expect(geneve!.flags & RecordFlag.tunnel).toBe(RecordFlag.tunnel);
-      expect(bare!.stage).toBe(Stage.tap_rx);
+      expect(bare!.stage).toBe(Stage.nic_rx);
       expect(bare!.probeMask).toBe(spec.src.includes(':') ? 0b10 : 0b01);
       expect(bare!.flags & RecordFlag.reverse).toBe(0);
     });

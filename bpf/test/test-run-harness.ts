@@ -32,8 +32,8 @@ export class TestRunHarness {
     object.setExpectedAttachType('xt_tc_ingress', BPF_TCX_INGRESS);
     object.load();
     const harness = new TestRunHarness(object);
-    // BPF_PROG_TEST_RUN gives the skb the loopback device: make lo ingress a stage.
-    object.mapUpdate('xt_stages', stageKey(harness.netns, 1, 'ingress'), stageValue('tap_rx', 'tc'));
+    // BPF_PROG_TEST_RUN gives the skb the loopback device: make lo ingress a stage (nic_rx: no VM-address learning in the way).
+    object.mapUpdate('xt_stages', stageKey(harness.netns, 1, 'ingress'), stageValue('nic_rx', 'tc'));
     harness.ring = object.openRingBuffer(
       'xt_events',
       { recordSize: 64, batchRecords: 1024, flushMs: 5, maxPendingBatches: 16 },

@@ -76,9 +76,22 @@ export function configValue(activeProbes: number, netns: number): Buffer {
 
 export const ZERO_KEY = Buffer.alloc(4);
 
+/**
+ * Orders addresses as the BPF programs do (xt_addr_cmp): by their two little-endian 64-bit
+ * words, first then second.
+ */
+export function compareAddressWords(a: Buffer, b: Buffer): number {
+  for (const off of [0, 8]) {
+    const x = a.readBigUInt64LE(off);
+    const y = b.readBigUInt64LE(off);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
 /** The canonical pair key: lower address first, so both directions find the same entry. */
 export function probeKey(a: Buffer, b: Buffer): Buffer {
-  const [lo, hi] = Buffer.compare(a, b) <= 0 ? [a, b] : [b, a];
+  const [lo, hi] = compareAddressWords(a, b) <= 0 ? [a, b] : [b, a];
   return Buffer.concat([lo, hi]);
 }
 

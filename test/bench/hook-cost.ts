@@ -1,0 +1,48 @@
+/**
+ * In-kernel cost per hook invocation (bpf_stats run_time_ns / run_cnt) of xtrace's tc
+ * program for packets that match a probe and packets that do not, bare and in VXLAN,
+ * driven by BPF_PROG_TEST_RUN. Prints the raw figure and the figure less the floor of an
+ * empty program (what bpf_stats itself costs here). Run: node --import tsx test/bench/hook-cost.ts
+ */
+import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
+import { native, type BpfObject } from '@xtrace/native';
+import { TestRunHarness } from '../../bpf/test/test-run-harness.js';
+import { frame, tunnelled } from '../../bpf/test/frames.js';
+
+const RUNS = 500_000;
+const stats = native.enableStats();
+
+function perRun(object: Pick<BpfObject, 'testRun' | 'programStats'>, program: string, f: Buffer): number {
+  object.testRun(program, f, 1000);
+  const a = object.programStats(program);
+  object.testRun(program, f, RUNS);
+  const b = object.programStats(program);
+  return (b.runTimeNs - a.runTimeNs) / (b.runCount - a.runCount);
+}
+
+const baselinePath = fileURLToPath(new URL('../../bpf/build/bench-baseline.bpf.o', import.meta.url));
+const baseline = native.openObject(baselinePath);
+baseline.load();
+const plain = frame({ src: '10.1.1.1', dst: '10.1.1.2', proto: 'udp' });
+const floor = perRun(baseline, 'xt_bench_nop', plain);
+baseline.close();
+
+const h = TestRunHarness.open();
+h.watch('192.168.77.10', '192.168.77.20');
+const cases: [string, Buffer][] = [
+  ['non-matching packet', plain],
+  ['non-matching packet in VXLAN', tunnelled(plain, 'vxlan')],
+  ['matching packet (record emitted)', frame({ src: '192.168.77.10', dst: '192.168.77.20', proto: 'udp' })],
+  ['matching packet in VXLAN', tunnelled(frame({ src: '192.168.77.10', dst: '192.168.77.20', proto: 'udp' }), 'vxlan')],
+];
+console.log(`hook cost, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, ${RUNS} runs each; empty-program floor ${floor.toFixed(1)} ns`);
+for (const [name, f] of cases) {
+  const ns = perRun(h.object, 'xt_tc_ingress', f);
+  console.log(`${name.padEnd(36)} ${ns.toFixed(1).padStart(7)} ns/run   ${(ns - floor).toFixed(1).padStart(7)} ns above the floor`);
+}
+h.object.mapUpdate('xt_config_map', Buffer.alloc(4), Buffer.alloc(8));
+const idle = perRun(h.object, 'xt_tc_ingress', plain);
+console.log(`${'no probe active'.padEnd(36)} ${idle.toFixed(1).padStart(7)} ns/run   ${(idle - floor).toFixed(1).padStart(7)} ns above the floor`);
+await h.close();
+stats.close();
