@@ -1,0 +1,4 @@
+export * from './summary.js';
+export * from './ping.js';
+export * from './udp.js';
+export * from './tcp.js';

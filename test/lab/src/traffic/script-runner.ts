@@ -1,0 +1,59 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { LabError } from '../errors.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** argv that runs one of the generator scripts beside this file (TypeScript via tsx) with a JSON argument. */
+export function scriptArgv(script: string, args: object): string[] {
+  return [process.execPath, '--import', tsxLoader, join(here, script), JSON.stringify(args)];
+}
+
+/** Collects a child's stdout lines; resolves the first JSON line matching `pred`. */
+export function waitForJsonLine<T>(
+  child: ChildProcess,
+  pred: (v: Record<string, unknown>) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let err = '';
+    const timer = setTimeout(() => finish(new LabError(`${what}: no result within ${timeoutMs} ms; stderr: ${err.trim()}`)), timeoutMs);
+    const onData = (d: Buffer): void => {
+      buf += d.toString('utf8');
+      let k;
+      while ((k = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, k).trim();
+        buf = buf.slice(k + 1);
+        if (!line.startsWith('{')) continue;
+        let v: Record<string, unknown>;
+        try {
+          v = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          continue; // not a result line
+        }
+        if (pred(v)) return finish(undefined, v as T);
+      }
+    };
+    const onErr = (d: Buffer): void => {
+      err += d.toString('utf8');
+    };
+    const onExit = (code: number | null, sig: string | null): void =>
+      finish(new LabError(`${what}: exited (${code ?? sig}) before its result; stderr: ${err.trim()}`));
+    const finish = (e?: Error, v?: T): void => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onErr);
+      child.off('exit', onExit);
+      if (e) reject(e);
+      else resolve(v as T);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onErr);
+    child.on('exit', onExit);
+  });
+}

@@ -1,0 +1,2 @@
+// @xtrace/test: the reusable multi-hypervisor lab (test/lab) and its traffic generators.
+export * from '../lab/src/index.js';
