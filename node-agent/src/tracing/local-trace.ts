@@ -6,6 +6,7 @@
  */
 import { pino } from 'pino';
 import { decodeRecords, stageName, type DecodedRecord } from '@xtrace/proto';
+import { addressBytes } from './bpf-layouts.js';
 import { createTracer } from './tracer.js';
 import type { ProbeFilter } from './tracer-api.js';
 
@@ -27,8 +28,17 @@ function recordJson(r: DecodedRecord): Record<string, unknown> {
   };
 }
 
+/** stdout as NDJSON; a reader that went away (| head) ends the output, not the process. */
+function writeStdoutLine(line: string): void {
+  if (!process.stdout.writable) return;
+  process.stdout.write(`${line}\n`);
+}
+
 export async function runLocalTrace(options: LocalTraceOptions): Promise<void> {
-  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const write = options.write ?? writeStdoutLine;
+  // validate the filter before touching the kernel
+  addressBytes(options.filter.src, '--src');
+  addressBytes(options.filter.dst, '--dst');
   const logger = pino({ level: process.env['XTRACE_LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
   const tracer = await createTracer({
     logger,

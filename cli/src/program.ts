@@ -1,0 +1,52 @@
+import { Command } from 'commander';
+import { registerAgentCommand } from './commands/agent.js';
+import { registerListCommands } from './commands/agents.js';
+import { registerControllerCommand } from './commands/controller.js';
+import { registerPairCommand } from './commands/pair.js';
+import { registerTraceCommand } from './commands/trace.js';
+// TODO(lab helper): commands/lab.ts (registerLabCommand) did not exist when this was written;
+// once it does, replace registerLab() below by: import { registerLabCommand } from './commands/lab.js';
+async function registerLab(program: Command): Promise<void> {
+  const spec = './commands/lab.js';
+  let mod: { registerLabCommand?: (p: Command) => void };
+  try {
+    mod = (await import(spec)) as typeof mod;
+  } catch (e: unknown) {
+    const err = e as { code?: string; message?: string };
+    if (err.code === 'ERR_MODULE_NOT_FOUND' && (err.message ?? '').includes('commands/lab')) return;
+    throw e;
+  }
+  mod.registerLabCommand?.(program);
+}
+
+export const CLI_VERSION = '0.1.0';
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command();
+  program
+    .name('xtrace')
+    .description('VM-to-VM packet latency and loss tracing across KVM hypervisors (eBPF + NATS)')
+    .version(CLI_VERSION)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  xtrace controller                                   # controller with an embedded NATS
+  xtrace agent --nats nats://10.0.0.5:4222            # on every hypervisor
+  xtrace pair --src 192.168.1.10 --dst 192.168.1.20   # trace two VMs for 10 s
+  xtrace agents                                       # who is registered
+
+Environment: XTRACE_CONTROLLER (host:port), XTRACE_NATS_URL, XTRACE_NATS_CREDS, XTRACE_NATS_USER,
+XTRACE_NATS_PASS, XTRACE_NATS_TOKEN, XTRACE_NATS_TLS_CA, XTRACE_NATS_TLS_CERT, XTRACE_NATS_TLS_KEY.
+Exit codes: 0 ok, 1 the probe saw no matching traffic, 2 usage/input error, 3 controller/NATS/agent failure.`,
+    );
+  registerControllerCommand(program);
+  registerAgentCommand(program);
+  registerPairCommand(program);
+  registerListCommands(program);
+  registerTraceCommand(program);
+  await registerLab(program);
+  return program;
+}

@@ -1,0 +1,82 @@
+/**
+ * Runs `xtrace trace` (the kernel side alone) as a real process inside a namespace and
+ * collects its NDJSON: the inventory/stage report, the records and the closing summary.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Counters, Inventory } from '@xtrace/node-agent/tracing';
+
+export const XTRACE_BIN = fileURLToPath(new URL('../../cli/bin/xtrace.js', import.meta.url));
+
+export interface TraceRecord {
+  tsNs: string;
+  pktId: string;
+  stage: number;
+  stageName: string;
+  netns: number;
+  ifindex: number;
+  flags: number;
+  proto: number;
+  sport: number;
+  dport: number;
+  seq: number;
+  dropReason: number;
+  hook: number;
+}
+
+export class TraceProcess {
+  readonly records: TraceRecord[] = [];
+  inventory: (Inventory & { pid: number }) | undefined;
+  summary: { records: number; counters: Counters } | undefined;
+  private readonly stderr: string[] = [];
+  private readonly exited: Promise<number | null>;
+  private readyWaiters: (() => void)[] = [];
+
+  constructor(readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const msg = JSON.parse(line) as { type: string } & Record<string, unknown>;
+      if (msg.type === 'record') this.records.push(msg as unknown as TraceRecord);
+      else if (msg.type === 'ready') {
+        this.inventory = { ...(msg['inventory'] as Inventory), pid: msg['pid'] as number };
+        for (const w of this.readyWaiters.splice(0)) w();
+      } else if (msg.type === 'summary') this.summary = msg as unknown as TraceProcess['summary'];
+    });
+    child.stderr?.on('data', (d: Buffer) => this.stderr.push(d.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Spawn with `spawnIn(ns, argv)` of the lab (or any spawner), args after `trace`. */
+  static start(spawnIn: (argv: string[]) => ChildProcess, args: string[]): TraceProcess {
+    return new TraceProcess(spawnIn([process.execPath, XTRACE_BIN, 'trace', ...args]));
+  }
+
+  async ready(timeoutMs = 30_000): Promise<Inventory & { pid: number }> {
+    if (!this.inventory) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`xtrace trace not ready in ${timeoutMs} ms: ${this.stderr.join('')}`)), timeoutMs);
+        this.readyWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        void this.exited.then((code) => reject(new Error(`xtrace trace exited (${code}) before ready: ${this.stderr.join('')}`)));
+      });
+    }
+    return this.inventory!;
+  }
+
+  /** SIGTERM and wait for the summary. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+    return this.exited;
+  }
+
+  kill(): Promise<number | null> {
+    this.child.kill('SIGKILL');
+    return this.exited;
+  }
+
+  stderrText(): string {
+    return this.stderr.join('');
+  }
+}
