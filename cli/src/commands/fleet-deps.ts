@@ -1,0 +1,32 @@
+/** What the fleet commands (schedule, alert, history) need from outside; tests inject their own. */
+import type { NatsConnection } from 'nats';
+import { connectNats, resolveNatsSettings } from '@xtrace/proto';
+
+export interface FleetCommandDeps {
+  /** open a NATS connection from the command's --nats* flags / XTRACE_NATS_* env */
+  connect?: (flags: Record<string, unknown>) => Promise<NatsConnection>;
+  /** stdout writer */
+  out?: (text: string) => void;
+}
+
+export function fleetDeps(deps: FleetCommandDeps = {}): Required<FleetCommandDeps> {
+  return {
+    connect: deps.connect ?? ((flags) => connectNats(resolveNatsSettings(flags), 'xtrace-cli', { maxReconnectAttempts: 0 })),
+    out: deps.out ?? ((t) => void process.stdout.write(t)),
+  };
+}
+
+/** Run `f` with a connection that is always closed afterwards. */
+export async function withNats<T>(deps: Required<FleetCommandDeps>, flags: Record<string, unknown>, f: (nc: NatsConnection) => Promise<T>): Promise<T> {
+  const nc = await deps.connect(flags);
+  try {
+    return await f(nc);
+  } finally {
+    await nc.close();
+  }
+}
+
+export function table(rows: string[][]): string {
+  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { AlertEvaluator, type AlertEvent } from './alert-evaluator.js';
+import { validateAlertRule } from './alert-rule.js';
+import type { ProbeReport, SegmentStats } from './probe-report.js';
+
+const pair = { src: '10.0.0.1', dst: '10.0.1.1' };
+function seg(kind: SegmentStats['kind'], p99: number, lost = 0): SegmentStats {
+  return { from: kind === 'wire' ? 'nic_tx' : 'tap_rx', to: kind === 'wire' ? 'nic_rx' : 'nic_tx', kind, count: 100, p50_us: 10, p90_us: 20, p99_us: p99, max_us: p99 * 2, lost };
+}
+function report(at: number, segs: SegmentStats[], p = pair): ProbeReport {
+  return { probeId: 'p', pair: p, kind: 'interval', at, segments: segs };
+}
+const S = 1000;
+
+describe('AlertEvaluator', () => {
+  const rule = validateAlertRule({
+    name: 'wire-p99',
+    selector: 'all-cross-host',
+    segmentKind: 'wire',
+    metric: 'p99',
+    threshold: 500,
+    for: '30s',
+    cooldown: '5m',
+    sinks: [{ type: 'nats', subject: 'x' }],
+  });
+
+  it('fires once after the condition held for `for`, resolves when it clears, honours the cooldown', () => {
+    const seen: AlertEvent[] = [];
+    const ev = new AlertEvaluator({ onEvent: (e) => seen.push(e) });
+    ev.setRules([rule]);
+    const step = (t: number, p99: number) => ev.observe(report(t * S, [seg('host', 9999), seg('wire', p99)]));
+    expect(step(0, 600)).toEqual([]);
+    expect(step(10, 700)).toEqual([]);
+    expect(step(29, 700)).toEqual([]);
+    const f = step(30, 650);
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ state: 'firing', rule: 'wire-p99', value: 650, threshold: 500, since: 0, at: 30 * S, segment: { kind: 'wire' } });
+    expect(step(40, 800)).toEqual([]); // one firing per episode
+    expect(step(50, 100)).toMatchObject([{ state: 'resolved', since: 0, at: 50 * S, value: 100 }]);
+    expect(step(60, 100)).toEqual([]);
+    // condition comes back during the cooldown: holds > for, but must wait until 50s+5m
+    for (let t = 70; t < 350; t += 20) expect(step(t, 900)).toEqual([]);
+    expect(step(350, 900)).toMatchObject([{ state: 'firing', since: 70 * S }]);
+    expect(seen.map((e) => e.state)).toEqual(['firing', 'resolved', 'firing']);
+  });
+
+  it('a blip shorter than `for` does not fire', () => {
+    const ev = new AlertEvaluator();
+    ev.setRules([rule]);
+    expect(ev.observe(report(0, [seg('wire', 900)]))).toEqual([]);
+    expect(ev.observe(report(20 * S, [seg('wire', 100)]))).toEqual([]);
+    expect(ev.observe(report(40 * S, [seg('wire', 900)]))).toEqual([]);
+    expect(ev.observe(report(60 * S, [seg('wire', 900)]))).toEqual([]);
+    expect(ev.observe(report(70 * S, [seg('wire', 900)]))).toHaveLength(1);
+  });
+
+  it('keeps episodes per pair and segment, matches explicit pairs in either direction, and loss counts', () => {
+    const loss = validateAlertRule({
+      name: 'loss',
+      selector: { pairs: [{ src: '10.0.1.1', dst: '10.0.0.1' }] },
+      segmentKind: 'any',
+      metric: 'loss',
+      threshold: 0,
+      for: '0s',
+      sinks: [{ type: 'nats', subject: 'x' }],
+    });
+    const ev = new AlertEvaluator();
+    ev.setRules([loss]);
+    const out = ev.observe(report(0, [seg('host', 1, 3), seg('wire', 1, 0)]));
+    expect(out).toMatchObject([{ state: 'firing', value: 3, segment: { kind: 'host' } }]);
+    expect(ev.observe(report(0, [seg('host', 1, 3)], { src: '10.9.9.9', dst: '10.0.0.1' }))).toEqual([]);
+    // removing the rule forgets its episodes
+    ev.setRules([]);
+    expect(ev.firing()).toEqual([]);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Evaluates alert rules against interval reports. Per (rule, pair, segment) a small state
+ * machine: the condition must hold for `for` (measured on the reports' own times) before one
+ * `firing` event; while it keeps holding nothing more is sent; when it clears one `resolved`
+ * event; the next episode may fire only after `cooldown` has passed since the resolve.
+ */
+import type { ParsedAlertRule } from './alert-rule.js';
+import { selectorMatchesPair, type InventoryAgent } from './pair-selector.js';
+import { pairKey, type Pair, type ProbeReport, type SegmentStats } from './probe-report.js';
+
+export interface AlertEvent {
+  state: 'firing' | 'resolved';
+  rule: string;
+  pair: Pair;
+  segment: { from: string; to: string; kind: SegmentStats['kind'] };
+  metric: ParsedAlertRule['metric'];
+  value: number;
+  threshold: number;
+  /** when the condition started holding (firing) or the episode started (resolved), epoch ms */
+  since: number;
+  /** time of the report that caused the event, epoch ms */
+  at: number;
+  probeId?: string;
+  /** set on synthetic events sent by `xtrace alert test` */
+  test?: boolean;
+}
+
+interface EpisodeState {
+  /** condition holding since (pending or firing) */
+  since?: number;
+  firing: boolean;
+  /** no firing before this time (cooldown after the last resolve) */
+  quietUntil: number;
+}
+
+export function metricValue(seg: SegmentStats, metric: ParsedAlertRule['metric']): number {
+  switch (metric) {
+    case 'p50':
+      return seg.p50_us;
+    case 'p99':
+      return seg.p99_us;
+    case 'max':
+      return seg.max_us;
+    case 'loss':
+      return seg.lost;
+  }
+}
+
+export interface AlertEvaluatorOptions {
+  /** receives every event as it happens (e.g. AlertDispatcher.dispatch) */
+  onEvent?: (ev: AlertEvent, rule: ParsedAlertRule) => void;
+  /** for label selectors */
+  inventory?: () => InventoryAgent[] | undefined;
+}
+
+export class AlertEvaluator {
+  private rules = new Map<string, ParsedAlertRule>();
+  private readonly states = new Map<string, EpisodeState>();
+
+  constructor(private readonly opts: AlertEvaluatorOptions = {}) {}
+
+  setRules(rules: ParsedAlertRule[]): void {
+    const next = new Map(rules.map((r) => [r.name, r]));
+    for (const key of this.states.keys()) {
+      const name = key.slice(0, key.indexOf('|'));
+      const old = this.rules.get(name);
+      const now = next.get(name);
+      // a removed or changed rule starts from scratch
+      if (now === undefined || old === undefined || JSON.stringify(old) !== JSON.stringify(now)) this.states.delete(key);
+    }
+    this.rules = next;
+  }
+
+  /** Feed one interval report; returns (and hands to onEvent) the events it caused. */
+  observe(report: ProbeReport): AlertEvent[] {
+    const events: AlertEvent[] = [];
+    const t = report.at;
+    const agents = this.opts.inventory?.();
+    for (const rule of this.rules.values()) {
+      if (!selectorMatchesPair(rule.selector, report.pair, agents)) continue;
+      for (const seg of report.segments) {
+        if (rule.segmentKind !== 'any' && seg.kind !== rule.segmentKind) continue;
+        const key = `${rule.name}|${pairKey(report.pair)}|${seg.from}>${seg.to}`;
+        let st = this.states.get(key);
+        if (st === undefined) this.states.set(key, (st = { firing: false, quietUntil: 0 }));
+        const value = metricValue(seg, rule.metric);
+        const holds = value > rule.threshold;
+        const base = {
+          rule: rule.name,
+          pair: { src: report.pair.src, dst: report.pair.dst },
+          segment: { from: seg.from, to: seg.to, kind: seg.kind },
+          metric: rule.metric,
+          value,
+          threshold: rule.threshold,
+          at: t,
+          probeId: report.probeId,
+        };
+        if (holds) {
+          if (st.since === undefined) st.since = t;
+          if (!st.firing && t - st.since >= rule.forMs && t >= st.quietUntil) {
+            st.firing = true;
+            events.push({ state: 'firing', since: st.since, ...base });
+          }
+        } else {
+          if (st.firing) {
+            events.push({ state: 'resolved', since: st.since ?? t, ...base });
+            st.quietUntil = t + rule.cooldownMs;
+            st.firing = false;
+          }
+          st.since = undefined;
+        }
+      }
+    }
+    for (const ev of events) {
+      const rule = this.rules.get(ev.rule);
+      if (rule !== undefined) this.opts.onEvent?.(ev, rule);
+    }
+    return events;
+  }
+
+  /** Episodes currently firing. */
+  firing(): { key: string; since: number }[] {
+    return [...this.states.entries()].filter(([, s]) => s.firing).map(([key, s]) => ({ key, since: s.since ?? 0 }));
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * One object that wires the fleet layer into a controller: every probe report goes to
+ * history, metrics and the alert evaluator (rules followed live from KV), and alert events go
+ * to their sinks through bounded queues. The scheduler is started with the given runProbe.
+ *
+ * Wiring (controller): `const fleet = await FleetService.start({nc, controllerId, runProbe,
+ * inventory})`, then `fleet.onPairReport(report)` for every interval and final PairReport,
+ * `fleet.metrics` for the rest of the metric set, `await fleet.stop()` on shutdown.
+ */
+import type { NatsConnection } from 'nats';
+import { pino, type Logger } from 'pino';
+import { errorMessage, type PairReport } from '@xtrace/proto';
+import { AlertDispatcher } from './alert-dispatcher.js';
+import { AlertEvaluator } from './alert-evaluator.js';
+import { AlertStore } from './alert-store.js';
+import { HistoryStore, type HistoryOptions } from './history-store.js';
+import { ControllerMetrics } from './metrics/controller-metrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics/server.js';
+import type { LimiterCaps } from './concurrency-limiter.js';
+import { probeReportFromPairReport } from './pair-report-adapter.js';
+import type { AgentInventory, InventoryAgent } from './pair-selector.js';
+import type { ProbeReport } from './probe-report.js';
+import { Scheduler, type RunProbeFn } from './scheduler.js';
+
+export interface FleetServiceOptions {
+  nc: NatsConnection;
+  controllerId: string;
+  /** omit to run without the scheduler (e.g. a read-only controller) */
+  runProbe?: RunProbeFn;
+  inventory: AgentInventory;
+  caps?: LimiterCaps;
+  history?: HistoryOptions;
+  /** `{port}` to serve /metrics */
+  metricsListen?: { host?: string; port: number };
+  logger?: Logger;
+}
+
+export class FleetService {
+  private stopRules?: () => void;
+  private metricsServer?: MetricsServer;
+  private scheduler?: Scheduler;
+  private lastAgents: InventoryAgent[] | undefined;
+
+  private constructor(
+    readonly history: HistoryStore,
+    readonly alerts: AlertEvaluator,
+    readonly dispatcher: AlertDispatcher,
+    readonly metrics: ControllerMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(o: FleetServiceOptions): Promise<FleetService> {
+    const log = o.logger ?? pino({ name: 'xtrace-fleet', level: process.env['XTRACE_LOG_LEVEL'] ?? 'info' });
+    const metrics = new ControllerMetrics();
+    const dispatcher = new AlertDispatcher({ nc: o.nc, logger: log, onResult: (r) => metrics.alertDelivery(r) });
+    let svc: FleetService | undefined;
+    const alerts = new AlertEvaluator({
+      onEvent: (ev, rule) => {
+        metrics.alertEvent(ev);
+        log.info({ rule: ev.rule, state: ev.state, pair: ev.pair, segment: ev.segment, value: ev.value }, 'alert');
+        dispatcher.dispatch(ev, rule);
+      },
+      inventory: () => svc?.lastAgents,
+    });
+    const history = await HistoryStore.open(o.nc, o.history);
+    svc = new FleetService(history, alerts, dispatcher, metrics, log);
+    svc.stopRules = await (await AlertStore.open(o.nc)).follow(
+      (rules) => alerts.setRules(rules),
+      (e) => log.error({ err: errorMessage(e) }, 'alert rule watch'),
+    );
+    const inventory: AgentInventory = {
+      listAgents: async () => {
+        const a = await o.inventory.listAgents();
+        if (svc !== undefined) svc.lastAgents = a;
+        return a;
+      },
+    };
+    void inventory.listAgents().catch(() => undefined);
+    if (o.runProbe !== undefined) {
+      svc.scheduler = new Scheduler({
+        nc: o.nc,
+        controllerId: o.controllerId,
+        runProbe: o.runProbe,
+        inventory,
+        logger: log,
+        onEvent: (ev) => metrics.schedulerEvent(ev),
+        // the summary of each scheduled probe (its interval reports come through onPairReport)
+        onReport: (r) => (svc as FleetService).onReport(r),
+        ...(o.caps !== undefined ? { caps: o.caps } : {}),
+      });
+      await svc.scheduler.start();
+    }
+    if (o.metricsListen !== undefined) svc.metricsServer = await startMetricsServer(metrics.registry, o.metricsListen);
+    return svc;
+  }
+
+  get metricsUrl(): string | undefined {
+    return this.metricsServer?.url;
+  }
+
+  get schedulerInstance(): Scheduler | undefined {
+    return this.scheduler;
+  }
+
+  /** Every interval and final report of every probe (ad hoc or scheduled). */
+  async onPairReport(r: PairReport): Promise<void> {
+    await this.onReport(probeReportFromPairReport(r));
+  }
+
+  async onReport(report: ProbeReport): Promise<void> {
+    this.metrics.recordReport(report);
+    if (report.kind === 'interval') this.alerts.observe(report);
+    try {
+      await this.history.append(report);
+    } catch (e: unknown) {
+      this.log.error({ probe: report.probeId, err: errorMessage(e) }, 'history append failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.scheduler?.stop();
+    this.stopRules?.();
+    await this.metricsServer?.close();
+  }
+}

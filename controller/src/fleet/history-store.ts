@@ -1,0 +1,162 @@
+/**
+ * Probe history in the JetStream stream `XTRACE_HISTORY`: every interval report and every
+ * summary, on subject `xtrace.history.<pairKey>.<probeId>`, kept for max_age/max_bytes.
+ * Any controller (or a restarted one) reads what any other wrote.
+ */
+import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, nanos, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type StreamConfig } from 'nats';
+import { UnreachableError, XtraceError } from '@xtrace/proto';
+import { decodeJson, encodeJson } from './kv-buckets.js';
+import { pairKey, subjectToken, type Pair, type ProbeReport } from './probe-report.js';
+
+export const HISTORY_STREAM = 'XTRACE_HISTORY';
+export const HISTORY_SUBJECT_PREFIX = 'xtrace.history';
+
+export interface HistoryOptions {
+  /** default 7 days */
+  maxAgeMs?: number;
+  /** default 1 GiB */
+  maxBytes?: number;
+  replicas?: number;
+}
+
+export interface HistoryRecord {
+  seq: number;
+  subject: string;
+  /** time the stream stored it, epoch ms */
+  storedAt: number;
+  report: ProbeReport;
+}
+
+export interface HistoryQuery {
+  pair?: Pair;
+  probeId?: string;
+  /** epoch ms, inclusive */
+  since?: number;
+  /** epoch ms, inclusive */
+  until?: number;
+  /** at most this many records (the oldest first) */
+  limit?: number;
+}
+
+export function historySubject(pair: Pair, probeId: string): string {
+  return `${HISTORY_SUBJECT_PREFIX}.${pairKey(pair)}.${subjectToken(probeId)}`;
+}
+
+function filterSubject(q: { pair?: Pair; probeId?: string }): string {
+  const p = q.pair === undefined ? '*' : pairKey(q.pair);
+  const id = q.probeId === undefined ? '*' : subjectToken(q.probeId);
+  return `${HISTORY_SUBJECT_PREFIX}.${p}.${id}`;
+}
+
+function toRecord(m: JsMsg): HistoryRecord {
+  return { seq: m.seq, subject: m.subject, storedAt: Math.floor(m.info.timestampNanos / 1e6), report: decodeJson(m.data) as ProbeReport };
+}
+
+export class HistoryStore {
+  private constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+  ) {}
+
+  static async open(nc: NatsConnection, opts: HistoryOptions = {}): Promise<HistoryStore> {
+    let jsm: JetStreamManager;
+    try {
+      jsm = await nc.jetstreamManager();
+    } catch (e: unknown) {
+      throw new UnreachableError(`JetStream is not available: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    const cfg: Partial<StreamConfig> = {
+      name: HISTORY_STREAM,
+      subjects: [`${HISTORY_SUBJECT_PREFIX}.>`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: nanos(opts.maxAgeMs ?? 7 * 86_400_000),
+      max_bytes: opts.maxBytes ?? 1024 ** 3,
+      num_replicas: opts.replicas ?? 1,
+      duplicate_window: nanos(120_000),
+      description: 'xtrace probe reports (interval + summary)',
+    };
+    try {
+      await jsm.streams.info(HISTORY_STREAM);
+    } catch (e: unknown) {
+      if (!(e instanceof Error && /stream not found/i.test(e.message))) {
+        throw new UnreachableError(`cannot look up stream ${HISTORY_STREAM}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+      try {
+        await jsm.streams.add(cfg);
+      } catch (e2: unknown) {
+        // another controller may have created it meanwhile
+        if (!(e2 instanceof Error && /already in use/i.test(e2.message))) throw e2;
+      }
+    }
+    return new HistoryStore(nc.jetstream(), jsm);
+  }
+
+  /** Store one report; retries of the same report (same probe, kind and time) are deduplicated. */
+  async append(report: ProbeReport): Promise<{ seq: number; duplicate: boolean }> {
+    if (typeof report.probeId !== 'string' || report.probeId === '') throw new XtraceError('usage', 'report.probeId is required');
+    const ack = await this.js.publish(historySubject(report.pair, report.probeId), encodeJson(report), {
+      msgID: `${report.probeId}:${report.kind}:${report.at}`,
+    });
+    return { seq: ack.seq, duplicate: ack.duplicate };
+  }
+
+  /** Records matching the query, oldest first. */
+  async read(q: HistoryQuery = {}): Promise<HistoryRecord[]> {
+    const ci = await this.jsm.consumers.add(HISTORY_STREAM, {
+      filter_subject: filterSubject(q),
+      ack_policy: AckPolicy.None,
+      mem_storage: true,
+      inactive_threshold: nanos(30_000),
+      ...(q.since !== undefined
+        ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(q.since).toISOString() }
+        : { deliver_policy: DeliverPolicy.All }),
+    });
+    const out: HistoryRecord[] = [];
+    try {
+      let pending = ci.num_pending;
+      const consumer = await this.js.consumers.get(HISTORY_STREAM, ci.name);
+      const limit = q.limit ?? Number.POSITIVE_INFINITY;
+      reading: while (pending > 0 && out.length < limit) {
+        const batch = await consumer.fetch({ max_messages: Math.min(256, pending), expires: 5000 });
+        let got = 0;
+        for await (const m of batch) {
+          got++;
+          pending = m.info.pending;
+          const r = toRecord(m);
+          if (q.until !== undefined && r.storedAt > q.until) break reading;
+          out.push(r);
+          if (out.length >= limit || pending === 0) break;
+        }
+        if (got === 0) break;
+      }
+    } finally {
+      await this.jsm.consumers.delete(HISTORY_STREAM, ci.name).catch(() => undefined);
+    }
+    return out;
+  }
+
+  /**
+   * Follow records from a point in time on (history first, then live), with an ordered
+   * consumer delivering by start time. Ends when `signal` aborts or the connection closes.
+   */
+  async *watch(q: { pair?: Pair; probeId?: string; from?: number; signal?: AbortSignal } = {}): AsyncGenerator<HistoryRecord> {
+    const consumer = await this.js.consumers.get(HISTORY_STREAM, {
+      filterSubjects: filterSubject(q),
+      ...(q.from !== undefined
+        ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(q.from).toISOString() }
+        : { deliver_policy: DeliverPolicy.New }),
+    });
+    const msgs = await consumer.consume();
+    const stop = () => void msgs.stop();
+    if (q.signal?.aborted) stop();
+    q.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const m of msgs) yield toRecord(m);
+    } finally {
+      q.signal?.removeEventListener('abort', stop);
+      msgs.stop();
+    }
+  }
+}

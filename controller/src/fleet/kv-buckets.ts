@@ -1,0 +1,50 @@
+/** Names and openers of the JetStream KV buckets and streams the fleet layer uses. */
+import type { JetStreamClient, KV, NatsConnection } from 'nats';
+import { UnreachableError } from '@xtrace/proto';
+
+export const SCHEDULES_BUCKET = 'xtrace_schedules';
+/** Per-run claims `run.<schedule>.<slotStartMs>`; entries expire with the bucket's max_age. */
+export const SCHEDULE_RUNS_BUCKET = 'xtrace_schedule_runs';
+export const ALERTS_BUCKET = 'xtrace_alerts';
+
+export const DEFAULT_RUN_CLAIM_TTL_MS = 25 * 3_600_000;
+
+/** JetStream error code for "wrong last sequence" (a compare-and-set lost). */
+export const JS_WRONG_LAST_SEQUENCE = 10071;
+
+export function isCasConflict(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const api = (e as { api_error?: { err_code?: number } }).api_error;
+  if (api?.err_code === JS_WRONG_LAST_SEQUENCE) return true;
+  return e instanceof Error && /wrong last sequence/i.test(e.message);
+}
+
+async function open(js: JetStreamClient, bucket: string, opts: { history?: number; ttl?: number; description: string }): Promise<KV> {
+  try {
+    return await js.views.kv(bucket, { history: opts.history ?? 1, ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}), description: opts.description });
+  } catch (e: unknown) {
+    throw new UnreachableError(`cannot open JetStream KV bucket ${bucket}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+export function openSchedulesKv(nc: NatsConnection): Promise<KV> {
+  return open(nc.jetstream(), SCHEDULES_BUCKET, { history: 5, description: 'xtrace scheduled probes' });
+}
+
+/** `ttlMs` only applies when the bucket is created; it must exceed the longest schedule period. */
+export function openScheduleRunsKv(nc: NatsConnection, ttlMs: number = DEFAULT_RUN_CLAIM_TTL_MS): Promise<KV> {
+  return open(nc.jetstream(), SCHEDULE_RUNS_BUCKET, { history: 1, ttl: ttlMs, description: 'xtrace schedule run claims' });
+}
+
+export function openAlertsKv(nc: NatsConnection): Promise<KV> {
+  return open(nc.jetstream(), ALERTS_BUCKET, { history: 5, description: 'xtrace alert rules' });
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+export function encodeJson(v: unknown): Uint8Array {
+  return enc.encode(JSON.stringify(v));
+}
+export function decodeJson(b: Uint8Array): unknown {
+  return JSON.parse(dec.decode(b));
+}

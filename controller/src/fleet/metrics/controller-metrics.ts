@@ -1,0 +1,121 @@
+/**
+ * The controller's metric set. Feeding points for the pipeline: recordReport (each interval
+ * report), observeSegmentLatency (per matched packet, if the matcher exposes it),
+ * recordEvents / recordLoss (per received batch), probe lifecycle, attach failures, and the
+ * fleet layer's scheduler and alert events.
+ */
+import type { AlertEvent } from '../alert-evaluator.js';
+import type { ProbeReport, Pair, SegmentStats } from '../probe-report.js';
+import type { SchedulerEvent } from '../scheduler.js';
+import type { DeliveryResult } from '../sinks/alert-sink.js';
+import { exponentialBuckets, MetricsRegistry, type Counter, type Gauge, type Histogram } from './registry.js';
+
+/** 1 µs … ~4 s, ×2 */
+export const LATENCY_BUCKETS_SECONDS = exponentialBuckets(1e-6, 2, 23);
+
+const segLabels = (pair: Pair, seg: Pick<SegmentStats, 'from' | 'to' | 'kind'>) => ({ src: pair.src, dst: pair.dst, kind: seg.kind, segment: `${seg.from}>${seg.to}` });
+
+export class ControllerMetrics {
+  readonly segmentLatency: Histogram;
+  readonly segmentQuantile: Gauge;
+  readonly segmentPackets: Counter;
+  readonly segmentLost: Counter;
+  readonly events: Counter;
+  readonly eventsRate: Gauge;
+  readonly ringbufLost: Counter;
+  readonly batchLost: Counter;
+  readonly probes: Counter;
+  readonly probesActive: Gauge;
+  readonly attachFailures: Counter;
+  readonly scheduledRuns: Counter;
+  readonly alertEvents: Counter;
+  readonly alertDeliveries: Counter;
+  private readonly eventWindow: { t: number; n: number; host: string }[] = [];
+
+  constructor(
+    readonly registry: MetricsRegistry = new MetricsRegistry(),
+    private readonly now: () => number = Date.now,
+  ) {
+    const seg = ['src', 'dst', 'kind', 'segment'] as const;
+    this.segmentLatency = registry.histogram({ name: 'xtrace_segment_latency_seconds', help: 'Per-packet latency of a path segment, per pair and segment kind', labelNames: seg, buckets: LATENCY_BUCKETS_SECONDS });
+    this.segmentQuantile = registry.gauge({ name: 'xtrace_segment_latency_quantile_seconds', help: 'Latency quantile of a path segment over the last interval report', labelNames: [...seg, 'quantile'] });
+    this.segmentPackets = registry.counter({ name: 'xtrace_segment_packets_total', help: 'Packets timed across a path segment', labelNames: seg });
+    this.segmentLost = registry.counter({ name: 'xtrace_segment_lost_packets_total', help: 'Packets lost in a path segment', labelNames: seg });
+    this.events = registry.counter({ name: 'xtrace_events_total', help: 'Packet events received from agents', labelNames: ['host'] });
+    this.eventsRate = registry.gauge({ name: 'xtrace_events_per_second', help: 'Packet events received per second over the last 10 s', labelNames: ['host'] });
+    this.ringbufLost = registry.counter({ name: 'xtrace_ringbuf_lost_total', help: 'Events lost because an agent ring buffer was full', labelNames: ['host'] });
+    this.batchLost = registry.counter({ name: 'xtrace_batch_lost_total', help: 'Event batches missing (sequence gaps) between agent and controller', labelNames: ['host'] });
+    this.probes = registry.counter({ name: 'xtrace_probes_total', help: 'Probes finished, by origin and result', labelNames: ['origin', 'result'] });
+    this.probesActive = registry.gauge({ name: 'xtrace_probes_active', help: 'Probes running now' });
+    this.attachFailures = registry.counter({ name: 'xtrace_attach_failures_total', help: 'Hook attach failures reported by agents', labelNames: ['host', 'stage', 'hook'] });
+    this.scheduledRuns = registry.counter({ name: 'xtrace_scheduler_events_total', help: 'Scheduler events (claimed, takeover, lost, run-done, pair-queued, ...)', labelNames: ['event'] });
+    this.alertEvents = registry.counter({ name: 'xtrace_alert_events_total', help: 'Alert state changes', labelNames: ['rule', 'state'] });
+    this.alertDeliveries = registry.counter({ name: 'xtrace_alert_deliveries_total', help: 'Alert deliveries by sink type and outcome', labelNames: ['sink', 'result'] });
+    this.probesActive.set(undefined, 0);
+    registry.onCollect(() => this.refreshRates());
+  }
+
+  recordReport(r: ProbeReport): void {
+    for (const s of r.segments) {
+      const l = segLabels(r.pair, s);
+      this.segmentPackets.inc(l, s.count);
+      this.segmentLost.inc(l, s.lost);
+      for (const [q, v] of [
+        ['0.5', s.p50_us],
+        ['0.9', s.p90_us],
+        ['0.99', s.p99_us],
+        ['1', s.max_us],
+      ] as const) {
+        if (typeof v === 'number') this.segmentQuantile.set({ ...l, quantile: q }, v / 1e6);
+      }
+    }
+  }
+
+  observeSegmentLatency(pair: Pair, seg: Pick<SegmentStats, 'from' | 'to' | 'kind'>, latencyUs: number): void {
+    this.segmentLatency.observe(segLabels(pair, seg), latencyUs / 1e6);
+  }
+
+  recordEvents(host: string, n: number): void {
+    this.events.inc({ host }, n);
+    this.eventWindow.push({ t: this.now(), n, host });
+  }
+
+  recordLoss(host: string, loss: { ringbuf?: number; batches?: number }): void {
+    if (loss.ringbuf) this.ringbufLost.inc({ host }, loss.ringbuf);
+    if (loss.batches) this.batchLost.inc({ host }, loss.batches);
+  }
+
+  probeStarted(): void {
+    this.probesActive.inc();
+  }
+
+  probeFinished(origin: 'adhoc' | 'scheduled', result: 'ok' | 'no_traffic' | 'failed'): void {
+    this.probesActive.dec();
+    this.probes.inc({ origin, result });
+  }
+
+  attachFailed(host: string, stage: string, hook: string): void {
+    this.attachFailures.inc({ host, stage, hook });
+  }
+
+  schedulerEvent(ev: SchedulerEvent): void {
+    this.scheduledRuns.inc({ event: ev.type });
+  }
+
+  alertEvent(ev: AlertEvent): void {
+    this.alertEvents.inc({ rule: ev.rule, state: ev.state });
+  }
+
+  alertDelivery(r: DeliveryResult): void {
+    this.alertDeliveries.inc({ sink: r.sink.slice(0, r.sink.indexOf(':')), result: r.ok ? 'ok' : 'failed' });
+  }
+
+  private refreshRates(): void {
+    const now = this.now();
+    while (this.eventWindow.length > 0 && (this.eventWindow[0] as { t: number }).t < now - 10_000) this.eventWindow.shift();
+    const per = new Map<string, number>();
+    for (const e of this.eventWindow) per.set(e.host, (per.get(e.host) ?? 0) + e.n);
+    this.eventsRate.remove();
+    for (const [host, n] of per) this.eventsRate.set({ host }, n / 10);
+  }
+}

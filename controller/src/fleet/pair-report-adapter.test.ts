@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import type { PairReport, SegmentReport } from '@xtrace/proto';
+import { probeReportFromPairReport } from './pair-report-adapter.js';
+
+const seg = (from_host: string, from: string, to_host: string, to: string, kind: string, p99: number | null): SegmentReport => ({
+  from, to, from_host, to_host, kind, count: 4, p50_us: 1, p90_us: 2, p95_us: 3, p99_us: p99, max_us: 5, min_us: 0, mean_us: 1, lost: 1, drop_reasons: {}, share: 0.5,
+});
+
+describe('probeReportFromPairReport', () => {
+  it('flattens both directions with host-qualified stage names', () => {
+    const r = {
+      probe_id: 'p1', src: '10.0.0.1', dst: '10.0.1.1', final: false, started_at_ms: 1000, elapsed_ms: 500, interval: { start: 1000, end: 1500 },
+      directions: {
+        forward: { hosts: ['a', 'b'], packets: 4, lost: 1, total: null, segments: [seg('a', 'nic_tx', 'b', 'nic_rx', 'wire', 70)] },
+        reverse: { hosts: ['b', 'a'], packets: 4, lost: 0, total: null, segments: [seg('b', 'tap_rx', 'b', 'nic_tx', 'host', null)] },
+      },
+    } as unknown as PairReport;
+    const p = probeReportFromPairReport(r);
+    expect(p).toMatchObject({ probeId: 'p1', kind: 'interval', at: 1500, from: 1000, pair: { src: '10.0.0.1', dst: '10.0.1.1' } });
+    expect(p.segments.map((s) => [s.from, s.to, s.kind, s.direction])).toEqual([
+      ['a.nic_tx', 'b.nic_rx', 'wire', 'forward'],
+      ['b.tap_rx', 'b.nic_tx', 'host', 'reverse'],
+    ]);
+    expect(p.segments[1]?.p99_us).toBeNaN(); // null quantile never crosses a threshold
+    expect(p.pairReport).toBe(r);
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * Turns the pipeline's PairReport (proto/src/report.ts) into the fleet layer's ProbeReport:
+ * both directions' segments, named host-qualified (`hvA.tap_rx` → `hvA.nic_tx`) so forward
+ * and reverse segments stay apart, and the full PairReport kept alongside for history.
+ */
+import type { PairReport, SegmentReport } from '@xtrace/proto';
+import type { ProbeReport, SegmentKind, SegmentStats } from './probe-report.js';
+
+function toStats(s: SegmentReport, direction: 'forward' | 'reverse'): SegmentStats | undefined {
+  if (s.kind !== 'host' && s.kind !== 'wire' && s.kind !== 'vm') return undefined;
+  const n = (v: number | null | undefined) => (typeof v === 'number' ? v : Number.NaN);
+  return {
+    from: `${s.from_host}.${s.from}`,
+    to: `${s.to_host}.${s.to}`,
+    kind: s.kind as SegmentKind,
+    count: s.count,
+    p50_us: n(s.p50_us),
+    p90_us: n(s.p90_us),
+    p99_us: n(s.p99_us),
+    max_us: n(s.max_us),
+    lost: s.lost,
+    drop_reasons: s.drop_reasons,
+    share: s.share,
+    direction,
+  };
+}
+
+export function probeReportFromPairReport(r: PairReport): ProbeReport {
+  const segments: SegmentStats[] = [];
+  for (const dir of ['forward', 'reverse'] as const) {
+    for (const s of r.directions[dir]?.segments ?? []) {
+      const st = toStats(s, dir);
+      if (st !== undefined) segments.push(st);
+    }
+  }
+  const out: ProbeReport = {
+    probeId: r.probe_id,
+    pair: { src: r.src, dst: r.dst },
+    kind: r.final ? 'summary' : 'interval',
+    at: r.interval?.end ?? r.started_at_ms + r.elapsed_ms,
+    segments,
+    pairReport: r,
+  };
+  if (r.interval !== null) out.from = r.interval.start;
+  return out;
+}

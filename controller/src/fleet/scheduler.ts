@@ -1,0 +1,432 @@
+/**
+ * Runs scheduled probes. One Scheduler runs in every controller; each due run is claimed
+ * exactly once across controllers through JetStream KV (see run-claim.ts), executed by the
+ * winner through the injected `runProbe`, and taken over by another controller if the
+ * winner dies mid-run.
+ */
+import type { KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
+import { pino, type Logger } from 'pino';
+import { errorMessage } from '@xtrace/proto';
+import { ConcurrencyLimiter, type LimiterCaps } from './concurrency-limiter.js';
+import { DEFAULT_RUN_CLAIM_TTL_MS, openScheduleRunsKv, openSchedulesKv } from './kv-buckets.js';
+import { resolvePairSelector, type AgentInventory, type ResolvedPair } from './pair-selector.js';
+import type { ProbeReport } from './probe-report.js';
+import { ClaimHandle, LostClaimError, decodeClaim, runKey, type RunClaim, type RunClaimPair } from './run-claim.js';
+import { slotStart, type ParsedSchedule, type ProbeProto } from './schedule.js';
+import { decodeSchedule } from './schedule-store.js';
+
+export interface RunProbeOptions {
+  probeId: string;
+  durationMs: number;
+  proto?: ProbeProto;
+  /** aborted when this controller loses the run (or stops) */
+  signal: AbortSignal;
+  schedule: string;
+  slot: number;
+  attempt: number;
+}
+
+/** Injected: start a probe on a pair, resolve with its summary report when it ends. */
+export type RunProbeFn = (pair: ResolvedPair, opts: RunProbeOptions) => Promise<ProbeReport>;
+
+export type SchedulerEvent =
+  | { type: 'claimed' | 'takeover' | 'lost' | 'run-done' | 'released'; key: string; schedule: string; slot: number }
+  | { type: 'pair-queued' | 'pair-started' | 'pair-done' | 'pair-failed'; key: string; schedule: string; slot: number; pair: ResolvedPair; error?: string };
+
+export interface SchedulerOptions {
+  nc: NatsConnection;
+  /** unique per controller process */
+  controllerId: string;
+  runProbe: RunProbeFn;
+  inventory: AgentInventory;
+  caps?: LimiterCaps;
+  /** a claim unchanged for this long is considered abandoned (default 10 s); heartbeats every lease/3 */
+  leaseMs?: number;
+  /** how often due runs and abandoned claims are checked (default 200 ms) */
+  tickMs?: number;
+  /** max_age of the claims bucket when this scheduler creates it */
+  claimTtlMs?: number;
+  /** receives each pair's summary report (e.g. HistoryStore.append) */
+  onReport?: (report: ProbeReport, pair: ResolvedPair) => void | Promise<void>;
+  onEvent?: (ev: SchedulerEvent) => void;
+  logger?: Logger;
+  now?: () => number;
+}
+
+interface Observed {
+  revision: number;
+  seenAt: number;
+}
+
+interface ActiveRun {
+  handle: ClaimHandle;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+export interface RunStatus {
+  key: string;
+  schedule: string;
+  slot: number;
+  pairs: { src: string; dst: string; state: RunClaimPair['state'] }[];
+}
+
+export class Scheduler {
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly leaseMs: number;
+  private readonly tickMs: number;
+  readonly limiter: ConcurrencyLimiter;
+  private schedulesKv?: KV;
+  private runsKv?: KV;
+  private watch?: QueuedIterator<KvEntry>;
+  private readonly schedules = new Map<string, ParsedSchedule>();
+  /** per schedule: slots this controller already tried to claim */
+  private readonly attempted = new Map<string, Set<number>>();
+  private readonly observed = new Map<string, Observed>();
+  private readonly active = new Map<string, ActiveRun>();
+  private timer?: NodeJS.Timeout;
+  private ticking = false;
+  private startedAt = 0;
+  private lastObservedCheck = 0;
+  private dead = false;
+  private claimTtlMs: number;
+  private readonly warnedTtl = new Set<string>();
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.log = opts.logger ?? pino({ name: 'xtrace-scheduler', level: process.env['XTRACE_LOG_LEVEL'] ?? 'info' });
+    this.now = opts.now ?? Date.now;
+    this.leaseMs = opts.leaseMs ?? 10_000;
+    this.tickMs = opts.tickMs ?? 200;
+    this.limiter = new ConcurrencyLimiter(opts.caps ?? { perAgent: 2, fleet: 32 });
+    this.claimTtlMs = opts.claimTtlMs ?? DEFAULT_RUN_CLAIM_TTL_MS;
+  }
+
+  async start(): Promise<void> {
+    this.schedulesKv = await openSchedulesKv(this.opts.nc);
+    this.runsKv = await openScheduleRunsKv(this.opts.nc, this.claimTtlMs);
+    // the bucket may predate us with another max_age: that one is what counts
+    const ttl = (await this.runsKv.status()).ttl;
+    if (ttl > 0) this.claimTtlMs = ttl;
+    this.startedAt = this.now();
+    this.watch = await this.schedulesKv.watch();
+    void this.followSchedules(this.watch);
+    this.timer = setInterval(() => void this.tick(), this.tickMs);
+    void this.tick();
+  }
+
+  /** Known schedules (as last seen in KV). */
+  knownSchedules(): ParsedSchedule[] {
+    return [...this.schedules.values()];
+  }
+
+  /** Runs this controller owns right now, with each pair's state (queued ones included). */
+  status(): RunStatus[] {
+    return [...this.active.entries()].map(([key, a]) => ({
+      key,
+      schedule: a.handle.claim.schedule,
+      slot: a.handle.claim.slot,
+      pairs: (a.handle.claim.pairs ?? []).map((p) => ({ src: p.src, dst: p.dst, state: p.state })),
+    }));
+  }
+
+  /** Graceful stop: hand the runs this controller owns back at once (others take them over). */
+  async stop(): Promise<void> {
+    this.halt();
+    const runs = [...this.active.values()];
+    for (const r of runs) r.abort.abort();
+    await Promise.all(runs.map((r) => r.done));
+    await Promise.all(
+      runs.map(async (r) => {
+        if (r.handle.claim.state !== 'running') return;
+        try {
+          await r.handle.write((c) => {
+            c.state = 'released';
+            c.heartbeatAt = this.now();
+          });
+          this.emit({ type: 'released', key: r.handle.key, schedule: r.handle.claim.schedule, slot: r.handle.claim.slot });
+        } catch (e: unknown) {
+          this.log.warn({ key: r.handle.key, err: errorMessage(e) }, 'could not release run claim');
+        }
+      }),
+    );
+  }
+
+  /** Abrupt death (tests; a crashed process): no more writes, claims left to expire. */
+  kill(): void {
+    this.dead = true;
+    this.halt();
+    for (const r of this.active.values()) {
+      r.handle.close();
+      r.abort.abort();
+    }
+  }
+
+  private halt(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    this.watch?.stop();
+  }
+
+  private async followSchedules(it: QueuedIterator<KvEntry>): Promise<void> {
+    try {
+      for await (const e of it) {
+        if (e.operation !== 'PUT') {
+          this.schedules.delete(e.key);
+          continue;
+        }
+        try {
+          this.schedules.set(e.key, decodeSchedule(e.value, e.key));
+        } catch (err: unknown) {
+          this.log.error({ key: e.key, err: errorMessage(err) }, 'ignoring invalid schedule');
+          this.schedules.delete(e.key);
+        }
+      }
+    } catch (e: unknown) {
+      if (!this.dead) this.log.error({ err: errorMessage(e) }, 'schedule watch ended');
+    }
+  }
+
+  private emit(ev: SchedulerEvent): void {
+    try {
+      this.opts.onEvent?.(ev);
+    } catch (e: unknown) {
+      this.log.warn({ err: errorMessage(e) }, 'scheduler event listener threw');
+    }
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking || this.timer === undefined || this.dead) return;
+    this.ticking = true;
+    try {
+      const now = this.now();
+      for (const s of this.schedules.values()) {
+        if (s.paused) continue;
+        if (2 * s.everyMs >= this.claimTtlMs) {
+          // a claim must outlive the slots we may still try to claim, or a run could repeat
+          if (!this.warnedTtl.has(s.name)) this.log.error({ schedule: s.name, every: s.every }, 'schedule period too long for the run-claim TTL; skipped');
+          this.warnedTtl.add(s.name);
+          continue;
+        }
+        const cur = slotStart(s.everyMs, s.createdAt, now);
+        if (cur === undefined) continue;
+        // The previous slot too, in case a stall (or a start just after it) skipped it;
+        // the claim makes sure it runs only if nobody ran it.
+        for (const slot of [cur - s.everyMs, cur]) {
+          if (slot < s.createdAt || slot + s.everyMs < this.startedAt) continue;
+          let tried = this.attempted.get(s.name);
+          if (tried === undefined) this.attempted.set(s.name, (tried = new Set()));
+          if (tried.has(slot)) continue;
+          tried.add(slot);
+          for (const old of tried) if (old < cur - 4 * s.everyMs) tried.delete(old);
+          await this.tryClaim(s, slot);
+        }
+      }
+      if (now - this.lastObservedCheck >= Math.min(500, this.leaseMs / 4)) {
+        this.lastObservedCheck = now;
+        await this.checkObserved();
+      }
+    } catch (e: unknown) {
+      if (!this.dead) this.log.error({ err: errorMessage(e) }, 'scheduler tick failed');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async tryClaim(s: ParsedSchedule, slot: number): Promise<void> {
+    const kv = this.runsKv as KV;
+    const now = this.now();
+    const claim: RunClaim = {
+      schedule: s.name,
+      slot,
+      durationMs: s.durationMs,
+      owner: this.opts.controllerId,
+      leaseMs: this.leaseMs,
+      heartbeatAt: now,
+      state: 'running',
+      startedAt: now,
+      takeovers: 0,
+      pairs: null,
+    };
+    if (s.proto !== undefined) claim.proto = s.proto;
+    const key = runKey(s.name, slot);
+    const handle = await ClaimHandle.create(kv, claim);
+    if (handle === undefined) {
+      if (!this.observed.has(key)) this.observed.set(key, { revision: -1, seenAt: now });
+      return;
+    }
+    this.emit({ type: 'claimed', key, schedule: s.name, slot });
+    this.launch(handle, s);
+  }
+
+  private async checkObserved(): Promise<void> {
+    const kv = this.runsKv as KV;
+    for (const [key, obs] of this.observed) {
+      if (this.active.has(key)) {
+        this.observed.delete(key);
+        continue;
+      }
+      const e = await kv.get(key);
+      if (e === null || e.operation !== 'PUT') {
+        this.observed.delete(key);
+        continue;
+      }
+      const claim = decodeClaim(e.value);
+      if (claim.state === 'done') {
+        this.observed.delete(key);
+        continue;
+      }
+      const now = this.now();
+      if (claim.state !== 'released') {
+        if (e.revision !== obs.revision) {
+          obs.revision = e.revision;
+          obs.seenAt = now;
+          continue;
+        }
+        if (now - obs.seenAt <= claim.leaseMs) continue;
+      }
+      // Abandoned (lease expired on our clock) or handed back: take it over by CAS.
+      const next = structuredClone(claim);
+      next.owner = this.opts.controllerId;
+      next.heartbeatAt = now;
+      next.state = 'running';
+      next.takeovers += 1;
+      next.leaseMs = this.leaseMs;
+      for (const p of next.pairs ?? []) if (p.state === 'running' || p.state === 'queued') p.state = 'pending';
+      const handle = await ClaimHandle.takeOver(kv, key, next, e.revision);
+      if (handle === undefined) {
+        obs.revision = -1;
+        obs.seenAt = now;
+        continue;
+      }
+      this.observed.delete(key);
+      this.log.warn({ key, previousOwner: claim.owner, takeovers: next.takeovers }, 'took over an abandoned scheduled run');
+      this.emit({ type: 'takeover', key, schedule: claim.schedule, slot: claim.slot });
+      this.launch(handle, this.schedules.get(claim.schedule));
+    }
+  }
+
+  private launch(handle: ClaimHandle, schedule: ParsedSchedule | undefined): void {
+    const abort = new AbortController();
+    const run: ActiveRun = { handle, abort, done: Promise.resolve() };
+    this.active.set(handle.key, run);
+    run.done = this.execute(run, schedule).finally(() => this.active.delete(handle.key));
+  }
+
+  private async execute(run: ActiveRun, schedule: ParsedSchedule | undefined): Promise<void> {
+    const { handle, abort } = run;
+    const { schedule: name, slot } = handle.claim;
+    const lost = (e: unknown) => {
+      if (e instanceof LostClaimError) {
+        if (!this.dead) {
+          this.log.warn({ key: handle.key }, 'lost a scheduled run to another controller');
+          this.emit({ type: 'lost', key: handle.key, schedule: name, slot });
+        }
+      } else if (!this.dead) {
+        this.log.error({ key: handle.key, err: errorMessage(e) }, 'run claim write failed');
+      }
+      abort.abort();
+    };
+    const heartbeat = setInterval(() => {
+      handle.write((c) => void (c.heartbeatAt = this.now())).catch(lost);
+    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    try {
+      if (handle.claim.pairs === null) {
+        let pairs: ResolvedPair[] = [];
+        let error: string | undefined;
+        if (schedule === undefined) error = 'schedule was removed before the run started';
+        else {
+          try {
+            pairs = resolvePairSelector(schedule.pairs, await this.opts.inventory.listAgents(), slot);
+            if (pairs.length === 0) error = 'the pair selector matched no pairs';
+          } catch (e: unknown) {
+            error = `inventory: ${errorMessage(e)}`;
+          }
+        }
+        await handle.write((c) => {
+          c.pairs = pairs.map((p) => ({ ...p, state: 'pending', attempts: 0 }));
+          if (error !== undefined) c.error = error;
+        });
+      }
+      const pending = (handle.claim.pairs ?? []).map((p, i) => [p, i] as const).filter(([p]) => p.state === 'pending');
+      await Promise.all(pending.map(([p, i]) => this.runPair(handle, i, p, abort.signal)));
+      if (abort.signal.aborted) return;
+      await handle.write((c) => {
+        c.state = 'done';
+        c.finishedAt = this.now();
+      });
+      this.emit({ type: 'run-done', key: handle.key, schedule: name, slot });
+    } catch (e: unknown) {
+      lost(e);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async runPair(handle: ClaimHandle, index: number, p: RunClaimPair, signal: AbortSignal): Promise<void> {
+    const pair: ResolvedPair = { src: p.src, dst: p.dst };
+    if (p.srcHost !== undefined) pair.srcHost = p.srcHost;
+    if (p.dstHost !== undefined) pair.dstHost = p.dstHost;
+    const { schedule, slot, durationMs, proto } = handle.claim;
+    const base = { key: handle.key, schedule, slot, pair };
+    const agents = [p.srcHost ?? p.src, p.dstHost ?? p.dst];
+    const setPair = (mutate: (cp: RunClaimPair) => void) =>
+      handle.write((c) => {
+        const cp = c.pairs?.[index];
+        if (cp !== undefined) mutate(cp);
+      });
+    if (this.limiter.wouldQueue(agents)) {
+      await setPair((cp) => void (cp.state = 'queued'));
+      this.emit({ type: 'pair-queued', ...base });
+    }
+    let release: () => void;
+    try {
+      release = await this.limiter.acquire(agents, signal);
+    } catch (e: unknown) {
+      if (signal.aborted) return;
+      throw e;
+    }
+    try {
+      const attempt = p.attempts + 1;
+      const probeId = `sched-${schedule}-${slot}-${index}-${attempt}`;
+      await setPair((cp) => {
+        cp.state = 'running';
+        cp.attempts = attempt;
+        cp.probeId = probeId;
+        cp.by = this.opts.controllerId;
+      });
+      this.emit({ type: 'pair-started', ...base });
+      const probeOpts: RunProbeOptions = { probeId, durationMs, signal, schedule, slot, attempt };
+      if (proto !== undefined) probeOpts.proto = proto;
+      let report: ProbeReport;
+      try {
+        report = await this.opts.runProbe(pair, probeOpts);
+      } catch (e: unknown) {
+        if (signal.aborted) return;
+        await setPair((cp) => {
+          cp.state = 'failed';
+          cp.error = errorMessage(e);
+          cp.finishedAt = this.now();
+        });
+        this.emit({ type: 'pair-failed', ...base, error: errorMessage(e) });
+        return;
+      }
+      if (signal.aborted) return;
+      // Record first in the claim (the run's truth), then hand the report on.
+      await setPair((cp) => {
+        cp.state = 'done';
+        cp.finishedAt = this.now();
+        cp.segments = report.segments.length;
+        cp.lost = report.segments.reduce((n, s) => n + (s.lost ?? 0), 0);
+      });
+      this.emit({ type: 'pair-done', ...base });
+      try {
+        await this.opts.onReport?.(report, pair);
+      } catch (e: unknown) {
+        this.log.error({ key: handle.key, err: errorMessage(e) }, 'storing a scheduled probe report failed');
+      }
+    } finally {
+      release();
+    }
+  }
+}

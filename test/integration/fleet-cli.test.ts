@@ -1,0 +1,123 @@
+/** `xtrace schedule|alert|history` commands against a real nats-server (commander in-process). */
+import { createServer, type Server } from 'node:http';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '@xtrace/proto';
+import { registerScheduleCommand } from '../../cli/src/commands/schedule.js';
+import { registerAlertCommand } from '../../cli/src/commands/alert.js';
+import { registerHistoryCommand } from '../../cli/src/commands/history.js';
+import { HistoryStore } from '../../controller/src/fleet/history-store.js';
+import { startNatsServer, type NatsServerHandle } from './fleet-nats.js';
+
+let nats: NatsServerHandle;
+let hook: Server;
+let hookUrl = '';
+const hookBodies: unknown[] = [];
+beforeAll(async () => {
+  nats = await startNatsServer();
+  hook = createServer((req, res) => {
+    let b = '';
+    req.on('data', (d: Buffer) => (b += d.toString()));
+    req.on('end', () => {
+      hookBodies.push(JSON.parse(b));
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+  const a = hook.address();
+  if (a === null || typeof a === 'string') throw new Error('no address');
+  hookUrl = `http://127.0.0.1:${a.port}/hook`;
+});
+afterAll(async () => {
+  hook?.closeAllConnections();
+  await new Promise((r) => hook?.close(r));
+  await nats?.stop();
+});
+
+async function run(...args: string[]): Promise<string> {
+  let out = '';
+  const program = new Command().exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
+  const deps = { connect: () => nats.connect('cli'), out: (s: string) => void (out += s) };
+  registerScheduleCommand(program, deps);
+  registerAlertCommand(program, deps);
+  registerHistoryCommand(program, deps);
+  await program.parseAsync(args, { from: 'user' });
+  return out;
+}
+
+describe('fleet CLI commands', () => {
+  it('schedule add/list/pause/show/rm, with field-precise errors', async () => {
+    expect(await run('schedule', 'add', 'wire', '--every', '5m', '--duration', '10s', '--pairs', 'all-cross-host')).toMatch(/schedule wire added: every 5m for 10s/);
+    await run('schedule', 'add', 'db', '--every', '1m', '--duration', '5s', '--pairs', '10.0.0.1,10.0.1.1;10.0.0.2,10.0.1.1', '--proto', 'tcp');
+    await expect(run('schedule', 'add', 'bad', '--every', '5x', '--duration', '1s', '--pairs', 'all')).rejects.toSatisfy(
+      (e: unknown) => e instanceof UsageError && e.field === 'schedule.every',
+    );
+    await expect(run('schedule', 'add', 'bad', '--every', '1m', '--duration', '2m', '--pairs', 'all')).rejects.toSatisfy(
+      (e: unknown) => e instanceof UsageError && e.field === 'schedule.duration',
+    );
+    await expect(run('schedule', 'add', 'bad', '--every', '1m', '--duration', '2s', '--pairs', '10.0.0.1')).rejects.toSatisfy(
+      (e: unknown) => e instanceof UsageError && e.field === '--pairs[0]',
+    );
+    await expect(run('schedule', 'add', 'wire', '--every', '1m', '--duration', '2s', '--pairs', 'all')).rejects.toThrow(/already exists/);
+    await run('schedule', 'pause', 'wire');
+    const list = JSON.parse(await run('schedule', 'list', '--json')) as { schedules: { name: string; paused: boolean; pairs: unknown; proto?: string }[] };
+    expect(list.schedules.map((s) => [s.name, s.paused])).toEqual([
+      ['db', false],
+      ['wire', true],
+    ]);
+    expect(list.schedules[0]).toMatchObject({ proto: 'tcp', pairs: { pairs: [{ src: '10.0.0.1', dst: '10.0.1.1' }, { src: '10.0.0.2', dst: '10.0.1.1' }] } });
+    expect(await run('schedule', 'list')).toMatch(/wire\s+5m\s+10s\s+all-cross-host\s+any\s+paused/);
+    expect(await run('schedule', 'show', 'db')).toMatch(/no runs yet/);
+    await run('schedule', 'resume', 'wire');
+    await run('schedule', 'rm', 'wire');
+    await expect(run('schedule', 'rm', 'wire')).rejects.toThrow(/no schedule named/);
+    expect(JSON.parse(await run('schedule', 'list', '--json')).schedules).toHaveLength(1);
+  });
+
+  it('alert add/list/test/rm', async () => {
+    const added = await run('alert', 'add', 'wire-slow', '--segment', 'wire', '--metric', 'p99', '--above', '500us', '--for', '30s', '--cooldown', '5m', '--webhook', hookUrl);
+    expect(added).toMatch(/wire p99 > 500us for 30s, cooldown 5m -> webhook:/);
+    await run('alert', 'add', 'loss', '--metric', 'loss', '--above', '3', '--nats-subject', 'ops.alerts', '--exec', 'cat >/dev/null');
+    await expect(run('alert', 'add', 'x', '--metric', 'p99', '--above', '500', '--webhook', hookUrl)).rejects.toSatisfy((e: unknown) => e instanceof UsageError && e.field === '--above');
+    await expect(run('alert', 'add', 'x', '--metric', 'p99', '--above', '5ms')).rejects.toThrow(/at least one sink/);
+    const rules = JSON.parse(await run('alert', 'list', '--json')) as { rules: { name: string; threshold: number; sinks: unknown[] }[] };
+    expect(rules.rules.map((r) => [r.name, r.threshold, r.sinks.length])).toEqual([
+      ['loss', 3, 2],
+      ['wire-slow', 500, 1],
+    ]);
+    const t = await run('alert', 'test', 'wire-slow');
+    expect(t).toMatch(/webhook:http:\/\/127\.0\.0\.1:\d+\/hook\s+delivered\s+1\s+HTTP 200/);
+    expect(hookBodies).toHaveLength(1);
+    expect(hookBodies[0]).toMatchObject({ state: 'firing', rule: 'wire-slow', test: true, threshold: 500 });
+    const nc = await nats.connect('sub');
+    const sub = nc.subscribe('ops.alerts', { max: 1 });
+    const got = (async () => {
+      for await (const m of sub) return JSON.parse(new TextDecoder().decode(m.data)) as { rule: string };
+      return undefined;
+    })();
+    const lt = JSON.parse(await run('alert', 'test', 'loss', '--json')) as { results: { sink: string; ok: boolean; exitCode?: number }[] };
+    expect(lt.results.map((r) => [r.sink, r.ok])).toEqual([
+      ['exec:cat >/dev/null', true],
+      ['nats:ops.alerts', true],
+    ]);
+    expect(await got).toMatchObject({ rule: 'loss' });
+    await nc.close();
+    await run('alert', 'rm', 'loss');
+    expect(JSON.parse(await run('alert', 'list', '--json')).rules).toHaveLength(1);
+  });
+
+  it('history --pair reads what a controller stored', async () => {
+    const nc = await nats.connect('ctl');
+    const h = await HistoryStore.open(nc);
+    const pair = { src: '10.0.0.1', dst: '10.0.1.1' };
+    const seg = { from: 'nic_tx', to: 'nic_rx', kind: 'wire' as const, count: 10, p50_us: 50, p90_us: 60, p99_us: 70, max_us: 80, lost: 1 };
+    await h.append({ probeId: 'sched-db-1-0-1', pair, kind: 'interval', at: Date.now(), segments: [seg] });
+    await h.append({ probeId: 'sched-db-1-0-1', pair, kind: 'summary', at: Date.now(), segments: [seg] });
+    await nc.close();
+    const j = JSON.parse(await run('history', '--pair', '10.0.0.1,10.0.1.1', '--since', '1h', '--json')) as { records: { report: { kind: string } }[] };
+    expect(j.records.map((r) => r.report.kind)).toEqual(['interval', 'summary']);
+    expect(await run('history', '--pair', '10.0.0.1,10.0.1.1')).toMatch(/summary\s+sched-db-1-0-1\s+10\.0\.0\.1 -> 10\.0\.1\.1\n\s+nic_tx->nic_rx\s+wire n=10 p50=50us p99=70us max=80us lost=1/);
+    expect(await run('history', '--pair', '10.9.9.9,10.0.1.1')).toMatch(/no history/);
+    await expect(run('history', '--pair', '10.0.0.1')).rejects.toSatisfy((e: unknown) => e instanceof UsageError && e.field === '--pair');
+  });
+});
