@@ -4,20 +4,7 @@ import { registerListCommands } from './commands/agents.js';
 import { registerControllerCommand } from './commands/controller.js';
 import { registerPairCommand } from './commands/pair.js';
 import { registerTraceCommand } from './commands/trace.js';
-// TODO(lab helper): commands/lab.ts (registerLabCommand) did not exist when this was written;
-// once it does, replace registerLab() below by: import { registerLabCommand } from './commands/lab.js';
-async function registerLab(program: Command): Promise<void> {
-  const spec = './commands/lab.js';
-  let mod: { registerLabCommand?: (p: Command) => void };
-  try {
-    mod = (await import(spec)) as typeof mod;
-  } catch (e: unknown) {
-    const err = e as { code?: string; message?: string };
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && (err.message ?? '').includes('commands/lab')) return;
-    throw e;
-  }
-  mod.registerLabCommand?.(program);
-}
+import { registerLabCommand } from './commands/lab.js';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -47,6 +34,6 @@ Exit codes: 0 ok, 1 the probe saw no matching traffic, 2 usage/input error, 3 co
   registerPairCommand(program);
   registerListCommands(program);
   registerTraceCommand(program);
-  await registerLab(program);
+  registerLabCommand(program);
   return program;
 }

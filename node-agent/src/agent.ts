@@ -243,7 +243,11 @@ export class Agent {
       case 'startProbe':
         return this.startProbe(cmd);
       case 'stopProbe':
-        return { probeId: cmd.probeId, stopped: this.stopProbe(cmd.probeId, 'stop command') };
+      {
+        // batches: how many envelopes this probe published in all (lets the controller count trailing loss)
+        const batches = this.stopProbe(cmd.probeId, 'stop command');
+        return { probeId: cmd.probeId, stopped: batches !== undefined, batches: batches ?? 0 };
+      }
       case 'updateProbe': {
         const p = this.probes.get(cmd.probeId);
         if (!p) throw new CommandError('usage', `probeId: no probe '${cmd.probeId}' on ${this.hostId}`, [{ field: 'probeId', message: 'unknown probe' }]);
@@ -339,10 +343,10 @@ export class Agent {
     return { probeId: cmd.probeId, slot, host: this.hostId, bootId: this.bootId };
   }
 
-  /** Flushes what is pending, removes the filter, frees the slot. false when unknown. */
-  private stopProbe(probeId: string, why: string): boolean {
+  /** Flushes what is pending, removes the filter, frees the slot. Returns the batch count, undefined when unknown. */
+  private stopProbe(probeId: string, why: string): number | undefined {
     const p = this.probes.get(probeId);
-    if (!p) return false;
+    if (!p) return undefined;
     this.flush(probeId, p, true);
     try {
       this.tracer.removeProbe(p.slot);
@@ -353,7 +357,7 @@ export class Agent {
     this.probes.delete(probeId);
     this.bySlot.delete(p.slot);
     this.log.info({ probeId, why, batches: p.seq, records: p.records }, 'probe stopped');
-    return true;
+    return p.seq;
   }
 
   private onBatch(records: Buffer): void {

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import pino from 'pino';
+import { UsageError, resolveNatsSettings } from '@xtrace/proto';
+import { runAgent } from '@xtrace/node-agent';
+import { addNatsOptions } from '../nats-flags.js';
+import { isIP } from 'node:net';
+
+/** --vm TAP=IP[,IP...] */
+export function parseVm(text: string, prev: { tap: string; addresses: string[] }[] = []): { tap: string; addresses: string[] }[] {
+  const m = /^([^=\s]+)=(.+)$/.exec(text);
+  if (!m) throw new UsageError('--vm', `expected TAP=IP[,IP...], got '${text}'`);
+  const addresses = m[2]!.split(',').map((a) => a.trim());
+  for (const a of addresses) if (isIP(a) === 0) throw new UsageError('--vm', `expected an IPv4 or IPv6 address, got '${a}'`);
+  return [...prev, { tap: m[1]!, addresses }];
+}
+
+export function registerAgentCommand(program: Command): void {
+  const cmd = program
+    .command('agent')
+    .description('run the node agent on a hypervisor: BPF tracer + NATS relay')
+    .option('--host-id <id>', 'host id in the registry and NATS subjects (default: hostname)')
+    .option('--bpf-object <path>', 'BPF object file (default: bpf/build/xtrace.bpf.o)')
+    .option('--vm <tap=ip,...>', 'declare a VM: its tap and addresses (repeatable; others are learned from traffic)', (v: string, prev: { tap: string; addresses: string[] }[] | undefined) => parseVm(v, prev));
+  addNatsOptions(cmd);
+  cmd
+    .addHelpText(
+      'after',
+      '\nExamples:\n  xtrace agent --nats nats://10.0.0.5:4222\n  xtrace agent --nats nats://10.0.0.5:4222 --host-id hv-a --vm vnet0=192.168.1.10\n\nTEST ONLY: XTRACE_CLOCK_SKEW_NS=<ns> adds a fixed offset to every timestamp the agent publishes (labs simulating another clock).',
+    )
+    .action(async (f: Record<string, unknown>) => {
+      const logger = pino({ name: 'xtrace-agent' }, pino.destination(2));
+      const nats = resolveNatsSettings(f);
+      if (nats.url === undefined) throw new UsageError('--nats', 'required (or set XTRACE_NATS_URL)');
+      const opts: Parameters<typeof runAgent>[0] = { nats, logger };
+      if (typeof f.hostId === 'string') opts.hostId = f.hostId;
+      if (typeof f.bpfObject === 'string') opts.bpfObjectPath = f.bpfObject;
+      if (Array.isArray(f.vm)) opts.vms = f.vm as { tap: string; addresses: string[] }[];
+      const running = await runAgent(opts);
+      await running.done;
+    });
+}

@@ -1,0 +1,143 @@
+import { isIP } from 'node:net';
+import { Command, Option } from 'commander';
+import {
+  UsageError,
+  XtraceError,
+  normalizePairReport,
+  parseDuration,
+  parseSample,
+  type PairReport,
+  type ProbeInfo,
+  type StartPairProbeRequest,
+} from '@xtrace/proto';
+import { ControllerClient, controllerAddress, fromGrpcError } from '../grpc-client.js';
+import { renderIntervalLine, renderPairReport } from '../render.js';
+
+interface PairFlags {
+  src?: string;
+  dst?: string;
+  controller?: string;
+  proto?: string;
+  port?: string;
+  duration: string;
+  interval: string;
+  sample?: string;
+  json?: boolean;
+  keep?: boolean;
+}
+
+function address(v: string | undefined, flag: string): string {
+  if (v === undefined) throw new UsageError(flag, 'required');
+  if (isIP(v) === 0) throw new UsageError(flag, `expected an IPv4 or IPv6 address, got '${v}'`);
+  return v;
+}
+
+export function buildPairRequest(f: PairFlags): StartPairProbeRequest {
+  const src = address(f.src, '--src');
+  const dst = address(f.dst, '--dst');
+  if (src === dst) throw new UsageError('--dst', `must differ from --src (${src})`);
+  if (isIP(src) !== isIP(dst)) throw new UsageError('--dst', `address family differs from --src (${src} vs ${dst})`);
+  let port = 0;
+  if (f.port !== undefined) {
+    if (!/^\d+$/.test(f.port) || Number(f.port) < 1 || Number(f.port) > 65535) throw new UsageError('--port', `expected 1..65535, got '${f.port}'`);
+    port = Number(f.port);
+    if (f.proto === 'icmp') throw new UsageError('--port', 'not allowed with --proto icmp');
+  }
+  const durationMs = parseDuration(f.duration, '--duration');
+  const intervalMs = parseDuration(f.interval, '--interval');
+  if (intervalMs < 100) throw new UsageError('--interval', `expected at least 100ms, got '${f.interval}'`);
+  const sample = f.sample !== undefined ? parseSample(f.sample, '--sample') : undefined;
+  return {
+    src,
+    dst,
+    proto: f.proto ?? '',
+    port,
+    duration_ms: durationMs,
+    interval_ms: intervalMs,
+    sample_k: sample?.k ?? 0,
+    sample_n: sample?.n ?? 0,
+    keep_on_disconnect: f.keep ?? false,
+  };
+}
+
+/** the --json document: the report without its human table */
+export function jsonReport(r: PairReport): Omit<PairReport, 'table'> {
+  const { table: _table, ...rest } = r;
+  void _table;
+  return rest;
+}
+
+async function runPair(f: PairFlags): Promise<void> {
+  const req = buildPairRequest(f);
+  const addr = controllerAddress(f.controller);
+  const client = new ControllerClient(addr);
+  const human = !f.json;
+  // progress lines: stdout for humans; stderr when stdout carries JSON
+  const progress = (line: string): void => void (human ? process.stdout.write(`${line}\n`) : process.stderr.write(`${line}\n`));
+  try {
+    const info = await client.unary<ProbeInfo>('StartPairProbe', req, 15_000);
+    progress(`probe ${info.probe_id}: ${info.src} (${info.src_host}) -> ${info.dst} (${info.dst_host}) for ${info.duration_ms / 1000}s, reports every ${info.interval_ms / 1000}s`);
+    let final: PairReport | undefined;
+    let interrupted = false;
+    const onSigint = (): void => {
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      progress('stopping (^C again to quit at once)...');
+      client.unary<PairReport>('StopProbe', { probe_id: info.probe_id }, 15_000).then(
+        (r) => (final ??= normalizePairReport(r)),
+        () => {},
+      );
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      final = await new Promise<PairReport | undefined>((resolve, reject) => {
+        const stream = client.watch(info.probe_id, info.duration_ms + 60_000);
+        let last: PairReport | undefined;
+        stream.on('data', (raw: PairReport) => {
+          const r = normalizePairReport(raw);
+          if (r.final) last = r;
+          else progress(renderIntervalLine(r));
+        });
+        stream.on('end', () => resolve(last));
+        stream.on('error', (e: unknown) => (last ? resolve(last) : reject(fromGrpcError(e, addr))));
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    if (!final) throw new XtraceError('internal', `the controller ended probe ${info.probe_id} without a summary`);
+    if (human) process.stdout.write(`\n${final.table || renderPairReport(final)}\n`);
+    else process.stdout.write(`${JSON.stringify(jsonReport(final), null, 2)}\n`);
+    if (final.no_traffic) {
+      throw new XtraceError('no_traffic', `probe ran for ${(final.elapsed_ms / 1000).toFixed(1)}s but saw no matching traffic between ${final.src} and ${final.dst}${req.proto ? ` (proto ${req.proto}${req.port ? ` port ${req.port}` : ''})` : ''}; no numbers to report`);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+export function registerPairCommand(program: Command): void {
+  program
+    .command('pair')
+    .description('trace latency and loss between two VMs, hop by hop, across hypervisors')
+    .requiredOption('--src <ip>', 'source VM address')
+    .requiredOption('--dst <ip>', 'destination VM address')
+    .option('--controller <host:port>', 'controller gRPC address [env XTRACE_CONTROLLER, default 127.0.0.1:7070]')
+    .addOption(new Option('--proto <proto>', 'only this protocol').choices(['icmp', 'udp', 'tcp']))
+    .option('--port <n>', 'only this UDP/TCP port (either side)')
+    .option('--duration <d>', 'how long to trace (500ms, 10s, 2m)', '10s')
+    .option('--interval <d>', 'interval report period', '1s')
+    .option('--sample <k/n>', 'keep k of every n packets (same packets on every host), e.g. 1/10')
+    .option('--json', `print the final report as JSON (schema xtrace.pair/v1, docs/json-schema.md); progress goes to stderr`)
+    .option('--keep', 'keep the probe running if this command goes away')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  xtrace pair --src 192.168.1.10 --dst 192.168.1.20
+  xtrace pair --src 10.0.0.1 --dst 10.0.0.2 --proto udp --port 5201 --duration 30s --sample 1/10
+  xtrace pair --src 10.0.0.1 --dst 10.0.0.2 --json > report.json
+
+Exit codes: 0 ok, 1 the probe saw no matching traffic, 2 usage/input error, 3 controller/NATS/agent failure.`,
+    )
+    .action(async (f: PairFlags) => runPair(f));
+}

@@ -1,0 +1,150 @@
+/**
+ * Registry of agents: fed by announcements and heartbeats; an agent that misses
+ * MISSED_HEARTBEATS_DOWN heartbeats is marked down (kept in the list, not forgotten).
+ */
+import { EventEmitter } from 'node:events';
+import type { NatsConnection, Subscription } from 'nats';
+import type pino from 'pino';
+import { HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_DOWN, Subjects, errorMessage, isSubjectToken, type AgentHeartbeat, type AgentInfo } from '@xtrace/proto';
+
+export interface AgentRecord {
+  host: string;
+  bootId: string;
+  state: 'up' | 'down';
+  lastSeenMs: number;
+  firstSeenMs: number;
+  status: AgentHeartbeat;
+}
+
+export interface AgentRegistryOptions {
+  nc: NatsConnection;
+  logger: pino.Logger;
+  /** heartbeats missed before "down" (default 3) */
+  missedHeartbeats?: number;
+  /** how often to check for silence (default 500 ms) */
+  checkMs?: number;
+}
+
+/** strips a "/24" suffix so CIDR-style addresses compare as plain IPs */
+export function bareAddress(a: string): string {
+  const i = a.indexOf('/');
+  return (i >= 0 ? a.slice(0, i) : a).toLowerCase();
+}
+
+export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [AgentRecord]; reboot: [AgentRecord] }> {
+  private readonly nc: NatsConnection;
+  private readonly log: pino.Logger;
+  private readonly missed: number;
+  private readonly checkMs: number;
+  private readonly agents = new Map<string, AgentRecord>();
+  private subs: Subscription[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(opts: AgentRegistryOptions) {
+    super();
+    this.nc = opts.nc;
+    this.log = opts.logger.child({ part: 'registry' });
+    this.missed = opts.missedHeartbeats ?? MISSED_HEARTBEATS_DOWN;
+    this.checkMs = opts.checkMs ?? 500;
+  }
+
+  async start(): Promise<void> {
+    const handler = (err: Error | null, msg: { json<T>(): T; subject: string }): void => {
+      if (err) {
+        this.log.error({ err }, 'registry subscription failed');
+        return;
+      }
+      try {
+        this.observe(msg.json<AgentHeartbeat>());
+      } catch (e: unknown) {
+        this.log.warn({ err: e, subject: msg.subject }, `ignoring bad heartbeat: ${errorMessage(e)}`);
+      }
+    };
+    this.subs = [
+      this.nc.subscribe(Subjects.agentHeartbeatAll, { callback: handler }),
+      this.nc.subscribe(Subjects.registryAnnounce, { callback: handler }),
+    ];
+    // agents already running (e.g. after a controller restart) announce at once
+    this.nc.publish(Subjects.registryDiscover, '');
+    await this.nc.flush();
+    this.timer = setInterval(() => this.check(), this.checkMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const s of this.subs) s.unsubscribe();
+    this.subs = [];
+  }
+
+  observe(hb: AgentHeartbeat): void {
+    if (typeof hb !== 'object' || hb === null || !isSubjectToken(hb.host) || typeof hb.bootId !== 'string') {
+      throw new Error('missing host or bootId');
+    }
+    if (!Array.isArray(hb.inventory?.vms)) hb.inventory = { netns: 0, interfaces: [], vms: [], stages: [] };
+    const now = Date.now();
+    const prev = this.agents.get(hb.host);
+    const rec: AgentRecord = { host: hb.host, bootId: hb.bootId, state: 'up', lastSeenMs: now, firstSeenMs: prev?.firstSeenMs ?? now, status: hb };
+    this.agents.set(hb.host, rec);
+    if (!prev || prev.state === 'down') {
+      this.log.info({ host: hb.host, bootId: hb.bootId, vms: hb.inventory.vms.length }, prev ? 'agent back up' : 'agent registered');
+      this.emit('up', rec);
+    } else if (prev.bootId !== hb.bootId) {
+      this.log.warn({ host: hb.host, bootId: hb.bootId, previous: prev.bootId }, 'agent host rebooted');
+      this.emit('reboot', rec);
+    }
+  }
+
+  private check(): void {
+    const now = Date.now();
+    for (const rec of this.agents.values()) {
+      const hbMs = rec.status.heartbeatMs > 0 ? rec.status.heartbeatMs : HEARTBEAT_INTERVAL_MS;
+      if (rec.state === 'up' && now - rec.lastSeenMs > this.missed * hbMs) {
+        rec.state = 'down';
+        this.log.warn({ host: rec.host, silentMs: now - rec.lastSeenMs }, 'agent down: missed heartbeats');
+        this.emit('down', rec);
+      }
+    }
+  }
+
+  get(host: string): AgentRecord | undefined {
+    return this.agents.get(host);
+  }
+
+  list(): AgentRecord[] {
+    return [...this.agents.values()].sort((a, b) => a.host.localeCompare(b.host));
+  }
+
+  /** agents whose inventory lists a VM with this address, most recently seen first */
+  findByAddress(address: string): AgentRecord[] {
+    const want = bareAddress(address);
+    return this.list()
+      .filter((r) => r.status.inventory.vms.some((vm) => vm.addresses.some((a) => bareAddress(a) === want)))
+      .sort((a, b) => b.lastSeenMs - a.lastSeenMs);
+  }
+
+  /** "10.0.0.1 (hv-a/vnet0)" for every VM address of every up agent */
+  knownVms(): string[] {
+    const out: string[] = [];
+    for (const r of this.list()) {
+      if (r.state !== 'up') continue;
+      for (const vm of r.status.inventory.vms) for (const a of vm.addresses) out.push(`${bareAddress(a)} (${r.host}/${vm.tap})`);
+    }
+    return out;
+  }
+
+  toInfo(r: AgentRecord): AgentInfo {
+    const stages = Array.isArray(r.status.inventory.stages) ? (r.status.inventory.stages as { attached?: boolean }[]) : [];
+    return {
+      host: r.host,
+      boot_id: r.bootId,
+      state: r.state,
+      last_seen_ms: r.lastSeenMs,
+      started_at_ms: r.status.startedAtMs,
+      version: r.status.version,
+      vms: r.status.inventory.vms.map((v) => ({ tap: v.tap, addresses: v.addresses })),
+      probes: r.status.probes.map((p) => p.probeId),
+      stages_attached: stages.filter((s) => s.attached === true).length,
+      stages_total: stages.length,
+    };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Loss and duplicate accounting of one (host, probe) batch stream from its seq numbers
+ * (1, 2, 3, ... per agent). A gap counts as lost until the missing batch turns up late;
+ * a seq seen before is a duplicate; a new boot id starts a new stream.
+ */
+export type SeqVerdict = 'ok' | 'gap' | 'late' | 'duplicate' | 'restart';
+
+const MAX_TRACKED_MISSING = 4096;
+
+export class BatchSequence {
+  bootId: string | undefined;
+  highest = 0;
+  received = 0;
+  lost = 0;
+  duplicates = 0;
+  private readonly missing = new Set<number>();
+
+  accept(bootId: string, seq: number): SeqVerdict {
+    let verdict: SeqVerdict = 'ok';
+    if (this.bootId !== undefined && bootId !== this.bootId) {
+      this.highest = 0;
+      this.missing.clear();
+      verdict = 'restart';
+    }
+    this.bootId = bootId;
+    if (seq > this.highest) {
+      for (let s = this.highest + 1; s < seq; s++) {
+        this.lost++;
+        if (this.missing.size < MAX_TRACKED_MISSING) this.missing.add(s);
+      }
+      if (seq > this.highest + 1 && verdict === 'ok') verdict = 'gap';
+      this.highest = seq;
+      this.received++;
+      return verdict;
+    }
+    if (this.missing.delete(seq)) {
+      this.lost--;
+      this.received++;
+      return 'late';
+    }
+    this.duplicates++;
+    return 'duplicate';
+  }
+
+  /** the agent says it published `lastSeq` batches in all: batches after our highest were lost */
+  reconcile(lastSeq: number): void {
+    if (lastSeq > this.highest) {
+      this.lost += lastSeq - this.highest;
+      this.highest = lastSeq;
+    }
+  }
+}

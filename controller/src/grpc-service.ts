@@ -1,0 +1,145 @@
+/**
+ * The Xtrace gRPC service (proto/xtrace.proto) over the registry and the probe manager.
+ * Errors carry an `xtrace-code` metadata entry (usage, agent, unreachable, ...) so clients
+ * can map them to exit codes.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type pino from 'pino';
+import { XtraceError, errorMessage, loadXtraceGrpc, type PairReport, type StartPairProbeRequest } from '@xtrace/proto';
+import type { AgentRegistry } from './agent-registry.js';
+import type { ProbeManager } from './probe-manager.js';
+
+export function toServiceError(e: unknown): Partial<grpc.StatusObject> {
+  const code = e instanceof XtraceError ? e.code : 'internal';
+  const status =
+    code === 'usage'
+      ? grpc.status.INVALID_ARGUMENT
+      : code === 'unreachable'
+        ? grpc.status.UNAVAILABLE
+        : code === 'agent' || code === 'bpf'
+          ? grpc.status.FAILED_PRECONDITION
+          : grpc.status.INTERNAL;
+  const metadata = new grpc.Metadata();
+  metadata.set('xtrace-code', code);
+  return { code: status, details: errorMessage(e), metadata };
+}
+
+export function createXtraceService(manager: ProbeManager, registry: AgentRegistry, logger: pino.Logger): grpc.UntypedServiceImplementation {
+  const log = logger.child({ part: 'grpc' });
+  return {
+    StartPairProbe: (call: grpc.ServerUnaryCall<StartPairProbeRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      manager.start(call.request).then(
+        (p) => {
+          if (call.cancelled) {
+            // the client went away (deadline, ^C) while we were starting: do not leave it running
+            void manager.stop(p.info.probe_id, 'client cancelled the start').catch(() => {});
+            return;
+          }
+          cb(null, { ...p.info, state: p.state });
+        },
+        (e: unknown) => cb(toServiceError(e)),
+      );
+    },
+
+    WatchProbe: (call: grpc.ServerWritableStream<{ probe_id: string }, PairReport>) => {
+      const id = call.request.probe_id;
+      const p = manager.get(id);
+      if (!p) {
+        call.emit('error', { code: grpc.status.NOT_FOUND, details: `probe_id: no probe '${id}'` });
+        return;
+      }
+      if (p.finalReport) {
+        call.write(p.finalReport);
+        call.end();
+        return;
+      }
+      p.watchers++;
+      const queue: PairReport[] = [];
+      let blocked = false;
+      let finished = false;
+      const cleanup = (): void => {
+        if (finished) return;
+        finished = true;
+        p.watchers--;
+        p.off('report', onReport);
+        p.off('final', onFinal);
+      };
+      const pump = (): void => {
+        while (!blocked && queue.length > 0 && !call.cancelled) {
+          const r = queue.shift()!;
+          const ok = call.write(r);
+          if (r.final) {
+            cleanup();
+            call.end();
+            return;
+          }
+          if (!ok) {
+            // backpressure: wait for the client to read before writing more
+            blocked = true;
+            call.once('drain', () => {
+              blocked = false;
+              pump();
+            });
+          }
+        }
+      };
+      const onReport = (r: PairReport): void => {
+        // a slow reader gets the newest interval report, not an ever-growing queue
+        for (let i = queue.length - 1; i >= 0; i--) if (!queue[i]!.final) queue.splice(i, 1);
+        queue.push(r);
+        pump();
+      };
+      const onFinal = (r: PairReport): void => {
+        queue.push(r);
+        pump();
+      };
+      p.on('report', onReport);
+      p.on('final', onFinal);
+      call.on('cancelled', () => {
+        cleanup();
+        if (!p.keepOnDisconnect && p.watchers === 0 && p.state === 'running') {
+          log.info({ probeId: id }, 'last watcher went away: stopping the probe');
+          void manager.stop(id, 'client went away').catch((e: unknown) => log.warn({ err: e }, 'stop after cancel failed'));
+        }
+      });
+    },
+
+    StopProbe: (call: grpc.ServerUnaryCall<{ probe_id: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      const id = call.request.probe_id;
+      if (!manager.get(id)) {
+        cb({ code: grpc.status.NOT_FOUND, details: `probe_id: no probe '${id}'` });
+        return;
+      }
+      manager.stop(id, 'stopped by request').then(
+        (r) => cb(null, r),
+        (e: unknown) => cb(toServiceError(e)),
+      );
+    },
+
+    ListAgents: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      cb(null, { agents: registry.list().map((r) => registry.toInfo(r)) });
+    },
+
+    ListProbes: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      cb(null, { probes: manager.list() });
+    },
+  };
+}
+
+/** "127.0.0.1:7070", "[::1]:7070", ":7070" -> grpc bind address; throws UsageError on nonsense. */
+export function parseListen(listen: string): string {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]*):(\d{1,5})$/.exec(listen);
+  if (!m || Number(m[2]) > 65535) throw new XtraceError('usage', `--listen: expected HOST:PORT like 127.0.0.1:7070, got '${listen}'`);
+  return `${m[1] === '' ? '0.0.0.0' : m[1]}:${m[2]}`;
+}
+
+export async function startGrpcServer(listen: string, impl: grpc.UntypedServiceImplementation): Promise<{ server: grpc.Server; address: string }> {
+  const bind = parseListen(listen);
+  const server = new grpc.Server({ 'grpc.keepalive_time_ms': 30_000 });
+  server.addService(loadXtraceGrpc().service, impl);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(bind, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(new XtraceError('unreachable', `cannot listen on ${bind}: ${err.message}`, { cause: err })) : resolve(p)));
+  });
+  const host = bind.slice(0, bind.lastIndexOf(':'));
+  return { server, address: `${host}:${port}` };
+}

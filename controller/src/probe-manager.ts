@@ -1,0 +1,441 @@
+/**
+ * Probe lifecycle: resolve --src/--dst to agents, start the probe on every agent of the
+ * path, renew its lease, collect its event batches (loss/duplicate accounting from seq),
+ * feed the matcher, emit interval reports and a final summary, stop it everywhere.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
+import type { NatsConnection, Subscription } from 'nats';
+import type pino from 'pino';
+import {
+  DEFAULT_LEASE_MS,
+  PAIR_REPORT_SCHEMA,
+  PROBE_PROTOS,
+  Subjects,
+  UsageError,
+  XtraceError,
+  decodeEnvelope,
+  errorMessage,
+  hostOfSubject,
+  type HostAccountingReport,
+  type PairReport,
+  type ProbeInfo,
+  type ProbeProto,
+  type ProbeState,
+  type StartPairProbeRequest,
+  type StartProbeCommand,
+  type StartProbeResult,
+  type StopProbeResult,
+  type RenewResult,
+} from '@xtrace/proto';
+import type { AgentRegistry, AgentRecord } from './agent-registry.js';
+import { sendAgentCommand } from './agent-client.js';
+import { BatchSequence } from './batch-sequence.js';
+import { matchedPackets, type AnalysisReport, type AnalyzerFactory, type ProbeAnalyzer } from './probe-analyzer.js';
+
+export const DEFAULT_DURATION_MS = 10_000;
+export const DEFAULT_INTERVAL_MS = 1000;
+
+export interface ProbeManagerOptions {
+  nc: NatsConnection;
+  registry: AgentRegistry;
+  logger: pino.Logger;
+  analyzerFactory: AnalyzerFactory;
+  controllerId: string;
+  leaseMs?: number;
+  renewMs?: number;
+  /** a probe nobody watches is stopped after this long (unless keep_on_disconnect) */
+  orphanMs?: number;
+  /** after stop commands: wait this long for batches still in flight */
+  stopGraceMs?: number;
+  commandTimeoutMs?: number;
+}
+
+interface HostStream {
+  seq: BatchSequence;
+  records: number;
+  firstCounters: Record<string, number> | undefined;
+  lastCounters: Record<string, number>;
+}
+
+export class Probe extends EventEmitter<{ report: [PairReport]; final: [PairReport] }> {
+  state: ProbeState = 'starting';
+  watchers = 0;
+  reportSeq = 0;
+  finalReport: PairReport | undefined;
+  lastReport: PairReport | undefined;
+  readonly streams = new Map<string, HostStream>();
+  /** per host: batches the agent says it published (from its stopProbe reply) */
+  readonly agentBatches = new Map<string, number>();
+  readonly timers: NodeJS.Timeout[] = [];
+  sub: Subscription | undefined;
+  message = '';
+  stopping: Promise<PairReport> | undefined;
+  constructor(
+    readonly info: ProbeInfo,
+    readonly keepOnDisconnect: boolean,
+    readonly analyzer: ProbeAnalyzer,
+  ) {
+    super();
+    this.setMaxListeners(100);
+  }
+
+  stream(host: string): HostStream {
+    let s = this.streams.get(host);
+    if (!s) {
+      s = { seq: new BatchSequence(), records: 0, firstCounters: undefined, lastCounters: {} };
+      this.streams.set(host, s);
+    }
+    return s;
+  }
+}
+
+function newProbeId(): string {
+  return `p${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+export class ProbeManager {
+  private readonly nc: NatsConnection;
+  private readonly registry: AgentRegistry;
+  private readonly log: pino.Logger;
+  private readonly analyzerFactory: AnalyzerFactory;
+  private readonly controllerId: string;
+  private readonly leaseMs: number;
+  private readonly renewMs: number;
+  private readonly orphanMs: number;
+  private readonly stopGraceMs: number;
+  private readonly commandTimeoutMs: number;
+  private readonly probes = new Map<string, Probe>();
+
+  constructor(opts: ProbeManagerOptions) {
+    this.nc = opts.nc;
+    this.registry = opts.registry;
+    this.log = opts.logger.child({ part: 'probes' });
+    this.analyzerFactory = opts.analyzerFactory;
+    this.controllerId = opts.controllerId;
+    this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.renewMs = opts.renewMs ?? 2000;
+    this.orphanMs = opts.orphanMs ?? 15_000;
+    this.stopGraceMs = opts.stopGraceMs ?? 400;
+    this.commandTimeoutMs = opts.commandTimeoutMs ?? 5000;
+  }
+
+  get(probeId: string): Probe | undefined {
+    return this.probes.get(probeId);
+  }
+
+  list(): ProbeInfo[] {
+    return [...this.probes.values()].map((p) => ({ ...p.info, state: p.state }));
+  }
+
+  private validate(req: StartPairProbeRequest): void {
+    for (const f of ['src', 'dst'] as const) {
+      if (isIP(req[f] ?? '') === 0) throw new UsageError(f, `expected an IPv4 or IPv6 address, got '${req[f] ?? ''}'`);
+    }
+    if (req.src === req.dst) throw new UsageError('dst', `must differ from src (${req.src})`);
+    if (isIP(req.src) !== isIP(req.dst)) throw new UsageError('dst', `address family differs from src (${req.src} vs ${req.dst})`);
+    if (req.proto && !PROBE_PROTOS.includes(req.proto as ProbeProto)) {
+      throw new UsageError('proto', `expected one of ${PROBE_PROTOS.join('|')}, got '${req.proto}'`);
+    }
+    if (req.port && (req.port < 1 || req.port > 65535)) throw new UsageError('port', `expected 1..65535, got ${req.port}`);
+    if (req.port && req.proto === 'icmp') throw new UsageError('port', 'not allowed with proto icmp');
+    if ((req.sample_k || req.sample_n) && !(req.sample_k >= 1 && req.sample_n >= req.sample_k)) {
+      throw new UsageError('sample', `expected 1 <= k <= n, got ${req.sample_k}/${req.sample_n}`);
+    }
+    if (req.interval_ms && req.interval_ms < 100) throw new UsageError('interval', `expected at least 100ms, got ${req.interval_ms}ms`);
+  }
+
+  private resolveHost(address: string, field: 'src' | 'dst'): AgentRecord {
+    const found = this.registry.findByAddress(address);
+    const up = found.filter((r) => r.state === 'up');
+    if (up.length > 0) return up[0]!;
+    if (found.length > 0) {
+      const r = found[0]!;
+      throw new XtraceError('agent', `${field}: ${address} is on ${r.host}, whose agent is down (last heartbeat ${Math.round((Date.now() - r.lastSeenMs) / 1000)} s ago)`);
+    }
+    const known = this.registry.knownVms();
+    throw new UsageError(field, `no agent has seen ${address}; known VMs: ${known.length > 0 ? known.join(', ') : '(none: no agent is up)'}`);
+  }
+
+  async start(req: StartPairProbeRequest): Promise<Probe> {
+    this.validate(req);
+    const srcAgent = this.resolveHost(req.src, 'src');
+    const dstAgent = this.resolveHost(req.dst, 'dst');
+    const hosts = srcAgent.host === dstAgent.host ? [srcAgent.host] : [srcAgent.host, dstAgent.host];
+    const probeId = newProbeId();
+    const durationMs = req.duration_ms || DEFAULT_DURATION_MS;
+    const intervalMs = req.interval_ms || DEFAULT_INTERVAL_MS;
+    const info: ProbeInfo = {
+      probe_id: probeId,
+      src: req.src,
+      dst: req.dst,
+      proto: req.proto ?? '',
+      port: req.port ?? 0,
+      duration_ms: durationMs,
+      interval_ms: intervalMs,
+      hosts,
+      src_host: srcAgent.host,
+      dst_host: dstAgent.host,
+      state: 'starting',
+      started_at_ms: Date.now(),
+      sample_k: req.sample_k ?? 0,
+      sample_n: req.sample_n ?? 0,
+    };
+    const log = this.log.child({ probeId });
+    const cmd: StartProbeCommand = {
+      op: 'startProbe',
+      probeId,
+      src: req.src,
+      dst: req.dst,
+      // the agents stop on their own a little after the controller would
+      durationMs: durationMs + 5000,
+      leaseMs: this.leaseMs,
+      controllerId: this.controllerId,
+    };
+    if (req.proto) cmd.proto = req.proto as ProbeProto;
+    if (req.port) cmd.port = req.port;
+    if (req.sample_n) cmd.sample = { k: req.sample_k, n: req.sample_n };
+
+    // subscribe before any agent can publish
+    const slots: Record<string, number> = {};
+    let probe: Probe | undefined;
+    const pendingBatches: { subject: string; data: Uint8Array }[] = [];
+    const sub = this.nc.subscribe(Subjects.eventsOfProbe(probeId), {
+      callback: (err, msg) => {
+        if (err) {
+          log.error({ err }, 'event subscription failed');
+          return;
+        }
+        if (probe) this.onBatch(probe, msg.subject, msg.data, log);
+        else pendingBatches.push({ subject: msg.subject, data: msg.data });
+      },
+    });
+    const results = await Promise.allSettled(hosts.map((h) => sendAgentCommand<StartProbeResult>(this.nc, h, cmd, this.commandTimeoutMs)));
+    const failed = results.map((r, i) => ({ r, host: hosts[i]! })).filter((x) => x.r.status === 'rejected');
+    if (failed.length > 0) {
+      // never leave the probe running on some agents of the path
+      await Promise.allSettled(hosts.map((h) => sendAgentCommand(this.nc, h, { op: 'stopProbe', probeId }, this.commandTimeoutMs)));
+      sub.unsubscribe();
+      const first = (failed[0]!.r as PromiseRejectedResult).reason as unknown;
+      log.warn({ err: first }, 'probe start failed');
+      throw first instanceof XtraceError ? first : new XtraceError('agent', errorMessage(first), { cause: first });
+    }
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') slots[hosts[i]!] = r.value.slot;
+    });
+
+    let analyzer: ProbeAnalyzer;
+    try {
+      const ctx = { probeId, src: req.src, dst: req.dst, hosts, slots, ...(req.proto ? { proto: req.proto } : {}) };
+      analyzer = await this.analyzerFactory(ctx);
+    } catch (e: unknown) {
+      await Promise.allSettled(hosts.map((h) => sendAgentCommand(this.nc, h, { op: 'stopProbe', probeId }, this.commandTimeoutMs)));
+      sub.unsubscribe();
+      throw new XtraceError('internal', `matcher failed to start: ${errorMessage(e)}`, { cause: e });
+    }
+    probe = new Probe(info, req.keep_on_disconnect ?? false, analyzer);
+    probe.sub = sub;
+    probe.state = 'running';
+    this.probes.set(probeId, probe);
+    for (const b of pendingBatches) this.onBatch(probe, b.subject, b.data, log);
+    const p = probe;
+    p.timers.push(
+      setInterval(() => void this.renew(p, log), this.renewMs),
+      setInterval(() => this.emitInterval(p), intervalMs),
+      setTimeout(() => void this.stop(probeId, 'duration reached'), durationMs),
+    );
+    if (!p.keepOnDisconnect) {
+      p.timers.push(
+        setTimeout(() => {
+          if (p.watchers === 0 && p.state === 'running') void this.stop(probeId, 'nobody watched it');
+        }, this.orphanMs),
+      );
+    }
+    log.info({ src: req.src, dst: req.dst, hosts, slots, durationMs }, 'probe started');
+    return p;
+  }
+
+  private onBatch(p: Probe, subject: string, data: Uint8Array, log: pino.Logger): void {
+    let env;
+    try {
+      env = decodeEnvelope(data);
+    } catch (e: unknown) {
+      log.warn({ err: e, subject }, 'dropping undecodable batch');
+      return;
+    }
+    const host = hostOfSubject(subject);
+    if (host !== env.host || env.probe !== p.info.probe_id) {
+      log.warn({ subject, host: env.host, probe: env.probe }, 'batch subject and envelope disagree; dropped');
+      return;
+    }
+    if (!p.info.hosts.includes(host)) {
+      log.warn({ host }, 'batch from a host not on the path; dropped');
+      return;
+    }
+    const s = p.stream(host);
+    const lostBefore = s.seq.lost;
+    const verdict = s.seq.accept(env.bootId, env.seq);
+    if (verdict === 'duplicate') {
+      log.debug({ host, seq: env.seq }, 'duplicate batch ignored');
+      return;
+    }
+    // (the matcher counts seq gaps itself; it is told only about losses it cannot see)
+    if (s.seq.lost > lostBefore) log.warn({ host, seq: env.seq, lost: s.seq.lost - lostBefore }, 'batches lost (seq gap)');
+    s.records += env.records.byteLength / 64;
+    s.firstCounters ??= env.counters;
+    s.lastCounters = env.counters;
+    try {
+      p.analyzer.addBatch({ hostId: host, bootId: env.bootId, seq: env.seq, records: env.records, clock: env.clock, counters: env.counters });
+    } catch (e: unknown) {
+      log.error({ err: e, host, seq: env.seq }, 'matcher rejected a batch');
+    }
+  }
+
+  private async renew(p: Probe, log: pino.Logger): Promise<void> {
+    if (p.state !== 'running') return;
+    await Promise.all(
+      p.info.hosts.map(async (h) => {
+        try {
+          const r = await sendAgentCommand<RenewResult>(this.nc, h, { op: 'renew', probeIds: [p.info.probe_id], leaseMs: this.leaseMs }, this.commandTimeoutMs);
+          if (r.unknown.length > 0 && p.state === 'running') {
+            p.message = `agent ${h} no longer runs the probe (restarted or lease expired)`;
+            log.warn({ host: h }, p.message);
+          }
+        } catch (e: unknown) {
+          log.warn({ err: e, host: h }, 'lease renewal failed');
+        }
+      }),
+    );
+  }
+
+  private hostAccounting(p: Probe): HostAccountingReport[] {
+    return p.info.hosts.map((h) => {
+      const s = p.streams.get(h);
+      const kernel: Record<string, number> = {};
+      if (s?.firstCounters) {
+        for (const [k, v] of Object.entries(s.lastCounters)) kernel[k] = v - (s.firstCounters[k] ?? 0);
+      }
+      return {
+        host: h,
+        boot_id: s?.seq.bootId ?? '',
+        batches: s?.seq.received ?? 0,
+        records: s?.records ?? 0,
+        lost_batches: s?.seq.lost ?? 0,
+        duplicate_batches: s?.seq.duplicates ?? 0,
+        kernel_counters: kernel,
+      };
+    });
+  }
+
+  private buildReport(p: Probe, a: AnalysisReport, final: boolean): PairReport {
+    const now = Date.now();
+    const noTraffic = matchedPackets(a) === 0;
+    let table = '';
+    try {
+      table = p.analyzer.render(a, final);
+    } catch (e: unknown) {
+      table = `(rendering failed: ${errorMessage(e)})`;
+    }
+    return {
+      schema: PAIR_REPORT_SCHEMA,
+      probe_id: p.info.probe_id,
+      src: p.info.src,
+      dst: p.info.dst,
+      proto: p.info.proto,
+      seq: ++p.reportSeq,
+      final,
+      state: final ? p.state : 'running',
+      started_at_ms: p.info.started_at_ms,
+      elapsed_ms: now - p.info.started_at_ms,
+      no_traffic: noTraffic,
+      message: p.message,
+      table,
+      ...a,
+      hosts: this.hostAccounting(p),
+    };
+  }
+
+  private emitInterval(p: Probe): void {
+    if (p.state !== 'running') return;
+    let a: AnalysisReport;
+    try {
+      a = p.analyzer.intervalReport(Date.now());
+    } catch (e: unknown) {
+      this.log.error({ err: e, probeId: p.info.probe_id }, 'interval report failed');
+      return;
+    }
+    const r = this.buildReport(p, a, false);
+    p.lastReport = r;
+    p.emit('report', r);
+  }
+
+  /** Stops the probe on its agents and returns the final summary. Idempotent. */
+  stop(probeId: string, why: string): Promise<PairReport> {
+    const p = this.probes.get(probeId);
+    if (!p) return Promise.reject(new UsageError('probe_id', `no probe '${probeId}'`));
+    p.stopping ??= this.doStop(p, why);
+    return p.stopping;
+  }
+
+  private async doStop(p: Probe, why: string): Promise<PairReport> {
+    const log = this.log.child({ probeId: p.info.probe_id });
+    p.state = 'stopping';
+    for (const t of p.timers) clearTimeout(t);
+    const failures: string[] = [];
+    await Promise.all(
+      p.info.hosts.map(async (h) => {
+        try {
+          const r = await sendAgentCommand<StopProbeResult>(this.nc, h, { op: 'stopProbe', probeId: p.info.probe_id }, this.commandTimeoutMs);
+          // batches the agent published that we have not seen yet: wait a little, then count them lost
+          if (r.stopped) p.agentBatches.set(h, r.batches);
+        } catch (e: unknown) {
+          failures.push(h);
+          log.warn({ err: e, host: h }, 'stop command failed (the agent will stop it when the lease runs out)');
+        }
+      }),
+    );
+    await new Promise((r) => setTimeout(r, this.stopGraceMs));
+    p.sub?.unsubscribe();
+    for (const [h, n] of p.agentBatches) {
+      const s = p.stream(h);
+      const before = s.seq.lost;
+      s.seq.reconcile(n);
+      if (s.seq.lost > before) p.analyzer.addLostBatches?.(h, s.seq.lost - before);
+    }
+    let a: AnalysisReport | undefined;
+    try {
+      a = p.analyzer.finalReport(Date.now());
+    } catch (e: unknown) {
+      log.error({ err: e }, 'final report failed');
+    }
+    p.state = failures.length > 0 && failures.length === p.info.hosts.length ? 'failed' : 'done';
+    const notes = [why];
+    if (failures.length > 0) notes.push(`stop failed on ${failures.join(', ')}`);
+    if (p.message) notes.push(p.message);
+    p.message = notes.join('; ');
+    const empty: AnalysisReport = { interval: null, directions: { forward: null, reverse: null }, vm_turnaround: [], round_trip: [], clock: [], stalls: [], drop_sites: [], counters: {} };
+    const r = this.buildReport(p, a ?? empty, true);
+    p.finalReport = r;
+    p.emit('final', r);
+    log.info({ why, state: p.state, noTraffic: r.no_traffic }, 'probe ended');
+    // keep finished probes listed for a while
+    setTimeout(() => this.probes.delete(p.info.probe_id), 60_000).unref();
+    return r;
+  }
+
+  /** Controller shutdown: stop every running probe on its agents. */
+  async shutdown(): Promise<void> {
+    await Promise.allSettled([...this.probes.values()].filter((p) => p.state === 'running' || p.state === 'stopping').map((p) => this.stop(p.info.probe_id, 'controller shutdown')));
+  }
+
+  /** Crash simulation for tests: forget every probe without telling the agents (their leases run out). */
+  abandon(): void {
+    for (const p of this.probes.values()) {
+      for (const t of p.timers) clearTimeout(t);
+      p.sub?.unsubscribe();
+      p.state = 'failed';
+    }
+    this.probes.clear();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * What an agent tells the registry: JSON on Subjects.agentHeartbeat(host) every
+ * HEARTBEAT_INTERVAL_MS and on Subjects.registryAnnounce at start (and when discovered).
+ */
+export const HEARTBEAT_INTERVAL_MS = 2000;
+/** The controller marks an agent down after this many missed heartbeats. */
+export const MISSED_HEARTBEATS_DOWN = 3;
+
+export interface AgentProbeStatus {
+  probeId: string;
+  slot: number;
+  src: string;
+  dst: string;
+  proto?: string;
+  port?: number;
+  startedAtMs: number;
+  /** batches published so far (= the last seq used) */
+  batches: number;
+  records: number;
+  /** ms left before the lease runs out */
+  leaseLeftMs: number;
+}
+
+/** Shapes of Inventory (node-agent tracer-api.ts), repeated here so proto stays dependency-free. */
+export interface AgentVm {
+  tap: string;
+  ifindex: number;
+  addresses: string[];
+}
+
+export interface AgentHeartbeat {
+  v: 1;
+  host: string;
+  bootId: string;
+  /** heartbeat sequence of this agent process */
+  seq: number;
+  sentAtMs: number;
+  startedAtMs: number;
+  version: string;
+  heartbeatMs: number;
+  /** the tracer's inventory (interfaces, VMs, stage report); may be large-ish, a few KB */
+  inventory: {
+    netns: number;
+    interfaces: unknown[];
+    vms: AgentVm[];
+    stages: unknown[];
+  };
+  probes: AgentProbeStatus[];
+  counters: Record<string, number>;
+  /** set when the tracer failed to report (the agent keeps running) */
+  inventoryError?: string;
+}

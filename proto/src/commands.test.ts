@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { formatFieldErrors, validateAgentCommand } from './commands.js';
+
+function errors(input: unknown): string {
+  const v = validateAgentCommand(input);
+  if (v.ok) throw new Error(`expected errors for ${JSON.stringify(input)}`);
+  return formatFieldErrors(v.errors);
+}
+
+describe('validateAgentCommand', () => {
+  it('accepts a full startProbe and keeps only known fields', () => {
+    const v = validateAgentCommand({ op: 'startProbe', probeId: 'p1', src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', port: 53, sample: { k: 1, n: 10 }, durationMs: 1000, leaseMs: 2000 });
+    expect(v).toEqual({ ok: true, value: { op: 'startProbe', probeId: 'p1', src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', port: 53, sample: { k: 1, n: 10 }, durationMs: 1000, leaseMs: 2000 } });
+  });
+
+  it('names every bad field precisely', () => {
+    expect(errors({ op: 'startProbe', probeId: 'p.1', src: 'foo', dst: '10.0.0.2' })).toBe(
+      "probeId: expected 1-128 characters of [A-Za-z0-9_-], got 'p.1'; src: expected an IPv4 or IPv6 address, got 'foo'",
+    );
+    expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '::1' })).toBe('dst: address family differs from src (10.0.0.1 vs ::1)');
+    expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', port: 70000 })).toBe('port: expected an integer in 1..65535, got 70000');
+    expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', proto: 'icmp', port: 5 })).toBe('port: not allowed with proto icmp');
+    expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', proto: 'sctp' })).toBe("proto: expected one of icmp|udp|tcp, got 'sctp'");
+    expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', sample: { k: 5, n: 2 } })).toBe('sample.k: expected k <= n, got k=5 n=2');
+    expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', sample: { k: 1 } })).toBe('sample.n: expected an integer in 1..4294967295, got null');
+    expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', bogus: 1 })).toBe('bogus: unknown field');
+    expect(errors({ op: 'renew', probeIds: ['ok', 'bad id'] })).toBe("probeIds[1]: expected 1-128 characters of [A-Za-z0-9_-], got 'bad id'");
+    expect(errors({ op: 'launch' })).toBe("op: expected one of startProbe|stopProbe|updateProbe|renew|status, got 'launch'");
+    expect(errors([1])).toBe('(command): expected a JSON object, got [1]');
+  });
+});
