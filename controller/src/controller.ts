@@ -1,18 +1,23 @@
 /**
  * `xtrace controller`: NATS (given, or an embedded nats-server), the agent registry, the
- * probe manager and the gRPC API, with a clean shutdown that stops every probe.
+ * probe manager, the gRPC API and the fleet layer (scheduled probes, history, alerts,
+ * Prometheus /metrics; needs JetStream), with a clean shutdown that stops every probe.
  */
 import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import type { NatsConnection } from 'nats';
 import pino from 'pino';
-import { DEFAULT_CONTROLLER_ADDRESS, connectNats, errorMessage, type NatsSettings } from '@xtrace/proto';
+import { DEFAULT_CONTROLLER_ADDRESS, UnreachableError, connectNats, errorMessage, type NatsSettings } from '@xtrace/proto';
 import { AgentRegistry } from './agent-registry.js';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.js';
 import { createXtraceService, startGrpcServer } from './grpc-service.js';
 import { ProbeManager } from './probe-manager.js';
 import type { AnalyzerFactory } from './probe-analyzer.js';
 import { defaultAnalyzerFactory } from './matcher-adapter.js';
+import { FleetService } from './fleet/fleet-service.js';
+import type { LimiterCaps } from './fleet/concurrency-limiter.js';
+import { startMetricsServer, type MetricsServer } from './fleet/metrics/server.js';
+import { fleetProbeObserver, managerRunProbe, registryInventory, registryInventoryNow } from './fleet-bridge.js';
 
 export interface ControllerOptions {
   /** no url: start an embedded nats-server on loopback */
@@ -24,6 +29,28 @@ export interface ControllerOptions {
   renewMs?: number;
   orphanMs?: number;
   missedHeartbeats?: number;
+  /** false: no scheduler, history, alerts or metrics (NATS without JetStream). Default on. */
+  fleet?: boolean;
+  /** Prometheus /metrics address (needs the fleet layer); undefined: none */
+  metricsListen?: { host: string; port: number };
+  /** the metrics address is only a default: if it is taken, warn and run without /metrics */
+  metricsOptional?: boolean;
+  /** concurrency caps of scheduled probes */
+  scheduleCaps?: LimiterCaps;
+}
+
+/** Fails with a clear message when the NATS server has no JetStream (the fleet layer needs it). */
+export async function requireJetStream(nc: NatsConnection, url: string | undefined): Promise<void> {
+  try {
+    const jsm = await nc.jetstreamManager({ timeout: 3000 });
+    await jsm.getAccountInfo();
+  } catch (e: unknown) {
+    throw new UnreachableError(
+      `NATS at ${url ?? '(default)'} has no JetStream (${errorMessage(e)}); scheduled probes, history and alerts are kept in JetStream: ` +
+        'start nats-server with -js (jetstream: enabled), or run the controller with --no-fleet',
+      { cause: e },
+    );
+  }
 }
 
 export interface Controller {
@@ -34,6 +61,10 @@ export interface Controller {
   registry: AgentRegistry;
   probes: ProbeManager;
   embedded: EmbeddedNats | undefined;
+  /** the fleet layer, unless started with fleet: false */
+  fleet: FleetService | undefined;
+  /** http://host:port/metrics when serving metrics */
+  metricsUrl: string | undefined;
   /** stops every probe on its agents, closes gRPC, NATS, the embedded server */
   close(): Promise<void>;
   /** tests: die like a crash (no stop commands; agents' leases run out) */
@@ -68,27 +99,55 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
     ...(opts.renewMs !== undefined ? { renewMs: opts.renewMs } : {}),
     ...(opts.orphanMs !== undefined ? { orphanMs: opts.orphanMs } : {}),
   });
-  let server: grpc.Server;
+  let server: grpc.Server | undefined;
   let address: string;
+  let fleet: FleetService | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
     await registry.start();
+    if (opts.fleet !== false) {
+      await requireJetStream(nc, settings.url);
+      fleet = await FleetService.start({
+        nc,
+        controllerId: id,
+        runProbe: managerRunProbe(probes, logger),
+        inventory: registryInventory(registry),
+        inventoryNow: () => registryInventoryNow(registry),
+        logger: logger.child({ part: 'fleet' }),
+        ...(opts.scheduleCaps !== undefined ? { caps: opts.scheduleCaps } : {}),
+      });
+      probes.setObserver(fleetProbeObserver(fleet, logger));
+      if (opts.metricsListen !== undefined) {
+        try {
+          metricsServer = await startMetricsServer(fleet.metrics.registry, opts.metricsListen);
+        } catch (e: unknown) {
+          if (!opts.metricsOptional) throw e;
+          logger.warn({ err: errorMessage(e) }, 'no /metrics: the default metrics address is taken (give --metrics-listen HOST:PORT or off)');
+        }
+      }
+    }
     ({ server, address } = await startGrpcServer(listen, createXtraceService(probes, registry, logger)));
   } catch (e: unknown) {
+    server?.forceShutdown();
+    await metricsServer?.close();
+    await fleet?.stop().catch(() => {});
+    probes.setObserver(undefined);
     registry.stop();
     await nc.close();
     await embedded?.stop();
     throw e;
   }
-  logger.info({ grpc: address, nats: settings.url, embedded: embedded !== undefined }, 'controller ready');
+  const grpcServer = server;
+  logger.info({ grpc: address, nats: settings.url, embedded: embedded !== undefined, fleet: fleet !== undefined, metrics: metricsServer?.url }, 'controller ready');
 
   let closing: Promise<void> | undefined;
   const shutdownGrpc = (): Promise<void> =>
     new Promise((resolve) => {
       const t = setTimeout(() => {
-        server.forceShutdown();
+        grpcServer.forceShutdown();
         resolve();
       }, 2000);
-      server.tryShutdown(() => {
+      grpcServer.tryShutdown(() => {
         clearTimeout(t);
         resolve();
       });
@@ -101,9 +160,15 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
     registry,
     probes,
     embedded,
+    fleet,
+    metricsUrl: metricsServer?.url,
     close: () =>
       (closing ??= (async () => {
+        // hand scheduled runs back first (their probes are stopped through the abort), then the rest
+        await fleet?.stop().catch((e: unknown) => logger.warn({ err: e }, `fleet stop failed: ${errorMessage(e)}`));
         await probes.shutdown();
+        probes.setObserver(undefined);
+        await metricsServer?.close();
         registry.stop();
         await shutdownGrpc();
         try {
@@ -116,9 +181,12 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
       })()),
     crash: () =>
       (closing ??= (async () => {
+        fleet?.schedulerInstance?.kill();
+        probes.setObserver(undefined);
         probes.abandon();
         registry.stop();
-        server.forceShutdown();
+        grpcServer.forceShutdown();
+        await metricsServer?.close();
         await nc.close();
         await embedded?.stop();
       })()),

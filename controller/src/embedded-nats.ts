@@ -31,6 +31,8 @@ export interface EmbeddedNatsOptions {
   port?: number;
   /** directory of pid files (default $XDG_RUNTIME_DIR/xtrace or /tmp/xtrace-run) */
   runDir?: string;
+  /** listen address (default 127.0.0.1; the lab binds 0.0.0.0 so agents in namespaces reach it) */
+  host?: string;
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -109,8 +111,9 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions = {}): Promise
   if (!existsSync(NATS_SERVER_BIN)) throw new XtraceError('unreachable', `no --nats given and ${NATS_SERVER_BIN} is not installed (apt-get install nats-server)`);
 
   const storeDir = await mkdtemp(join(tmpdir(), STORE_PREFIX));
+  const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? (await freePort());
-  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-n', `xtrace-embedded-${instance}`];
+  const args = ['-a', host, '-p', String(port), '-js', '-sd', storeDir, '-n', `xtrace-embedded-${instance}`];
   const usePdeath = existsSync('/usr/bin/setpriv');
   const child = usePdeath
     ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', NATS_SERVER_BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })

@@ -7,3 +7,5 @@ export * from './grpc-service.js';
 export * from './probe-manager.js';
 export * from './probe-analyzer.js';
 export * from './matcher-adapter.js';
+export * from './fleet/index.js';
+export * from './fleet-bridge.js';

@@ -15,7 +15,11 @@ export class PathMatcherAnalyzer implements ProbeAnalyzer {
     private readonly renderFn: RenderFn | undefined,
   ) {
     // the agent already split records per probe, and slots differ per host: take every record
-    this.matcher = new PathMatcher({ hosts: ctx.hosts, startMs: Date.now() });
+    this.matcher = new PathMatcher({
+      hosts: ctx.hosts,
+      startMs: Date.now(),
+      ...(ctx.attachedStages ? { expectedStages: ctx.attachedStages } : {}),
+    });
   }
 
   addBatch(b: Parameters<ProbeAnalyzer['addBatch']>[0]): void {

@@ -28,6 +28,8 @@ export interface AnalyzerContext {
   hosts: string[];
   /** this probe's BPF slot on each host (records carry 1 << slot in probe_mask) */
   slots: Record<string, number>;
+  /** stages each host's agent attached (its inventory): the path a packet should cross */
+  attachedStages?: Record<string, string[]>;
 }
 
 export interface ProbeAnalyzer {

@@ -18,6 +18,7 @@ import {
   decodeEnvelope,
   errorMessage,
   hostOfSubject,
+  isSubjectToken,
   type HostAccountingReport,
   type PairReport,
   type ProbeInfo,
@@ -37,6 +38,26 @@ import { matchedPackets, type AnalysisReport, type AnalyzerFactory, type ProbeAn
 export const DEFAULT_DURATION_MS = 10_000;
 export const DEFAULT_INTERVAL_MS = 1000;
 
+export type ProbeOrigin = 'adhoc' | 'scheduled';
+
+/**
+ * Told about every probe of this manager (the fleet layer: history, alerts, metrics). Called
+ * synchronously; an observer must not throw (errors are logged and ignored).
+ */
+export interface ProbeObserver {
+  probeStarted?(p: Probe): void;
+  /** every interval report and, once, the final report */
+  report?(p: Probe, r: PairReport): void;
+  /** per accepted batch: records in it, batches newly found missing on that stream, and the envelope's agent-wide kernel counters */
+  batch?(p: Probe, host: string, info: { bootId: string; records: number; lostBatches: number; counters: Record<string, number> }): void;
+}
+
+export interface StartProbeOptions {
+  /** use this id (a NATS subject token) instead of a generated one, e.g. the scheduler's run id */
+  probeId?: string;
+  origin?: ProbeOrigin;
+}
+
 export interface ProbeManagerOptions {
   nc: NatsConnection;
   registry: AgentRegistry;
@@ -50,6 +71,7 @@ export interface ProbeManagerOptions {
   /** after stop commands: wait this long for batches still in flight */
   stopGraceMs?: number;
   commandTimeoutMs?: number;
+  observer?: ProbeObserver;
 }
 
 interface HostStream {
@@ -76,6 +98,7 @@ export class Probe extends EventEmitter<{ report: [PairReport]; final: [PairRepo
     readonly info: ProbeInfo,
     readonly keepOnDisconnect: boolean,
     readonly analyzer: ProbeAnalyzer,
+    readonly origin: ProbeOrigin = 'adhoc',
   ) {
     super();
     this.setMaxListeners(100);
@@ -96,6 +119,15 @@ function newProbeId(): string {
 }
 
 export class ProbeManager {
+  /** Stages the host's agent reported attached; the matcher expects packets at each. */
+  private attachedStagesOf(host: string): string[] {
+    const stages = this.registry.get(host)?.status.inventory.stages;
+    if (!Array.isArray(stages)) return [];
+    return (stages as { stage?: unknown; attached?: unknown }[])
+      .filter((s) => s.attached === true && typeof s.stage === 'string' && s.stage !== 'drop')
+      .map((s) => s.stage as string);
+  }
+
   private readonly nc: NatsConnection;
   private readonly registry: AgentRegistry;
   private readonly log: pino.Logger;
@@ -107,8 +139,10 @@ export class ProbeManager {
   private readonly stopGraceMs: number;
   private readonly commandTimeoutMs: number;
   private readonly probes = new Map<string, Probe>();
+  private observer: ProbeObserver | undefined;
 
   constructor(opts: ProbeManagerOptions) {
+    this.observer = opts.observer;
     this.nc = opts.nc;
     this.registry = opts.registry;
     this.log = opts.logger.child({ part: 'probes' });
@@ -119,6 +153,21 @@ export class ProbeManager {
     this.orphanMs = opts.orphanMs ?? 15_000;
     this.stopGraceMs = opts.stopGraceMs ?? 400;
     this.commandTimeoutMs = opts.commandTimeoutMs ?? 5000;
+  }
+
+  /** Set (or clear) the observer; the controller sets it once the fleet layer is up. */
+  setObserver(o: ProbeObserver | undefined): void {
+    this.observer = o;
+  }
+
+  private notify(what: string, f: (o: ProbeObserver) => void): void {
+    const o = this.observer;
+    if (o === undefined) return;
+    try {
+      f(o);
+    } catch (e: unknown) {
+      this.log.error({ err: e }, `probe observer (${what}) threw: ${errorMessage(e)}`);
+    }
   }
 
   get(probeId: string): Probe | undefined {
@@ -158,12 +207,15 @@ export class ProbeManager {
     throw new UsageError(field, `no agent has seen ${address}; known VMs: ${known.length > 0 ? known.join(', ') : '(none: no agent is up)'}`);
   }
 
-  async start(req: StartPairProbeRequest): Promise<Probe> {
+  async start(req: StartPairProbeRequest, opts: StartProbeOptions = {}): Promise<Probe> {
     this.validate(req);
+    if (opts.probeId !== undefined && (!isSubjectToken(opts.probeId) || this.probes.has(opts.probeId))) {
+      throw new UsageError('probe_id', `'${opts.probeId}' is not a NATS subject token or is in use`);
+    }
     const srcAgent = this.resolveHost(req.src, 'src');
     const dstAgent = this.resolveHost(req.dst, 'dst');
     const hosts = srcAgent.host === dstAgent.host ? [srcAgent.host] : [srcAgent.host, dstAgent.host];
-    const probeId = newProbeId();
+    const probeId = opts.probeId ?? newProbeId();
     const durationMs = req.duration_ms || DEFAULT_DURATION_MS;
     const intervalMs = req.interval_ms || DEFAULT_INTERVAL_MS;
     const info: ProbeInfo = {
@@ -227,17 +279,20 @@ export class ProbeManager {
 
     let analyzer: ProbeAnalyzer;
     try {
-      const ctx = { probeId, src: req.src, dst: req.dst, hosts, slots, ...(req.proto ? { proto: req.proto } : {}) };
+      const attachedStages = Object.fromEntries(hosts.map((h) => [h, this.attachedStagesOf(h)]));
+      const ctx = { probeId, src: req.src, dst: req.dst, hosts, slots, attachedStages, ...(req.proto ? { proto: req.proto } : {}) };
       analyzer = await this.analyzerFactory(ctx);
     } catch (e: unknown) {
       await Promise.allSettled(hosts.map((h) => sendAgentCommand(this.nc, h, { op: 'stopProbe', probeId }, this.commandTimeoutMs)));
       sub.unsubscribe();
       throw new XtraceError('internal', `matcher failed to start: ${errorMessage(e)}`, { cause: e });
     }
-    probe = new Probe(info, req.keep_on_disconnect ?? false, analyzer);
+    probe = new Probe(info, req.keep_on_disconnect ?? false, analyzer, opts.origin ?? 'adhoc');
     probe.sub = sub;
     probe.state = 'running';
     this.probes.set(probeId, probe);
+    const started = probe;
+    this.notify('probeStarted', (o) => o.probeStarted?.(started));
     for (const b of pendingBatches) this.onBatch(probe, b.subject, b.data, log);
     const p = probe;
     p.timers.push(
@@ -285,6 +340,8 @@ export class ProbeManager {
     s.records += env.records.byteLength / 64;
     s.firstCounters ??= env.counters;
     s.lastCounters = env.counters;
+    const info = { bootId: env.bootId, records: env.records.byteLength / 64, lostBatches: s.seq.lost - lostBefore, counters: env.counters };
+    this.notify('batch', (o) => o.batch?.(p, host, info));
     try {
       p.analyzer.addBatch({ hostId: host, bootId: env.bootId, seq: env.seq, records: env.records, clock: env.clock, counters: env.counters });
     } catch (e: unknown) {
@@ -367,6 +424,7 @@ export class ProbeManager {
     }
     const r = this.buildReport(p, a, false);
     p.lastReport = r;
+    this.notify('report', (o) => o.report?.(p, r));
     p.emit('report', r);
   }
 
@@ -401,7 +459,11 @@ export class ProbeManager {
       const s = p.stream(h);
       const before = s.seq.lost;
       s.seq.reconcile(n);
-      if (s.seq.lost > before) p.analyzer.addLostBatches?.(h, s.seq.lost - before);
+      if (s.seq.lost > before) {
+        p.analyzer.addLostBatches?.(h, s.seq.lost - before);
+        const info = { bootId: s.seq.bootId ?? '', records: 0, lostBatches: s.seq.lost - before, counters: {} };
+        this.notify('batch', (o) => o.batch?.(p, h, info));
+      }
     }
     let a: AnalysisReport | undefined;
     try {
@@ -417,6 +479,7 @@ export class ProbeManager {
     const empty: AnalysisReport = { interval: null, directions: { forward: null, reverse: null }, vm_turnaround: [], round_trip: [], clock: [], stalls: [], drop_sites: [], counters: {} };
     const r = this.buildReport(p, a ?? empty, true);
     p.finalReport = r;
+    this.notify('report', (o) => o.report?.(p, r));
     p.emit('final', r);
     log.info({ why, state: p.state, noTraffic: r.no_traffic }, 'probe ended');
     // keep finished probes listed for a while

@@ -70,6 +70,24 @@ class CommandError extends XtraceError {
   }
 }
 
+/** What the agent has done since it started (for /metrics); counters only go up. */
+export interface AgentStats {
+  hostId: string;
+  /** records the tracer delivered (all probes) */
+  eventsTotal: number;
+  /** records published to NATS in event batches */
+  recordsPublished: number;
+  batchesPublished: number;
+  /** batches whose publish threw (the controller counts them as lost) */
+  batchPublishFailures: number;
+  probesActive: number;
+  probesStarted: number;
+  /** kernel counters (ringbuf_full, ...), cumulative since the tracer started */
+  kernel: Record<string, number>;
+  /** the tracer's stage report: which hook each stage got, or why none */
+  stages: Inventory['stages'];
+}
+
 function sameProbe(a: StartProbeCommand, b: StartProbeCommand): boolean {
   return a.src === b.src && a.dst === b.dst && a.proto === b.proto && a.port === b.port && a.sample?.k === b.sample?.k && a.sample?.n === b.sample?.n;
 }
@@ -92,6 +110,11 @@ export class Agent {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly startedAtMs = Date.now();
   private hbSeq = 0;
+  private eventsTotal = 0;
+  private recordsPublished = 0;
+  private batchesPublished = 0;
+  private batchPublishFailures = 0;
+  private probesStarted = 0;
   private inventory: Inventory = { netns: 0, interfaces: [], vms: [], stages: [] };
   private inventoryError: string | undefined;
   private closed = false;
@@ -138,6 +161,20 @@ export class Agent {
     );
     await this.nc.flush();
     this.log.info({ bootId: this.bootId }, 'agent registered');
+  }
+
+  stats(): AgentStats {
+    return {
+      hostId: this.hostId,
+      eventsTotal: this.eventsTotal,
+      recordsPublished: this.recordsPublished,
+      batchesPublished: this.batchesPublished,
+      batchPublishFailures: this.batchPublishFailures,
+      probesActive: this.probes.size,
+      probesStarted: this.probesStarted,
+      kernel: this.safeCounters(),
+      stages: this.inventory.stages,
+    };
   }
 
   /** probe ids currently running (tests, status) */
@@ -322,6 +359,7 @@ export class Agent {
       this.slots.release(slot);
       throw new CommandError(e instanceof XtraceError ? e.code : 'bpf', `starting probe on ${this.hostId} failed: ${errorMessage(e)}`);
     }
+    this.probesStarted++;
     const now = Date.now();
     const leaseMs = cmd.leaseMs ?? DEFAULT_LEASE_MS;
     const p: ActiveProbe = {
@@ -361,6 +399,7 @@ export class Agent {
   }
 
   private onBatch(records: Buffer): void {
+    this.eventsTotal += records.byteLength / RECORD_SIZE;
     if (this.bySlot.size === 0) return;
     let active = 0;
     for (const slot of this.bySlot.keys()) active |= 1 << slot;
@@ -415,7 +454,10 @@ export class Agent {
           records,
         }),
       );
+      this.batchesPublished++;
+      this.recordsPublished += n;
     } catch (e: unknown) {
+      this.batchPublishFailures++;
       this.log.warn({ err: e, probeId, seq: p.seq }, 'event publish failed (counted as a lost batch by the controller)');
     }
   }

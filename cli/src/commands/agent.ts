@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { UsageError, resolveNatsSettings } from '@xtrace/proto';
 import { runAgent } from '@xtrace/node-agent';
+import { AgentMetrics, parseMetricsListen, startMetricsServer } from '@xtrace/controller';
 import { addNatsOptions } from '../nats-flags.js';
 import { isIP } from 'node:net';
 
@@ -20,22 +21,36 @@ export function registerAgentCommand(program: Command): void {
     .description('run the node agent on a hypervisor: BPF tracer + NATS relay')
     .option('--host-id <id>', 'host id in the registry and NATS subjects (default: hostname)')
     .option('--bpf-object <path>', 'BPF object file (default: bpf/build/xtrace.bpf.o)')
+    .option('--metrics-listen <host:port|off>', 'serve Prometheus /metrics (events/s, ring-buffer loss, batches, attach failures) here', 'off')
     .option('--vm <tap=ip,...>', 'declare a VM: its tap and addresses (repeatable; others are learned from traffic)', (v: string, prev: { tap: string; addresses: string[] }[] | undefined) => parseVm(v, prev));
   addNatsOptions(cmd);
   cmd
     .addHelpText(
       'after',
-      '\nExamples:\n  xtrace agent --nats nats://10.0.0.5:4222\n  xtrace agent --nats nats://10.0.0.5:4222 --host-id hv-a --vm vnet0=192.168.1.10\n\nTEST ONLY: XTRACE_CLOCK_SKEW_NS=<ns> adds a fixed offset to every timestamp the agent publishes (labs simulating another clock).',
+      '\nExamples:\n  xtrace agent --nats nats://10.0.0.5:4222\n  xtrace agent --nats nats://10.0.0.5:4222 --host-id hv-a --vm vnet0=192.168.1.10\n  xtrace agent --nats nats://10.0.0.5:4222 --metrics-listen 0.0.0.0:9465\n\nTEST ONLY: XTRACE_CLOCK_SKEW_NS=<ns> adds a fixed offset to every timestamp the agent publishes (labs simulating another clock).',
     )
     .action(async (f: Record<string, unknown>) => {
       const logger = pino({ name: 'xtrace-agent' }, pino.destination(2));
       const nats = resolveNatsSettings(f);
       if (nats.url === undefined) throw new UsageError('--nats', 'required (or set XTRACE_NATS_URL)');
+      const metricsListen = parseMetricsListen(String(f.metricsListen ?? 'off'));
       const opts: Parameters<typeof runAgent>[0] = { nats, logger };
       if (typeof f.hostId === 'string') opts.hostId = f.hostId;
       if (typeof f.bpfObject === 'string') opts.bpfObjectPath = f.bpfObject;
       if (Array.isArray(f.vm)) opts.vms = f.vm as { tap: string; addresses: string[] }[];
       const running = await runAgent(opts);
+      let metrics: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+      if (metricsListen !== undefined) {
+        try {
+          metrics = await startMetricsServer(new AgentMetrics(running.agent).registry, metricsListen);
+        } catch (e: unknown) {
+          await running.shutdown();
+          throw e;
+        }
+        process.stdout.write(`metrics: ${metrics.url}\n`);
+        logger.info({ metrics: metrics.url }, 'serving /metrics');
+      }
       await running.done;
+      await metrics?.close();
     });
 }

@@ -1,7 +1,6 @@
 /** `xtrace alert add|list|rm|test`: alert rules in NATS KV xtrace_alerts, evaluated by the controllers. */
 import type { Command } from 'commander';
 import { UsageError, XtraceError } from '@xtrace/proto';
-// TODO(lead): import from '@xtrace/controller' once controller/src/index.ts re-exports ./fleet/index.js
 import {
   ALERT_METRICS,
   AlertDispatcher,
@@ -15,7 +14,7 @@ import {
   type AlertSegmentKind,
   type ParsedAlertRule,
   type SinkSpec,
-} from '../../../controller/src/fleet/index.js';
+} from '@xtrace/controller';
 import { addNatsOptions } from '../nats-flags.js';
 import { fleetDeps, table, withNats, type FleetCommandDeps } from './fleet-deps.js';
 

@@ -1,27 +1,43 @@
 import type { Command } from 'commander';
 import pino from 'pino';
 import { DEFAULT_CONTROLLER_ADDRESS, resolveNatsSettings } from '@xtrace/proto';
-import { startController } from '@xtrace/controller';
+import { DEFAULT_METRICS_LISTEN, parseMetricsListen, startController } from '@xtrace/controller';
 import { addNatsOptions } from '../nats-flags.js';
 
 export function registerControllerCommand(program: Command): void {
   const cmd = program
     .command('controller')
-    .description('run the controller: agent registry, probes, matcher, gRPC API')
-    .option('--listen <host:port>', 'gRPC listen address', DEFAULT_CONTROLLER_ADDRESS);
-  addNatsOptions(cmd, 'NATS server URL; without it an embedded nats-server is started on loopback');
+    .description('run the controller: agent registry, probes, matcher, gRPC API, scheduled probes, history, alerts, /metrics')
+    .option('--listen <host:port>', 'gRPC listen address', DEFAULT_CONTROLLER_ADDRESS)
+    .option('--metrics-listen <host:port|off>', 'Prometheus /metrics address (off: none)', DEFAULT_METRICS_LISTEN)
+    .option('--no-fleet', 'run without the fleet layer (scheduled probes, history, alerts, metrics), e.g. on a NATS without JetStream');
+  addNatsOptions(cmd, 'NATS server URL (JetStream on, unless --no-fleet); without it an embedded nats-server is started on loopback');
   cmd
-    .addHelpText('after', '\nExamples:\n  xtrace controller                       # embedded NATS, gRPC on 127.0.0.1:7070\n  xtrace controller --nats nats://10.0.0.5:4222 --listen 0.0.0.0:7070')
-    .action(async (f: Record<string, unknown>) => {
+    .addHelpText(
+      'after',
+      `
+Examples:
+  xtrace controller                       # embedded NATS, gRPC on 127.0.0.1:7070, /metrics on 127.0.0.1:9464
+  xtrace controller --nats nats://10.0.0.5:4222 --listen 0.0.0.0:7070 --metrics-listen 0.0.0.0:9464
+  xtrace controller --nats nats://10.0.0.5:4222 --no-fleet   # NATS without JetStream: probes only`,
+    )
+    .action(async (f: Record<string, unknown>, c: Command) => {
       const logger = pino({ name: 'xtrace-controller' }, pino.destination(2));
       const nats = resolveNatsSettings(f);
-      const c = await startController({ nats, listen: f.listen as string, logger });
-      process.stdout.write(`nats: ${c.natsUrl}${c.embedded ? ' (embedded)' : ''}\ngrpc: ${c.grpcAddress}\n`);
+      const fleet = f.fleet !== false;
+      const metricsListen = fleet ? parseMetricsListen(String(f.metricsListen)) : undefined;
+      const metricsOptional = c.getOptionValueSource('metricsListen') === 'default';
+      const ctl = await startController({ nats, listen: f.listen as string, logger, fleet, ...(metricsListen !== undefined ? { metricsListen, metricsOptional } : {}) });
+      process.stdout.write(
+        `nats: ${ctl.natsUrl}${ctl.embedded ? ' (embedded)' : ''}\ngrpc: ${ctl.grpcAddress}\n` +
+          (ctl.metricsUrl !== undefined ? `metrics: ${ctl.metricsUrl}\n` : '') +
+          (fleet ? '' : 'fleet: off (no scheduled probes, history, alerts or metrics)\n'),
+      );
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          void c.close().then(resolve, resolve);
+          void ctl.close().then(resolve, resolve);
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);

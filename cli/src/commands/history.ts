@@ -1,8 +1,7 @@
 /** `xtrace history --pair A,B [--since 1h] [--until T] [--probe ID] [--follow] [--json]`: stored probe reports. */
 import type { Command } from 'commander';
 import { UsageError } from '@xtrace/proto';
-// TODO(lead): import from '@xtrace/controller' once controller/src/index.ts re-exports ./fleet/index.js
-import { HistoryStore, parsePair, parseTimePoint, type HistoryRecord } from '../../../controller/src/fleet/index.js';
+import { HistoryStore, parsePair, parseTimePoint, type HistoryRecord } from '@xtrace/controller';
 import { addNatsOptions } from '../nats-flags.js';
 import { fleetDeps, withNats, type FleetCommandDeps } from './fleet-deps.js';
 

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '@xtrace/proto';
-import { Lab, type LabSpec, type LabStatus, type ResolvedImpairment, type TeardownReport } from '@xtrace/test';
+import { Lab, type WireMode, type LabSpec, type LabStatus, type ResolvedImpairment, type TeardownReport } from '@xtrace/test';
 
 /** "1ms", "250us", "0.5ms", "2s", "800ns", "0" → microseconds (a unit is required except for 0). */
 export function parseDurationUs(field: string, text: string): number {
@@ -59,7 +59,7 @@ function printStatus(st: LabStatus): void {
 interface UpOpts {
   hosts: string;
   vms: string;
-  wire: 'relay' | 'veth';
+  wire: WireMode;
   wireDelay?: string;
   wireJitter?: string;
   wireLoss?: string;
@@ -116,7 +116,7 @@ export function registerLabCommand(program: Command): Command {
     .description('build a lab: N hypervisor namespaces with br0 + VXLAN, M VM namespaces each, relays with knobs')
     .option('--hosts <n>', 'number of hypervisors', '2')
     .option('--vms <n>', 'VMs per hypervisor', '1')
-    .addOption(new Option('--wire <mode>', 'how hosts are wired').choices(['relay', 'veth']).default('relay'))
+    .addOption(new Option('--wire <mode>', 'how hosts are wired').choices(['relay', 'veth', 'one-relay']).default('relay'))
     .option('--wire-delay <duration>', 'one-way delay each host adds onto the wire, e.g. 1ms')
     .option('--wire-jitter <duration>', 'uniform ± jitter on the wire, e.g. 100us')
     .option('--wire-loss <p>', 'loss probability on each host egress, e.g. 0.01 or 1%')

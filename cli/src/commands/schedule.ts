@@ -1,7 +1,6 @@
 /** `xtrace schedule add|list|show|rm|pause|resume`: scheduled probes, straight in NATS KV. */
 import type { Command } from 'commander';
 import { UsageError } from '@xtrace/proto';
-// TODO(lead): import from '@xtrace/controller' once controller/src/index.ts re-exports ./fleet/index.js
 import {
   ScheduleStore,
   decodeClaim,
@@ -9,11 +8,11 @@ import {
   openScheduleRunsKv,
   parsePairSelector,
   parseRunKey,
-  PROBE_PROTOS,
+  SCHEDULE_PROTOS,
   type ParsedSchedule,
-  type ProbeProto,
+  type ScheduleProto,
   type RunClaim,
-} from '../../../controller/src/fleet/index.js';
+} from '@xtrace/controller';
 import { addNatsOptions } from '../nats-flags.js';
 import { fleetDeps, table, withNats, type FleetCommandDeps } from './fleet-deps.js';
 
@@ -74,15 +73,15 @@ Examples:
       .requiredOption('--every <duration>', 'period between runs, e.g. 5m')
       .requiredOption('--duration <duration>', 'how long each probe runs, e.g. 10s')
       .requiredOption('--pairs <selector>', 'which pairs (see schedule --help)')
-      .option('--proto <proto>', `protocol filter: ${PROBE_PROTOS.join('|')}`)
+      .option('--proto <proto>', `protocol filter: ${SCHEDULE_PROTOS.join('|')}`)
       .option('--paused', 'create it paused')
       .option('--json', 'print the stored schedule as JSON'),
   ).action(async (name: string, f: Flags & { every: string; duration: string; pairs: string; proto?: string; paused?: boolean }) => {
     const pairs = parsePairSelector(f.pairs, '--pairs');
-    if (f.proto !== undefined && !PROBE_PROTOS.includes(f.proto as ProbeProto)) throw new UsageError('--proto', `expected one of ${PROBE_PROTOS.join(', ')}`);
+    if (f.proto !== undefined && !SCHEDULE_PROTOS.includes(f.proto as ScheduleProto)) throw new UsageError('--proto', `expected one of ${SCHEDULE_PROTOS.join(', ')}`);
     const s = await withNats(deps, f, async (nc) => {
       const store = await ScheduleStore.open(nc);
-      return store.add({ name, every: f.every, duration: f.duration, pairs, paused: f.paused === true, ...(f.proto !== undefined ? { proto: f.proto as ProbeProto } : {}) });
+      return store.add({ name, every: f.every, duration: f.duration, pairs, paused: f.paused === true, ...(f.proto !== undefined ? { proto: f.proto as ScheduleProto } : {}) });
     });
     deps.out(f.json ? `${JSON.stringify(scheduleJson(s), null, 2)}\n` : `schedule ${s.name} added: every ${s.every} for ${s.duration}, pairs ${formatPairSelector(s.pairs)}${s.paused ? ' (paused)' : ''}\n`);
   });

@@ -176,6 +176,36 @@ describe('PathMatcher', () => {
     expect(r.directions.forward.lost).toBe(0);
   });
 
+  it('a stage no packet reaches is still expected when the agents reported it attached', () => {
+    // every request dropped on B before tap_tx: traffic alone never shows tap_tx exists
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
+    for (let i = 0; i < 5; i++) {
+      const f = hops(fwdPlan(50 * US), 100_000_000 + i * 10_000_000);
+      tb.add({
+        id: BigInt(100 + i),
+        proto: 1,
+        dport: 8 << 8,
+        sport: 9,
+        seq: i,
+        hops: f.hops.slice(0, 7),
+        drop: { host: 'B', t: f.hops[6]!.t + 1000, reason: 12, location: 0xffffffff8199aabbn },
+      });
+    }
+    const stages = ['tap_rx', 'ovs_in', 'ovs_out', 'nic_tx', 'nic_rx', 'tap_tx'];
+    const learned = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 2000 });
+    const seeded = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 2000, expectedStages: { A: stages, B: stages } });
+    const batches = tb.batches();
+    for (const m of [learned, seeded]) {
+      for (const b of batches) m.ingest(b, 0);
+      m.tick(5000);
+    }
+    expect(learned.takeIntervalReport(5000).directions.forward.lost).toBe(0); // why seeding matters
+    const r = seeded.takeIntervalReport(5000);
+    expect(r.directions.forward.lost).toBe(5);
+    const bOut = r.directions.forward.segments.find((s) => s.from === 'ovs_out' && s.from_host === 'B')!;
+    expect(bOut).toMatchObject({ to: 'tap_tx', lost: 5, drop_reasons: { NETFILTER_DROP: 5 } });
+  });
+
   it('expiry attributes loss to the segment after the last stage seen, with the drop reason', () => {
     const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
     pings(tb, 10);

@@ -92,6 +92,12 @@ export interface MatcherOptions {
   hintUncertaintyNs?: number;
   /** drop reason names (from parseDropReasonsFromBtf); default: the Linux 6.18 table */
   dropReasons?: DropReasonTable;
+  /**
+   * Stages each host's agent attached (host id -> stage names). Seeds the expected path, so
+   * a stage no packet reaches (everything dropped before it) is still a loss, not the end
+   * of the path. Without it the expected path is learned from traffic alone.
+   */
+  expectedStages?: Record<string, readonly string[]>;
   /** start of the first interval, controller ms; default 0 */
   startMs?: number;
 }
@@ -247,6 +253,7 @@ export class PathMatcher {
     for (let d = 0; d < 2; d++) {
       this.model.directions[d]!.positions.forEach((p, i) => (this.posHost[d]![i] = p.host));
     }
+    if (opts.expectedStages) this.seedExpected(opts.expectedStages, this.intervalStart);
     this.queue = new Int32Array(this.maxPending);
     let bits = 4;
     while (1 << bits < this.maxPending * 2) bits++;
@@ -483,6 +490,21 @@ export class PathMatcher {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  private seedExpected(byHost: Record<string, readonly string[]>, nowMs: number): void {
+    for (const [hostId, stages] of Object.entries(byHost)) {
+      const h = this.model.hosts.indexOf(hostId);
+      if (h < 0) continue;
+      for (const name of stages) {
+        const id = (Stage as Record<string, number>)[name];
+        if (id === undefined) continue;
+        for (let d = 0; d < 2; d++) {
+          const pos = this.model.directions[d]!.lookup[h * STAGE_SLOTS + id]!;
+          if (pos >= 0 && this.expected[d]![pos] === 0) this.learn(d, pos, nowMs);
+        }
+      }
+    }
+  }
 
   private learn(d: number, pos: number, nowMs: number): void {
     const e = this.expected[d]!;

@@ -6,6 +6,10 @@
  * Wiring (controller): `const fleet = await FleetService.start({nc, controllerId, runProbe,
  * inventory})`, then `fleet.onPairReport(report)` for every interval and final PairReport,
  * `fleet.metrics` for the rest of the metric set, `await fleet.stop()` on shutdown.
+ *
+ * Exactly once: a scheduled probe's summary reaches this service twice (the controller feeds
+ * every final PairReport, and the scheduler hands the same summary to onReport once it has
+ * recorded the run); the second is recognised by its probe id and ignored.
  */
 import type { NatsConnection } from 'nats';
 import { pino, type Logger } from 'pino';
@@ -28,6 +32,8 @@ export interface FleetServiceOptions {
   /** omit to run without the scheduler (e.g. a read-only controller) */
   runProbe?: RunProbeFn;
   inventory: AgentInventory;
+  /** the inventory as it is now, for label selectors of alert rules (default: the last one listAgents returned) */
+  inventoryNow?: () => InventoryAgent[];
   caps?: LimiterCaps;
   history?: HistoryOptions;
   /** `{port}` to serve /metrics */
@@ -40,6 +46,8 @@ export class FleetService {
   private metricsServer?: MetricsServer;
   private scheduler?: Scheduler;
   private lastAgents: InventoryAgent[] | undefined;
+  /** probe ids whose summary was already taken (insertion-ordered, bounded) */
+  private readonly summarized = new Set<string>();
 
   private constructor(
     readonly history: HistoryStore,
@@ -60,7 +68,7 @@ export class FleetService {
         log.info({ rule: ev.rule, state: ev.state, pair: ev.pair, segment: ev.segment, value: ev.value }, 'alert');
         dispatcher.dispatch(ev, rule);
       },
-      inventory: () => svc?.lastAgents,
+      inventory: () => (o.inventoryNow !== undefined ? o.inventoryNow() : svc?.lastAgents),
     });
     const history = await HistoryStore.open(o.nc, o.history);
     svc = new FleetService(history, alerts, dispatcher, metrics, log);
@@ -88,9 +96,14 @@ export class FleetService {
         onReport: (r) => (svc as FleetService).onReport(r),
         ...(o.caps !== undefined ? { caps: o.caps } : {}),
       });
-      await svc.scheduler.start();
     }
-    if (o.metricsListen !== undefined) svc.metricsServer = await startMetricsServer(metrics.registry, o.metricsListen);
+    try {
+      await svc.scheduler?.start();
+      if (o.metricsListen !== undefined) svc.metricsServer = await startMetricsServer(metrics.registry, o.metricsListen);
+    } catch (e: unknown) {
+      await svc.stop().catch(() => undefined);
+      throw e;
+    }
     return svc;
   }
 
@@ -108,6 +121,11 @@ export class FleetService {
   }
 
   async onReport(report: ProbeReport): Promise<void> {
+    if (report.kind === 'summary') {
+      if (this.summarized.has(report.probeId)) return;
+      this.summarized.add(report.probeId);
+      if (this.summarized.size > 10_000) this.summarized.delete(this.summarized.values().next().value as string);
+    }
     this.metrics.recordReport(report);
     if (report.kind === 'interval') this.alerts.observe(report);
     try {

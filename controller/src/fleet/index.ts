@@ -1,8 +1,13 @@
-/** The fleet layer: scheduled probes, history, alerts, metrics. */
+/**
+ * The fleet layer: scheduled probes, history, alerts, metrics. Re-exported by
+ * @xtrace/controller, so names that would read like @xtrace/proto's (ProbeProto,
+ * PROBE_PROTOS, SegmentKind: different sets there) carry a Schedule/Fleet prefix here.
+ */
 export * from './duration.js';
-export * from './probe-report.js';
+export { pairKey, parsePair, pairText, subjectToken, type SegmentStats, type Pair, type ProbeReport, type SegmentKind as FleetSegmentKind } from './probe-report.js';
 export * from './pair-selector.js';
-export * from './schedule.js';
+export { PROBE_PROTOS as SCHEDULE_PROTOS, type ProbeProto as ScheduleProto } from './schedule.js';
+export { MIN_EVERY_MS, MAX_EVERY_MS, slotStart, validateName, validateSchedule, scheduleRecord, type Schedule, type ParsedSchedule } from './schedule.js';
 export * from './schedule-store.js';
 export * from './kv-buckets.js';
 export * from './run-claim.js';
@@ -22,5 +27,6 @@ export * from './metrics/registry.js';
 export * from './metrics/server.js';
 export * from './metrics/exposition-parser.js';
 export * from './metrics/controller-metrics.js';
+export * from './metrics/agent-metrics.js';
 export * from './pair-report-adapter.js';
 export * from './fleet-service.js';

@@ -7,3 +7,4 @@ export * from './relay-process.js';
 export * from './lab.js';
 export * from './truth-log.js';
 export * from './traffic/index.js';
+export * from './xtrace-stack.js';

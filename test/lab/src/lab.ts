@@ -45,7 +45,7 @@ import {
   type RelayStats,
 } from './relay-process.js';
 import { inNs, ipBatch, listNetns, listRootLinks, pidAlive, run, sleep, type RunOptions, type RunResult } from './shell.js';
-import { isIdle, resolveKnobs, resolveSpec, type LabSpec, type RelayKnobs, type ResolvedRelayKnobs } from './spec.js';
+import { hostWireMode, isIdle, resolveKnobs, resolveSpec, type LabSpec, type WireMode, type RelayKnobs, type ResolvedRelayKnobs } from './spec.js';
 import {
   claimSlot,
   labDir,
@@ -118,7 +118,7 @@ export interface LabStatus {
   slot: number;
   phase: 'building' | 'up';
   createdAt: string;
-  wireMode: 'relay' | 'veth';
+  wireMode: WireMode;
   offloads: string;
   stateFile: string;
   hosts: Array<HostInfo & { exists: boolean }>;
@@ -322,7 +322,7 @@ export class Lab {
       root.push(`link add ${ml} type veth peer name ${HOST_MGMT} netns ${h}`);
       root.push(`addr add ${mgmtRootIp(slot, i)}/30 dev ${ml}`);
       root.push(`link set ${ml} up`);
-      if (spec.wireMode === 'veth') root.push(`link add ${HOST_NIC} netns ${h} type veth peer name ${wirePort(i)} netns ${W}`);
+      if (hostWireMode(spec.wireMode, i) === 'veth') root.push(`link add ${HOST_NIC} netns ${h} type veth peer name ${wirePort(i)} netns ${W}`);
     }
     await ipBatch(null, root);
 
@@ -331,7 +331,7 @@ export class Lab {
     for (let i = 0; i < H; i++) {
       const h = hostNs(id, i);
       const hl: string[] = ['link set lo up'];
-      if (spec.wireMode === 'relay') {
+      if (hostWireMode(spec.wireMode, i) === 'relay') {
         hl.push(`tuntap add dev ${HOST_NIC} mode tap`);
         wireLines.push(`tuntap add dev ${wirePort(i)} mode tap`);
       }
@@ -396,7 +396,7 @@ export class Lab {
           const h = hostNs(id, i);
           jobs.push(run(['ethtool', '-K', mgmtRootLink(id, i), ...off], { allowFail: true }));
           jobs.push(run(inNs(h, ['ethtool', '-K', HOST_MGMT, ...off]), { allowFail: true }));
-          if (spec.wireMode === 'veth') {
+          if (hostWireMode(spec.wireMode, i) === 'veth') {
             jobs.push(run(inNs(h, ['ethtool', '-K', HOST_NIC, ...off]), { allowFail: true }));
             jobs.push(run(inNs(W, ['ethtool', '-K', wirePort(i), ...off]), { allowFail: true }));
           }
@@ -410,7 +410,7 @@ export class Lab {
 
     // relays: every VM is one; the wire is one per host in relay mode
     for (let i = 0; i < H; i++) {
-      if (spec.wireMode === 'relay') {
+      if (hostWireMode(spec.wireMode, i) === 'relay') {
         const k = spec.wireKnobs[i];
         if (!k) throw new LabError(`no wire knobs for host ${i}`);
         await this.launchRelay(wireRelayName(i), 'wire', hostNs(id, i), HOST_NIC, W, wirePort(i), k, spec.seed + 10_000 + i, spec.truthLog);
@@ -497,7 +497,7 @@ export class Lab {
       mgmtRootIp: mgmtRootIp(slot, i),
       mgmtRootLink: mgmtRootLink(id, i),
       clockSkewNs: spec.clockSkewNs[i] ?? 0,
-      ...(spec.wireMode === 'relay' ? { wireRelay: wireRelayName(i) } : {}),
+      ...(hostWireMode(spec.wireMode, i) === 'relay' ? { wireRelay: wireRelayName(i) } : {}),
       vms,
     };
   }
@@ -696,7 +696,7 @@ export class Lab {
       if (!alive) problems.push(`relay ${r.name} (pid ${r.pid}) not running`);
       return { name: r.name, kind: r.kind, pid: r.pid, alive, a: `${r.aNs}/${r.aTap}`, b: `${r.bNs}/${r.bTap}`, knobs: r.knobs };
     });
-    const expected = this.st.spec.hosts * this.st.spec.vmsPerHost + (this.st.spec.wireMode === 'relay' ? this.st.spec.hosts : 0);
+    const expected = this.st.spec.hosts * this.st.spec.vmsPerHost + Array.from({ length: this.st.spec.hosts }, (_, i) => hostWireMode(this.st.spec.wireMode, i)).filter((m) => m === 'relay').length;
     if (relays.length < expected) problems.push(`${expected - relays.length} relay(s) never started`);
     if (this.st.phase !== 'up') problems.push('lab is partial (up did not finish)');
     return {

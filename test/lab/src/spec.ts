@@ -34,7 +34,19 @@ export interface ResolvedRelayKnobs {
   ba: ResolvedImpairment;
 }
 
-export type WireMode = 'relay' | 'veth';
+/**
+ * 'relay': every host's NIC is a tap joined to the wire by a relay (knobs per host);
+ * 'veth': plain veths, no knobs; 'one-relay': host 0's NIC goes through a relay, the others
+ * are veths, so a host-to-host crossing passes exactly one relay (the one whose residence
+ * is the truth) and no other user-space hop.
+ */
+export type WireMode = 'relay' | 'veth' | 'one-relay';
+
+/** How host i is wired under the lab's mode. */
+export function hostWireMode(mode: WireMode, host: number): 'relay' | 'veth' {
+  if (mode === 'one-relay') return host === 0 ? 'relay' : 'veth';
+  return mode;
+}
 
 export interface HostOverrides {
   /** knobs of this host's wire relay (wire mode 'relay'); default: `wire.egress`/`wire.ingress` */
@@ -121,7 +133,9 @@ export function resolveSpec(spec: LabSpec, id: string): ResolvedLabSpec {
   const hosts = checkNum('hosts', spec.hosts ?? 2, 1, MAX_HOSTS, true);
   const vmsPerHost = checkNum('vmsPerHost', spec.vmsPerHost ?? 1, 0, MAX_VMS_PER_HOST, true);
   const wireMode = spec.wire?.mode ?? 'relay';
-  if (wireMode !== 'relay' && wireMode !== 'veth') throw new UsageError('wire.mode', `expected relay|veth, got ${String(wireMode)}`);
+  if (wireMode !== 'relay' && wireMode !== 'veth' && wireMode !== 'one-relay') {
+    throw new UsageError('wire.mode', `expected relay|veth|one-relay, got ${String(wireMode)}`);
+  }
   const wireDefault: ResolvedRelayKnobs = {
     ab: resolveImpairment('wire.egress', spec.wire?.egress),
     ba: resolveImpairment('wire.ingress', spec.wire?.ingress),
@@ -136,9 +150,10 @@ export function resolveSpec(spec: LabSpec, id: string): ResolvedLabSpec {
   }
   for (let i = 0; i < hosts; i++) {
     const o = spec.hostOverrides?.[i];
-    const wk = resolveKnobs(`hostOverrides.${i}.wire`, o?.wire, wireDefault);
-    if (wireMode === 'veth' && !isIdle(wk)) {
-      throw new UsageError('wire', 'delay/jitter/loss need wire mode "relay" (veth wires have no knobs)');
+    const veth = hostWireMode(wireMode, i) === 'veth';
+    const wk = resolveKnobs(`hostOverrides.${i}.wire`, o?.wire, veth ? resolveKnobs('wire', undefined) : wireDefault);
+    if (veth && !isIdle(wk)) {
+      throw new UsageError('wire', `delay/jitter/loss on host ${i} need a relay wire (its wire is a veth in mode "${wireMode}")`);
     }
     wireKnobs.push(wk);
     const vk = resolveKnobs(`hostOverrides.${i}.vm`, o?.vm, vmDefault);

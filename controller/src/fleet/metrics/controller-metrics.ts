@@ -31,6 +31,8 @@ export class ControllerMetrics {
   readonly alertEvents: Counter;
   readonly alertDeliveries: Counter;
   private readonly eventWindow: { t: number; n: number; host: string }[] = [];
+  /** per running probe, per segment: packets and losses already counted from its interval reports */
+  private readonly counted = new Map<string, Map<string, { count: number; lost: number }>>();
 
   constructor(
     readonly registry: MetricsRegistry = new MetricsRegistry(),
@@ -55,18 +57,35 @@ export class ControllerMetrics {
     registry.onCollect(() => this.refreshRates());
   }
 
+  /**
+   * Interval reports add their packets and losses to the counters; a summary (which covers the
+   * whole probe) adds only what its interval reports did not already count (packets the
+   * matcher finalized at the end), so a probe's packets are counted once.
+   */
   recordReport(r: ProbeReport): void {
+    let seen = this.counted.get(r.probeId);
+    if (r.kind === 'interval' && seen === undefined) {
+      this.counted.set(r.probeId, (seen = new Map()));
+      // probes that never send a summary (controller handed them over) must not pile up
+      if (this.counted.size > 4096) this.counted.delete(this.counted.keys().next().value as string);
+    }
+    if (r.kind === 'summary') this.counted.delete(r.probeId);
     for (const s of r.segments) {
       const l = segLabels(r.pair, s);
-      this.segmentPackets.inc(l, s.count);
-      this.segmentLost.inc(l, s.lost);
+      const key = `${s.kind}|${l.segment}`;
+      const before = seen?.get(key) ?? { count: 0, lost: 0 };
+      const count = r.kind === 'summary' ? Math.max(0, s.count - before.count) : s.count;
+      const lost = r.kind === 'summary' ? Math.max(0, s.lost - before.lost) : s.lost;
+      if (r.kind === 'interval') seen?.set(key, { count: before.count + s.count, lost: before.lost + s.lost });
+      this.segmentPackets.inc(l, count);
+      this.segmentLost.inc(l, lost);
       for (const [q, v] of [
         ['0.5', s.p50_us],
         ['0.9', s.p90_us],
         ['0.99', s.p99_us],
         ['1', s.max_us],
       ] as const) {
-        if (typeof v === 'number') this.segmentQuantile.set({ ...l, quantile: q }, v / 1e6);
+        if (s.count > 0 && Number.isFinite(v)) this.segmentQuantile.set({ ...l, quantile: q }, v / 1e6);
       }
     }
   }
