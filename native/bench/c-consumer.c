@@ -6,6 +6,15 @@
  * records into 1024-record batches as the addon does. Prints records/s and ring-full drops.
  *
  *   make -C native/bench && native/bench/out/c-consumer [fixture.bpf.o] [repeat] [rounds]
+ *
+ * Or on a program some other process loaded and configured (xtrace's real object, see
+ * test/bench/drain-compare.ts): the program by id, its maps found by name among the maps the
+ * program uses, the frame as hex:
+ *
+ *   c-consumer --prog-id N --ring xt_events --counters xt_counters --full-index 4 \
+ *              --record-size 64 --frame HEX [--repeat N] [--rounds N]
+ *
+ * Each round prints one line; with --prog-id a last line `#C {json}` carries the figures.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -16,12 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#define RECORD_SIZE 64
+#define MAX_RECORD_SIZE 256
 #define BATCH_RECORDS 1024
-#define C_RINGBUF_FULL 2
+#define FIXTURE_RINGBUF_FULL 2
 
-static unsigned char batch[BATCH_RECORDS * RECORD_SIZE];
+static size_t record_size = 64;
+static unsigned char batch[BATCH_RECORDS * MAX_RECORD_SIZE];
 static size_t batch_count;
 static unsigned long long received, batches;
 static atomic_int producer_done;
@@ -29,13 +40,15 @@ static atomic_int producer_done;
 struct producer {
 	int prog_fd;
 	int repeat;
+	const unsigned char *frame;
+	size_t frame_len;
 	int err;
 	unsigned int duration;
 };
 
 static int on_record(void *ctx, void *data, size_t size)
 {
-	memcpy(batch + batch_count * RECORD_SIZE, data, size < RECORD_SIZE ? size : RECORD_SIZE);
+	memcpy(batch + batch_count * record_size, data, size < record_size ? size : record_size);
 	if (++batch_count == BATCH_RECORDS) {
 		received += batch_count;
 		batches++;
@@ -47,11 +60,7 @@ static int on_record(void *ctx, void *data, size_t size)
 static void *produce(void *arg)
 {
 	struct producer *p = arg;
-	unsigned char frame[64] = {0};
-	frame[12] = 0x08; /* IPv4 */
-	frame[14] = 0x45;
-	frame[23] = 17;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame), .repeat = p->repeat);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->frame, .data_size_in = p->frame_len, .repeat = p->repeat);
 	p->err = bpf_prog_test_run_opts(p->prog_fd, &opts);
 	p->duration = opts.duration;
 	atomic_store(&producer_done, 1);
@@ -77,27 +86,123 @@ static unsigned long long sum_counter(int fd, __u32 idx)
 	return s;
 }
 
+/* fd of the map called `name` among the maps program `prog_fd` uses, -1 if none */
+static int map_of_program(int prog_fd, const char *name)
+{
+	__u32 ids[64];
+	struct bpf_prog_info info = {0};
+	__u32 len = sizeof(info);
+	info.nr_map_ids = 64;
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -1;
+	for (__u32 i = 0; i < info.nr_map_ids && i < 64; i++) {
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		struct bpf_map_info mi = {0};
+		__u32 mlen = sizeof(mi);
+		if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) == 0 && strcmp(mi.name, name) == 0)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+static int parse_hex(const char *hex, unsigned char *out, size_t cap)
+{
+	size_t n = strlen(hex);
+	if (n % 2 || n / 2 > cap)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned int b;
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return -1;
+		out[i] = (unsigned char)b;
+	}
+	return (int)(n / 2);
+}
+
 int main(int argc, char **argv)
 {
-	const char *path = argc > 1 ? argv[1] : "native/test-fixtures/out/fixture.bpf.o";
-	int repeat = argc > 2 ? atoi(argv[2]) : 2000000;
-	int rounds = argc > 3 ? atoi(argv[3]) : 3;
-
-	struct bpf_object *obj = bpf_object__open_file(path, NULL);
-	if (!obj) {
-		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
-		return 1;
+	const char *path = "native/test-fixtures/out/fixture.bpf.o";
+	int repeat = 2000000, rounds = 3, prog_id = 0, full_index = FIXTURE_RINGBUF_FULL;
+	const char *ring_name = "events", *counters_name = "counters", *frame_hex = NULL;
+	int positional = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (a[0] == '-' && a[1] == '-' && !v) {
+			fprintf(stderr, "%s needs a value\n", a);
+			return 2;
+		}
+		if (!strcmp(a, "--prog-id")) prog_id = atoi(v), i++;
+		else if (!strcmp(a, "--ring")) ring_name = v, i++;
+		else if (!strcmp(a, "--counters")) counters_name = v, i++;
+		else if (!strcmp(a, "--full-index")) full_index = atoi(v), i++;
+		else if (!strcmp(a, "--record-size")) record_size = (size_t)atoi(v), i++;
+		else if (!strcmp(a, "--frame")) frame_hex = v, i++;
+		else if (!strcmp(a, "--repeat")) repeat = atoi(v), i++;
+		else if (!strcmp(a, "--rounds")) rounds = atoi(v), i++;
+		else if (a[0] == '-' && a[1] == '-') {
+			fprintf(stderr, "unknown option %s\n", a);
+			return 2;
+		} else if (positional == 0) path = a, positional++;
+		else if (positional == 1) repeat = atoi(a), positional++;
+		else if (positional == 2) rounds = atoi(a), positional++;
 	}
-	bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "fx_tp"), false);
-	bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "fx_tp_btf"), false);
-	if (bpf_object__load(obj)) {
-		fprintf(stderr, "load: %s\n", strerror(errno));
-		return 1;
+	if (record_size == 0 || record_size > MAX_RECORD_SIZE) {
+		fprintf(stderr, "--record-size must be 1..%d\n", MAX_RECORD_SIZE);
+		return 2;
 	}
-	int prog_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "fx_tc"));
-	int events_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "events"));
-	int counters_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "counters"));
+	unsigned char frame[1600] = {0};
+	size_t frame_len = 64;
+	if (frame_hex) {
+		int n = parse_hex(frame_hex, frame, sizeof(frame));
+		if (n < 14) {
+			fprintf(stderr, "--frame: expected an Ethernet frame in hex\n");
+			return 2;
+		}
+		frame_len = (size_t)n;
+	} else {
+		frame[12] = 0x08; /* IPv4 */
+		frame[14] = 0x45;
+		frame[23] = 17;
+	}
 
+	struct bpf_object *obj = NULL;
+	int prog_fd, events_fd, counters_fd;
+	if (prog_id) {
+		prog_fd = bpf_prog_get_fd_by_id(prog_id);
+		if (prog_fd < 0) {
+			fprintf(stderr, "program id %d: %s\n", prog_id, strerror(errno));
+			return 1;
+		}
+		events_fd = map_of_program(prog_fd, ring_name);
+		counters_fd = map_of_program(prog_fd, counters_name);
+		if (events_fd < 0 || counters_fd < 0) {
+			fprintf(stderr, "program id %d uses no map named %s or %s\n", prog_id, ring_name, counters_name);
+			return 1;
+		}
+	} else {
+		obj = bpf_object__open_file(path, NULL);
+		if (!obj) {
+			fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "fx_tp"), false);
+		bpf_program__set_autoload(bpf_object__find_program_by_name(obj, "fx_tp_btf"), false);
+		if (bpf_object__load(obj)) {
+			fprintf(stderr, "load: %s\n", strerror(errno));
+			return 1;
+		}
+		prog_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "fx_tc"));
+		events_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, ring_name));
+		counters_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, counters_name));
+	}
+
+	double best = 0, sum = 0;
+	unsigned long long total_full = 0;
 	for (int r = 0; r < rounds; r++) {
 		struct ring_buffer *rb = ring_buffer__new(events_fd, on_record, NULL, NULL);
 		if (!rb) {
@@ -105,8 +210,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		received = batches = batch_count = 0;
-		unsigned long long full0 = sum_counter(counters_fd, C_RINGBUF_FULL);
-		struct producer p = {.prog_fd = prog_fd, .repeat = repeat};
+		unsigned long long full0 = sum_counter(counters_fd, full_index);
+		struct producer p = {.prog_fd = prog_fd, .repeat = repeat, .frame = frame, .frame_len = frame_len};
 		pthread_t th;
 		atomic_store(&producer_done, 0);
 		double t0 = now_s();
@@ -117,17 +222,27 @@ int main(int argc, char **argv)
 		ring_buffer__consume(rb);
 		received += batch_count;
 		double dt = now_s() - t0;
-		unsigned long long full = sum_counter(counters_fd, C_RINGBUF_FULL) - full0;
+		unsigned long long full = sum_counter(counters_fd, full_index) - full0;
 		if (p.err) {
 			fprintf(stderr, "test run: %s\n", strerror(-p.err));
 			return 1;
 		}
+		double rate = received / dt;
+		sum += rate;
+		if (rate > best)
+			best = rate;
+		total_full += full;
 		printf("c-consumer round %d: %d runs in %.3f s (bpf %u ns/run): received %llu = %.2f M records/s, "
 		       "ringbuf_full %llu, received+full %s runs\n",
-		       r + 1, repeat, dt, p.duration, received, received / dt / 1e6, full,
+		       r + 1, repeat, dt, p.duration, received, rate / 1e6, full,
 		       received + full == (unsigned long long)repeat ? "==" : "!=");
 		ring_buffer__free(rb);
 	}
-	bpf_object__close(obj);
+	if (prog_id)
+		printf("#C {\"rounds\":%d,\"repeat\":%d,\"meanRate\":%.0f,\"bestRate\":%.0f,\"ringbufFull\":%llu}\n", rounds,
+		       repeat, sum / rounds, best, total_full);
+	fflush(stdout);
+	if (obj)
+		bpf_object__close(obj);
 	return 0;
 }

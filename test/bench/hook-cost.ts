@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import { native, type BpfObject } from '@xtrace/native';
 import { TestRunHarness } from '../../bpf/test/test-run-harness.js';
 import { frame, tunnelled } from '../../bpf/test/frames.js';
+import { emitFigures } from './support/report.js';
 
 const RUNS = 500_000;
 const stats = native.enableStats();
@@ -37,12 +38,17 @@ const cases: [string, Buffer][] = [
   ['matching packet in VXLAN', tunnelled(frame({ src: '192.168.77.10', dst: '192.168.77.20', proto: 'udp' }), 'vxlan')],
 ];
 console.log(`hook cost, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, ${RUNS} runs each; empty-program floor ${floor.toFixed(1)} ns`);
-for (const [name, f] of cases) {
+const figures: Record<string, number> = { floorNs: floor };
+const keys = ['nonMatchingNs', 'nonMatchingVxlanNs', 'matchingNs', 'matchingVxlanNs'];
+for (const [i, [name, f]] of cases.entries()) {
   const ns = perRun(h.object, 'xt_tc_ingress', f);
+  figures[keys[i]!] = ns - floor;
   console.log(`${name.padEnd(36)} ${ns.toFixed(1).padStart(7)} ns/run   ${(ns - floor).toFixed(1).padStart(7)} ns above the floor`);
 }
 h.object.mapUpdate('xt_config_map', Buffer.alloc(4), Buffer.alloc(8));
 const idle = perRun(h.object, 'xt_tc_ingress', plain);
 console.log(`${'no probe active'.padEnd(36)} ${idle.toFixed(1).padStart(7)} ns/run   ${(idle - floor).toFixed(1).padStart(7)} ns above the floor`);
+figures['noProbeNs'] = idle - floor;
+emitFigures('hook', figures);
 await h.close();
 stats.close();

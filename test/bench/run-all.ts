@@ -1,0 +1,82 @@
+/**
+ * Every xtrace benchmark in sequence (issue 5), then the targets with PASS/MISS.
+ *   npm run bench            (= node --import tsx test/bench/run-all.ts)
+ *   XTRACE_BENCH_ONLY=hook,drain npm run bench   runs a subset
+ * Each benchmark is its own process (one command each, listed below) and prints its own
+ * figures; this collects their `#BENCH` lines. Needs root (BPF, namespaces), a built
+ * bpf/build/xtrace.bpf.o and native addon (./setup.sh), bpftrace and nats-server.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { machineLine, parseFigures, type Figures } from './support/report.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+interface Bench {
+  key: string;
+  title: string;
+  argv: string[];
+  timeoutS: number;
+}
+const tsx = (file: string, ...args: string[]): string[] => [process.execPath, '--import', 'tsx', file, ...args];
+const BENCHES: Bench[] = [
+  { key: 'hook', title: '1. hook cost (bpf_stats per invocation)', argv: tsx('test/bench/hook-cost.ts'), timeoutS: 60 },
+  { key: 'drain', title: '3a. ring buffer drain: addon vs plain C consumer (real object)', argv: tsx('test/bench/drain-compare.ts', '2000000', '3'), timeoutS: 120 },
+  { key: 'pipeline', title: '3b/6. event pipeline ring -> addon -> agent -> NATS -> matcher, memory', argv: tsx('test/bench/pipeline.ts', '2'), timeoutS: 180 },
+  { key: 'matcher', title: '5. matcher alone (2-host and 16-host paths)', argv: tsx('controller/src/analysis/bench/matcher-bench.ts', '1000000'), timeoutS: 120 },
+  { key: 'packetPath', title: '2. packet path: UDP request/response through the lab', argv: tsx('test/bench/packet-path.ts', '3', '2'), timeoutS: 300 },
+  { key: 'bpftrace', title: '4. xtrace vs bpftrace, same hooks, same traffic', argv: tsx('test/bench/bpftrace-compare.ts', '2', '3'), timeoutS: 240 },
+];
+
+const only = process.env['XTRACE_BENCH_ONLY']?.split(',').map((s) => s.trim());
+const figures = new Map<string, Figures>();
+const failed: string[] = [];
+const t0 = Date.now();
+console.log(`xtrace benchmarks — ${new Date().toISOString()}`);
+console.log(machineLine());
+
+for (const b of BENCHES) {
+  if (only && !only.includes(b.key)) continue;
+  console.log(`\n=== ${b.title}\n$ ${b.argv.slice(3).join(' ')}`);
+  const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
+    const child = spawn(b.argv[0]!, b.argv.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    const onData = (d: Buffer): void => {
+      text += d.toString();
+      process.stdout.write(d);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+    const timer = setTimeout(() => child.kill('SIGINT'), b.timeoutS * 1000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, text });
+    });
+  });
+  if (out.code !== 0) failed.push(`${b.key} (exit ${out.code})`);
+  for (const [k, v] of parseFigures(out.text)) figures.set(k, v);
+  if (b.key === 'matcher') {
+    const m: Figures = {};
+    for (const mm of out.text.matchAll(/^\s*(\d+) hosts: \d+ records in [\d.]+ s = ([\d.]+) M records\/s/gm)) m[`hosts${mm[1]}Rate`] = Number(mm[2]) * 1e6;
+    figures.set('matcher', m);
+  }
+}
+
+const f = (bench: string, name: string): number => figures.get(bench)?.[name] ?? NaN;
+const rows: [string, string, number, (v: number) => boolean, (v: number) => string][] = [
+  ['non-matching packet per hook < 50 ns (above the empty-program floor)', 'hook', f('hook', 'nonMatchingNs'), (v) => v < 50, (v) => `${v.toFixed(1)} ns`],
+  ['matching packet per hook < 300 ns (above the floor)', 'hook', f('hook', 'matchingNs'), (v) => v < 300, (v) => `${v.toFixed(1)} ns`],
+  ['probe active: RR throughput >= 95 % of untraced', 'packetPath', f('packetPath', 'activeRatio'), (v) => v >= 0.95, (v) => `${(v * 100).toFixed(1)} %`],
+  ['addon drain >= 80 % of the C consumer', 'drain', f('drain', 'ratio'), (v) => v >= 0.8, (v) => `${(v * 100).toFixed(1)} %`],
+  ['pipeline >= 1,000,000 records/s with zero loss', 'pipeline', f('pipeline', 'zeroLossRate'), (v) => v >= 1e6, (v) => `${(v / 1e6).toFixed(2)} M/s`],
+  ['per-packet events on: max rate >= 95 % of untraced', 'bpftrace', f('bpftrace', 'xtraceRateRatio'), (v) => v >= 0.95, (v) => `${(v * 100).toFixed(1)} % (bpftrace ${(f('bpftrace', 'bpftraceRateRatio') * 100).toFixed(1)} %)`],
+  ['CPU per million events >= 10x less than bpftrace', 'bpftrace', f('bpftrace', 'cpuAdvantage'), (v) => v >= 10, (v) => `${v.toFixed(1)} x`],
+  ['agent RSS < 80 MB at the zero-loss rate', 'pipeline', f('pipeline', 'agentRssAtRateMb'), (v) => v < 80, (v) => `${v.toFixed(1)} MB (idle ${f('pipeline', 'agentRssIdleMb').toFixed(1)} MB)`],
+];
+console.log(`\n=== targets (issue 5) — ${machineLine()}`);
+for (const [what, , v, ok, fmt] of rows) {
+  console.log(`${Number.isNaN(v) ? 'n/a ' : ok(v) ? 'PASS' : 'MISS'}  ${what}: ${Number.isNaN(v) ? 'not measured' : fmt(v)}`);
+}
+console.log(`matcher alone: 2 hosts ${(f('matcher', 'hosts2Rate') / 1e6).toFixed(2)} M records/s, 16 hosts ${(f('matcher', 'hosts16Rate') / 1e6).toFixed(2)} M records/s (one core)`);
+console.log(`controller side (decode + matcher) RSS after the pipeline run: ${f('pipeline', 'controllerRssMb').toFixed(1)} MB`);
+console.log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`);
+process.exitCode = failed.length ? 1 : 0;

@@ -1,0 +1,128 @@
+/**
+ * The agent side of the pipeline benchmark, as its own process (like a real agent): the real
+ * Agent (node-agent/src/agent.ts: probe commands over NATS, per-probe split, msgpack
+ * envelopes) over a Tracer whose kernel side is xtrace's real BPF object, fed by
+ * BPF_PROG_TEST_RUN instead of packets (packets run out long before the ring buffer does).
+ *
+ * Arg: JSON {natsUrl, hostId}. Prints {"event":"ready"} once registered. Answers on
+ *   xtrace.bench.<host>.drive  {rate, seconds} -> paced test runs, replies with the counts
+ *   xtrace.bench.<host>.rss    -> {rssMb, cpuS}
+ * Exits on SIGTERM.
+ */
+import { connect } from 'nats';
+import { pino } from 'pino';
+import { RECORD_SIZE } from '@xtrace/proto';
+import { Agent } from '@xtrace/node-agent';
+import { ProbeTable } from '../../../node-agent/src/tracing/probe-table.js';
+import { configValue, ZERO_KEY, type Counters, type Inventory, type ProbeFilter, type Tracer } from '@xtrace/node-agent/tracing';
+import type { RingBuffer } from '@xtrace/native';
+import { cpuSeconds, rssMb, sleep } from './report.js';
+import { MATCHING_FRAME, openTestRunObject, PROGRAM, RING, type TestRunObject } from './test-run-object.js';
+
+const args = JSON.parse(process.argv[2] ?? '{}') as { natsUrl: string; hostId: string };
+
+/** The Tracer contract over the test-run object: the agent cannot tell it from the real one. */
+class TestRunTracer implements Tracer {
+  readonly listeners: ((records: Buffer) => void)[] = [];
+  private readonly probes: ProbeTable;
+  private readonly ring: RingBuffer;
+  /** records handed to JS by the addon */
+  jsRecords = 0;
+
+  constructor(readonly t: TestRunObject) {
+    this.probes = new ProbeTable({
+      update: (k, v) => t.object.mapUpdate('xt_probes', k, v),
+      remove: (k) => void t.object.mapDelete('xt_probes', k),
+    });
+    // the node-agent tracer's ring options (tracer.ts: 4096-record batches, 100 ms flush, 64 pending)
+    this.ring = t.object.openRingBuffer(RING, { recordSize: RECORD_SIZE, batchRecords: 4096, flushMs: 100, maxPendingBatches: 64 }, (batch) => {
+      this.jsRecords += batch.length / RECORD_SIZE;
+      for (const l of this.listeners) l(batch);
+    });
+  }
+  async inventory(): Promise<Inventory> {
+    return { netns: this.t.netns, interfaces: [], vms: [], stages: [] };
+  }
+  addProbe(filter: ProbeFilter): void {
+    this.probes.add(filter);
+    this.t.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(this.probes.size, this.t.netns));
+  }
+  removeProbe(slot: number): void {
+    if (this.probes.remove(slot)) this.t.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(this.probes.size, this.t.netns));
+  }
+  onBatch(listener: (records: Buffer) => void): void {
+    this.listeners.push(listener);
+  }
+  counters(): Counters {
+    return this.t.counters();
+  }
+  async close(): Promise<void> {
+    await this.ring.close();
+    this.t.object.close();
+  }
+}
+
+const logger = pino({ level: 'warn' }, pino.destination(2));
+const tracer = new TestRunTracer(openTestRunObject());
+const nc = await connect({ servers: args.natsUrl, name: `bench-agent-${args.hostId}` });
+const agent = new Agent({ nc, tracer, hostId: args.hostId, bootId: 'bench-boot', logger, flushMs: 50 });
+await agent.start();
+
+/** Runs the program `rate` times a second for `seconds`, in 2 ms slices on the libuv pool. */
+async function drive(rate: number, seconds: number): Promise<number> {
+  const sliceMs = 2;
+  const t0 = performance.now();
+  let offered = 0;
+  const total = Math.round(rate * seconds);
+  while (offered < total) {
+    const due = Math.min(total, Math.round(((performance.now() - t0) / 1000) * rate));
+    const n = due - offered;
+    if (n > 0) {
+      await tracer.t.object.testRunAsync(PROGRAM, MATCHING_FRAME, n);
+      offered += n;
+    } else await sleep(sliceMs);
+  }
+  return offered;
+}
+
+nc.subscribe(`xtrace.bench.${args.hostId}.drive`, {
+  callback: (_err, msg) => {
+    void (async () => {
+      const { rate, seconds } = msg.json<{ rate: number; seconds: number }>();
+      const c0 = tracer.counters();
+      const js0 = tracer.jsRecords;
+      const cpu0 = cpuSeconds();
+      let peakRss = rssMb();
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb())), 100);
+      const t0 = performance.now();
+      const offered = await drive(rate, seconds);
+      const driveS = (performance.now() - t0) / 1000;
+      await sleep(400); // the ring's flush (100 ms) and the agent's tick (50 ms)
+      clearInterval(sampler);
+      const c1 = tracer.counters();
+      msg.respond(
+        JSON.stringify({
+          offered,
+          driveS,
+          emitted: c1.emitted - c0.emitted,
+          ringbufFull: c1.ringbuf_full - c0.ringbuf_full,
+          jsRecords: tracer.jsRecords - js0,
+          peakRssMb: Math.max(peakRss, rssMb()),
+          cpuS: cpuSeconds() - cpu0,
+        }),
+      );
+    })();
+  },
+});
+nc.subscribe(`xtrace.bench.${args.hostId}.rss`, {
+  callback: (_err, msg) => msg.respond(JSON.stringify({ rssMb: rssMb(), cpuS: cpuSeconds() })),
+});
+await nc.flush();
+process.stdout.write(JSON.stringify({ event: 'ready', pid: process.pid }) + '\n');
+
+const stop = async (): Promise<void> => {
+  await agent.close();
+  process.exit(0);
+};
+process.once('SIGTERM', () => void stop());
+process.once('SIGINT', () => void stop());

@@ -1,0 +1,71 @@
+/**
+ * What every benchmark prints besides its human lines: the machine it ran on and one
+ * machine-readable `#BENCH {json}` line of figures that run-all.ts collects for the
+ * target table. Figures are plain numbers keyed by a dotted name.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+
+export type Figures = Record<string, number>;
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  kernel: string;
+  memoryMb: number;
+  node: string;
+}
+
+export function machineInfo(): MachineInfo {
+  let cpu = cpus()[0]?.model ?? 'unknown cpu';
+  try {
+    // /proc/cpuinfo sometimes has the full model where os.cpus() is terse
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m?.[1] && m[1].length > cpu.length) cpu = m[1];
+  } catch {
+    // keep os.cpus()'s model: /proc/cpuinfo is optional here
+  }
+  return { cpu, cores: cpus().length, kernel: release(), memoryMb: Math.round(totalmem() / 1048576), node: process.version };
+}
+
+export function machineLine(m: MachineInfo = machineInfo()): string {
+  return `machine: ${m.cpu}, ${m.cores} cores, kernel ${m.kernel}, ${(m.memoryMb / 1024).toFixed(1)} GB RAM, node ${m.node}`;
+}
+
+/** Prints the figures for run-all.ts (one line, prefixed so humans can skip it). */
+export function emitFigures(bench: string, figures: Figures): void {
+  console.log(`#BENCH ${JSON.stringify({ bench, figures })}`);
+}
+
+/** Parses every `#BENCH` line of a benchmark's output. */
+export function parseFigures(output: string): Map<string, Figures> {
+  const out = new Map<string, Figures>();
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('#BENCH ')) continue;
+    const v = JSON.parse(line.slice(7)) as { bench: string; figures: Figures };
+    out.set(v.bench, { ...(out.get(v.bench) ?? {}), ...v.figures });
+  }
+  return out;
+}
+
+/** CPU time (user + system) of a process in seconds, from /proc/<pid>/stat (clock ticks of 100 Hz). */
+export function cpuSeconds(pid: number | 'self' = 'self'): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is state (field 3); utime is field 14, stime 15
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Resident set size of a process in MB (VmRSS of /proc/<pid>/status). */
+export function rssMb(pid: number | 'self' = 'self'): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export function fmtRate(perSecond: number): string {
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)} M/s`;
+  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} k/s`;
+  return `${perSecond.toFixed(0)} /s`;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
