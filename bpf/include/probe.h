@@ -167,7 +167,10 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 	rec->flow_hash = xt_flow_hash(&p);
 	rec->seq = p.seq;
 	rec->drop_location = w->drop_location;
-	bpf_ringbuf_submit(rec, 0);
+	/* wake the reader once a batch's worth waits, not per record: at high rates a wake-up
+	 * per record costs more CPU than the tracing itself; the reader also polls on a timer */
+	bpf_ringbuf_submit(rec, bpf_ringbuf_query(&xt_events, BPF_RB_AVAIL_DATA) >= XT_WAKEUP_BYTES ?
+					BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	xt_count(XT_C_EMITTED);
 }
 

@@ -10,6 +10,7 @@
 #define XT_MAX_PROBES 32        /* probe slots: one bit each in xt_record.probe_mask */
 #define XT_HDR_COPY 192         /* header bytes copied from an skb before parsing */
 #define XT_PAYLOAD_ID_BYTES 16  /* L4 payload bytes folded into the packet id */
+#define XT_WAKEUP_BYTES (64 << 10) /* ring buffer data that wakes the reader (1024 records) */
 
 /* Stages of the path model (DESIGN.md "Path model and segments"). */
 enum xt_stage {

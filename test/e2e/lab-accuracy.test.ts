@@ -171,9 +171,11 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
       const report = await measure(() => ping(lab, vmA, vmB.ip, { count: 400, intervalMs: 10, waitS: 1 }), ['--proto', 'icmp', '--duration', '8s']);
       const relay = await lab.relayStats(wireRelay);
       expect(relay.ab.dropped + relay.ba.dropped).toBeGreaterThan(0);
-      for (const [dir, dropped] of [['forward', relay.ab.dropped], ['reverse', relay.ba.dropped]] as const) {
+      for (const [dir, r] of [['forward', relay.ab], ['reverse', relay.ba]] as const) {
+        // what the relay did not forward: injected loss, plus queue overflow or write errors
+        const notForwarded = r.in - r.out - r.queued;
         const wire = only(segments(report, dir, 'wire'), `${dir} wire`);
-        expect(wire.lost, `${dir}: relay dropped ${dropped}`).toBe(dropped);
+        expect(wire.lost, `${dir}: relay dropped ${r.dropped}, overflow ${r.overflow}, write errors ${r.writeErr}, in ${r.in} out ${r.out}`).toBe(notForwarded);
         for (const s of report.directions[dir].segments.filter((x) => x.kind !== 'wire')) expect(s.lost, `${dir} ${s.from}->${s.to}`).toBe(0);
       }
     } finally {

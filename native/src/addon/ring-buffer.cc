@@ -134,6 +134,9 @@ void RingState::Run() {
     }
     backpressureHit = false;
     int n = ring_buffer__poll(rb, timeout);
+    // Producers may submit without waking us (xtrace wakes once per batch's worth): on a
+    // timeout, take whatever is there so low rates still arrive within the poll period.
+    if (n == 0) n = ring_buffer__consume(rb);
     if (n < 0 && !backpressureHit && n != -EINTR) {
       lastError.store(n);
       std::this_thread::sleep_for(std::chrono::milliseconds(10));

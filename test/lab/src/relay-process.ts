@@ -3,7 +3,7 @@ import { existsSync, openSync, closeSync, readFileSync, readdirSync, rmSync } fr
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { LabError } from './errors.js';
-import { pidAlive, run, sleep } from './shell.js';
+import { pidRunning, run, sleep } from './shell.js';
 import type { ResolvedRelayKnobs } from './spec.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -245,11 +245,11 @@ export async function stopRelay(pid: number, tag: string): Promise<void> {
   if (!isRelayProcess(pid, tag)) return;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 2000;
-  while (isRelayProcess(pid, tag)) {
-    if (Date.now() > deadline) {
-      if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
-      break;
-    }
+  // wait for the process to be gone, not just to stop looking like a relay: its taps stay
+  // attached (TUNSETIFF by a successor fails with EBUSY) until it has fully exited
+  while (isRelayProcess(pid, tag) || pidRunning(pid)) {
+    if (Date.now() > deadline + 3000) throw new LabError(`relay ${tag} (pid ${pid}) did not exit`);
+    if (Date.now() > deadline && pidRunning(pid)) process.kill(pid, 'SIGKILL');
     await sleep(5);
   }
 }

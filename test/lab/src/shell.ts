@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { LabError } from './errors.js';
 
@@ -78,6 +79,16 @@ export async function listRootLinks(): Promise<string[]> {
   const r = await run(['ip', '-j', 'link', 'show']);
   const parsed = JSON.parse(r.stdout) as Array<{ ifname: string }>;
   return parsed.map((x) => x.ifname);
+}
+
+/** Alive and not a zombie (an exited child nobody reaped yet holds no resources). */
+export function pidRunning(pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 export function pidAlive(pid: number): boolean {
