@@ -15,7 +15,7 @@ fi
 PACKAGES=(
   clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config make gcc g++ python3
   bpftool iproute2 nftables iputils-ping ethtool
-  nats-server podman
+  nats-server podman runc
   bpftrace linux-perf
 )
 missing=()
@@ -28,13 +28,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-log "npm ci"
-npm ci --no-audit --no-fund
+# npm install, not npm ci: the registry here lacks some other-platform optional packages
+# (rollup's and msgpackr-extract's darwin/win32 builds at the locked versions), which
+# npm ci's lock-sync check rejects though nothing on Linux needs them. The lock still
+# pins every package that is installed.
+log "npm install (from package-lock.json)"
+npm install --no-audit --no-fund
 
 log "BPF objects (bpf/build)"
 make -C bpf
 
 log "native addon (native/build)"
+# node-gyp builds against the installed Node's headers, never a download (no internet)
+if [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 npm run build -w @xtrace/native
 
 if [ -f test/lab/relay/Makefile ]; then

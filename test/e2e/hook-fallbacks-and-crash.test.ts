@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, ping, type VmInfo } from '@xtrace/test';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
+import { upTwoHostLab } from '../support/two-host-lab.js';
 import { TraceProcess } from '../support/trace-process.js';
 
 const skip = bpfUnavailableReason();
@@ -63,10 +64,7 @@ describe.skipIf(skip !== undefined)(`hook fallbacks and crash cleanup${skip ? ` 
   };
 
   beforeAll(async () => {
-    lab = await Lab.up({ hosts: 2, vmsPerHost: 1, wire: { mode: 'veth' } });
-    vmA = lab.vm(0, 0);
-    vmB = lab.vm(1, 0);
-    await ping(lab, vmA, vmB.ip, { count: 2, intervalMs: 50 });
+    ({ lab, vmA, vmB } = await upTwoHostLab());
   }, 120_000);
 
   afterAll(async () => {

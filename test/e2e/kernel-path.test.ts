@@ -10,6 +10,7 @@ import { RecordFlag } from '@xtrace/proto';
 import { dropReasonName } from '@xtrace/controller/analysis';
 import { Lab, ping, startTcpEchoServer, startUdpEchoServer, tcpRequestResponse, udpRequestResponse, type VmInfo } from '@xtrace/test';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
+import { upTwoHostLab } from '../support/two-host-lab.js';
 import { TraceProcess, type TraceRecord } from '../support/trace-process.js';
 
 const skip = bpfUnavailableReason();
@@ -60,11 +61,7 @@ describe.skipIf(skip !== undefined)(`kernel path in a two-hypervisor lab${skip ?
   };
 
   beforeAll(async () => {
-    lab = await Lab.up({ hosts: 2, vmsPerHost: 1, wire: { mode: 'veth' } });
-    vmA = lab.vm(0, 0);
-    vmB = lab.vm(1, 0);
-    // warm ARP/FDB so the first traced packets take the steady path
-    await ping(lab, vmA, vmB.ip, { count: 2, intervalMs: 50 });
+    ({ lab, vmA, vmB } = await upTwoHostLab());
   }, 120_000);
 
   afterAll(async () => {

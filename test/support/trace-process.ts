@@ -4,10 +4,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { Counters, Inventory } from '@xtrace/node-agent/tracing';
 
-export const XTRACE_BIN = fileURLToPath(new URL('../../cli/bin/xtrace.js', import.meta.url));
+import { XTRACE_BIN } from './cli.js';
+
+export { XTRACE_BIN };
 
 export interface TraceRecord {
   tsNs: string;

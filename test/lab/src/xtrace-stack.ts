@@ -7,13 +7,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort, startEmbeddedNats, type EmbeddedNats } from '@xtrace/controller';
 import type { Lab } from './lab.js';
 import { LabError } from './errors.js';
 import { ping } from './traffic/ping.js';
+import { runCli, XTRACE_BIN } from '../../support/cli.js';
 
-export const XTRACE_BIN = fileURLToPath(new URL('../../../cli/bin/xtrace.js', import.meta.url));
 
 export interface PairRun {
   code: number;
@@ -146,18 +145,7 @@ export class XtraceStack {
   }
 
   cli(args: string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [XTRACE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? 128, stdout, stderr });
-      });
-    });
+    return runCli(args, { timeoutMs });
   }
 
   /** Runs `xtrace pair --json` between two addresses (extra args: --proto, --duration, ...). */
