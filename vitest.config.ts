@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['**/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['**/src/**/*.test.ts', 'test/**/*.test.ts', 'bpf/test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/bench/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -46,7 +46,7 @@ Examples:
       const lab = await Lab.up({
         hosts: 2,
         vmsPerHost: 1,
-        wire: { mode: 'one-relay', egress: { delayUs: wireUs }, ingress: { delayUs: wireUs } },
+        wire: { mode: 'direct', egress: { delayUs: wireUs }, ingress: { delayUs: wireUs } },
         hostOverrides: { 1: { vm: { ab: { delayUs: vmUs }, ba: { delayUs: vmUs } } } },
       });
       let stack: XtraceStack | undefined;

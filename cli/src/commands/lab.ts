@@ -116,7 +116,7 @@ export function registerLabCommand(program: Command): Command {
     .description('build a lab: N hypervisor namespaces with br0 + VXLAN, M VM namespaces each, relays with knobs')
     .option('--hosts <n>', 'number of hypervisors', '2')
     .option('--vms <n>', 'VMs per hypervisor', '1')
-    .addOption(new Option('--wire <mode>', 'how hosts are wired').choices(['relay', 'veth', 'one-relay']).default('relay'))
+    .addOption(new Option('--wire <mode>', 'how hosts are wired').choices(['relay', 'veth', 'one-relay', 'direct']).default('relay'))
     .option('--wire-delay <duration>', 'one-way delay each host adds onto the wire, e.g. 1ms')
     .option('--wire-jitter <duration>', 'uniform ± jitter on the wire, e.g. 100us')
     .option('--wire-loss <p>', 'loss probability on each host egress, e.g. 0.01 or 1%')

@@ -331,12 +331,13 @@ export class Lab {
     for (let i = 0; i < H; i++) {
       const h = hostNs(id, i);
       const hl: string[] = ['link set lo up'];
-      if (hostWireMode(spec.wireMode, i) === 'relay') {
-        hl.push(`tuntap add dev ${HOST_NIC} mode tap`);
-        wireLines.push(`tuntap add dev ${wirePort(i)} mode tap`);
+      const wire = hostWireMode(spec.wireMode, i);
+      if (wire !== 'veth') hl.push(`tuntap add dev ${HOST_NIC} mode tap`);
+      if (spec.wireMode !== 'direct') {
+        if (wire === 'relay') wireLines.push(`tuntap add dev ${wirePort(i)} mode tap`);
+        wireLines.push(`link set ${wirePort(i)} mtu ${NIC_MTU} master ${WIRE_BRIDGE} up`);
+        wireFdb.push(`fdb replace ${nicMac(slot, i)} dev ${wirePort(i)} master static`);
       }
-      wireLines.push(`link set ${wirePort(i)} mtu ${NIC_MTU} master ${WIRE_BRIDGE} up`);
-      wireFdb.push(`fdb replace ${nicMac(slot, i)} dev ${wirePort(i)} master static`);
       hl.push(`link set ${HOST_NIC} address ${nicMac(slot, i)} mtu ${NIC_MTU} up`);
       hl.push(`addr add ${underlayIp(slot, i)}/24 dev ${HOST_NIC}`);
       hl.push(`addr add ${mgmtHostIp(slot, i)}/30 dev ${HOST_MGMT}`);
@@ -384,8 +385,8 @@ export class Lab {
         await ipBatch(v, vl);
       }
     }
-    await ipBatch(W, wireLines);
-    await run(['bridge', '-n', W, '-batch', '-'], { input: wireFdb.join('\n') + '\n' });
+    if (wireLines.length) await ipBatch(W, wireLines);
+    if (wireFdb.length) await run(['bridge', '-n', W, '-batch', '-'], { input: wireFdb.join('\n') + '\n' });
 
     // keep packets 1:1 along the path: no TSO/GSO/GRO on veths (taps have none without IFF_VNET_HDR)
     if (spec.disableOffloads) {
@@ -413,7 +414,9 @@ export class Lab {
       if (hostWireMode(spec.wireMode, i) === 'relay') {
         const k = spec.wireKnobs[i];
         if (!k) throw new LabError(`no wire knobs for host ${i}`);
-        await this.launchRelay(wireRelayName(i), 'wire', hostNs(id, i), HOST_NIC, W, wirePort(i), k, spec.seed + 10_000 + i, spec.truthLog);
+        // direct: host 0's NIC tap <-> host 1's NIC tap; otherwise NIC tap <-> wire bridge port
+        const [bNs, bTap] = spec.wireMode === 'direct' ? [hostNs(id, 1), HOST_NIC] : [W, wirePort(i)];
+        await this.launchRelay(wireRelayName(i), 'wire', hostNs(id, i), HOST_NIC, bNs, bTap, k, spec.seed + 10_000 + i, spec.truthLog);
       }
       for (let j = 0; j < M; j++) {
         const k = spec.vmKnobs[i]?.[j];

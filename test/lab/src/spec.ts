@@ -38,13 +38,19 @@ export interface ResolvedRelayKnobs {
  * 'relay': every host's NIC is a tap joined to the wire by a relay (knobs per host);
  * 'veth': plain veths, no knobs; 'one-relay': host 0's NIC goes through a relay, the others
  * are veths, so a host-to-host crossing passes exactly one relay (the one whose residence
- * is the truth) and no other user-space hop.
+ * is the truth) and no other user-space hop; 'direct' (two hosts): one relay joins host 0's
+ * NIC tap to host 1's, no wire bridge: the relay's write is the destination NIC's receive,
+ * so its residence is the whole wire but for one process wake-up.
  */
-export type WireMode = 'relay' | 'veth' | 'one-relay';
+export type WireMode = 'relay' | 'veth' | 'one-relay' | 'direct';
 
-/** How host i is wired under the lab's mode. */
-export function hostWireMode(mode: WireMode, host: number): 'relay' | 'veth' {
+/**
+ * How host i is wired under the lab's mode: its own relay to the wire, a veth, or ('peer') a
+ * NIC tap served by host 0's relay in 'direct' mode.
+ */
+export function hostWireMode(mode: WireMode, host: number): 'relay' | 'veth' | 'peer' {
   if (mode === 'one-relay') return host === 0 ? 'relay' : 'veth';
+  if (mode === 'direct') return host === 0 ? 'relay' : 'peer';
   return mode;
 }
 
@@ -133,9 +139,10 @@ export function resolveSpec(spec: LabSpec, id: string): ResolvedLabSpec {
   const hosts = checkNum('hosts', spec.hosts ?? 2, 1, MAX_HOSTS, true);
   const vmsPerHost = checkNum('vmsPerHost', spec.vmsPerHost ?? 1, 0, MAX_VMS_PER_HOST, true);
   const wireMode = spec.wire?.mode ?? 'relay';
-  if (wireMode !== 'relay' && wireMode !== 'veth' && wireMode !== 'one-relay') {
-    throw new UsageError('wire.mode', `expected relay|veth|one-relay, got ${String(wireMode)}`);
+  if (wireMode !== 'relay' && wireMode !== 'veth' && wireMode !== 'one-relay' && wireMode !== 'direct') {
+    throw new UsageError('wire.mode', `expected relay|veth|one-relay|direct, got ${String(wireMode)}`);
   }
+  if (wireMode === 'direct' && hosts !== 2) throw new UsageError('wire.mode', `"direct" joins exactly 2 hosts, got ${hosts}`);
   const wireDefault: ResolvedRelayKnobs = {
     ab: resolveImpairment('wire.egress', spec.wire?.egress),
     ba: resolveImpairment('wire.ingress', spec.wire?.ingress),
@@ -150,7 +157,7 @@ export function resolveSpec(spec: LabSpec, id: string): ResolvedLabSpec {
   }
   for (let i = 0; i < hosts; i++) {
     const o = spec.hostOverrides?.[i];
-    const veth = hostWireMode(wireMode, i) === 'veth';
+    const veth = hostWireMode(wireMode, i) !== 'relay';
     const wk = resolveKnobs(`hostOverrides.${i}.wire`, o?.wire, veth ? resolveKnobs('wire', undefined) : wireDefault);
     if (veth && !isIdle(wk)) {
       throw new UsageError('wire', `delay/jitter/loss on host ${i} need a relay wire (its wire is a veth in mode "${wireMode}")`);
