@@ -104,10 +104,20 @@ describe.skipIf(skip !== undefined)(`alert hooks in the lab${skip ? ` (skipped: 
 
     await traffic.catch(() => undefined);
     await pair;
-    // one firing and one resolved per episode, on every sink
-    expect(webhook.map((w) => w.body['state'])).toEqual(['firing', 'resolved']);
-    expect(natsEvents.map((e) => e.body['state'])).toEqual(['firing', 'resolved']);
-    const execStates = readFileSync(execFile, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { state: string }).state);
-    expect(execStates).toEqual(['firing', 'resolved']);
+    // one firing and one resolved per episode and wire segment (forward and reverse), on every sink
+    const episodes = (events: Record<string, unknown>[]): Record<string, string[]> => {
+      const out: Record<string, string[]> = {};
+      for (const e of events) {
+        const seg = e['segment'] as { from: string; to: string };
+        (out[`${seg.from}>${seg.to}`] ??= []).push(String(e['state']));
+      }
+      return out;
+    };
+    const expected = episodes(webhook.map((w) => w.body));
+    expect(Object.keys(expected)).toHaveLength(2);
+    for (const states of Object.values(expected)) expect(states).toEqual(['firing', 'resolved']);
+    expect(episodes(natsEvents.map((e) => e.body))).toEqual(expected);
+    const execEvents = readFileSync(execFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(episodes(execEvents)).toEqual(expected);
   }, 120_000);
 });

@@ -46,10 +46,20 @@ fi
 
 # API service
 mkdir -p /run/podman
+# A service started from a directory that was removed since (an earlier clone) answers pings
+# but cannot start containers (conmon: "Failed to get working directory"): restart it.
+pidfile=/run/podman/xtrace-service.pid
+if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && readlink "/proc/$(cat "$pidfile")/cwd" | grep -q '(deleted)'; then
+  echo "podman-setup: restarting the podman service (its working directory was removed)"
+  kill "$(cat "$pidfile")"; sleep 0.5
+fi
 if ! curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1; then
   rm -f "$SOCK"
-  nohup podman system service --time=0 "unix://$SOCK" >/run/podman/xtrace-service.log 2>&1 &
-  echo $! > /run/podman/xtrace-service.pid
+  (
+    cd /   # the service's working directory must outlive this checkout
+    nohup podman system service --time=0 "unix://$SOCK" >/run/podman/xtrace-service.log 2>&1 &
+    echo $! > "$pidfile"
+  )
   for _ in $(seq 1 50); do
     curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 && break
     sleep 0.1
