@@ -167,9 +167,13 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 	rec->flow_hash = xt_flow_hash(&p);
 	rec->seq = p.seq;
 	rec->drop_location = w->drop_location;
-	/* wake the reader once a batch's worth waits, not per record: at high rates a wake-up
-	 * per record costs more CPU than the tracing itself; the reader also polls on a timer */
-	bpf_ringbuf_submit(rec, bpf_ringbuf_query(&xt_events, BPF_RB_AVAIL_DATA) >= XT_WAKEUP_BYTES ?
+	/* Wake the reader when this record makes the waiting data cross a batch's worth, not per
+	 * record: a wake-up per record costs more CPU than the tracing, and while a stalled reader
+	 * leaves the ring above the mark every record would pay one. The reader also drains on a
+	 * timer, so a crossing missed between two CPUs only delays records. */
+	__u64 avail = bpf_ringbuf_query(&xt_events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(rec, avail >= XT_WAKEUP_BYTES && avail < XT_WAKEUP_BYTES + XT_RECORD_RING_BYTES ?
 					BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	xt_count(XT_C_EMITTED);
 }

@@ -10,7 +10,8 @@
 #define XT_MAX_PROBES 32        /* probe slots: one bit each in xt_record.probe_mask */
 #define XT_HDR_COPY 192         /* header bytes copied from an skb before parsing */
 #define XT_PAYLOAD_ID_BYTES 16  /* L4 payload bytes folded into the packet id */
-#define XT_WAKEUP_BYTES (64 << 10) /* ring buffer data that wakes the reader (1024 records) */
+#define XT_WAKEUP_BYTES (64 << 10) /* ring buffer data that wakes the reader (~900 records) */
+#define XT_RECORD_RING_BYTES 72    /* one record in the ring: 8-byte header + 64 */
 
 /* Stages of the path model (DESIGN.md "Path model and segments"). */
 enum xt_stage {
