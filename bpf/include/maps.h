@@ -36,6 +36,13 @@ struct {
 	__type(value, struct xt_config);
 } xt_config_map SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XT_TC_STAGE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xt_tc_stage);
+} xt_tc_stages SEC(".maps");
+
 /* VM addresses learned at tap ingress: which address lives behind which tap. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -105,6 +105,17 @@ struct xt_stage_value {
 	__u32 hook;         /* enum xt_hook that owns this device+direction: others ignore it */
 };
 
+/*
+ * xt_tc_stages: array indexed by ifindex (< XT_TC_STAGE_SLOTS), the stages of the devices tc
+ * programs are attached to: an array lookup is inlined by the verifier, a hash lookup is a
+ * call, and tc programs run for every packet of the device. Larger ifindexes use xt_stages.
+ */
+#define XT_TC_STAGE_SLOTS 65536
+
+struct xt_tc_stage {
+	__u16 stage[2];     /* by direction: 0 ingress, 1 egress; 0 = not a stage */
+};
+
 /* xt_learned: LRU hash, an address seen as source at a tap_rx device. Value: last seen ns. */
 struct xt_learn_key {
 	__u32 ifindex;

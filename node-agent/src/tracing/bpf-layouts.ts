@@ -8,6 +8,9 @@ import { Hook, Stage, UsageError, type HookName, type StageName } from '@xtrace/
 export const STAGE_KEY_SIZE = 12;
 export const STAGE_VALUE_SIZE = 8;
 export const CONFIG_SIZE = 8;
+/** xt_tc_stages: array by ifindex below this; larger ifindexes use xt_stages only */
+export const TC_STAGE_SLOTS = 65536;
+export const TC_STAGE_VALUE_SIZE = 4;
 export const PROBE_KEY_SIZE = 32;
 export const PROBE_SLOT_SIZE = 32;
 export const PROBE_VALUE_SIZE = 144;
@@ -65,6 +68,23 @@ export function stageValue(stage: StageName, hook: HookName): Buffer {
   value.writeUInt32LE(Stage[stage], 0);
   value.writeUInt32LE(Hook[hook], 4);
   return value;
+}
+
+/**
+ * The xt_tc_stages entry of a device with `stage` set for one direction, keeping the other
+ * direction of `current` (the entry as read from the map, or null).
+ */
+export function tcStageValue(current: Buffer | null, dir: 'ingress' | 'egress', stage: StageName): Buffer {
+  const value = Buffer.alloc(TC_STAGE_VALUE_SIZE);
+  if (current) current.copy(value, 0, 0, TC_STAGE_VALUE_SIZE);
+  value.writeUInt16LE(Stage[stage], dir === 'ingress' ? 0 : 2);
+  return value;
+}
+
+export function u32Key(n: number): Buffer {
+  const key = Buffer.alloc(4);
+  key.writeUInt32LE(n >>> 0, 0);
+  return key;
 }
 
 export function configValue(activeProbes: number, netns: number): Buffer {

@@ -7,7 +7,7 @@
 import { errorMessage, type StageName } from '@xtrace/proto';
 import type { Attachment, BpfObject } from '@xtrace/native';
 import { describeCandidate, type AttachMethod, type HookCandidate } from './hook-candidates.js';
-import { stageKey, stageValue } from './bpf-layouts.js';
+import { stageKey, stageValue, TC_STAGE_SLOTS, tcStageValue, u32Key } from './bpf-layouts.js';
 import type { DeviceStage, StagePlan } from './stage-plan.js';
 import type { StageReport } from './tracer-api.js';
 
@@ -104,12 +104,21 @@ export class HookManager {
           stageKey(this.options.netns, ds.device.ifindex, ds.dir),
           stageValue(ds.stage, candidate.hook),
         );
+        if (candidate.perDevice) this.registerTcStage(ds);
         return label;
       } catch (e: unknown) {
         fallbacks.push({ candidate: label, reason: errorMessage(e) });
       }
     }
     return undefined;
+  }
+
+  /** tc programs find their stage in the xt_tc_stages array (cheaper than the hash per packet). */
+  private registerTcStage(ds: DeviceStage): void {
+    if (ds.device.ifindex >= TC_STAGE_SLOTS) return; // the programs fall back to xt_stages
+    const key = u32Key(ds.device.ifindex);
+    const current = this.object.mapLookup('xt_tc_stages', key);
+    this.object.mapUpdate('xt_tc_stages', key, tcStageValue(current, ds.dir, ds.stage));
   }
 
   private attachGlobal(c: HookCandidate): GlobalAttach {
