@@ -1,58 +1,40 @@
 /** Alert rules in JetStream KV `xtrace_alerts`. */
-import type { KV, NatsConnection } from 'nats';
-import { UsageError, XtraceError } from '@xtrace/proto';
+import type { NatsConnection } from 'nats';
 import { alertRuleRecord, validateAlertRule, type AlertRule, type ParsedAlertRule } from './alert-rule.js';
-import { decodeJson, encodeJson, isCasConflict, openAlertsKv } from './kv-buckets.js';
-import { validateName } from './schedule.js';
+import { openAlertsKv } from './kv-buckets.js';
+import { decodeNamedRecord, NamedRecordBucket, type RecordKind } from './named-record-bucket.js';
+
+const ALERT_RULES: RecordKind<ParsedAlertRule> = { label: 'an alert rule', field: 'alert', validate: validateAlertRule };
 
 export class AlertStore {
-  private constructor(readonly kv: KV) {}
+  private constructor(private readonly bucket: NamedRecordBucket<ParsedAlertRule>) {}
 
   static async open(nc: NatsConnection): Promise<AlertStore> {
-    return new AlertStore(await openAlertsKv(nc));
+    return new AlertStore(new NamedRecordBucket(await openAlertsKv(nc), ALERT_RULES));
   }
 
   async add(rule: Omit<AlertRule, 'createdAt' | 'op'> & { createdAt?: number; op?: '>' }): Promise<ParsedAlertRule> {
     const parsed = validateAlertRule({ op: '>', createdAt: Date.now(), ...rule });
-    try {
-      await this.kv.create(parsed.name, encodeJson(alertRuleRecord(parsed)));
-    } catch (e: unknown) {
-      if (isCasConflict(e)) throw new UsageError('name', `an alert rule named "${parsed.name}" already exists`, { cause: e });
-      throw e;
-    }
+    await this.bucket.create(parsed.name, alertRuleRecord(parsed));
     return parsed;
   }
 
-  async get(name: string): Promise<ParsedAlertRule | undefined> {
-    validateName(name, 'name');
-    const e = await this.kv.get(name);
-    if (e === null || e.operation !== 'PUT') return undefined;
-    return decodeAlertRule(e.value, name);
+  get(name: string): Promise<ParsedAlertRule | undefined> {
+    return this.bucket.get(name);
   }
 
-  async list(): Promise<ParsedAlertRule[]> {
-    const names: string[] = [];
-    for await (const k of await this.kv.keys()) names.push(k);
-    const out: ParsedAlertRule[] = [];
-    for (const n of names.sort()) {
-      const r = await this.get(n);
-      if (r !== undefined) out.push(r);
-    }
-    return out;
+  list(): Promise<ParsedAlertRule[]> {
+    return this.bucket.list();
   }
 
-  async remove(name: string): Promise<boolean> {
-    validateName(name, 'name');
-    const e = await this.kv.get(name);
-    if (e === null || e.operation !== 'PUT') return false;
-    await this.kv.delete(name);
-    return true;
+  remove(name: string): Promise<boolean> {
+    return this.bucket.remove(name);
   }
 
   /** Follow rule changes (initial values first); `onChange` gets the full current set. */
   async follow(onChange: (rules: ParsedAlertRule[]) => void, onError?: (e: unknown) => void): Promise<() => void> {
     const rules = new Map<string, ParsedAlertRule>();
-    const it = await this.kv.watch();
+    const it = await this.bucket.kv.watch();
     void (async () => {
       try {
         for await (const e of it) {
@@ -76,11 +58,5 @@ export class AlertStore {
 }
 
 export function decodeAlertRule(value: Uint8Array, key: string): ParsedAlertRule {
-  let raw: unknown;
-  try {
-    raw = decodeJson(value);
-  } catch (e: unknown) {
-    throw new XtraceError('internal', `alert rule ${key}: stored value is not JSON`, { cause: e });
-  }
-  return validateAlertRule(raw, `alert[${key}]`);
+  return decodeNamedRecord(ALERT_RULES, value, key);
 }

@@ -1,65 +1,48 @@
 /** Scheduled probes in JetStream KV `xtrace_schedules`, one key per schedule name. */
-import type { KV, NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { UsageError, XtraceError } from '@xtrace/proto';
-import { decodeJson, encodeJson, isCasConflict, openSchedulesKv } from './kv-buckets.js';
-import { scheduleRecord, validateName, validateSchedule, type ParsedSchedule, type Schedule } from './schedule.js';
+import { encodeJson, isCasConflict, openSchedulesKv } from './kv-buckets.js';
+import { decodeNamedRecord, NamedRecordBucket, type RecordKind } from './named-record-bucket.js';
+import { scheduleRecord, validateSchedule, type ParsedSchedule, type Schedule } from './schedule.js';
+
+const SCHEDULES: RecordKind<ParsedSchedule> = { label: 'a schedule', field: 'schedule', validate: validateSchedule };
 
 export class ScheduleStore {
-  private constructor(readonly kv: KV) {}
+  private constructor(private readonly bucket: NamedRecordBucket<ParsedSchedule>) {}
 
   static async open(nc: NatsConnection): Promise<ScheduleStore> {
-    return new ScheduleStore(await openSchedulesKv(nc));
+    return new ScheduleStore(new NamedRecordBucket(await openSchedulesKv(nc), SCHEDULES));
   }
 
   /** Add a new schedule; fails if the name is taken. */
   async add(s: Omit<Schedule, 'createdAt' | 'paused'> & { createdAt?: number; paused?: boolean }): Promise<ParsedSchedule> {
     const parsed = validateSchedule({ paused: false, createdAt: Date.now(), ...s });
-    try {
-      await this.kv.create(parsed.name, encodeJson(scheduleRecord(parsed)));
-    } catch (e: unknown) {
-      if (isCasConflict(e)) throw new UsageError('name', `a schedule named "${parsed.name}" already exists`, { cause: e });
-      throw e;
-    }
+    await this.bucket.create(parsed.name, scheduleRecord(parsed));
     return parsed;
   }
 
-  async get(name: string): Promise<ParsedSchedule | undefined> {
-    validateName(name, 'name');
-    const e = await this.kv.get(name);
-    if (e === null || e.operation !== 'PUT') return undefined;
-    return decodeSchedule(e.value, name);
+  get(name: string): Promise<ParsedSchedule | undefined> {
+    return this.bucket.get(name);
   }
 
-  async list(): Promise<ParsedSchedule[]> {
-    const names: string[] = [];
-    for await (const k of await this.kv.keys()) names.push(k);
-    const out: ParsedSchedule[] = [];
-    for (const n of names.sort()) {
-      const s = await this.get(n);
-      if (s !== undefined) out.push(s);
-    }
-    return out;
+  list(): Promise<ParsedSchedule[]> {
+    return this.bucket.list();
   }
 
   /** Returns false when there was no such schedule. */
-  async remove(name: string): Promise<boolean> {
-    validateName(name, 'name');
-    const e = await this.kv.get(name);
-    if (e === null || e.operation !== 'PUT') return false;
-    await this.kv.delete(name);
-    return true;
+  remove(name: string): Promise<boolean> {
+    return this.bucket.remove(name);
   }
 
   /** Pause or resume with a compare-and-set, so a concurrent edit is not overwritten. */
   async setPaused(name: string, paused: boolean): Promise<ParsedSchedule> {
-    validateName(name, 'name');
     for (let attempt = 0; attempt < 5; attempt++) {
-      const e = await this.kv.get(name);
-      if (e === null || e.operation !== 'PUT') throw new UsageError('name', `no schedule named "${name}"`);
-      const s = decodeSchedule(e.value, name);
+      const e = await this.bucket.entry(name);
+      if (e === undefined) throw new UsageError('name', `no schedule named "${name}"`);
+      const s = e.value;
       s.paused = paused;
       try {
-        await this.kv.update(name, encodeJson(scheduleRecord(s)), e.revision);
+        await this.bucket.kv.update(name, encodeJson(scheduleRecord(s)), e.revision);
         return s;
       } catch (err: unknown) {
         if (!isCasConflict(err)) throw err;
@@ -70,11 +53,5 @@ export class ScheduleStore {
 }
 
 export function decodeSchedule(value: Uint8Array, key: string): ParsedSchedule {
-  let raw: unknown;
-  try {
-    raw = decodeJson(value);
-  } catch (e: unknown) {
-    throw new XtraceError('internal', `schedule ${key}: stored value is not JSON`, { cause: e });
-  }
-  return validateSchedule(raw, `schedule[${key}]`);
+  return decodeNamedRecord(SCHEDULES, value, key);
 }

@@ -1,0 +1,76 @@
+/**
+ * A JetStream KV bucket of named JSON records validated on the way in and out (schedules,
+ * alert rules): create fails on a taken name, reads skip deleted keys, list is sorted.
+ */
+import type { KV } from 'nats';
+import { UsageError, XtraceError } from '@xtrace/proto';
+import { decodeJson, encodeJson, isCasConflict } from './kv-buckets.js';
+import { validateName } from './schedule.js';
+
+export interface RecordKind<T> {
+  /** with its article, for messages: "a schedule", "an alert rule" */
+  label: string;
+  /** the field prefix of validation errors: schedule[name] */
+  field: string;
+  validate(raw: unknown, field: string): T;
+}
+
+/** A stored value back to a validated record (also for watchers of the bucket). */
+export function decodeNamedRecord<T>(kind: RecordKind<T>, value: Uint8Array, key: string): T {
+  let raw: unknown;
+  try {
+    raw = decodeJson(value);
+  } catch (e: unknown) {
+    throw new XtraceError('internal', `${kind.label.replace(/^an? /, '')} ${key}: stored value is not JSON`, { cause: e });
+  }
+  return kind.validate(raw, `${kind.field}[${key}]`);
+}
+
+export class NamedRecordBucket<T> {
+  constructor(
+    readonly kv: KV,
+    private readonly kind: RecordKind<T>,
+  ) {}
+
+  /** Stores a new record; a taken name is a UsageError on `name`. */
+  async create(name: string, record: unknown): Promise<void> {
+    try {
+      await this.kv.create(name, encodeJson(record));
+    } catch (e: unknown) {
+      if (isCasConflict(e)) throw new UsageError('name', `${this.kind.label} named "${name}" already exists`, { cause: e });
+      throw e;
+    }
+  }
+
+  /** The record and its revision, or undefined when there is none. */
+  async entry(name: string): Promise<{ value: T; revision: number } | undefined> {
+    validateName(name, 'name');
+    const e = await this.kv.get(name);
+    if (e === null || e.operation !== 'PUT') return undefined;
+    return { value: decodeNamedRecord(this.kind, e.value, name), revision: e.revision };
+  }
+
+  async get(name: string): Promise<T | undefined> {
+    return (await this.entry(name))?.value;
+  }
+
+  async list(): Promise<T[]> {
+    const names: string[] = [];
+    for await (const k of await this.kv.keys()) names.push(k);
+    const out: T[] = [];
+    for (const n of names.sort()) {
+      const r = await this.get(n);
+      if (r !== undefined) out.push(r);
+    }
+    return out;
+  }
+
+  /** Returns false when there was no such record. */
+  async remove(name: string): Promise<boolean> {
+    validateName(name, 'name');
+    const e = await this.kv.get(name);
+    if (e === null || e.operation !== 'PUT') return false;
+    await this.kv.delete(name);
+    return true;
+  }
+}
