@@ -8,12 +8,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordFlag, Stage, encodeRecords, type DecodedRecord } from '@xtrace/proto';
 import type { FakeTracer } from '@xtrace/node-agent';
 import { parseExposition, type HistoryRecord } from '@xtrace/controller';
 import { startNatsServer, type NatsServerHandle } from './fleet-nats.js';
 import { startTestAgent, waitFor, type TestAgent } from '../support/agents.js';
-import { PAIR_DELAYS } from '../support/pair-traffic.js';
+import { PAIR_DELAYS, startPairTraffic } from '../support/pair-traffic.js';
 import { XTRACE_BIN, runCli } from '../support/cli.js';
 
 const SRC = '10.0.0.1';
@@ -21,52 +20,9 @@ const DST = '10.0.0.2';
 const HOST_A = 'xtw-a';
 const HOST_B = 'xtw-b';
 
-/**
- * ICMP exchanges SRC@A <-> DST@B with PAIR_DELAYS, tagged with the slot bit of EVERY probe
- * that filters this pair (as the BPF side does), so overlapping probes all see the traffic.
- */
+/** ICMP exchanges SRC@A <-> DST@B with PAIR_DELAYS, seen by every probe filtering the pair. */
 function startTraffic(a: FakeTracer, b: FakeTracer, periodMs = 10): () => void {
-  let k = 0;
-  const d = PAIR_DELAYS;
-  const mask = (t: FakeTracer): number => {
-    let m = 0;
-    for (const f of t.filters.values()) if (f.src === SRC && f.dst === DST) m |= 1 << f.slot;
-    return m;
-  };
-  const timer = setInterval(() => {
-    const ma = mask(a);
-    const mb = mask(b);
-    if (ma === 0 || mb === 0) return;
-    k++;
-    const t0 = process.hrtime.bigint() - 5_000_000n;
-    const common = (reverse: boolean): Partial<DecodedRecord> => ({ proto: 1, sport: 0x42, dport: reverse ? 0 : 8 << 8, seq: k, flowHash: 0xabcdef, len: 84, hook: 1, flags: reverse ? RecordFlag.reverse : 0 });
-    const req = BigInt(k) * 2n;
-    const rep = req + 1n;
-    const tAtx = t0 + BigInt(d.senderHostNs);
-    const tBrx = tAtx + BigInt(d.wireNs);
-    const tBtap = tBrx + BigInt(d.receiverHostNs);
-    const tBrepRx = tBtap + BigInt(d.turnaroundNs);
-    const tBtx = tBrepRx + BigInt(d.senderHostNs);
-    const tArx = tBtx + BigInt(d.wireNs);
-    const tAtap = tArx + BigInt(d.receiverHostNs);
-    a.emit(
-      encodeRecords([
-        { ...common(false), pktId: req, stage: Stage.tap_rx, tsNs: t0, probeMask: ma },
-        { ...common(false), pktId: req, stage: Stage.nic_tx, tsNs: tAtx, probeMask: ma },
-        { ...common(true), pktId: rep, stage: Stage.nic_rx, tsNs: tArx, probeMask: ma },
-        { ...common(true), pktId: rep, stage: Stage.tap_tx, tsNs: tAtap, probeMask: ma },
-      ]),
-    );
-    b.emit(
-      encodeRecords([
-        { ...common(false), pktId: req, stage: Stage.nic_rx, tsNs: tBrx, probeMask: mb },
-        { ...common(false), pktId: req, stage: Stage.tap_tx, tsNs: tBtap, probeMask: mb },
-        { ...common(true), pktId: rep, stage: Stage.tap_rx, tsNs: tBrepRx, probeMask: mb },
-        { ...common(true), pktId: rep, stage: Stage.nic_tx, tsNs: tBtx, probeMask: mb },
-      ]),
-    );
-  }, periodMs);
-  return () => clearInterval(timer);
+  return startPairTraffic({ a, b, src: SRC, dst: DST, periodMs }).stop;
 }
 
 interface ControllerProc {

@@ -145,10 +145,12 @@ describe('xtrace pair end to end over NATS and gRPC (fake tracer: no BPF)', () =
     const run = runCli(['pair', '--src', '10.0.0.1', '--dst', '10.0.0.2', '--controller', controller.grpcAddress, '--duration', '30s']);
     await waitFor(() => a.agent.probeIds().length === 1 && b.agent.probeIds().length === 1, 5000, 'the probe to run on both agents');
     const probeId = a.agent.probeIds()[0]!;
+    // the CLI starts the probe, then opens its watch stream: kill it once it watches (a client
+    // dying before it watches is the orphan timer's case, not this one's)
+    await waitFor(() => controller.probes.get(probeId)?.watchers === 1, 5000, 'the CLI to watch the probe');
     run.kill('SIGKILL');
     await run;
-    // typically ~1 s; the bound leaves room for a loaded 2-core CI machine (one CI run took over 3 s)
-    await waitFor(() => a.agent.probeIds().length === 0 && b.agent.probeIds().length === 0, 8000, 'the probe to stop after the client died');
+    await waitFor(() => a.agent.probeIds().length === 0 && b.agent.probeIds().length === 0, 3000, 'the probe to stop after the client died');
     const p = controller.probes.get(probeId);
     await waitFor(() => p?.state === 'done', 2000, 'the final report');
     expect(p?.finalReport?.message).toContain('client went away');

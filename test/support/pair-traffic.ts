@@ -5,7 +5,7 @@
  * (clockSkewNs / XTRACE_CLOCK_SKEW_NS), as a different hypervisor clock would.
  */
 import { RecordFlag, Stage, encodeRecords, type DecodedRecord } from '@xtrace/proto';
-import type { FakeTracer, ProbeFilter } from '@xtrace/node-agent';
+import type { FakeTracer } from '@xtrace/node-agent';
 
 /** one-way delays of the constructed path, ns */
 export const PAIR_DELAYS = {
@@ -28,9 +28,11 @@ export interface PairTrafficOptions {
   periodMs?: number;
 }
 
-function slotFor(t: FakeTracer, src: string, dst: string): ProbeFilter | undefined {
-  for (const f of t.filters.values()) if (f.src === src && f.dst === dst) return f;
-  return undefined;
+/** The probe_mask BPF would write: the slot bit of EVERY probe filtering src->dst, so overlapping probes all see the traffic. */
+function maskFor(t: FakeTracer, src: string, dst: string): number {
+  let mask = 0;
+  for (const f of t.filters.values()) if (f.src === src && f.dst === dst) mask |= 1 << f.slot;
+  return mask;
 }
 
 /** Emits exchanges while both tracers have a filter for src->dst. Returns a stop function and the count sent. */
@@ -38,9 +40,9 @@ export function startPairTraffic(o: PairTrafficOptions): { stop(): void; sent():
   let k = 0;
   const d = PAIR_DELAYS;
   const timer = setInterval(() => {
-    const fa = slotFor(o.a, o.src, o.dst);
-    const fb = slotFor(o.b, o.src, o.dst);
-    if (!fa || !fb) return;
+    const ma = maskFor(o.a, o.src, o.dst);
+    const mb = maskFor(o.b, o.src, o.dst);
+    if (ma === 0 || mb === 0) return;
     k++;
     const t0 = process.hrtime.bigint() - 5_000_000n; // a few ms in the past
     const common = (reverse: boolean): Partial<DecodedRecord> => ({
@@ -62,8 +64,6 @@ export function startPairTraffic(o: PairTrafficOptions): { stop(): void; sent():
     const tBtx = tBrepRx + BigInt(d.senderHostNs);
     const tArx = tBtx + BigInt(d.wireNs);
     const tAtap = tArx + BigInt(d.receiverHostNs);
-    const ma = 1 << fa.slot;
-    const mb = 1 << fb.slot;
     o.a.emit(
       encodeRecords([
         { ...common(false), pktId: req, stage: Stage.tap_rx, tsNs: t0, probeMask: ma },
