@@ -16,6 +16,8 @@ import {
   readKernelCounters,
   stageKey,
   stageValue,
+  tcStageValue,
+  u32Key,
   ZERO_KEY,
   type Counters,
 } from '@xtrace/node-agent/tracing';
@@ -44,6 +46,8 @@ export function openTestRunObject(path = DEFAULT_BPF_OBJECT): TestRunObject {
   object.load();
   const netns = statSync('/proc/self/ns/net').ino;
   object.mapUpdate('xt_stages', stageKey(netns, 1, 'ingress'), stageValue('nic_rx', 'tc'));
+  // tc programs find devices below 65536 in the ifindex-indexed array (the hash is for larger ones)
+  object.mapUpdate('xt_tc_stages', u32Key(1), tcStageValue(null, 'ingress', 'nic_rx'));
   return {
     object,
     netns,
