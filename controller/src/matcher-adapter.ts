@@ -1,10 +1,11 @@
 /**
  * Adapts the matcher of controller/src/analysis (PathMatcher) to the ProbeAnalyzer the
- * probe lifecycle drives. The analysis report already has the report JSON's shape.
+ * probe lifecycle drives. The matcher's AnalysisReport is the report JSON's analysis part.
  */
 import type pino from 'pino';
-import { PathMatcher, renderReport, type ProbeReport } from './analysis/index.js';
-import type { AnalysisReport, AnalyzerContext, AnalyzerFactory, ProbeAnalyzer } from './probe-analyzer.js';
+import type { AnalysisReport } from '@xtrace/proto';
+import { PathMatcher, renderReport } from './analysis/index.js';
+import type { AnalyzerContext, AnalyzerFactory, ProbeAnalyzer } from './probe-analyzer.js';
 
 type RenderFn = (report: AnalysisReport) => string;
 
@@ -34,11 +35,11 @@ export class PathMatcherAnalyzer implements ProbeAnalyzer {
   }
 
   intervalReport(nowMs: number): AnalysisReport {
-    return this.matcher.takeIntervalReport(nowMs) as unknown as AnalysisReport;
+    return this.matcher.takeIntervalReport(nowMs);
   }
 
   finalReport(nowMs: number): AnalysisReport {
-    return this.matcher.finish(nowMs) as unknown as AnalysisReport;
+    return this.matcher.finish(nowMs);
   }
 
   render(report: AnalysisReport): string {
@@ -47,5 +48,5 @@ export class PathMatcherAnalyzer implements ProbeAnalyzer {
 }
 
 export function defaultAnalyzerFactory(_logger: pino.Logger): AnalyzerFactory {
-  return (ctx) => new PathMatcherAnalyzer(ctx, (r) => renderReport(r as unknown as ProbeReport));
+  return (ctx) => new PathMatcherAnalyzer(ctx, renderReport);
 }

@@ -2,7 +2,7 @@
  * What the probe lifecycle needs from the matcher (controller/src/analysis). The default
  * factory adapts the analysis module; tests may pass another.
  */
-import type { PairReport } from '@xtrace/proto';
+import type { AnalysisReport, PairReport } from '@xtrace/proto';
 
 export interface AnalyzerBatch {
   hostId: string;
@@ -13,8 +13,8 @@ export interface AnalyzerBatch {
   counters: Record<string, number>;
 }
 
-/** the analysis part of a PairReport (everything the matcher computes) */
-export type AnalysisReport = Pick<
+/** the analysis part of a PairReport: an AnalysisReport, or empty when the analyzer failed */
+export type PairAnalysis = Pick<
   PairReport,
   'interval' | 'directions' | 'vm_turnaround' | 'round_trip' | 'clock' | 'stalls' | 'drop_sites' | 'counters'
 >;
@@ -46,7 +46,12 @@ export interface ProbeAnalyzer {
 
 export type AnalyzerFactory = (ctx: AnalyzerContext) => ProbeAnalyzer | Promise<ProbeAnalyzer>;
 
+/** the analysis part of a report whose analyzer failed */
+export function emptyAnalysis(): PairAnalysis {
+  return { interval: null, directions: { forward: null, reverse: null }, vm_turnaround: [], round_trip: [], clock: [], stalls: [], drop_sites: [], counters: {} };
+}
+
 /** packets matched over both directions */
-export function matchedPackets(r: AnalysisReport): number {
+export function matchedPackets(r: PairAnalysis): number {
   return (r.directions.forward?.packets ?? 0) + (r.directions.reverse?.packets ?? 0);
 }

@@ -19,6 +19,7 @@ import {
   errorMessage,
   hostOfSubject,
   isSubjectToken,
+  type AnalysisReport,
   type HostAccountingReport,
   type PairReport,
   type ProbeInfo,
@@ -33,7 +34,7 @@ import {
 import type { AgentRegistry, AgentRecord } from './agent-registry.js';
 import { sendAgentCommand } from './agent-client.js';
 import { BatchSequence } from './batch-sequence.js';
-import { matchedPackets, type AnalysisReport, type AnalyzerFactory, type ProbeAnalyzer } from './probe-analyzer.js';
+import { emptyAnalysis, matchedPackets, type AnalyzerFactory, type ProbeAnalyzer } from './probe-analyzer.js';
 
 export const DEFAULT_DURATION_MS = 10_000;
 export const DEFAULT_INTERVAL_MS = 1000;
@@ -385,12 +386,14 @@ export class ProbeManager {
     });
   }
 
-  private buildReport(p: Probe, a: AnalysisReport, final: boolean): PairReport {
+  /** `a` undefined: the analyzer failed, the report's analysis part is empty */
+  private buildReport(p: Probe, a: AnalysisReport | undefined, final: boolean): PairReport {
     const now = Date.now();
-    const noTraffic = matchedPackets(a) === 0;
+    const analysis = a ?? emptyAnalysis();
+    const noTraffic = matchedPackets(analysis) === 0;
     let table = '';
     try {
-      table = p.analyzer.render(a, final);
+      if (a !== undefined) table = p.analyzer.render(a, final);
     } catch (e: unknown) {
       table = `(rendering failed: ${errorMessage(e)})`;
     }
@@ -408,7 +411,7 @@ export class ProbeManager {
       no_traffic: noTraffic,
       message: p.message,
       table,
-      ...a,
+      ...analysis,
       hosts: this.hostAccounting(p),
     };
   }
@@ -476,8 +479,7 @@ export class ProbeManager {
     if (failures.length > 0) notes.push(`stop failed on ${failures.join(', ')}`);
     if (p.message) notes.push(p.message);
     p.message = notes.join('; ');
-    const empty: AnalysisReport = { interval: null, directions: { forward: null, reverse: null }, vm_turnaround: [], round_trip: [], clock: [], stalls: [], drop_sites: [], counters: {} };
-    const r = this.buildReport(p, a ?? empty, true);
+    const r = this.buildReport(p, a, true);
     p.finalReport = r;
     this.notify('report', (o) => o.report?.(p, r));
     p.emit('final', r);

@@ -1,14 +1,17 @@
 /**
- * The pair report: one interval or the final summary of a probe. Mirrors the PairReport
- * message of proto/xtrace.proto field for field (snake_case, as the JSON output of
- * `xtrace pair --json`; documented in docs/json-schema.md).
+ * The report of a probe, single source for the matcher (controller/src/analysis), the
+ * controller's PairReport, the CLI and the tests. Mirrors the messages of proto/xtrace.proto
+ * field for field (snake_case, as the JSON output of `xtrace pair --json`; documented in
+ * docs/json-schema.md). Plain JSON-able objects. Times in µs (floats) unless the name says
+ * otherwise; latencies null when unknown (no samples, or a wire segment whose clock offset
+ * could not be estimated).
  */
 export const PAIR_REPORT_SCHEMA = 'xtrace.pair/v1';
 
-export type SegmentKind = 'host' | 'wire' | 'vm' | (string & {});
+export type SegmentKind = 'host' | 'wire' | 'vm';
 
-/** Same shape as controller/src/analysis/report-types.ts SegmentStats. */
 export interface SegmentReport {
+  /** stage names (proto StageName) */
   from: string;
   to: string;
   from_host: string;
@@ -22,14 +25,20 @@ export interface SegmentReport {
   max_us: number | null;
   min_us: number | null;
   mean_us: number | null;
+  /** packets seen at `from` and never at `to` (nor later) within the timeout */
   lost: number;
+  /** kernel drop reasons of the lost packets, by name */
   drop_reasons: Record<string, number>;
+  /** this segment's part of the summed latency of its direction (0..1) */
   share: number;
+  /** wire only: ± bound on every latency above, from the clock offset estimate */
   uncertainty_us?: number | null;
+  /** wire only: crossings whose latency is unknown (no clock offset estimate yet) */
   unresolved?: number | null;
 }
 
 export interface TotalReport {
+  /** first and last stage of the path as seen (e.g. vhost_tx -> kvm_irq) */
   from: string;
   to: string;
   from_host: string;
@@ -42,80 +51,162 @@ export interface TotalReport {
   max_us: number | null;
   min_us: number | null;
   mean_us: number | null;
+  /** sum of the wire uncertainties on the way; 0 for a same-host path */
   uncertainty_us: number;
 }
 
 export interface DirectionReport {
+  /** hosts in crossing order */
   hosts: string[];
+  /** packets finalized in this direction */
   packets: number;
   lost: number;
   segments: SegmentReport[];
+  /** end-to-end one-way latency of packets seen at both the first and last known stage */
   total: TotalReport | null;
 }
 
 export interface ClockReport {
-  hosts: string[];
+  /** offset is clock(hosts[1]) - clock(hosts[0]) (CLOCK_MONOTONIC) */
+  hosts: [string, string];
   offset_us: number;
   uncertainty_us: number;
+  /** samples in the estimator window (0 for a hint) */
   samples: number;
   min_delay_us: number | null;
-  source: string;
+  /** pairs: request/reply, NTP-style; hint: the hosts' wall clocks */
+  source: 'pairs' | 'hint';
 }
 
 export interface StallReport {
-  direction: string;
+  direction: 'forward' | 'reverse';
   host: string;
   stage: string;
   flow_hash: number;
   gap_ms: number;
+  /** typical gap of the flow before the stall (EWMA), ms */
   typical_gap_ms: number;
+  /** host CLOCK_MONOTONIC of the packet that ended the gap, ns, decimal string */
   ts_ns: string;
+  /** controller time when it was detected, ms */
   detected_at_ms: number;
 }
 
 export interface DropSiteReport {
-  direction: string;
+  direction: 'forward' | 'reverse';
   host: string;
+  /** kfree_skb location, hex kernel text address */
   location: string;
   reason: string;
+  /** segment the drop was attributed to */
   from: string;
   to: string;
   count: number;
 }
 
+/** The matcher's counters, cumulative since it started (not per interval). */
+export type AnalysisCounters = {
+  batches: number;
+  /** batches the caller reported lost, plus gaps in each host's batch seq */
+  lost_batches: number;
+  records_in: number;
+  /** records without this probe's bit in probe_mask */
+  records_other_probe: number;
+  /** records from a host that is not on the probe's path */
+  records_unknown_host: number;
+  /** stage id not on the path for that host and direction */
+  records_bad_stage: number;
+  /** the same host+stage seen twice for one packet (first kept) */
+  duplicates: number;
+  /** records for a packet already finalized */
+  late_records: number;
+  drop_records: number;
+  /** distinct packets finalized */
+  packets: number;
+  /** finalized with every expected stage, or reaching the last stage */
+  matched: number;
+  /** expired before reaching the last stage: counted as loss */
+  expired_incomplete: number;
+  /** pushed out by the pending-packet limit before their timeout */
+  evicted: number;
+  /** reached the end but skipped a stage that other packets show */
+  partial: number;
+  /** latency samples below zero (hook order/clock anomaly), recorded as 0 */
+  negative_latency: number;
+  /** drop records for packets that still reached the last stage (clones, copies) */
+  drops_after_delivery: number;
+  /** packets known only from a DROP record (no stage of the path saw them) */
+  drops_before_path: number;
+  /** request/reply pairs found */
+  pairs: number;
+  /** a host's boot id changed: its clock restarted */
+  host_reboots: number;
+  stall_events_dropped: number;
+  /** still pending when finish() ended the run: not counted as loss */
+  unfinished: number;
+  /** packets currently pending (not yet finalized) */
+  pending: number;
+};
+
+/**
+ * The matcher's output: one interval (takeIntervalReport) or the whole run
+ * (totalReport/finish). A packet counts in the interval in which it was finalized
+ * (completed, or expired timeoutMs after its first record).
+ */
+export interface AnalysisReport {
+  /** controller time, ms */
+  interval: { start: number; end: number };
+  directions: { forward: DirectionReport; reverse: DirectionReport };
+  /** destination VM turnaround: request's last stage -> reply's first stage on the answering host */
+  vm_turnaround: SegmentReport[];
+  /** source-side round trip on the requesting host: request's first stage -> reply's last stage */
+  round_trip: SegmentReport[];
+  clock: ClockReport[];
+  stalls: StallReport[];
+  drop_sites: DropSiteReport[];
+  counters: AnalysisCounters;
+}
+
+/** Transport accounting of one host's batch stream (controller side). */
 export interface HostAccountingReport {
   host: string;
   boot_id: string;
   batches: number;
   records: number;
+  /** gaps in the agent's batch seq, plus batches it sent that never arrived */
   lost_batches: number;
   duplicate_batches: number;
+  /** ringbuf_full, parse_fail, ...: increase during the probe */
   kernel_counters: Record<string, number>;
 }
 
-/** One report of a probe (interval or final): the matcher's ProbeReport plus probe metadata. */
-export interface PairReport {
+/**
+ * One report of a probe (interval or final): the matcher's AnalysisReport plus probe
+ * metadata. The analysis part is empty (null interval and directions, no counters) when the
+ * matcher failed.
+ */
+export interface PairReport extends Omit<AnalysisReport, 'interval' | 'directions' | 'counters'> {
   schema: string;
   probe_id: string;
   src: string;
   dst: string;
   proto: string;
+  /** report number, from 1 */
   seq: number;
+  /** the summary over the whole probe */
   final: boolean;
   state: string;
   started_at_ms: number;
   elapsed_ms: number;
+  /** no matching packet (so far) */
   no_traffic: boolean;
+  /** why it ended, warnings */
   message: string;
+  /** human rendering of this report */
   table: string;
-  interval: { start: number; end: number } | null;
+  interval: AnalysisReport['interval'] | null;
   directions: { forward: DirectionReport | null; reverse: DirectionReport | null };
-  vm_turnaround: SegmentReport[];
-  round_trip: SegmentReport[];
-  clock: ClockReport[];
-  stalls: StallReport[];
-  drop_sites: DropSiteReport[];
-  counters: Record<string, number>;
+  counters: Partial<AnalysisCounters>;
   hosts: HostAccountingReport[];
 }
 

@@ -7,7 +7,7 @@
  *   // for every event batch from NATS (any host, any order):
  *   m.ingest({ hostId, bootId, seq, clockOffsetHintNs, records }, Date.now());
  *   // every second (also expires packets older than timeoutMs):
- *   const interval: ProbeReport = m.takeIntervalReport(Date.now());
+ *   const interval: AnalysisReport = m.takeIntervalReport(Date.now());   // types: @xtrace/proto report.ts
  *   // whenever a run summary is wanted / at the end (timeoutMs after capture stopped):
  *   m.totalReport(Date.now());  m.finish(Date.now());
  *   renderReport(report)  // human table; JSON.stringify(report) is the --json schema
@@ -35,17 +35,6 @@
  * - stalls: stall-detector.ts. Histograms: log-histogram.ts (≤0.4% relative error).
  */
 export { PathMatcher, type MatcherOptions, type RecordBatch } from './path-matcher.js';
-export type {
-  AnalysisCounters,
-  ClockReport,
-  DirectionReport,
-  DropSite,
-  ProbeReport,
-  SegmentKind,
-  SegmentStats,
-  StallEvent,
-  TotalStats,
-} from './report-types.js';
 export { renderReport, formatDuration, type RenderOptions } from './render-report.js';
 export { DROP_REASONS_6_18, dropReasonName, defaultDropReasonTable, type DropReasonTable } from './drop-reasons.js';
 export { parseDropReasonsFromBtf } from './btf-drop-reasons.js';

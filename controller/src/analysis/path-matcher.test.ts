@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PathMatcher } from './path-matcher.js';
-import type { ProbeReport, SegmentStats } from './report-types.js';
 import { TrafficBuilder, hops, type TestPacket } from './test-traffic.js';
-import type { StageName } from '@xtrace/proto';
+import type { AnalysisReport, SegmentReport, StageName } from '@xtrace/proto';
 
 const US = 1000;
 const BASE_A = 1_000_000_000_000n; // A booted 1000 s before "true zero"
@@ -52,7 +51,7 @@ function pings(
   }
 }
 
-function seg(r: ProbeReport, dir: 'forward' | 'reverse', from: string, to: string): SegmentStats {
+function seg(r: AnalysisReport, dir: 'forward' | 'reverse', from: string, to: string): SegmentReport {
   const s = r.directions[dir].segments.find((x) => x.from === from && x.to === to);
   if (!s) throw new Error(`no segment ${from}->${to} in ${dir}: ${JSON.stringify(r.directions[dir].segments.map((x) => `${x.from}->${x.to}`))}`);
   return s;

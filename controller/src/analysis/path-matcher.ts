@@ -22,18 +22,20 @@
  *    counted `evicted` (its segments are kept, no loss is inferred).
  * Same host+stage twice for one id: the first is kept, `duplicates` counts the rest.
  */
-import { RECORD_SIZE, RecordOffset, Stage } from '@xtrace/proto';
+import {
+  RECORD_SIZE,
+  RecordOffset,
+  Stage,
+  type AnalysisCounters,
+  type AnalysisReport,
+  type ClockReport,
+  type DirectionReport,
+  type SegmentReport,
+  type TotalReport,
+} from '@xtrace/proto';
 import { ClockOffsetEstimator } from './clock-offset.js';
 import { type DropReasonTable, defaultDropReasonTable, dropReasonName } from './drop-reasons.js';
 import { buildPathModel, STAGE_SLOTS, type PathModel } from './path-model.js';
-import type {
-  AnalysisCounters,
-  ClockReport,
-  DirectionReport,
-  ProbeReport,
-  SegmentStats,
-  TotalStats,
-} from './report-types.js';
 import {
   type ExchangePacket,
   IPPROTO_ICMP,
@@ -42,7 +44,7 @@ import {
   IPPROTO_UDP,
   RequestReplyPairer,
 } from './request-reply-pairing.js';
-import { SegmentAccumulator, latencyFields, toSegmentStats } from './segment-accumulator.js';
+import { SegmentAccumulator, latencyFields, toSegmentReport } from './segment-accumulator.js';
 import { StatsWindow, acc, segAcc } from './stats-window.js';
 import { StallDetector } from './stall-detector.js';
 
@@ -417,7 +419,7 @@ export class PathMatcher {
   }
 
   /** Statistics since the previous call (or start), then starts a new interval. */
-  takeIntervalReport(nowMs: number): ProbeReport {
+  takeIntervalReport(nowMs: number): AnalysisReport {
     this.tick(nowMs);
     this.flushWireWithHints();
     const report = this.buildReport(this.window, this.intervalStart, nowMs);
@@ -428,7 +430,7 @@ export class PathMatcher {
   }
 
   /** Statistics of the whole run so far (the open interval included); does not reset. */
-  totalReport(nowMs: number): ProbeReport {
+  totalReport(nowMs: number): AnalysisReport {
     this.tick(nowMs);
     this.flushWireWithHints();
     const all = new StatsWindow();
@@ -442,7 +444,7 @@ export class PathMatcher {
    * without inferring loss (they may still be in flight; count in `unfinished`), and
    * returns the whole-run report. Call it `timeoutMs` after traffic capture stopped.
    */
-  finish(nowMs: number): ProbeReport {
+  finish(nowMs: number): AnalysisReport {
     this.tick(nowMs);
     while (this.qSize > 0) {
       const slot = this.queue[this.qHead]!;
@@ -941,7 +943,7 @@ export class PathMatcher {
     });
   }
 
-  private buildReport(win: StatsWindow, start: number, end: number): ProbeReport {
+  private buildReport(win: StatsWindow, start: number, end: number): AnalysisReport {
     const W = this.W;
     // wire crossings still waiting for a clock offset, per segment
     const buffered = new Map<number, number>();
@@ -987,10 +989,10 @@ export class PathMatcher {
       entries.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
       let sumAll = 0;
       for (const [, , a] of entries) sumAll += a.hist.sum;
-      const segments: SegmentStats[] = entries.map(([f, t, a]) =>
-        toSegmentStats(label(f, t), a, sumAll > 0 ? Math.round((a.hist.sum / sumAll) * 10000) / 10000 : 0),
+      const segments: SegmentReport[] = entries.map(([f, t, a]) =>
+        toSegmentReport(label(f, t), a, sumAll > 0 ? Math.round((a.hist.sum / sumAll) * 10000) / 10000 : 0),
       );
-      let total: TotalStats | null = null;
+      let total: TotalReport | null = null;
       let best: [number, number, SegmentAccumulator] | null = null;
       for (const [key, a] of win.totals) {
         if (Math.floor(key / (W * W)) !== d) continue;
@@ -1015,8 +1017,8 @@ export class PathMatcher {
         total,
       };
     });
-    const pairStats = (map: Map<number, SegmentAccumulator>, kind: 'vm' | 'host'): SegmentStats[] => {
-      const out: SegmentStats[] = [];
+    const pairStats = (map: Map<number, SegmentAccumulator>, kind: 'vm' | 'host'): SegmentReport[] => {
+      const out: SegmentReport[] = [];
       for (const [key, a] of map) {
         const d = Math.floor(key / (W * W));
         const fromPos = Math.floor(key / W) % W;
@@ -1026,7 +1028,7 @@ export class PathMatcher {
         const f = req.positions[fromPos]!;
         const t = rep.positions[toPos]!;
         out.push(
-          toSegmentStats(
+          toSegmentReport(
             {
               from: f.stageName,
               to: t.stageName,

@@ -1,10 +1,10 @@
 /**
- * Human summary of a ProbeReport, in the spirit of the seed BCC tools' reports: per direction
+ * Human summary of an AnalysisReport, in the spirit of the seed BCC tools' reports: per direction
  * a table of segments with p50/p95/p99/max, share of the path, loss and drop reasons, the
  * top contributors, the end-to-end total, then VM turnaround, clock offsets, drop sites and
  * stalls. Cross-host (wire) numbers always carry their ± uncertainty.
  */
-import type { DirectionReport, ProbeReport, SegmentStats } from './report-types.js';
+import type { AnalysisReport, DirectionReport, SegmentReport } from '@xtrace/proto';
 
 export interface RenderOptions {
   /** segments listed as top contributors per direction; default 3 */
@@ -34,7 +34,7 @@ function segName(s: { from: string; to: string; from_host: string; to_host: stri
   return `${s.from_host}.${s.from} -> ${s.to_host}.${s.to}`;
 }
 
-function withUnc(s: SegmentStats, v: number | null): string {
+function withUnc(s: SegmentReport, v: number | null): string {
   const base = formatDuration(v);
   if (s.kind === 'wire' && v !== null && s.uncertainty_us !== undefined) return `${base}±${formatDuration(s.uncertainty_us)}`;
   return base;
@@ -109,7 +109,7 @@ function renderDirection(name: string, d: DirectionReport, top: number): string[
   return out;
 }
 
-export function renderReport(r: ProbeReport, opts: RenderOptions = {}): string {
+export function renderReport(r: AnalysisReport, opts: RenderOptions = {}): string {
   const top = opts.top ?? 3;
   const out: string[] = [];
   const secs = ((r.interval.end - r.interval.start) / 1000).toFixed(1);

@@ -1,9 +1,9 @@
 /**
  * Mergeable per-segment statistics (latency histogram, loss, drop reasons, wire uncertainty)
- * and their conversion to the report's SegmentStats.
+ * and their conversion to the report's SegmentReport.
  */
 import { LogHistogram } from './log-histogram.js';
-import type { SegmentKind, SegmentStats } from './report-types.js';
+import type { SegmentKind, SegmentReport } from '@xtrace/proto';
 
 export class SegmentAccumulator {
   readonly hist = new LogHistogram();
@@ -46,7 +46,7 @@ export interface SegmentLabel {
 }
 
 export function latencyFields(h: LogHistogram): Pick<
-  SegmentStats,
+  SegmentReport,
   'count' | 'p50_us' | 'p90_us' | 'p95_us' | 'p99_us' | 'max_us' | 'min_us' | 'mean_us'
 > {
   return {
@@ -61,8 +61,8 @@ export function latencyFields(h: LogHistogram): Pick<
   };
 }
 
-export function toSegmentStats(label: SegmentLabel, acc: SegmentAccumulator, share: number): SegmentStats {
-  const s: SegmentStats = {
+export function toSegmentReport(label: SegmentLabel, acc: SegmentAccumulator, share: number): SegmentReport {
+  const s: SegmentReport = {
     ...label,
     ...latencyFields(acc.hist),
     lost: acc.lost,

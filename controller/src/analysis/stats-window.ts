@@ -3,7 +3,7 @@
  * (direction, from position, to position) = (d * W + from) * W + to, end-to-end totals, VM
  * turnaround and round trip, drop sites, stall events, packets and losses per direction.
  */
-import type { DropSite, StallEvent } from './report-types.js';
+import type { DropSiteReport, StallReport } from '@xtrace/proto';
 import { SegmentAccumulator } from './segment-accumulator.js';
 
 /** Per-interval (and, merged, whole-run) statistics. */
@@ -14,8 +14,8 @@ export class StatsWindow {
   readonly totals = new Map<number, SegmentAccumulator>();
   readonly turnaround = new Map<number, SegmentAccumulator>();
   readonly rtt = new Map<number, SegmentAccumulator>();
-  readonly dropSites = new Map<string, DropSite>();
-  readonly stalls: StallEvent[] = [];
+  readonly dropSites = new Map<string, DropSiteReport>();
+  readonly stalls: StallReport[] = [];
   readonly packets = [0, 0];
   readonly lost = [0, 0];
 

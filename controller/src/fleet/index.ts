@@ -1,10 +1,11 @@
 /**
  * The fleet layer: scheduled probes, history, alerts, metrics. Re-exported by
  * @xtrace/controller, so names that would read like @xtrace/proto's (ProbeProto,
- * PROBE_PROTOS, SegmentKind: different sets there) carry a Schedule/Fleet prefix here.
+ * PROBE_PROTOS: different sets there) carry a Schedule prefix here; segment kinds are
+ * @xtrace/proto's SegmentKind.
  */
 export * from './duration.js';
-export { pairKey, parsePair, pairText, subjectToken, type SegmentStats, type Pair, type ProbeReport, type SegmentKind as FleetSegmentKind } from './probe-report.js';
+export { pairKey, parsePair, pairText, subjectToken, type SegmentStats, type Pair, type ProbeReport } from './probe-report.js';
 export * from './pair-selector.js';
 export { PROBE_PROTOS as SCHEDULE_PROTOS, type ProbeProto as ScheduleProto } from './schedule.js';
 export { MIN_EVERY_MS, MAX_EVERY_MS, slotStart, validateName, validateSchedule, scheduleRecord, type Schedule, type ParsedSchedule } from './schedule.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PairReport, SegmentReport } from '@xtrace/proto';
 import { probeReportFromPairReport } from './pair-report-adapter.js';
 
-const seg = (from_host: string, from: string, to_host: string, to: string, kind: string, p99: number | null): SegmentReport => ({
+const seg = (from_host: string, from: string, to_host: string, to: string, kind: SegmentReport['kind'], p99: number | null): SegmentReport => ({
   from, to, from_host, to_host, kind, count: 4, p50_us: 1, p90_us: 2, p95_us: 3, p99_us: p99, max_us: 5, min_us: 0, mean_us: 1, lost: 1, drop_reasons: {}, share: 0.5,
 });
 

@@ -4,7 +4,7 @@
  * and reverse segments stay apart, and the full PairReport kept alongside for history.
  */
 import type { PairReport, SegmentReport } from '@xtrace/proto';
-import type { ProbeReport, SegmentKind, SegmentStats } from './probe-report.js';
+import type { ProbeReport, SegmentStats } from './probe-report.js';
 
 function toStats(s: SegmentReport, direction: 'forward' | 'reverse'): SegmentStats | undefined {
   if (s.kind !== 'host' && s.kind !== 'wire' && s.kind !== 'vm') return undefined;
@@ -12,7 +12,7 @@ function toStats(s: SegmentReport, direction: 'forward' | 'reverse'): SegmentSta
   return {
     from: `${s.from_host}.${s.from}`,
     to: `${s.to_host}.${s.to}`,
-    kind: s.kind as SegmentKind,
+    kind: s.kind,
     count: s.count,
     p50_us: n(s.p50_us),
     p90_us: n(s.p90_us),

@@ -3,9 +3,7 @@
  * (controller/src/analysis): only the fields the fleet layer reads are required, anything else
  * is carried through to history untouched.
  */
-import { UsageError } from '@xtrace/proto';
-
-export type SegmentKind = 'host' | 'wire' | 'vm';
+import { UsageError, type SegmentKind } from '@xtrace/proto';
 
 export interface SegmentStats {
   from: string;
