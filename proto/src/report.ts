@@ -10,6 +10,23 @@ export const PAIR_REPORT_SCHEMA = 'xtrace.pair/v1';
 
 export type SegmentKind = 'host' | 'wire' | 'vm';
 
+/**
+ * Upper bounds (µs, inclusive) of the latency histogram each segment carries: 1 µs … 4.19 s,
+ * each twice the previous (Prometheus `le` values are these / 1e6 s).
+ */
+export const LATENCY_BUCKET_BOUNDS_US: readonly number[] = Object.freeze(Array.from({ length: 23 }, (_, i) => 2 ** i));
+
+/** A segment's latency distribution over LATENCY_BUCKET_BOUNDS_US, mergeable by adding. */
+export interface LatencyHistogram {
+  /**
+   * samples per bucket, not cumulative: counts[i] in (bound[i-1], bound[i]], the last one
+   * (index LATENCY_BUCKET_BOUNDS_US.length) above the last bound; sums to the segment's count
+   */
+  counts: number[];
+  /** sum of every sample, µs */
+  sum_us: number;
+}
+
 export interface SegmentReport {
   /** stage names (proto StageName) */
   from: string;
@@ -35,6 +52,8 @@ export interface SegmentReport {
   uncertainty_us?: number | null;
   /** wire only: crossings whose latency is unknown (no clock offset estimate yet) */
   unresolved?: number | null;
+  /** the latencies behind the quantiles, over LATENCY_BUCKET_BOUNDS_US; null in a report that carries none */
+  histogram?: LatencyHistogram | null;
 }
 
 export interface TotalReport {
@@ -225,6 +244,7 @@ function normalizeSegment(s: SegmentReport): SegmentReport {
     if (s.uncertainty_us == null) delete s.uncertainty_us;
     if (s.unresolved == null) delete s.unresolved;
   }
+  s.histogram ??= null;
   return s;
 }
 

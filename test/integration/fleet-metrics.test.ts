@@ -1,5 +1,6 @@
 /** The controller metric set served on a real HTTP /metrics endpoint, scraped and parsed back. */
 import { afterAll, describe, expect, it } from 'vitest';
+import { LATENCY_BUCKET_BOUNDS_US } from '@xtrace/proto';
 import { ControllerMetrics } from '../../controller/src/fleet/metrics/controller-metrics.js';
 import { parseExposition } from '../../controller/src/fleet/metrics/exposition-parser.js';
 import { startMetricsServer, type MetricsServer } from '../../controller/src/fleet/metrics/server.js';
@@ -16,8 +17,11 @@ describe('controller /metrics', () => {
     const m = new ControllerMetrics(undefined, () => now);
     const pair = { src: '10.0.0.1', dst: '10.0.1.1' };
     const wire = { from: 'nic_tx', to: 'nic_rx', kind: 'wire' as const };
-    for (const us of [5, 40, 40, 900, 20_000]) m.observeSegmentLatency(pair, wire, us);
-    m.recordReport({ probeId: 'p', pair, kind: 'interval', at: now, segments: [{ ...wire, count: 5, p50_us: 40, p90_us: 900, p99_us: 20_000, max_us: 20_000, lost: 2 }] });
+    // the matcher's histogram of 5, 40, 40, 900 and 20000 µs (bounds 1, 2, 4, ... µs)
+    const counts = new Array<number>(LATENCY_BUCKET_BOUNDS_US.length + 1).fill(0);
+    for (const us of [5, 40, 40, 900, 20_000]) counts[LATENCY_BUCKET_BOUNDS_US.findIndex((le) => us <= le)]! += 1;
+    const histogram = { counts, sum_us: 20_985 };
+    m.recordReport({ probeId: 'p', pair, kind: 'interval', at: now, segments: [{ ...wire, count: 5, p50_us: 40, p90_us: 900, p99_us: 20_000, max_us: 20_000, lost: 2, histogram }] });
     m.recordEvents('hv-a', 300);
     now += 20_000; // out of the 10 s window
     m.recordEvents('hv-a', 50);

@@ -182,6 +182,12 @@ describe('fleet layer wired into the controller process (fake tracer: no BPF)', 
     const summed = summaries.reduce((n, r) => n + (r.report.segments.find((s) => s.from === `${HOST_A}.nic_tx` && s.to === `${HOST_B}.nic_rx`)?.count ?? 0), 0);
     expect(summed).toBeGreaterThan(100);
     expect(packets?.value).toBe(summed);
+    // the latency histogram holds every counted packet, the wire's 100 µs in the (64, 128] µs bucket
+    const hist = (fams.get('xtrace_segment_latency_seconds')?.samples ?? []).filter((s) => s.labels['src'] === SRC && s.labels['dst'] === DST && s.labels['segment'] === segment);
+    const le = (v: string) => hist.find((s) => s.name.endsWith('_bucket') && s.labels['le'] === v)?.value ?? Number.NaN;
+    expect(hist.find((s) => s.name.endsWith('_count'))?.value).toBe(summed);
+    expect(le('+Inf')).toBe(summed);
+    expect(le('0.000128') - le('0.000064')).toBeGreaterThan(summed / 2);
     const q = fams.get('xtrace_segment_latency_quantile_seconds')?.samples.find((s) => s.labels['segment'] === segment && s.labels['quantile'] === '0.5');
     expect(Math.abs(q!.value - PAIR_DELAYS.wireNs / 1e9)).toBeLessThan(5e-6);
     const probes = fams.get('xtrace_probes_total')?.samples ?? [];

@@ -81,4 +81,18 @@ describe('LogHistogram', () => {
     expect(h.quantile(0.8)).toBe(4);
     expect(new LogHistogram().quantile(0.5)).toBeNaN();
   });
+
+  it('countsAtBounds: coarse buckets, exact on bucket edges, upper bound inclusive below 128', () => {
+    const h = new LogHistogram();
+    // 1 µs powers of two in ns are bucket edges: 999 below 1000, 1000 and 1003 in the bucket above
+    for (const v of [0, 50, 100, 100, 999, 1000, 1003, 1999, 2001, 7e9]) h.record(v);
+    const c = h.countsAtBounds([100, 1000, 2000, 4000]);
+    expect(c).toEqual([4, 1, 3, 1, 1]);
+    expect(c.reduce((a, b) => a + b, 0)).toBe(h.count);
+    // a bound inside a wide bucket: the bucket goes where its midpoint is
+    const w = new LogHistogram();
+    w.record(1_000_000); // bucket [999424, 1003520): midpoint 1001472
+    expect(w.countsAtBounds([1_001_000, 1_002_000])).toEqual([0, 1, 0]);
+    expect(new LogHistogram().countsAtBounds([1, 2])).toEqual([0, 0, 0]);
+  });
 });

@@ -101,6 +101,27 @@ export class LogHistogram {
     return this.max;
   }
 
+  /**
+   * Counts over coarser buckets given by ascending upper `bounds` (the values' unit):
+   * out[i] counts values in (bounds[i-1], bounds[i]], out[bounds.length] those above the last.
+   * A bucket of this histogram counts where its midpoint falls, so only a value within one
+   * bucket (< 0.8 %) of a bound may land on the other side; bounds on bucket edges (below
+   * 128, or a multiple of the bucket width there) split exactly.
+   */
+  countsAtBounds(bounds: readonly number[]): number[] {
+    const out = new Array<number>(bounds.length + 1).fill(0);
+    let b = 0;
+    for (let i = 0; i <= this.maxIndex; i++) {
+      const c = this.counts[i]!;
+      if (c === 0) continue;
+      const { lower, width } = bucketRange(i);
+      const mid = width === 1 ? lower : lower + width / 2;
+      while (b < bounds.length && mid > bounds[b]!) b++;
+      out[b]! += c;
+    }
+    return out;
+  }
+
   mean(): number {
     return this.count === 0 ? NaN : this.sum / this.count;
   }

@@ -3,7 +3,7 @@
  * and their conversion to the report's SegmentReport.
  */
 import { LogHistogram } from './log-histogram.js';
-import type { SegmentKind, SegmentReport } from '@xtrace/proto';
+import { LATENCY_BUCKET_BOUNDS_US, type SegmentKind, type SegmentReport } from '@xtrace/proto';
 
 export class SegmentAccumulator {
   readonly hist = new LogHistogram();
@@ -61,6 +61,8 @@ export function latencyFields(h: LogHistogram): Pick<
   };
 }
 
+const LATENCY_BUCKET_BOUNDS_NS = LATENCY_BUCKET_BOUNDS_US.map((us) => us * 1000);
+
 export function toSegmentReport(label: SegmentLabel, acc: SegmentAccumulator, share: number): SegmentReport {
   const s: SegmentReport = {
     ...label,
@@ -68,6 +70,7 @@ export function toSegmentReport(label: SegmentLabel, acc: SegmentAccumulator, sh
     lost: acc.lost,
     drop_reasons: Object.fromEntries([...acc.dropReasons].sort((a, b) => b[1] - a[1])),
     share,
+    histogram: { counts: acc.hist.countsAtBounds(LATENCY_BUCKET_BOUNDS_NS), sum_us: Math.round(acc.hist.sum) / 1000 },
   };
   if (label.kind === 'wire') {
     s.uncertainty_us = Math.round(acc.uncertaintyNs) / 1000;

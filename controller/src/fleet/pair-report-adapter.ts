@@ -21,6 +21,7 @@ function toStats(s: SegmentReport, direction: 'forward' | 'reverse'): SegmentSta
     lost: s.lost,
     drop_reasons: s.drop_reasons,
     share: s.share,
+    histogram: s.histogram ?? null,
     direction,
   };
 }

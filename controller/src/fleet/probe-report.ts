@@ -3,7 +3,7 @@
  * (controller/src/analysis): only the fields the fleet layer reads are required, anything else
  * is carried through to history untouched.
  */
-import { UsageError, type SegmentKind } from '@xtrace/proto';
+import { UsageError, type LatencyHistogram, type SegmentKind } from '@xtrace/proto';
 
 export interface SegmentStats {
   from: string;
@@ -17,6 +17,8 @@ export interface SegmentStats {
   lost: number;
   drop_reasons?: Record<string, number>;
   share?: number;
+  /** over LATENCY_BUCKET_BOUNDS_US (@xtrace/proto), when the report carried one */
+  histogram?: LatencyHistogram | null;
   [extra: string]: unknown;
 }
 

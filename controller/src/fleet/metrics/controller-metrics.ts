@@ -1,17 +1,27 @@
 /**
  * The controller's metric set. Feeding points for the pipeline: recordReport (each interval
- * report), observeSegmentLatency (per matched packet, if the matcher exposes it),
- * recordEvents / recordLoss (per received batch), probe lifecycle, attach failures, and the
- * fleet layer's scheduler and alert events.
+ * report and summary: segment packets, loss, latency histograms and quantiles), recordEvents
+ * / recordLoss (per received batch), probe lifecycle, attach failures, and the fleet layer's
+ * scheduler and alert events.
  */
+import { LATENCY_BUCKET_BOUNDS_US } from '@xtrace/proto';
 import type { AlertEvent } from '../alert-evaluator.js';
 import type { ProbeReport, Pair, SegmentStats } from '../probe-report.js';
 import type { SchedulerEvent } from '../scheduler.js';
 import type { DeliveryResult } from '../sinks/alert-sink.js';
-import { exponentialBuckets, MetricsRegistry, type Counter, type Gauge, type Histogram } from './registry.js';
+import { MetricsRegistry, type Counter, type Gauge, type Histogram } from './registry.js';
 
-/** 1 µs … ~4 s, ×2 */
-export const LATENCY_BUCKETS_SECONDS = exponentialBuckets(1e-6, 2, 23);
+/** `le` of the latency histogram: the reports' bucket bounds (1 µs … 4.19 s, ×2) in seconds */
+export const LATENCY_BUCKETS_SECONDS = LATENCY_BUCKET_BOUNDS_US.map((us) => us / 1e6);
+
+/** what a running probe's interval reports already added, per segment */
+interface Counted {
+  count: number;
+  lost: number;
+  /** latency histogram counts (LATENCY_BUCKET_BOUNDS_US + overflow) and sum, µs */
+  buckets: number[];
+  sumUs: number;
+}
 
 const segLabels = (pair: Pair, seg: Pick<SegmentStats, 'from' | 'to' | 'kind'>) => ({ src: pair.src, dst: pair.dst, kind: seg.kind, segment: `${seg.from}>${seg.to}` });
 
@@ -32,14 +42,14 @@ export class ControllerMetrics {
   readonly alertDeliveries: Counter;
   private readonly eventWindow: { t: number; n: number; host: string }[] = [];
   /** per running probe, per segment: packets and losses already counted from its interval reports */
-  private readonly counted = new Map<string, Map<string, { count: number; lost: number }>>();
+  private readonly counted = new Map<string, Map<string, Counted>>();
 
   constructor(
     readonly registry: MetricsRegistry = new MetricsRegistry(),
     private readonly now: () => number = Date.now,
   ) {
     const seg = ['src', 'dst', 'kind', 'segment'] as const;
-    this.segmentLatency = registry.histogram({ name: 'xtrace_segment_latency_seconds', help: 'Per-packet latency of a path segment, per pair and segment kind', labelNames: seg, buckets: LATENCY_BUCKETS_SECONDS });
+    this.segmentLatency = registry.histogram({ name: 'xtrace_segment_latency_seconds', help: 'Per-packet latency of a path segment, per pair and segment kind, from every interval report', labelNames: seg, buckets: LATENCY_BUCKETS_SECONDS });
     this.segmentQuantile = registry.gauge({ name: 'xtrace_segment_latency_quantile_seconds', help: 'Latency quantile of a path segment over the last interval report', labelNames: [...seg, 'quantile'] });
     this.segmentPackets = registry.counter({ name: 'xtrace_segment_packets_total', help: 'Packets timed across a path segment', labelNames: seg });
     this.segmentLost = registry.counter({ name: 'xtrace_segment_lost_packets_total', help: 'Packets lost in a path segment', labelNames: seg });
@@ -58,8 +68,8 @@ export class ControllerMetrics {
   }
 
   /**
-   * Interval reports add their packets and losses to the counters; a summary (which covers the
-   * whole probe) adds only what its interval reports did not already count (packets the
+   * Interval reports add their packets, losses and latency histograms; a summary (which covers
+   * the whole probe) adds only what its interval reports did not already count (packets the
    * matcher finalized at the end), so a probe's packets are counted once.
    */
   recordReport(r: ProbeReport): void {
@@ -73,12 +83,23 @@ export class ControllerMetrics {
     for (const s of r.segments) {
       const l = segLabels(r.pair, s);
       const key = `${s.kind}|${l.segment}`;
-      const before = seen?.get(key) ?? { count: 0, lost: 0 };
-      const count = r.kind === 'summary' ? Math.max(0, s.count - before.count) : s.count;
-      const lost = r.kind === 'summary' ? Math.max(0, s.lost - before.lost) : s.lost;
-      if (r.kind === 'interval') seen?.set(key, { count: before.count + s.count, lost: before.lost + s.lost });
-      this.segmentPackets.inc(l, count);
-      this.segmentLost.inc(l, lost);
+      const before = seen?.get(key) ?? { count: 0, lost: 0, buckets: [], sumUs: 0 };
+      const summary = r.kind === 'summary';
+      const added = (now: number, already: number) => (summary ? Math.max(0, now - already) : now);
+      const h = s.histogram;
+      const buckets = h?.counts.length === LATENCY_BUCKETS_SECONDS.length + 1 ? h.counts.map((c, i) => added(c, before.buckets[i] ?? 0)) : undefined;
+      const sumUs = h != null ? added(h.sum_us, before.sumUs) : 0;
+      if (seen !== undefined && !summary) {
+        seen.set(key, {
+          count: before.count + s.count,
+          lost: before.lost + s.lost,
+          buckets: buckets?.map((c, i) => c + (before.buckets[i] ?? 0)) ?? before.buckets,
+          sumUs: before.sumUs + sumUs,
+        });
+      }
+      this.segmentPackets.inc(l, added(s.count, before.count));
+      this.segmentLost.inc(l, added(s.lost, before.lost));
+      if (buckets !== undefined) this.segmentLatency.addCounts(l, buckets, sumUs / 1e6);
       for (const [q, v] of [
         ['0.5', s.p50_us],
         ['0.9', s.p90_us],
@@ -88,10 +109,6 @@ export class ControllerMetrics {
         if (s.count > 0 && Number.isFinite(v)) this.segmentQuantile.set({ ...l, quantile: q }, v / 1e6);
       }
     }
-  }
-
-  observeSegmentLatency(pair: Pair, seg: Pick<SegmentStats, 'from' | 'to' | 'kind'>, latencyUs: number): void {
-    this.segmentLatency.observe(segLabels(pair, seg), latencyUs / 1e6);
   }
 
   recordEvents(host: string, n: number): void {

@@ -166,6 +166,20 @@ export class Histogram extends Metric<{ counts: number[]; sum: number; count: nu
     s.count += times;
   }
 
+  /**
+   * Add pre-bucketed observations: `counts[i]` in bucket i (not cumulative), one entry per
+   * bucket plus the last for above the highest bound; `sum` is their total.
+   */
+  addCounts(labels: Labels | undefined, counts: readonly number[], sum: number): void {
+    if (counts.length !== this.buckets.length + 1) {
+      throw new MetricsError(`${this.name}: counts has ${counts.length} entries, expected ${this.buckets.length + 1} (one per bucket and +Inf)`);
+    }
+    const s = this.get(labels);
+    for (let i = 0; i < this.buckets.length; i++) s.counts[i] = (s.counts[i] as number) + (counts[i] as number);
+    for (const c of counts) s.count += c;
+    s.sum += sum;
+  }
+
   snapshot(labels?: Labels): { buckets: { le: number; count: number }[]; sum: number; count: number } {
     const s = this.get(labels);
     let acc = 0;
