@@ -116,17 +116,18 @@ describe('fleet layer wired into the controller process (fake tracer: no BPF)', 
     const rule = await runCli(['alert', 'add', 'wire-slow', '--pairs', `${SRC},${DST}`, '--segment', 'wire', '--metric', 'p50', '--above', '10us', '--for', '0s', '--webhook', hook.url, '--nats', nats.url]);
     expect(rule.code, rule.stderr).toBe(0);
 
-    // an interactive probe too: alert rules are evaluated on interval reports, and the
-    // matcher reports a packet once it has settled (~2 s), so a 1 s scheduled probe only
-    // brings its summary
+    // the webhook got a firing event for the wire segment of this pair from a scheduled probe:
+    // the matcher reports a packet once it has settled (~2 s), so a 1 s probe brings all its
+    // packets in its summary, and the summary is what the rule is evaluated on
+    await waitFor(() => hook.bodies.some((x) => x['state'] === 'firing'), 8000, 'the webhook to receive a firing alert');
+    const firing = hook.bodies.find((x) => x['state'] === 'firing')!;
+    expect(firing).toMatchObject({ rule: 'wire-slow', pair: { src: SRC, dst: DST }, metric: 'p50', threshold: 10, segment: { kind: 'wire' } });
+    expect(firing['probeId']).toMatch(/^sched-wired-/);
+
+    // an interactive probe too (interval reports)
     const pair = await runCli(['pair', '--src', SRC, '--dst', DST, '--controller', ctl.grpc, '--duration', '4s', '--interval', '500ms', '--json']);
     expect(pair.code, pair.stderr).toBe(0);
     const adhocId = (JSON.parse(pair.stdout) as { probe_id: string }).probe_id;
-
-    // the webhook got a firing event for the wire segment of this pair
-    await waitFor(() => hook.bodies.some((x) => x['state'] === 'firing'), 5000, 'the webhook to receive a firing alert');
-    const firing = hook.bodies.find((x) => x['state'] === 'firing')!;
-    expect(firing).toMatchObject({ rule: 'wire-slow', pair: { src: SRC, dst: DST }, metric: 'p50', threshold: 10, segment: { kind: 'wire' } });
     expect(Math.abs((firing['value'] as number) - PAIR_DELAYS.wireNs / 1000)).toBeLessThan(5);
     // once per episode and wire segment (forward and reverse are two segments)
     const firingKeys = hook.bodies.filter((x) => x['state'] === 'firing').map((x) => JSON.stringify(x['segment']));

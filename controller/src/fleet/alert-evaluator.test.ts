@@ -7,8 +7,8 @@ const pair = { src: '10.0.0.1', dst: '10.0.1.1' };
 function seg(kind: SegmentStats['kind'], p99: number, lost = 0): SegmentStats {
   return { from: kind === 'wire' ? 'nic_tx' : 'tap_rx', to: kind === 'wire' ? 'nic_rx' : 'nic_tx', kind, count: 100, p50_us: 10, p90_us: 20, p99_us: p99, max_us: p99 * 2, lost };
 }
-function report(at: number, segs: SegmentStats[], p = pair): ProbeReport {
-  return { probeId: 'p', pair: p, kind: 'interval', at, segments: segs };
+function report(at: number, segs: SegmentStats[], p = pair, kind: ProbeReport['kind'] = 'interval', probeId = 'p'): ProbeReport {
+  return { probeId, pair: p, kind, at, segments: segs };
 }
 const S = 1000;
 
@@ -72,5 +72,37 @@ describe('AlertEvaluator', () => {
     // removing the rule forgets its episodes
     ev.setRules([]);
     expect(ev.firing()).toEqual([]);
+  });
+
+  it('a probe with only a summary (shorter than the settle time) fires and resolves on its summaries', () => {
+    const now = validateAlertRule({ name: 'now', selector: 'all-cross-host', segmentKind: 'wire', metric: 'p99', threshold: 500, for: '0s', cooldown: '0s', sinks: [{ type: 'nats', subject: 'x' }] });
+    const seen: AlertEvent[] = [];
+    const ev = new AlertEvaluator({ onEvent: (e) => seen.push(e) });
+    ev.setRules([now]);
+    // each scheduled run is its own 1 s probe: an empty interval (nothing settled yet), then its summary
+    const run = (k: number, p99: number) => {
+      const id = `sched-x-${k}`;
+      expect(ev.observe(report(k * 60 * S, [{ ...seg('wire', 1), count: 0, p99_us: Number.NaN }], pair, 'interval', id))).toEqual([]);
+      return ev.observe(report(k * 60 * S + 1500, [seg('wire', p99)], pair, 'summary', id));
+    };
+    expect(run(0, 900)).toMatchObject([{ state: 'firing', value: 900, probeId: 'sched-x-0', at: 1500 }]);
+    expect(run(1, 950)).toEqual([]); // still firing: one event per episode
+    expect(run(2, 100)).toMatchObject([{ state: 'resolved', value: 100, probeId: 'sched-x-2' }]);
+    expect(seen.map((e) => e.state)).toEqual(['firing', 'resolved']);
+  });
+
+  it('a summary does not re-evaluate segments its intervals already showed (only the others)', () => {
+    const any = validateAlertRule({ name: 'any', selector: 'all-cross-host', segmentKind: 'any', metric: 'p99', threshold: 500, for: '0s', cooldown: '0s', sinks: [{ type: 'nats', subject: 'x' }] });
+    const ev = new AlertEvaluator();
+    ev.setRules([any]);
+    expect(ev.observe(report(0, [seg('wire', 900)], pair, 'interval', 'p1'))).toMatchObject([{ state: 'firing' }]);
+    expect(ev.observe(report(S, [seg('wire', 100)], pair, 'interval', 'p1'))).toMatchObject([{ state: 'resolved' }]);
+    // the whole-run summary still has the early spike in its p99: no new episode from it,
+    // but the host segment, finalized only at the end, is evaluated
+    expect(ev.observe(report(2 * S, [seg('wire', 900), seg('host', 800)], pair, 'summary', 'p1'))).toMatchObject([
+      { state: 'firing', segment: { kind: 'host' }, value: 800 },
+    ]);
+    // the probe is forgotten after its summary: the next probe's summary counts in full
+    expect(ev.observe(report(3 * S, [seg('wire', 900)], pair, 'summary', 'p2'))).toMatchObject([{ state: 'firing', segment: { kind: 'wire' } }]);
   });
 });

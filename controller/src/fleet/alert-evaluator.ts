@@ -1,8 +1,15 @@
 /**
- * Evaluates alert rules against interval reports. Per (rule, pair, segment) a small state
+ * Evaluates alert rules against probe reports. Per (rule, pair, segment) a small state
  * machine: the condition must hold for `for` (measured on the reports' own times) before one
  * `firing` event; while it keeps holding nothing more is sent; when it clears one `resolved`
- * event; the next episode may fire only after `cooldown` has passed since the resolve.
+ * event; the next episode may fire only after `cooldown` has passed since the resolve. A
+ * segment without data for the metric (no packet; for a latency, no timed packet) neither
+ * holds nor clears: unknown is not "below the threshold".
+ *
+ * Interval reports are evaluated as they come. A probe's summary covers its whole run, so it
+ * is evaluated only for the segments none of that probe's interval reports showed samples of:
+ * a probe shorter than the matcher's settle time (a typical scheduled probe) reports all its
+ * packets in the summary, and its summary is then the data point for the rule.
  */
 import type { ParsedAlertRule } from './alert-rule.js';
 import { selectorMatchesPair, type InventoryAgent } from './pair-selector.js';
@@ -53,9 +60,16 @@ export interface AlertEvaluatorOptions {
   inventory?: () => InventoryAgent[] | undefined;
 }
 
+/** running probes whose interval segments are remembered; older ones are forgotten first */
+const MAX_TRACKED_PROBES = 4096;
+
+const segmentKey = (s: SegmentStats) => `${s.from}>${s.to}`;
+
 export class AlertEvaluator {
   private rules = new Map<string, ParsedAlertRule>();
   private readonly states = new Map<string, EpisodeState>();
+  /** per running probe: segments its interval reports showed samples (or losses) of */
+  private readonly intervalSegments = new Map<string, Set<string>>();
 
   constructor(private readonly opts: AlertEvaluatorOptions = {}) {}
 
@@ -71,19 +85,21 @@ export class AlertEvaluator {
     this.rules = next;
   }
 
-  /** Feed one interval report; returns (and hands to onEvent) the events it caused. */
+  /** Feed one interval report or summary; returns (and hands to onEvent) the events it caused. */
   observe(report: ProbeReport): AlertEvent[] {
     const events: AlertEvent[] = [];
     const t = report.at;
+    const segments = this.segmentsToEvaluate(report);
     const agents = this.opts.inventory?.();
     for (const rule of this.rules.values()) {
       if (!selectorMatchesPair(rule.selector, report.pair, agents)) continue;
-      for (const seg of report.segments) {
+      for (const seg of segments) {
         if (rule.segmentKind !== 'any' && seg.kind !== rule.segmentKind) continue;
-        const key = `${rule.name}|${pairKey(report.pair)}|${seg.from}>${seg.to}`;
+        const value = metricValue(seg, rule.metric);
+        if (Number.isNaN(value) || (seg.count === 0 && seg.lost === 0)) continue;
+        const key = `${rule.name}|${pairKey(report.pair)}|${segmentKey(seg)}`;
         let st = this.states.get(key);
         if (st === undefined) this.states.set(key, (st = { firing: false, quietUntil: 0 }));
-        const value = metricValue(seg, rule.metric);
         const holds = value > rule.threshold;
         const base = {
           rule: rule.name,
@@ -116,6 +132,22 @@ export class AlertEvaluator {
       if (rule !== undefined) this.opts.onEvent?.(ev, rule);
     }
     return events;
+  }
+
+  /** An interval report's segments; of a summary, those its probe's intervals did not show. */
+  private segmentsToEvaluate(report: ProbeReport): SegmentStats[] {
+    const shown = this.intervalSegments.get(report.probeId);
+    if (report.kind === 'summary') {
+      this.intervalSegments.delete(report.probeId);
+      return shown === undefined ? report.segments : report.segments.filter((s) => !shown.has(segmentKey(s)));
+    }
+    let seen = shown;
+    if (seen === undefined) {
+      this.intervalSegments.set(report.probeId, (seen = new Set()));
+      if (this.intervalSegments.size > MAX_TRACKED_PROBES) this.intervalSegments.delete(this.intervalSegments.keys().next().value as string);
+    }
+    for (const s of report.segments) if (s.count > 0 || s.lost > 0) seen.add(segmentKey(s));
+    return report.segments;
   }
 
   /** Episodes currently firing. */

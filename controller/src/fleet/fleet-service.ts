@@ -2,6 +2,7 @@
  * One object that wires the fleet layer into a controller: every probe report goes to
  * history, metrics and the alert evaluator (rules followed live from KV), and alert events go
  * to their sinks through bounded queues. The scheduler is started with the given runProbe.
+ * Alerts see interval reports and summaries (a short scheduled probe may only have the latter).
  *
  * Wiring (controller): `const fleet = await FleetService.start({nc, controllerId, runProbe,
  * inventory})`, then `fleet.onPairReport(report)` for every interval and final PairReport,
@@ -127,7 +128,7 @@ export class FleetService {
       if (this.summarized.size > 10_000) this.summarized.delete(this.summarized.values().next().value as string);
     }
     this.metrics.recordReport(report);
-    if (report.kind === 'interval') this.alerts.observe(report);
+    this.alerts.observe(report);
     try {
       await this.history.append(report);
     } catch (e: unknown) {
