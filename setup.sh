@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and builds everything xtrace needs on a fresh Debian 12 machine, as root.
 # Idempotent: run it again after pulling. Steps: Debian packages, npm packages, BPF
-# objects, the libbpf addon, the lab's relay, the container engine for integration tests.
+# objects, the libbpf addon, the compiled JavaScript, the lab's relay, the container engine for
+# integration tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -42,6 +43,9 @@ log "native addon (native/build)"
 # node-gyp builds against the installed Node's headers, never a download (no internet)
 if [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 npm run build -w @xtrace/native
+
+log "compiled JavaScript (build/: what cli/bin/xtrace.js runs; npm test and npm run bench rebuild it)"
+npm run build
 
 if [ -f test/lab/relay/Makefile ]; then
   log "lab relay (test/lab/relay/build)"

@@ -1,10 +1,10 @@
-/** xtrace CLI entry (cli/bin/xtrace.js loads it through tsx). */
+/** xtrace CLI entry (cli/bin/xtrace.js runs its compiled twin in build/, or this source through tsx). */
 import { CommanderError } from 'commander';
 import { errorMessage, exitCodeFor } from '@xtrace/proto';
 import { buildProgram } from './program.js';
 
 async function main(argv: string[]): Promise<number> {
-  const program = await buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return 0;

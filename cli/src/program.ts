@@ -1,18 +1,32 @@
 import { Command } from 'commander';
-import { registerAgentCommand } from './commands/agent.js';
-import { registerListCommands } from './commands/agents.js';
-import { registerControllerCommand } from './commands/controller.js';
-import { registerPairCommand } from './commands/pair.js';
-import { registerTraceCommand } from './commands/trace.js';
-import { registerLabCommand } from './commands/lab.js';
-import { registerDemoCommand } from './commands/demo.js';
-import { registerScheduleCommand } from './commands/schedule.js';
-import { registerAlertCommand } from './commands/alert.js';
-import { registerHistoryCommand } from './commands/history.js';
+
+/**
+ * Each command's module, loaded only when that command runs (help loads them all): `xtrace
+ * agent` then never loads the controller, gRPC or the lab, which would cost every agent
+ * process memory for code it does not run.
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => unknown>> = {
+  controller: async () => (await import('./commands/controller.js')).registerControllerCommand,
+  agent: async () => (await import('./commands/agent.js')).registerAgentCommand,
+  pair: async () => (await import('./commands/pair.js')).registerPairCommand,
+  agents: async () => (await import('./commands/agents.js')).registerListCommands,
+  trace: async () => (await import('./commands/trace.js')).registerTraceCommand,
+  lab: async () => (await import('./commands/lab.js')).registerLabCommand,
+  demo: async () => (await import('./commands/demo.js')).registerDemoCommand,
+  schedule: async () => (await import('./commands/schedule.js')).registerScheduleCommand,
+  alert: async () => (await import('./commands/alert.js')).registerAlertCommand,
+  history: async () => (await import('./commands/history.js')).registerHistoryCommand,
+};
+/** commands registered by another command's module */
+const ALIASES: Record<string, string> = { probes: 'agents' };
 
 export const CLI_VERSION = '0.1.0';
 
-export async function buildProgram(): Promise<Command> {
+/**
+ * The CLI. With `argv` (process.argv), only the module of the command named in argv[2] is
+ * loaded; without it, or for help, an unknown command or an option first, every command is.
+ */
+export async function buildProgram(argv?: string[]): Promise<Command> {
   const program = new Command();
   program
     .name('xtrace')
@@ -36,15 +50,9 @@ Environment: XTRACE_CONTROLLER (host:port), XTRACE_NATS_URL, XTRACE_NATS_CREDS, 
 XTRACE_NATS_PASS, XTRACE_NATS_TOKEN, XTRACE_NATS_TLS_CA, XTRACE_NATS_TLS_CERT, XTRACE_NATS_TLS_KEY.
 Exit codes: 0 ok, 1 the probe saw no matching traffic, 2 usage/input error, 3 controller/NATS/agent failure.`,
     );
-  registerControllerCommand(program);
-  registerAgentCommand(program);
-  registerPairCommand(program);
-  registerListCommands(program);
-  registerTraceCommand(program);
-  registerLabCommand(program);
-  registerDemoCommand(program);
-  registerScheduleCommand(program);
-  registerAlertCommand(program);
-  registerHistoryCommand(program);
+  const name = argv?.[2];
+  const only = name === undefined ? undefined : (ALIASES[name] ?? name);
+  const wanted = only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
+  for (const register of await Promise.all(wanted.map((c) => COMMANDS[c]!()))) register(program);
   return program;
 }

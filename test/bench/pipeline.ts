@@ -5,7 +5,7 @@
  * the loss at each step, at a ladder of offered rates; reports the highest rate with zero
  * loss end to end, and the agent's RSS idle and at that rate.
  *
- * The agent is its own process (support/bench-agent-main.ts) whose kernel side is xtrace's
+ * The agent is its own process (support/bench-agent-main.ts, compiled to build/ as `xtrace agent` runs) whose kernel side is xtrace's
  * real object driven by BPF_PROG_TEST_RUN (one record per run, paced in 2 ms slices). Every
  * record carries the same packet id (one crafted frame), so the matcher takes its duplicate
  * path here; its cost on realistic records is matcher-bench (run-all's "matcher alone").
@@ -14,7 +14,6 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from 'nats';
 import { decodeEnvelope, RECORD_SIZE, Subjects } from '@xtrace/proto';
 import { startEmbeddedNats } from '../../controller/src/embedded-nats.js';
@@ -22,6 +21,8 @@ import { BatchSequence } from '../../controller/src/batch-sequence.js';
 import { PathMatcher } from '@xtrace/controller/analysis';
 import { emitFigures, fmtRate, machineLine, rssMb, sleep } from './support/report.js';
 import { PAIR } from './support/test-run-object.js';
+import { build } from '../../tools/build.mjs';
+import { requireCompiled } from '../../tools/build-state.mjs';
 
 const seconds = Number(process.argv[2] ?? 2);
 const ladder = (process.argv[3] ?? '250,500,750,1000,1250,1500,2000').split(',').map((k) => Number(k) * 1000);
@@ -42,8 +43,10 @@ console.log(`event pipeline: ring buffer -> addon -> agent (JS) -> NATS -> contr
 console.log(machineLine());
 
 const nats = await startEmbeddedNats({ instance: `bench-${process.pid}` });
-const agentMain = fileURLToPath(new URL('./support/bench-agent-main.ts', import.meta.url));
-const child = spawn(process.execPath, ['--import', 'tsx', agentMain, JSON.stringify({ natsUrl: nats.url, hostId: HOST })], {
+// the agent process runs compiled JS, as `xtrace agent` does (built now: never an old build)
+build({ quiet: true });
+const agentMain = requireCompiled('test/bench/support/bench-agent-main.ts');
+const child = spawn(process.execPath, [agentMain, JSON.stringify({ natsUrl: nats.url, hostId: HOST })], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let nc: NatsConnection | undefined;

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { UsageError, resolveNatsSettings } from '@xtrace/proto';
 import { runAgent } from '@xtrace/node-agent';
-import { AgentMetrics, parseMetricsListen, startMetricsServer } from '@xtrace/controller';
 import { addNatsOptions } from '../nats-flags.js';
 import { isIP } from 'node:net';
 
@@ -33,16 +32,20 @@ export function registerAgentCommand(program: Command): void {
       const logger = pino({ name: 'xtrace-agent' }, pino.destination(2));
       const nats = resolveNatsSettings(f);
       if (nats.url === undefined) throw new UsageError('--nats', 'required (or set XTRACE_NATS_URL)');
-      const metricsListen = parseMetricsListen(String(f.metricsListen ?? 'off'));
+      // the metrics server lives in the controller package: loaded only when asked for (an agent
+      // without --metrics-listen never pays for the controller's modules)
+      const listen = String(f.metricsListen ?? 'off');
+      const controller = listen === 'off' ? undefined : await import('@xtrace/controller');
+      const metricsListen = controller?.parseMetricsListen(listen);
       const opts: Parameters<typeof runAgent>[0] = { nats, logger };
       if (typeof f.hostId === 'string') opts.hostId = f.hostId;
       if (typeof f.bpfObject === 'string') opts.bpfObjectPath = f.bpfObject;
       if (Array.isArray(f.vm)) opts.vms = f.vm as { tap: string; addresses: string[] }[];
       const running = await runAgent(opts);
-      let metrics: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
-      if (metricsListen !== undefined) {
+      let metrics: Awaited<ReturnType<typeof import('@xtrace/controller').startMetricsServer>> | undefined;
+      if (controller !== undefined && metricsListen !== undefined) {
         try {
-          metrics = await startMetricsServer(new AgentMetrics(running.agent).registry, metricsListen);
+          metrics = await controller.startMetricsServer(new controller.AgentMetrics(running.agent).registry, metricsListen);
         } catch (e: unknown) {
           await running.shutdown();
           throw e;

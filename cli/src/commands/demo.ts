@@ -7,7 +7,7 @@
  */
 import { Command } from 'commander';
 import { UsageError } from '@xtrace/proto';
-import { Lab, ping, XtraceStack } from '@xtrace/test';
+import type { XtraceStack } from '@xtrace/test';
 import { parseDurationUs } from './lab.js';
 
 interface DemoFlags {
@@ -42,6 +42,8 @@ Examples:
       const durationMs = parseDurationUs('--duration', f.duration) / 1000;
       if (durationMs < 2000) throw new UsageError('--duration', 'at least 2s, so the trace sees enough traffic');
 
+      // the lab is TypeScript run through tsx (never compiled): loaded only here
+      const { Lab, ping, XtraceStack: Stack } = await import('@xtrace/test');
       say('building a lab: 2 hypervisors (bridge, VXLAN, NIC), 1 VM each');
       const lab = await Lab.up({
         hosts: 2,
@@ -63,7 +65,7 @@ Examples:
       try {
         const [vmA, vmB] = [lab.vm(0, 0), lab.vm(1, 0)];
         say('starting NATS, a controller and an agent in each hypervisor');
-        stack = await XtraceStack.start(lab);
+        stack = await Stack.start(lab);
         for (const name of lab.relayNames()) await lab.resetRelayStats(name);
         say(`tracing ${vmA.ip} (hypervisor 0) -> ${vmB.ip} (hypervisor 1) for ${f.duration} while it pings`);
         const pair = stack.cli(['pair', '--src', vmA.ip, '--dst', vmB.ip, '--proto', 'icmp', '--duration', f.duration, '--controller', stack.controllerAddress]);

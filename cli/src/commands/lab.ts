@@ -1,6 +1,9 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '@xtrace/proto';
-import { Lab, type WireMode, type LabSpec, type LabStatus, type ResolvedImpairment, type TeardownReport } from '@xtrace/test';
+import type { WireMode, LabSpec, LabStatus, ResolvedImpairment, TeardownReport } from '@xtrace/test';
+
+/** The lab (TypeScript run through tsx, never compiled), loaded when a lab command runs. */
+const loadLab = async (): Promise<typeof import('@xtrace/test').Lab> => (await import('@xtrace/test')).Lab;
 
 /** "1ms", "250us", "0.5ms", "2s", "800ns", "0" → microseconds (a unit is required except for 0). */
 export function parseDurationUs(field: string, text: string): number {
@@ -128,6 +131,7 @@ export function registerLabCommand(program: Command): Command {
     .option('--truth-log', 'relays write per-frame truth logs into the lab dir')
     .option('--json', 'print the lab status as JSON')
     .action(async (o: UpOpts) => {
+      const Lab = await loadLab();
       const l = await Lab.up(buildLabSpec(o));
       const st = await l.status();
       if (o.json) process.stdout.write(JSON.stringify(st, null, 2) + '\n');
@@ -147,6 +151,7 @@ export function registerLabCommand(program: Command): Command {
     .option('--all', 'remove every lab on this machine')
     .option('--json', 'print what was removed as JSON')
     .action(async (id: string | undefined, o: { all?: boolean; json?: boolean }) => {
+      const Lab = await loadLab();
       let reps: TeardownReport[];
       if (o.all) {
         if (id !== undefined) throw new UsageError('--all', 'give either an id or --all');
@@ -175,6 +180,7 @@ export function registerLabCommand(program: Command): Command {
     .argument('[id]', 'one lab (default: all)')
     .option('--json', 'JSON output')
     .action(async (id: string | undefined, o: { json?: boolean }) => {
+      const Lab = await loadLab();
       const ids = id !== undefined ? [id] : await Lab.listIds();
       const sts: LabStatus[] = [];
       const orphans: string[] = [];

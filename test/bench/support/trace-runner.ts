@@ -6,15 +6,17 @@
 import { openSync, closeSync, readSync, rmSync, fstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
 import type { ChildProcess } from 'node:child_process';
 import type { Lab } from '@xtrace/test';
 import { XTRACE_BIN } from '../../support/trace-process.js';
 import { sleep } from './report.js';
 
-const TRACER_MAIN = fileURLToPath(new URL('./tracer-main.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+import { build } from '../../../tools/build.mjs';
+import { requireCompiled } from '../../../tools/build-state.mjs';
+
+// the tracer processes run compiled JS, as the agent does; built here so it is never an old build
+build({ quiet: true });
+const TRACER_MAIN = requireCompiled('test/bench/support/tracer-main.ts');
 
 export interface TraceSummary {
   records: number;
@@ -37,7 +39,7 @@ export class TraceRunner {
     const argv =
       kind === 'cli'
         ? [process.execPath, XTRACE_BIN, 'trace', '--src', src, '--dst', dst]
-        : [process.execPath, '--import', TSX, TRACER_MAIN, src, dst];
+        : [process.execPath, TRACER_MAIN, src, dst];
     const outFile = join(tmpdir(), `xtrace-bench-trace-${process.pid}-${host}-${Math.random().toString(36).slice(2, 8)}.ndjson`);
     const fd = openSync(outFile, 'w');
     try {

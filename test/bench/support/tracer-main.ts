@@ -5,7 +5,7 @@
  * no NDJSON: that is `xtrace trace`'s output cost, measured separately). Same lines as
  * `xtrace trace`: {"type":"ready",inventory} first, {"type":"summary",records,counters} on SIGTERM.
  *
- *   node --import tsx test/bench/support/tracer-main.ts SRC DST
+ *   node build/test/bench/support/tracer-main.js SRC DST   (compiled: node tools/build.mjs)
  */
 import { pino } from 'pino';
 import { RECORD_SIZE } from '@xtrace/proto';
