@@ -1,14 +1,17 @@
 // xtrace-relay: joins two tap devices (possibly in different network namespaces) and relays
 // Ethernet frames both ways, like QEMU without vhost (host tap <-> VM tap) or like a wire
 // (host A NIC tap <-> host B NIC tap). It injects known per-direction delay, jitter and loss,
-// and records ground truth: per-direction counters and residence times (write_ts - read_ts,
-// CLOCK_MONOTONIC), optionally a per-frame truth log.
+// and records ground truth: per-direction counters and residence times (write_ts - enqueue_ts,
+// CLOCK_MONOTONIC), optionally a per-frame truth log. enqueue_ts is when the kernel transmitted
+// the frame on the input tap (its stamp on a packet socket there, kernel-tx-stamps.h), so the
+// relay's own wake-up is inside the residence, as it is inside the wire it stands for; with
+// --read-stamps, or when the packet socket cannot be opened, it is the read time.
 //
 // Directions: "ab" = frames read from tap A and written to tap B; "ba" the reverse.
 //
 // Impairment policy (documented in test/lab/README.md):
 //   * every frame (IP or not) goes through the same per-direction FIFO and gets the
-//     direction's delay + jitter, so frames are never reordered (jittered due times are
+//     direction's delay + jitter, counted from its enqueue_ts, so frames are never reordered (jittered due times are
 //     clamped to be >= the previous frame's due time in that direction);
 //   * injected loss applies only to IPv4/IPv6 frames (ethertype 0x0800/0x86DD, also behind
 //     one 802.1Q tag); ARP and other frames are never dropped by the loss knob;
@@ -18,6 +21,10 @@
 //          SIGUSR2 -> reset counters and residence samples;
 //          SIGTERM/SIGINT -> final stats, exit 0.
 #define _GNU_SOURCE
+#include "clock.h"
+#include "distribution.h"
+#include "kernel-tx-stamps.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -54,6 +61,7 @@ struct impair {
 
 struct slot {
   uint64_t read_ns;
+  uint64_t enq_ns;
   uint64_t due_ns;
   uint32_t len;
   uint8_t data[SLOT_SIZE];
@@ -61,8 +69,9 @@ struct slot {
 
 struct stats {
   uint64_t in, out, dropped, overflow, write_err, oversize, nonip, bytes_in, bytes_out;
-  uint64_t *res; // residence samples (ns)
+  uint64_t *res; // residence samples (ns): write_ts - enqueue_ts
   uint64_t *late; // lateness samples: write_ts - due_ns
+  uint64_t *lag; // read lag samples: read_ts - enqueue_ts (the relay's wake-up and read)
   uint32_t nsamp, cap;
   uint64_t seen; // samples offered (for reservoir replacement)
 };
@@ -75,9 +84,11 @@ struct dir {
   uint32_t qcap, head, count;
   uint64_t last_due;
   struct stats st;
+  struct tx_stamps stamps; // kernel transmit stamps of in_fd's tap
+  char stamps_err[192]; // why there are none ("" when the socket is open)
 };
 
-// Truth log record (little-endian, 96 bytes), written when --truth FILE is given.
+// Truth log record (little-endian, 104 bytes), written when --truth FILE is given.
 struct truth_rec {
   uint64_t read_ns;
   uint64_t write_ns; // 0 when the frame was not written
@@ -87,8 +98,9 @@ struct truth_rec {
   uint8_t fate; // 0 forwarded, 1 injected loss, 2 queue overflow, 3 write error, 4 oversize
   uint16_t caplen;
   uint8_t data[TRUTH_CAP]; // first bytes of the frame (Ethernet header onwards)
+  uint64_t enq_ns; // kernel transmit time on the input tap (= read_ns without a kernel stamp)
 };
-_Static_assert(sizeof(struct truth_rec) == 96, "truth record layout");
+_Static_assert(sizeof(struct truth_rec) == 104, "truth record layout");
 
 static struct dir dirs[2];
 static const char *stats_path;
@@ -99,6 +111,7 @@ static uint64_t rng_state;
 static uint64_t start_ns;
 static uint64_t spin_ns;
 static bool impair_all; // apply loss to non-IP frames too
+static bool read_stamps; // --read-stamps: enqueue_ts = read time, no packet sockets
 static const char *a_ns, *a_tap, *b_ns, *b_tap;
 static uint64_t seed;
 static uint64_t resets; // SIGUSR2 count, reported so a reader can confirm a reset
@@ -113,11 +126,7 @@ static void die(const char *fmt, ...) {
   exit(1);
 }
 
-static uint64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+static uint64_t now_ns(void) { return mono_ns(); }
 
 // xorshift64* — reproducible given --seed
 static uint64_t rng_next(void) {
@@ -131,7 +140,7 @@ static uint64_t rng_next(void) {
 
 static double rng_unit(void) { return (double)(rng_next() >> 11) * (1.0 / 9007199254740992.0); }
 
-static int open_tap_in_ns(const char *ns, const char *name) {
+static int open_tap_in_ns(const char *ns, const char *name, struct tx_stamps *stamps, char *stamps_err, size_t errlen) {
   int self = -1;
   if (ns && *ns) {
     self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -154,6 +163,16 @@ static int open_tap_in_ns(const char *ns, const char *name) {
   if (strlen(name) >= IFNAMSIZ) die("tap name too long: %s", name);
   strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) die("TUNSETIFF %s (ns %s): %s", name, ns ? ns : "-", strerror(errno));
+  // the packet socket must be made in the tap's namespace, like the tap fd
+  if (read_stamps) {
+    memset(stamps, 0, sizeof *stamps);
+    stamps->fd = -1;
+    snprintf(stamps_err, errlen, "--read-stamps");
+  } else if (tx_stamps_open(stamps, name, stamps_err, errlen) < 0) {
+    fprintf(stderr, "xtrace-relay: no kernel stamps, residence counts from read(): %s\n", stamps_err);
+  } else {
+    stamps_err[0] = 0;
+  }
   if (self >= 0) {
     if (setns(self, CLONE_NEWNET) < 0) die("setns back: %s", strerror(errno));
     close(self);
@@ -168,37 +187,38 @@ static bool is_ip_frame(const uint8_t *f, uint32_t len) {
   return et == 0x0800 || et == 0x86DD;
 }
 
-static void stats_add(struct stats *s, uint64_t res, uint64_t late) {
+static void stats_add(struct stats *s, uint64_t res, uint64_t late, uint64_t lag) {
   s->seen++;
+  uint64_t k = s->nsamp;
   if (s->nsamp < s->cap) {
-    s->res[s->nsamp] = res;
-    s->late[s->nsamp] = late;
     s->nsamp++;
-    return;
+  } else {
+    if (s->cap == 0) return;
+    // reservoir sampling beyond the cap keeps percentiles representative
+    k = rng_next() % s->seen;
+    if (k >= s->cap) return;
   }
-  if (s->cap == 0) return;
-  // reservoir sampling beyond the cap keeps percentiles representative
-  uint64_t k = rng_next() % s->seen;
-  if (k < s->cap) {
-    s->res[k] = res;
-    s->late[k] = late;
-  }
+  s->res[k] = res;
+  s->late[k] = late;
+  s->lag[k] = lag;
 }
 
 static void stats_reset(struct stats *s) {
-  uint64_t *res = s->res, *late = s->late;
+  uint64_t *res = s->res, *late = s->late, *lag = s->lag;
   uint32_t cap = s->cap;
   memset(s, 0, sizeof *s);
   s->res = res;
   s->late = late;
+  s->lag = lag;
   s->cap = cap;
 }
 
-static void truth(uint8_t d, uint8_t fate, uint64_t rd, uint64_t wr, uint64_t due, const uint8_t *data, uint32_t len) {
+static void truth(uint8_t d, uint8_t fate, uint64_t rd, uint64_t enq, uint64_t wr, uint64_t due, const uint8_t *data, uint32_t len) {
   if (!truth_fp) return;
   struct truth_rec r;
   memset(&r, 0, sizeof r);
   r.read_ns = rd;
+  r.enq_ns = enq;
   r.write_ns = wr;
   r.due_ns = due;
   r.len = len;
@@ -209,38 +229,6 @@ static void truth(uint8_t d, uint8_t fate, uint64_t rd, uint64_t wr, uint64_t du
   fwrite(&r, sizeof r, 1, truth_fp);
 }
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
-static uint64_t pct(const uint64_t *sorted, uint32_t n, double p) {
-  if (n == 0) return 0;
-  // nearest-rank
-  double r = ceil(p * (double)n);
-  uint32_t idx = r < 1 ? 0 : (uint32_t)r - 1;
-  if (idx >= n) idx = n - 1;
-  return sorted[idx];
-}
-
-static void dist_json(FILE *f, const char *key, const uint64_t *samples, uint32_t n) {
-  uint64_t *c = NULL;
-  if (n > 0) {
-    c = malloc((size_t)n * sizeof *c);
-    if (!c) die("oom");
-    memcpy(c, samples, (size_t)n * sizeof *c);
-    qsort(c, n, sizeof *c, cmp_u64);
-  }
-  long double sum = 0;
-  for (uint32_t i = 0; i < n; i++) sum += c[i];
-  fprintf(f,
-          "\"%s\":{\"count\":%" PRIu32 ",\"min\":%" PRIu64 ",\"p50\":%" PRIu64 ",\"p90\":%" PRIu64
-          ",\"p99\":%" PRIu64 ",\"max\":%" PRIu64 ",\"mean\":%.0Lf}",
-          key, n, n ? c[0] : 0, pct(c, n, 0.5), pct(c, n, 0.9), pct(c, n, 0.99), n ? c[n - 1] : 0,
-          n ? sum / n : 0.0L);
-  free(c);
-}
-
 static void dir_json(FILE *f, struct dir *d) {
   struct stats *s = &d->st;
   fprintf(f,
@@ -249,9 +237,15 @@ static void dir_json(FILE *f, struct dir *d) {
           ",\"bytes_out\":%" PRIu64 ",\"queued\":%" PRIu32 ",\"delay_us\":%.3f,\"jitter_us\":%.3f,\"loss\":%g,",
           d->name, s->in, s->out, s->dropped, s->overflow, s->write_err, s->oversize, s->nonip, s->bytes_in,
           s->bytes_out, d->count, d->imp.delay_ns / 1e3, d->imp.jitter_ns / 1e3, d->imp.loss);
+  fprintf(f,
+          "\"enqueue_clock\":\"%s\",\"stamp_error\":\"%s\",\"stamped\":%" PRIu64 ",\"unstamped\":%" PRIu64
+          ",\"stamps_skipped\":%" PRIu64 ",",
+          d->stamps.fd >= 0 ? "kernel" : "read", d->stamps_err, d->stamps.matched, d->stamps.missing, d->stamps.skipped);
   dist_json(f, "residence_ns", s->res, s->nsamp);
   fputc(',', f);
   dist_json(f, "lateness_ns", s->late, s->nsamp);
+  fputc(',', f);
+  dist_json(f, "read_lag_ns", s->lag, s->nsamp);
   fputc('}', f);
 }
 
@@ -292,13 +286,13 @@ static void send_frame(int di, struct slot *s) {
   ssize_t w = write(d->out_fd, s->data, s->len);
   if (w < 0 || (uint32_t)w != s->len) {
     d->st.write_err++;
-    truth((uint8_t)di, 3, s->read_ns, 0, s->due_ns, s->data, s->len);
+    truth((uint8_t)di, 3, s->read_ns, s->enq_ns, 0, s->due_ns, s->data, s->len);
     return;
   }
   d->st.out++;
   d->st.bytes_out += s->len;
-  stats_add(&d->st, t - s->read_ns, t > s->due_ns ? t - s->due_ns : 0);
-  truth((uint8_t)di, 0, s->read_ns, t, s->due_ns, s->data, s->len);
+  stats_add(&d->st, t - s->enq_ns, t > s->due_ns ? t - s->due_ns : 0, s->read_ns - s->enq_ns);
+  truth((uint8_t)di, 0, s->read_ns, s->enq_ns, t, s->due_ns, s->data, s->len);
 }
 
 // Reads every frame available on d->in_fd (bounded batch), queues or forwards it.
@@ -315,24 +309,27 @@ static void on_readable(int di) {
     }
     if (r == 0) return;
     uint32_t len = (uint32_t)r;
+    uint64_t enq = t;
+    tx_stamps_take(&d->stamps, buf, len, t, &enq);
     d->st.in++;
     d->st.bytes_in += len;
     bool ip = is_ip_frame(buf, len);
     if (!ip) d->st.nonip++;
     if (len > SLOT_SIZE) {
       d->st.oversize++;
-      truth((uint8_t)di, 4, t, 0, 0, buf, len);
+      truth((uint8_t)di, 4, t, enq, 0, 0, buf, len);
       continue;
     }
     if ((ip || impair_all) && d->imp.loss > 0 && rng_unit() < d->imp.loss) {
       d->st.dropped++;
-      truth((uint8_t)di, 1, t, 0, 0, buf, len);
+      truth((uint8_t)di, 1, t, enq, 0, 0, buf, len);
       continue;
     }
-    uint64_t due = t + d->imp.delay_ns;
+    // the delay runs from the kernel's hand-over to the tap, as a wire's from the NIC's
+    uint64_t due = enq + d->imp.delay_ns;
     if (d->imp.jitter_ns > 0) {
       int64_t j = (int64_t)(rng_next() % (2 * d->imp.jitter_ns + 1)) - (int64_t)d->imp.jitter_ns;
-      due = (int64_t)due + j < (int64_t)t ? t : (uint64_t)((int64_t)due + j);
+      due = (int64_t)due + j < (int64_t)enq ? enq : (uint64_t)((int64_t)due + j);
     }
     if (due < d->last_due) due = d->last_due; // FIFO: never reorder
     if (d->count == 0 && due <= t) {
@@ -341,23 +338,24 @@ static void on_readable(int di) {
       ssize_t w = write(d->out_fd, buf, len);
       if (w < 0 || (uint32_t)w != len) {
         d->st.write_err++;
-        truth((uint8_t)di, 3, t, 0, due, buf, len);
+        truth((uint8_t)di, 3, t, enq, 0, due, buf, len);
       } else {
         d->st.out++;
         d->st.bytes_out += len;
-        stats_add(&d->st, t2 - t, t2 - due);
-        truth((uint8_t)di, 0, t, t2, due, buf, len);
+        stats_add(&d->st, t2 - enq, t2 > due ? t2 - due : 0, t - enq);
+        truth((uint8_t)di, 0, t, enq, t2, due, buf, len);
       }
       d->last_due = due;
       continue;
     }
     if (d->count == d->qcap) {
       d->st.overflow++;
-      truth((uint8_t)di, 2, t, 0, due, buf, len);
+      truth((uint8_t)di, 2, t, enq, 0, due, buf, len);
       continue;
     }
     struct slot *s = &d->q[(d->head + d->count) % d->qcap];
     s->read_ns = t;
+    s->enq_ns = enq;
     s->due_ns = due;
     s->len = len;
     memcpy(s->data, buf, len);
@@ -413,7 +411,7 @@ static void usage(void) {
           "usage: xtrace-relay --a-ns NS --a-tap NAME --b-ns NS --b-tap NAME\n"
           "  [--delay-ab-us N] [--delay-ba-us N] [--jitter-us N | --jitter-ab-us N --jitter-ba-us N]\n"
           "  [--loss-ab P] [--loss-ba P] [--seed N] [--queue N] [--spin-us N (default 50)] [--impair-all]\n"
-          "  [--stats FILE] [--stats-stdout] [--truth FILE] [--pidfile FILE] [--tag TEXT]\n"
+          "  [--stats FILE] [--stats-stdout] [--truth FILE] [--pidfile FILE] [--tag TEXT] [--read-stamps]\n"
           "NS is a name under /run/netns or an absolute path; empty = the current namespace.\n");
   exit(2);
 }
@@ -424,7 +422,7 @@ int main(int argc, char **argv) {
   const char *truth_path = NULL, *pidfile = NULL;
   seed = 1;
   enum { O_ANS = 256, O_ATAP, O_BNS, O_BTAP, O_DAB, O_DBA, O_JIT, O_JAB, O_JBA, O_LAB, O_LBA, O_SEED, O_QUEUE,
-         O_SPIN, O_STATS, O_STDOUT, O_TRUTH, O_PID, O_TAG, O_ALL, O_HELP };
+         O_SPIN, O_STATS, O_STDOUT, O_TRUTH, O_PID, O_TAG, O_ALL, O_READ_STAMPS, O_HELP };
   static const struct option opts[] = {
       {"a-ns", 1, 0, O_ANS},        {"a-tap", 1, 0, O_ATAP},      {"b-ns", 1, 0, O_BNS},
       {"b-tap", 1, 0, O_BTAP},      {"delay-ab-us", 1, 0, O_DAB}, {"delay-ba-us", 1, 0, O_DBA},
@@ -432,7 +430,8 @@ int main(int argc, char **argv) {
       {"loss-ab", 1, 0, O_LAB},     {"loss-ba", 1, 0, O_LBA},     {"seed", 1, 0, O_SEED},
       {"queue", 1, 0, O_QUEUE},     {"spin-us", 1, 0, O_SPIN},    {"stats", 1, 0, O_STATS},
       {"stats-stdout", 0, 0, O_STDOUT}, {"truth", 1, 0, O_TRUTH}, {"pidfile", 1, 0, O_PID},
-      {"tag", 1, 0, O_TAG},         {"impair-all", 0, 0, O_ALL},  {"help", 0, 0, O_HELP},
+      {"tag", 1, 0, O_TAG},         {"impair-all", 0, 0, O_ALL},  {"read-stamps", 0, 0, O_READ_STAMPS},
+      {"help", 0, 0, O_HELP},
       {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -457,6 +456,7 @@ int main(int argc, char **argv) {
     case O_PID: pidfile = optarg; break;
     case O_TAG: tag = optarg; break;
     case O_ALL: impair_all = true; break;
+    case O_READ_STAMPS: read_stamps = true; break;
     default: usage();
     }
   }
@@ -471,13 +471,19 @@ int main(int argc, char **argv) {
   // Precise wakeups: no timer slack (default 50 µs would dominate the residence error).
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
-  int fa = open_tap_in_ns(a_ns, a_tap);
-  int fb = open_tap_in_ns(b_ns, b_tap);
+  struct tx_stamps stamps_a, stamps_b;
+  char err_a[192], err_b[192];
+  int fa = open_tap_in_ns(a_ns, a_tap, &stamps_a, err_a, sizeof err_a);
+  int fb = open_tap_in_ns(b_ns, b_tap, &stamps_b, err_b, sizeof err_b);
 
   struct impair ia = {delay_ab * 1000, jit_ab * 1000, loss_ab};
   struct impair ib = {delay_ba * 1000, jit_ba * 1000, loss_ba};
   dirs[0] = (struct dir){.name = "ab", .in_fd = fa, .out_fd = fb, .imp = ia, .qcap = (uint32_t)qcap};
   dirs[1] = (struct dir){.name = "ba", .in_fd = fb, .out_fd = fa, .imp = ib, .qcap = (uint32_t)qcap};
+  dirs[0].stamps = stamps_a;
+  dirs[1].stamps = stamps_b;
+  memcpy(dirs[0].stamps_err, err_a, sizeof err_a);
+  memcpy(dirs[1].stamps_err, err_b, sizeof err_b);
   for (int i = 0; i < 2; i++) {
     bool need_q = dirs[i].imp.delay_ns > 0 || dirs[i].imp.jitter_ns > 0;
     if (!need_q) dirs[i].qcap = 1; // never used unless a write must wait; keep a minimal queue
@@ -485,7 +491,8 @@ int main(int argc, char **argv) {
     dirs[i].st.cap = MAX_SAMPLES;
     dirs[i].st.res = malloc(MAX_SAMPLES * sizeof(uint64_t));
     dirs[i].st.late = malloc(MAX_SAMPLES * sizeof(uint64_t));
-    if (!dirs[i].q || !dirs[i].st.res || !dirs[i].st.late) die("oom");
+    dirs[i].st.lag = malloc(MAX_SAMPLES * sizeof(uint64_t));
+    if (!dirs[i].q || !dirs[i].st.res || !dirs[i].st.late || !dirs[i].st.lag) die("oom");
   }
 
   if (truth_path) {
@@ -550,8 +557,10 @@ int main(int argc, char **argv) {
         while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
           if (si.ssi_signo == SIGUSR1) emit_stats();
           else if (si.ssi_signo == SIGUSR2) {
-            stats_reset(&dirs[0].st);
-            stats_reset(&dirs[1].st);
+            for (int di = 0; di < 2; di++) {
+              stats_reset(&dirs[di].st);
+              dirs[di].stamps.matched = dirs[di].stamps.missing = dirs[di].stamps.skipped = 0;
+            }
             resets++;
           } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) running = false;
         }

@@ -127,6 +127,11 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
     for (const w of [w0, w1]) {
       expect(w.ab.in).toBe(100);
       expect(w.ab.out).toBe(100);
+      // the residence starts at the kernel's transmit on the tap, so the relay's wake-up is in it
+      expect(w.ab.enqueueClock, w.ab.stampError).toBe('kernel');
+      expect(w.ab.stamped).toBe(100);
+      expect(w.ab.unstamped).toBe(0);
+      expect(w.ab.readLagNs.min).toBeGreaterThan(0);
       expect(w.ab.residenceNs.min).toBeGreaterThanOrEqual(1_000_000);
       expect(w.ab.residenceNs.p50).toBeGreaterThanOrEqual(1_000_000);
       expect(w.ab.residenceNs.p50).toBeLessThanOrEqual(1_100_000);
@@ -200,9 +205,11 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
     const log = readTruthLog(rec.truthFile ?? '');
     const ab = log.filter((x) => x.dir === 'ab');
     expect(ab.length).toBe(40);
-    expect(ab.every((x) => x.fate === 'forwarded' && x.writeNs >= x.dueNs && x.dueNs > x.readNs)).toBe(true);
+    expect(ab.every((x) => x.fate === 'forwarded' && x.writeNs >= x.dueNs && x.dueNs > x.enqNs)).toBe(true);
+    // every frame has its kernel transmit stamp, before the relay read it
+    expect(ab.every((x) => x.enqNs > 0n && x.enqNs <= x.readNs && x.readNs - x.enqNs < 50_000_000n)).toBe(true);
     // the injected delay of every frame lies in delay ± jitter, and jitter really varies it
-    const injected = ab.map((x) => Number(x.dueNs - x.readNs));
+    const injected = ab.map((x) => Number(x.dueNs - x.enqNs));
     expect(Math.min(...injected)).toBeGreaterThanOrEqual(1_500_000);
     expect(Math.max(...injected)).toBeLessThanOrEqual(2_500_000);
     expect(Math.max(...injected) - Math.min(...injected)).toBeGreaterThan(300_000);

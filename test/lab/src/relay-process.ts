@@ -9,11 +9,12 @@ import type { ResolvedRelayKnobs } from './spec.js';
 const here = dirname(fileURLToPath(import.meta.url));
 export const RELAY_DIR = resolve(here, '..', 'relay');
 export const RELAY_BIN = join(RELAY_DIR, 'build', 'xtrace-relay');
+/** The C UDP echo service of a lab VM (test/lab/relay/udp-echo.c). */
+export const UDP_ECHO_BIN = join(RELAY_DIR, 'build', 'xtrace-udp-echo');
 
-/** Builds the relay if its binary is missing (setup.sh normally does `make -C test/lab/relay`). */
-export async function ensureRelayBinary(): Promise<string> {
-  if (!existsSync(RELAY_BIN)) await run(['make', '-C', RELAY_DIR], { timeoutMs: 120_000 });
-  return RELAY_BIN;
+/** Builds the lab's C tools if one is missing (setup.sh normally does `make -C test/lab/relay`). */
+export async function ensureLabTools(): Promise<void> {
+  if (!existsSync(RELAY_BIN) || !existsSync(UDP_ECHO_BIN)) await run(['make', '-C', RELAY_DIR], { timeoutMs: 120_000 });
 }
 
 /** What the lab records about one relay process. */
@@ -64,10 +65,25 @@ export interface RelayDirectionStats {
   delayUs: number;
   jitterUs: number;
   loss: number;
-  /** write_ts - read_ts of forwarded frames */
+  /**
+   * Where a frame's time in the relay starts: 'kernel' = the kernel's transmit on the input tap
+   * (its stamp on a packet socket there), so the relay's wake-up and read count, as they do in
+   * the wire or virtual NIC the relay stands for; 'read' = when read() returned it (the packet
+   * socket could not be opened, see stampError, or --read-stamps).
+   */
+  enqueueClock: 'kernel' | 'read';
+  stampError: string;
+  /** frames read with their kernel stamp / without one (the read time stood in) */
+  stamped: number;
+  unstamped: number;
+  /** stamps of frames the relay never read (the tap's queue dropped them) */
+  stampsSkipped: number;
+  /** write_ts - enqueue_ts of forwarded frames: the truth for the segment the relay stands for */
   residenceNs: Distribution;
-  /** write_ts - due_ts (how late the relay was against its schedule) */
+  /** write_ts - due_ts (how late the relay was against its schedule; due = enqueue + delay + jitter) */
   latenessNs: Distribution;
+  /** read_ts - enqueue_ts: the relay's wake-up and read, part of the residence */
+  readLagNs: Distribution;
 }
 
 export interface RelayStats {
@@ -97,8 +113,14 @@ interface RawDir {
   delay_us: number;
   jitter_us: number;
   loss: number;
+  enqueue_clock: 'kernel' | 'read';
+  stamp_error: string;
+  stamped: number;
+  unstamped: number;
+  stamps_skipped: number;
   residence_ns: Distribution;
   lateness_ns: Distribution;
+  read_lag_ns: Distribution;
 }
 
 interface RawStats {
@@ -128,8 +150,14 @@ const convDir = (d: RawDir): RelayDirectionStats => ({
   delayUs: d.delay_us,
   jitterUs: d.jitter_us,
   loss: d.loss,
+  enqueueClock: d.enqueue_clock,
+  stampError: d.stamp_error,
+  stamped: d.stamped,
+  unstamped: d.unstamped,
+  stampsSkipped: d.stamps_skipped,
   residenceNs: d.residence_ns,
   latenessNs: d.lateness_ns,
+  readLagNs: d.read_lag_ns,
 });
 
 /** Parses one stats JSON line of xtrace-relay. */
@@ -208,7 +236,8 @@ export function relayArgs(r: Omit<RelayRecord, 'pid'>): string[] {
 
 /** Starts a detached relay (it outlives the calling process) and waits until both taps are open. */
 export async function startRelay(r: Omit<RelayRecord, 'pid'>): Promise<RelayRecord> {
-  const bin = await ensureRelayBinary();
+  await ensureLabTools();
+  const bin = RELAY_BIN;
   rmSync(r.pidFile, { force: true });
   rmSync(r.statsFile, { force: true });
   const log = openSync(r.logFile, 'a');

@@ -4,12 +4,14 @@ import { readFileSync } from 'node:fs';
 export const TRUTH_FATES = ['forwarded', 'loss', 'overflow', 'write_error', 'oversize'] as const;
 export type TruthFate = (typeof TRUTH_FATES)[number];
 
-/** One frame as the relay saw it (--truth FILE; 96-byte little-endian records, see relay.c). */
+/** One frame as the relay saw it (--truth FILE; 104-byte little-endian records, see relay.c). */
 export interface TruthRecord {
+  /** the kernel's transmit of the frame on the relay's input tap (= readNs without a kernel stamp) */
+  enqNs: bigint;
   readNs: bigint;
   /** 0n when the frame was not written */
   writeNs: bigint;
-  /** scheduled send time: dueNs - readNs is the injected delay+jitter (0n when never scheduled) */
+  /** scheduled send time: dueNs - enqNs is the injected delay+jitter (0n when never scheduled) */
   dueNs: bigint;
   len: number;
   dir: 'ab' | 'ba';
@@ -18,13 +20,14 @@ export interface TruthRecord {
   head: Buffer;
 }
 
-export const TRUTH_RECORD_SIZE = 96;
+export const TRUTH_RECORD_SIZE = 104;
 
 export function parseTruthLog(buf: Buffer): TruthRecord[] {
   const out: TruthRecord[] = [];
   for (let off = 0; off + TRUTH_RECORD_SIZE <= buf.length; off += TRUTH_RECORD_SIZE) {
     const caplen = buf.readUInt16LE(off + 30);
     out.push({
+      enqNs: buf.readBigUInt64LE(off + 96),
       readNs: buf.readBigUInt64LE(off),
       writeNs: buf.readBigUInt64LE(off + 8),
       dueNs: buf.readBigUInt64LE(off + 16),

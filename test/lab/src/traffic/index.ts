@@ -1,3 +1,4 @@
+export * from './echo-server.js';
 export * from './summary.js';
 export * from './ping.js';
 export * from './udp.js';

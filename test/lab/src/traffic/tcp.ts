@@ -1,24 +1,11 @@
 import type { Lab, VmInfo } from '../lab.js';
+import { type EchoServer, startEchoServer } from './echo-server.js';
 import { scriptArgv, waitForJsonLine } from './script-runner.js';
 import type { Summary } from './summary.js';
-import type { EchoServer } from './udp.js';
 
 /** TCP echo server in `vm` on `port`. */
-export async function startTcpEchoServer(lab: Lab, vm: VmInfo, port: number, opts: { durationMs?: number } = {}): Promise<EchoServer> {
-  const child = lab.spawnIn(vm.ns, scriptArgv('tcp-echo-main.ts', { port, ...opts }));
-  const what = `tcp echo server in ${vm.ns}`;
-  await waitForJsonLine(child, (v) => v['event'] === 'listening', 15_000, what);
-  let stopped: Promise<Record<string, number>> | undefined;
-  return {
-    child,
-    stop() {
-      if (!stopped) {
-        stopped = waitForJsonLine<Record<string, number>>(child, (v) => v['event'] === 'stats', 5000, what);
-        child.kill('SIGTERM');
-      }
-      return stopped;
-    },
-  };
+export function startTcpEchoServer(lab: Lab, vm: VmInfo, port: number, opts: { durationMs?: number } = {}): Promise<EchoServer> {
+  return startEchoServer(lab, vm, scriptArgv('tcp-echo-main.ts', { port, ...opts }), `tcp echo server in ${vm.ns}`);
 }
 
 export interface TcpRrOptions {

@@ -1,33 +1,31 @@
-import type { ChildProcess } from 'node:child_process';
 import type { Lab, VmInfo } from '../lab.js';
+import { type Distribution, ensureLabTools, UDP_ECHO_BIN } from '../relay-process.js';
+import { type EchoServer, startEchoServer } from './echo-server.js';
 import { scriptArgv, waitForJsonLine } from './script-runner.js';
 import type { Summary } from './summary.js';
 
-export interface EchoServer {
-  child: ChildProcess;
-  /** stops the server and returns its counters */
-  stop(): Promise<Record<string, number>>;
+export interface UdpEchoStats {
+  received: number;
+  sent: number;
+  send_errors: number;
+  /** replies without a kernel receive stamp (not in serviceNs) */
+  unstamped: number;
+  /**
+   * The service's own part of the VM turnaround: the guest kernel's receive stamp of a
+   * request to just before the reply's sendto() (CLOCK_MONOTONIC).
+   */
+  service_ns: Distribution;
 }
 
-async function startServer(lab: Lab, vm: VmInfo, script: string, args: object, what: string): Promise<EchoServer> {
-  const child = lab.spawnIn(vm.ns, scriptArgv(script, args));
-  await waitForJsonLine(child, (v) => v['event'] === 'listening', 15_000, what);
-  let stopped: Promise<Record<string, number>> | undefined;
-  return {
-    child,
-    stop() {
-      if (!stopped) {
-        stopped = waitForJsonLine<Record<string, number>>(child, (v) => v['event'] === 'stats', 5000, what);
-        child.kill('SIGTERM');
-      }
-      return stopped;
-    },
-  };
-}
-
-/** UDP echo server in `vm` on `port`. */
-export function startUdpEchoServer(lab: Lab, vm: VmInfo, port: number, opts: { durationMs?: number } = {}): Promise<EchoServer> {
-  return startServer(lab, vm, 'udp-echo-main.ts', { port, ...opts }, `udp echo server in ${vm.ns}`);
+/**
+ * UDP echo service in `vm` on `port`: a native program, as a VM's service would be, that
+ * measures its own turnaround (so a test can add it to the VM relay's residences).
+ */
+export async function startUdpEchoServer(lab: Lab, vm: VmInfo, port: number, opts: { durationMs?: number } = {}): Promise<EchoServer<UdpEchoStats>> {
+  await ensureLabTools();
+  const argv = [UDP_ECHO_BIN, '--port', String(port)];
+  if (opts.durationMs) argv.push('--duration-ms', String(opts.durationMs));
+  return startEchoServer<UdpEchoStats>(lab, vm, argv, `udp echo server in ${vm.ns}`);
 }
 
 export interface UdpRrOptions {
