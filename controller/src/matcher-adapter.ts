@@ -20,6 +20,7 @@ export class PathMatcherAnalyzer implements ProbeAnalyzer {
       hosts: ctx.hosts,
       startMs: Date.now(),
       ...(ctx.attachedStages ? { expectedStages: ctx.attachedStages } : {}),
+      ...(ctx.port ? { servicePort: ctx.port } : {}),
     });
   }
 

@@ -24,6 +24,8 @@ export interface AnalyzerContext {
   src: string;
   dst: string;
   proto?: string;
+  /** the probe's port filter (the service's port: its side of a flow is the server) */
+  port?: number;
   /** hosts in forward order: [srcHost, dstHost], or [host] for a same-host pair */
   hosts: string[];
   /** this probe's BPF slot on each host (records carry 1 << slot in probe_mask) */

@@ -281,7 +281,7 @@ export class ProbeManager {
     let analyzer: ProbeAnalyzer;
     try {
       const attachedStages = Object.fromEntries(hosts.map((h) => [h, this.attachedStagesOf(h)]));
-      const ctx = { probeId, src: req.src, dst: req.dst, hosts, slots, attachedStages, ...(req.proto ? { proto: req.proto } : {}) };
+      const ctx = { probeId, src: req.src, dst: req.dst, hosts, slots, attachedStages, ...(req.proto ? { proto: req.proto } : {}), ...(req.port ? { port: req.port } : {}) };
       analyzer = await this.analyzerFactory(ctx);
     } catch (e: unknown) {
       await Promise.allSettled(hosts.map((h) => sendAgentCommand(this.nc, h, { op: 'stopProbe', probeId }, this.commandTimeoutMs)));

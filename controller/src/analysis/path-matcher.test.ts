@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PathMatcher } from './path-matcher.js';
 import { TrafficBuilder, hops, type TestPacket } from './test-traffic.js';
-import type { AnalysisReport, SegmentReport, StageName } from '@xtrace/proto';
+import { RECORD_SIZE, RecordOffset, type AnalysisReport, type SegmentReport, type StageName } from '@xtrace/proto';
+import type { RecordBatch } from './path-matcher.js';
 
 const US = 1000;
 const BASE_A = 1_000_000_000_000n; // A booted 1000 s before "true zero"
@@ -387,5 +388,47 @@ describe('PathMatcher', () => {
     expect(r.counters.host_reboots).toBe(1);
     expect(r.clock[0]!.offset_us).toBe(Number(5_000_000n - BASE_A) / 1000);
     expect(seg(r, 'forward', 'nic_tx', 'nic_rx')).toMatchObject({ p50_us: 50, max_us: 50 });
+  });
+
+  it('UDP request/reply streamed in 50 ms batches across the settle time: turnaround is the server\'s, never the client\'s think time', () => {
+    // 100 requests/s, 300 µs server turnaround, 9.6 ms think time. As in `pair`: the path is
+    // seeded from the agents' attached stages when the probe starts, traffic starts 1.5 s
+    // later, before the seeded path has settled (2 s): packets that complete while settling
+    // wait for it, next to later ones that finalize at once (the old flow heuristic learned
+    // the roles backwards from such an overtaking reply)
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
+    const n = 400;
+    for (let i = 0; i < n; i++) {
+      // 200 µs before each 10 ms mark: every 5th exchange straddles a batch cut (request before, reply after)
+      const f = hops(fwdPlan(50 * US), 1_499_800_000 + i * 10_000_000);
+      const r = hops(revPlan(300 * US, 50 * US), f.end);
+      tb.add({ id: 5000n + BigInt(2 * i), proto: 17, sport: 41_000, dport: 7000, hops: f.hops });
+      tb.add({ id: 5000n + BigInt(2 * i + 1), proto: 17, sport: 7000, dport: 41_000, reverse: true, hops: r.hops });
+    }
+    // cut each host's records into 50 ms batches (by true time), delivered 5 ms (A) / 30 ms (B) after the cut
+    const arrivals: { atMs: number; batch: RecordBatch }[] = [];
+    for (const b of tb.batches()) {
+      const base = b.hostId === 'A' ? BASE_A : BASE_B;
+      const byWindow = new Map<number, Buffer[]>();
+      for (let off = 0; off < b.records.length; off += RECORD_SIZE) {
+        const rec = Buffer.from(b.records.subarray(off, off + RECORD_SIZE));
+        const trueMs = Number(rec.readBigUInt64LE(RecordOffset.tsNs) - base) / 1e6;
+        const w = Math.floor(trueMs / 50);
+        byWindow.set(w, [...(byWindow.get(w) ?? []), rec]);
+      }
+      let seq = 0;
+      for (const [w, recs] of [...byWindow].sort((x, y) => x[0] - y[0])) {
+        arrivals.push({ atMs: (w + 1) * 50 + (b.hostId === 'A' ? 5 : 30), batch: { ...b, seq: seq++, records: Buffer.concat(recs) } });
+      }
+    }
+    arrivals.sort((x, y) => x.atMs - y.atMs);
+    const stages = ['tap_rx', 'ovs_in', 'ovs_out', 'nic_tx', 'nic_rx', 'tap_tx'];
+    const m = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 2000, servicePort: 7000, expectedStages: { A: stages, B: stages } });
+    for (const a of arrivals) m.ingest(a.batch, a.atMs);
+    const r = m.finish(12_000);
+    const turn = r.vm_turnaround.find((x) => x.from_host === 'B');
+    expect(turn, JSON.stringify(r.vm_turnaround)).toMatchObject({ from: 'tap_tx', to: 'tap_rx', count: n, p50_us: 300, max_us: 300 });
+    expect(r.vm_turnaround.filter((x) => x.from_host === 'A')).toEqual([]); // no "turnaround" of the client
+    expect(r.counters).toMatchObject({ packets: 2 * n, matched: 2 * n, pairs: n, expired_incomplete: 0 });
   });
 });

@@ -102,6 +102,8 @@ export interface MatcherOptions {
   expectedStages?: Record<string, readonly string[]>;
   /** start of the first interval, controller ms; default 0 */
   startMs?: number;
+  /** the probe's port filter: in a UDP/TCP flow the side using it is the server (request/reply roles) */
+  servicePort?: number;
 }
 
 const STATE_FREE = 0;
@@ -193,7 +195,9 @@ export class PathMatcher {
   private readonly stalls: StallDetector[];
   private readonly stallCfg;
   private readonly clocks = new Map<number, ClockOffsetEstimator>();
-  private readonly pairer = new RequestReplyPairer();
+  private readonly pairer: RequestReplyPairer;
+  /** learnedAt of the expected set whose settling last finalized the complete packets waiting for it */
+  private readonly sweptFor = [NaN, NaN];
   private wireBuffer = new Map<number, number[]>();
   private wireBuffered = 0;
 
@@ -242,6 +246,7 @@ export class PathMatcher {
     this.probeBit = opts.probeSlot === undefined ? 0xffffffff : 2 ** opts.probeSlot;
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.settleMs = opts.settleMs ?? this.timeoutMs;
+    this.pairer = new RequestReplyPairer(opts.servicePort ? { servicePort: opts.servicePort } : {});
     this.maxPending = Math.max(16, opts.maxPending ?? 200_000);
     this.W = this.model.width;
     this.hintUncertaintyNs = opts.hintUncertaintyNs ?? 2_000_000;
@@ -407,6 +412,8 @@ export class PathMatcher {
 
   /** Expire packets older than the timeout (controller time). */
   tick(nowMs: number): void {
+    const settled = (d: number): boolean => this.covered[d]! && this.sweptFor[d] !== this.learnedAt[d] && nowMs - this.learnedAt[d]! >= this.settleMs;
+    if (settled(0) || settled(1)) this.finalizeSettled(settled(0), settled(1));
     const limit = nowMs - this.timeoutMs;
     while (this.qSize > 0) {
       const slot = this.queue[this.qHead]!;
@@ -492,6 +499,23 @@ export class PathMatcher {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /**
+   * The expected set of a direction has just settled: its packets that completed while it was
+   * settling waited for it; finalize them now, oldest first over both directions, so packets
+   * reach statistics and request/reply pairing in the order they were created (later ones
+   * finalize on completion).
+   */
+  private finalizeSettled(forward: boolean, reverse: boolean): void {
+    if (forward) this.sweptFor[0] = this.learnedAt[0]!;
+    if (reverse) this.sweptFor[1] = this.learnedAt[1]!;
+    for (let i = 0; i < this.qSize; i++) {
+      const slot = this.queue[(this.qHead + i) % this.maxPending]!;
+      if (this.state[slot] !== STATE_PENDING) continue;
+      const d = this.dir[slot]!;
+      if ((d === 0 ? forward : reverse) && this.seen[slot] === this.expectedCount[d]) this.finalize(slot, MODE_COMPLETE);
+    }
+  }
 
   private seedExpected(byHost: Record<string, readonly string[]>, nowMs: number): void {
     for (const [hostId, stages] of Object.entries(byHost)) {

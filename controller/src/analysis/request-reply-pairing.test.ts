@@ -35,32 +35,86 @@ describe('RequestReplyPairer', () => {
     expect(p.offer(req)).toBeNull(); // consumed
   });
 
-  it('UDP: request/reply by order on one host, whichever finalizes first', () => {
+  // client 40000 -> server 7000 (forward = client -> server unless said otherwise)
+  const fwd = { sport: 40_000, dport: 7000 };
+  const rev = { sport: 7000, dport: 40_000 };
+  const exchange = (t: number, f = fwd, r = rev, dirs: [number, number] = [0, 1]) => {
+    const a = dirs[0] === 0 ? 'A' : 'B';
+    const b = dirs[0] === 0 ? 'B' : 'A';
+    return {
+      req: pkt(dirs[0], 17, { [a]: [t, t + 10], [b]: [t + 60, t + 70] }, f),
+      rep: pkt(dirs[1], 17, { [b]: [t + 300, t + 310], [a]: [t + 360, t + 370] }, r),
+    };
+  };
+
+  it('UDP: request/reply by order on the server host, whichever finalizes first', () => {
     const p = new RequestReplyPairer();
-    const req1 = pkt(0, 17, { A: [0, 10], B: [60, 70] });
-    const rep1 = pkt(1, 17, { B: [300, 310], A: [360, 370] });
-    const req2 = pkt(0, 17, { A: [1000, 1010], B: [1060, 1070] });
-    const rep2 = pkt(1, 17, { B: [1300, 1310], A: [1360, 1370] });
-    // reply first, then its request
-    expect(p.offer(rep1)).toBeNull();
-    expect(p.offer(req1)).toEqual({ request: req1, reply: rep1 });
-    // the reply is not kept as a request: the next request does not pair with it
-    expect(p.offer(req2)).toBeNull();
-    expect(p.offer(rep2)).toEqual({ request: req2, reply: rep2 });
+    const x1 = exchange(0);
+    const x2 = exchange(1000);
+    expect(p.offer(x1.rep)).toBeNull();
+    expect(p.offer(x1.req)).toEqual({ request: x1.req, reply: x1.rep });
+    // the reply is not kept as a request: the next request does not pair with it (think time)
+    expect(p.offer(x2.req)).toBeNull();
+    expect(p.offer(x2.rep)).toEqual({ request: x2.req, reply: x2.rep });
   });
 
-  it('UDP: a reverse packet that left before the request arrived is not its reply', () => {
+  it('UDP: a server packet that left before the request arrived is not its reply', () => {
     const p = new RequestReplyPairer();
-    const req = pkt(0, 17, { A: [1000, 1010], B: [1060, 1070] });
-    const early = pkt(1, 17, { B: [1000, 1050], A: [1100, 1110] }); // left B at 1050 < 1060
-    expect(p.offer(req)).toBeNull();
+    const x = exchange(1000);
+    const early = pkt(1, 17, { B: [1000, 1050], A: [1100, 1110] }, rev); // left B at 1050 < 1070
+    expect(p.offer(x.req)).toBeNull();
     expect(p.offer(early)).toBeNull();
-    const rep = pkt(1, 17, { B: [1200, 1210], A: [1300, 1310] });
-    expect(p.offer(rep)).toEqual({ request: req, reply: rep });
-    // `early` stays kept, but the flow's requests go forward now: req2 is not early's reply
-    const req2 = pkt(0, 17, { A: [1400, 1410], B: [1460, 1470] });
-    expect(p.offer(req2)).toBeNull();
-    const rep2 = pkt(1, 17, { B: [1600, 1610], A: [1700, 1710] });
-    expect(p.offer(rep2)).toEqual({ request: req2, reply: rep2 });
+    expect(p.offer(x.rep)).toEqual({ request: x.req, reply: x.rep });
+  });
+
+  it('UDP: finalized out of order (reply, next request, its request, next reply): every pair right', () => {
+    const p = new RequestReplyPairer();
+    const x1 = exchange(0);
+    const x2 = exchange(1000);
+    // the old heuristic learned "requests go B->A" from (reply 1, request 2) here, for good
+    expect(p.offer(x1.rep)).toBeNull();
+    expect(p.offer(x2.req)).toBeNull();
+    expect(p.offer(x1.req)).toEqual({ request: x1.req, reply: x1.rep });
+    expect(p.offer(x2.rep)).toEqual({ request: x2.req, reply: x2.rep });
+  });
+
+  it('UDP: a lost reply leaves its request unanswered; the next reply pairs with its own request', () => {
+    const p = new RequestReplyPairer();
+    const x1 = exchange(0);
+    const x2 = exchange(1000);
+    expect(p.offer(x1.req)).toBeNull(); // x1.rep lost
+    expect(p.offer(x2.req)).toBeNull();
+    expect(p.offer(x2.rep)).toEqual({ request: x2.req, reply: x2.rep });
+    // x1.req was dropped with the pair: a late duplicate of the reply finds nothing
+    expect(p.offer(x1.rep)).toBeNull();
+  });
+
+  it('UDP: a lost request: its reply never pairs with a later request', () => {
+    const p = new RequestReplyPairer();
+    const x1 = exchange(0);
+    const x2 = exchange(1000);
+    expect(p.offer(x1.rep)).toBeNull(); // x1.req lost on the way (never reached B)
+    expect(p.offer(x2.req)).toBeNull();
+    expect(p.offer(x2.rep)).toEqual({ request: x2.req, reply: x2.rep });
+  });
+
+  it('UDP roles: the probe port names the server even when it is the higher port; equal ports: forward requests', () => {
+    // server on 50000, client on 40000, client on host B sending B -> A (reverse)
+    const f = { sport: 40_000, dport: 50_000 };
+    const r = { sport: 50_000, dport: 40_000 };
+    const x = exchange(0, f, r, [1, 0]);
+    const byPort = new RequestReplyPairer({ servicePort: 50_000 });
+    expect(byPort.isRequest(x.req)).toBe(true);
+    expect(byPort.isRequest(x.rep)).toBe(false);
+    expect(byPort.offer(x.req)).toBeNull();
+    expect(byPort.offer(x.rep)).toEqual({ request: x.req, reply: x.rep });
+    // without the port both are ephemeral: the lower one is taken as the server (wrongly here)
+    expect(new RequestReplyPairer().isRequest(x.req)).toBe(false);
+    // a well-known port beats an ephemeral one whatever the numbers
+    expect(new RequestReplyPairer().isRequest(pkt(1, 17, {}, { sport: 33_000, dport: 53 }))).toBe(true);
+    expect(new RequestReplyPairer().isRequest(pkt(1, 17, {}, { sport: 4789, dport: 40_000 }))).toBe(false);
+    const same = { sport: 123, dport: 123 };
+    expect(new RequestReplyPairer().isRequest(pkt(0, 17, {}, same))).toBe(true);
+    expect(new RequestReplyPairer().isRequest(pkt(1, 17, {}, same))).toBe(false);
   });
 });

@@ -4,21 +4,20 @@
  * ICMP / ICMPv6 echo: the request (type 8 / 128) and the reply (type 0 / 129) with the same
  * echo id and sequence, in opposite directions. Exact.
  *
- * UDP / TCP (heuristic): the reply to a packet P of a flow (same flow_hash: the 5-tuple hash
- * is direction independent, so ports come swapped) is the first packet of the opposite
- * direction that leaves P's destination host after P reached it. Per flow we keep the
- * latest unanswered packet of each direction; a new packet Q is paired with the kept
- * packet K of the other direction when, on one host, the order is certain:
- *   K arrived at Q's origin host before Q left it    -> (K request, Q reply)
- *   Q arrived at K's origin host before K left it    -> (Q request, K reply)
- * (both comparisons use a single host's clock). A packet used as a reply is not kept as a
- * request, so the gap between a reply and the client's next request (think time) is never
- * taken as a turnaround; and once a flow's first pair is found, its requests are taken to
- * go that way only (a stray packet of the server's side does not flip the roles). With several requests in flight before a reply (pipelining) the
- * reply pairs with the latest one; that still gives valid clock samples (NTP needs any
- * exchange, the delay filter drops bad ones), but the turnaround of pipelined or one-way
- * streams is not meaningful and should be read as "time between the last packet in and
- * the next packet out".
+ * UDP / TCP (by roles and order): the client -> server direction of a flow carries the
+ * requests. The server is the side of the probe's service port when one is given (`pair
+ * --port`), else the side whose port is not ephemeral (below 32768), else the lower port; a
+ * flow with equal ports takes the probe's forward direction (--src -> --dst) as its requests.
+ * Roles are fixed per packet by its ports, never learned from the order packets happen to be
+ * finalized in. The reply to a request is the first server packet that leaves the server's
+ * host after the request reached it: a reply pairs with the latest unanswered request that
+ * reached the server's host before the reply left it (one host's clock), and the requests
+ * before that one are dropped (their replies were lost, or they were pipelined). A packet
+ * finalized before its partner waits, a few per flow, so either may come first. So the gap
+ * between a reply and the client's next request (think time) is never taken as a turnaround.
+ * With several requests in flight (pipelining) the reply pairs with the latest one: valid
+ * clock samples still (NTP needs any exchange; the delay filter drops bad ones), but then the
+ * turnaround reads as "time between the last packet in and the next packet out".
  */
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
@@ -52,11 +51,16 @@ export interface Exchange {
 }
 
 const MAX_KEPT = 65_536;
+/** unanswered requests, and replies waiting for their request, kept per flow */
+const KEPT_PER_FLOW = 8;
+/** ports from here up are taken as a client's ephemeral port (Linux starts at 32768) */
+const EPHEMERAL_PORT_MIN = 32_768;
 
 interface FlowState {
-  packets: [ExchangePacket | null, ExchangePacket | null];
-  /** direction of this flow's requests, learned from its first pair (-1: not yet) */
-  requestDir: number;
+  /** unanswered requests, oldest first */
+  requests: ExchangePacket[];
+  /** replies finalized before their request, oldest first */
+  replies: ExchangePacket[];
 }
 
 function icmpRole(p: ExchangePacket): 'request' | 'reply' | null {
@@ -66,11 +70,25 @@ function icmpRole(p: ExchangePacket): 'request' | 'reply' | null {
   return null;
 }
 
+/** How likely a port is a server's: lower is likelier (a well-known port before an ephemeral one). */
+function clientness(port: number): number {
+  return (port >= EPHEMERAL_PORT_MIN ? 65_536 : 0) + port;
+}
+
+export interface PairerOptions {
+  /** the probe's port filter: the side using it is the server */
+  servicePort?: number;
+}
+
 export class RequestReplyPairer {
   private readonly icmpRequests = new Map<number, ExchangePacket>();
   private readonly icmpReplies = new Map<number, ExchangePacket>();
-  /** flow_hash -> kept packet per direction, and the direction its requests go once known */
   private readonly flows = new Map<number, FlowState>();
+  private readonly servicePort: number;
+
+  constructor(opts: PairerOptions = {}) {
+    this.servicePort = opts.servicePort ?? 0;
+  }
 
   /** Offer a finalized packet; returns the exchange it completes, if any. */
   offer(p: ExchangePacket): Exchange | null {
@@ -83,6 +101,14 @@ export class RequestReplyPairer {
     this.icmpRequests.clear();
     this.icmpReplies.clear();
     this.flows.clear();
+  }
+
+  /** Whether a UDP/TCP packet goes client -> server (see the module comment). */
+  isRequest(p: ExchangePacket): boolean {
+    const sp = this.servicePort;
+    if (sp !== 0 && (p.dport === sp) !== (p.sport === sp)) return p.dport === sp;
+    if (p.sport !== p.dport) return clientness(p.dport) < clientness(p.sport);
+    return p.dir === 0;
   }
 
   private offerIcmp(p: ExchangePacket): Exchange | null {
@@ -111,43 +137,56 @@ export class RequestReplyPairer {
 
   private offerFlow(p: ExchangePacket): Exchange | null {
     const key = p.flowHash | 0;
-    let kept = this.flows.get(key);
-    if (!kept) {
-      if (this.flows.size >= MAX_KEPT) {
-        const oldest = this.flows.keys().next().value;
-        if (oldest !== undefined) this.flows.delete(oldest);
-      }
-      kept = { packets: [null, null], requestDir: -1 };
-      this.flows.set(key, kept);
+    let flow = this.flows.get(key);
+    if (!flow) {
+      flow = { requests: [], replies: [] };
+      keep(this.flows, key, flow);
     }
-    const other = kept.packets[p.dir ^ 1];
-    if (other) {
-      // other arrived at p's origin host before p left it: other is the request
-      const a = other.last[p.origin]!;
-      const b = p.first[p.origin]!;
-      if (a <= b && kept.requestDir !== p.dir) {
-        kept.packets[p.dir ^ 1] = null;
-        kept.requestDir = other.dir;
-        return { request: other, reply: p };
-      }
-      // p arrived at other's origin host before other left it: p is the request
-      const c = p.last[other.origin]!;
-      const d = other.first[other.origin]!;
-      if (c <= d && kept.requestDir !== other.dir) {
-        kept.packets[p.dir ^ 1] = null;
-        kept.requestDir = p.dir;
-        return { request: p, reply: other };
-      }
-    }
-    kept.packets[p.dir] = p;
-    return null;
+    return this.isRequest(p) ? offerRequest(flow, p) : offerReply(flow, p);
   }
 }
 
-function keep(map: Map<number, ExchangePacket>, key: number, p: ExchangePacket): void {
+/** reached the server's host (the request's destination) before the reply left it */
+function answers(request: ExchangePacket, reply: ExchangePacket): boolean {
+  const server = request.dest;
+  return request.last[server]! <= reply.first[server]!;
+}
+
+function offerReply(flow: FlowState, reply: ExchangePacket): Exchange | null {
+  const reqs = flow.requests;
+  for (let i = reqs.length - 1; i >= 0; i--) {
+    const request = reqs[i]!;
+    if (!answers(request, reply)) continue;
+    reqs.splice(0, i + 1);
+    return { request, reply };
+  }
+  pushBounded(flow.replies, reply);
+  return null;
+}
+
+function offerRequest(flow: FlowState, request: ExchangePacket): Exchange | null {
+  const reps = flow.replies;
+  for (let i = 0; i < reps.length; i++) {
+    const reply = reps[i]!;
+    if (!answers(request, reply)) continue;
+    // a later request that also came before this reply would be the better match
+    if (flow.requests.some((r) => r.last[r.dest]! > request.last[request.dest]! && answers(r, reply))) break;
+    reps.splice(0, i + 1);
+    return { request, reply };
+  }
+  pushBounded(flow.requests, request);
+  return null;
+}
+
+function pushBounded(list: ExchangePacket[], p: ExchangePacket): void {
+  if (list.length >= KEPT_PER_FLOW) list.shift();
+  list.push(p);
+}
+
+function keep<T>(map: Map<number, T>, key: number, value: T): void {
   if (map.size >= MAX_KEPT) {
     const oldest = map.keys().next().value;
     if (oldest !== undefined) map.delete(oldest);
   }
-  map.set(key, p);
+  map.set(key, value);
 }
