@@ -15,7 +15,7 @@ import { ProbeManager } from './probe-manager.js';
 import type { AnalyzerFactory } from './probe-analyzer.js';
 import { defaultAnalyzerFactory } from './matcher-adapter.js';
 import { FleetService } from './fleet/fleet-service.js';
-import type { LimiterCaps } from './fleet/concurrency-limiter.js';
+import type { ProbeCaps } from './fleet/probe-slots.js';
 import { startMetricsServer, type MetricsServer } from './fleet/metrics/server.js';
 import { fleetProbeObserver, managerRunProbe, registryInventory, registryInventoryNow } from './fleet-bridge.js';
 
@@ -35,8 +35,8 @@ export interface ControllerOptions {
   metricsListen?: { host: string; port: number };
   /** the metrics address is only a default: if it is taken, warn and run without /metrics */
   metricsOptional?: boolean;
-  /** concurrency caps of scheduled probes */
-  scheduleCaps?: LimiterCaps;
+  /** concurrency caps of scheduled probes, per agent and in the fleet (every controller should use the same) */
+  scheduleCaps?: ProbeCaps;
 }
 
 /** Fails with a clear message when the NATS server has no JetStream (the fleet layer needs it). */

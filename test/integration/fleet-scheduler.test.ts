@@ -161,6 +161,13 @@ describe('Scheduler (two controllers, real JetStream)', () => {
   });
 
   it('caps concurrent probes per agent and reports the excess as queued', async () => {
+    // hosts of their own: the killed controller of the test above left its slots to expire
+    const inventory: AgentInventory = {
+      listAgents: async () => [
+        { hostId: 'hv-c', vms: [{ address: '10.0.2.1' }, { address: '10.0.2.2' }, { address: '10.0.2.3' }] },
+        { hostId: 'hv-d', vms: [{ address: '10.0.3.1' }] },
+      ],
+    };
     const nc = await conn('ctl-caps');
     const store = await ScheduleStore.open(nc);
     let running = 0;
@@ -194,7 +201,7 @@ describe('Scheduler (two controllers, real JetStream)', () => {
     await sleep(700);
     await store.setPaused('capped', true);
     await sch.stop();
-    // 3 cross-host pairs, all touching hv-b: with one probe per agent they run one at a time.
+    // 3 cross-host pairs, all touching hv-d: with one probe per agent they run one at a time.
     expect(maxRunning).toBe(1);
     expect(sawQueued).toBe(true);
     expect(events.filter((e) => e.type === 'pair-queued')).toHaveLength(2);

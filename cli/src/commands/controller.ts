@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import pino from 'pino';
 import { DEFAULT_CONTROLLER_ADDRESS, resolveNatsSettings } from '@xtrace/proto';
-import { DEFAULT_METRICS_LISTEN, parseMetricsListen, startController } from '@xtrace/controller';
+import { DEFAULT_METRICS_LISTEN, DEFAULT_PROBE_CAPS, parseMetricsListen, startController } from '@xtrace/controller';
 import { addNatsOptions } from '../nats-flags.js';
+import { parsePositiveInt } from '../positive-int.js';
 
 export function registerControllerCommand(program: Command): void {
   const cmd = program
@@ -10,7 +11,9 @@ export function registerControllerCommand(program: Command): void {
     .description('run the controller: agent registry, probes, matcher, gRPC API, scheduled probes, history, alerts, /metrics')
     .option('--listen <host:port>', 'gRPC listen address', DEFAULT_CONTROLLER_ADDRESS)
     .option('--metrics-listen <host:port|off>', 'Prometheus /metrics address (off: none)', DEFAULT_METRICS_LISTEN)
-    .option('--no-fleet', 'run without the fleet layer (scheduled probes, history, alerts, metrics), e.g. on a NATS without JetStream');
+    .option('--no-fleet', 'run without the fleet layer (scheduled probes, history, alerts, metrics), e.g. on a NATS without JetStream')
+    .option('--max-probes <n>', 'scheduled probes running at once in the whole fleet, across every controller', String(DEFAULT_PROBE_CAPS.fleet))
+    .option('--max-probes-per-agent <n>', 'scheduled probes running at once on one hypervisor, across every controller', String(DEFAULT_PROBE_CAPS.perAgent));
   addNatsOptions(cmd, 'NATS server URL (JetStream on, unless --no-fleet); without it an embedded nats-server is started on loopback');
   cmd
     .addHelpText(
@@ -19,7 +22,10 @@ export function registerControllerCommand(program: Command): void {
 Examples:
   xtrace controller                       # embedded NATS, gRPC on 127.0.0.1:7070, /metrics on 127.0.0.1:9464
   xtrace controller --nats nats://10.0.0.5:4222 --listen 0.0.0.0:7070 --metrics-listen 0.0.0.0:9464
-  xtrace controller --nats nats://10.0.0.5:4222 --no-fleet   # NATS without JetStream: probes only`,
+  xtrace controller --nats nats://10.0.0.5:4222 --no-fleet   # NATS without JetStream: probes only
+
+Scheduled probes over the caps wait (state "queued" in \`xtrace schedule show\`). The caps are
+slots in NATS KV xtrace_probe_slots shared by every controller: give every controller the same.`,
     )
     .action(async (f: Record<string, unknown>, c: Command) => {
       const logger = pino({ name: 'xtrace-controller' }, pino.destination(2));
@@ -27,7 +33,8 @@ Examples:
       const fleet = f.fleet !== false;
       const metricsListen = fleet ? parseMetricsListen(String(f.metricsListen)) : undefined;
       const metricsOptional = c.getOptionValueSource('metricsListen') === 'default';
-      const ctl = await startController({ nats, listen: f.listen as string, logger, fleet, ...(metricsListen !== undefined ? { metricsListen, metricsOptional } : {}) });
+      const scheduleCaps = { fleet: parsePositiveInt(String(f.maxProbes), '--max-probes'), perAgent: parsePositiveInt(String(f.maxProbesPerAgent), '--max-probes-per-agent') };
+      const ctl = await startController({ nats, listen: f.listen as string, logger, fleet, scheduleCaps, ...(metricsListen !== undefined ? { metricsListen, metricsOptional } : {}) });
       process.stdout.write(
         `nats: ${ctl.natsUrl}${ctl.embedded ? ' (embedded)' : ''}\ngrpc: ${ctl.grpcAddress}\n` +
           (ctl.metricsUrl !== undefined ? `metrics: ${ctl.metricsUrl}\n` : '') +

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '@xtrace/proto';
 import { HistoryStore, parsePair, parseTimePoint, type HistoryRecord } from '@xtrace/controller';
 import { addNatsOptions } from '../nats-flags.js';
+import { parsePositiveInt } from '../positive-int.js';
 import { fleetDeps, withNats, type FleetCommandDeps } from './fleet-deps.js';
 
 function us(v: unknown): string {
@@ -35,11 +36,7 @@ export function registerHistoryCommand(program: Command, depsIn: FleetCommandDep
     const now = Date.now();
     const since = f.since !== undefined ? parseTimePoint(f.since, '--since', now) : undefined;
     const until = f.until !== undefined ? parseTimePoint(f.until, '--until', now) : undefined;
-    let limit: number | undefined;
-    if (f.limit !== undefined) {
-      limit = Number(f.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit', 'expected a positive integer');
-    }
+    const limit = f.limit !== undefined ? parsePositiveInt(f.limit, '--limit') : undefined;
     if (f.follow && until !== undefined) throw new UsageError('--until', 'cannot be combined with --follow');
     await withNats(deps, f, async (nc) => {
       const h = await HistoryStore.open(nc);

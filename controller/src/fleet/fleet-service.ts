@@ -21,7 +21,7 @@ import { AlertStore } from './alert-store.js';
 import { HistoryStore, type HistoryOptions } from './history-store.js';
 import { ControllerMetrics } from './metrics/controller-metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
-import type { LimiterCaps } from './concurrency-limiter.js';
+import type { ProbeCaps } from './probe-slots.js';
 import { probeReportFromPairReport } from './pair-report-adapter.js';
 import type { AgentInventory, InventoryAgent } from './pair-selector.js';
 import type { ProbeReport } from './probe-report.js';
@@ -35,7 +35,8 @@ export interface FleetServiceOptions {
   inventory: AgentInventory;
   /** the inventory as it is now, for label selectors of alert rules (default: the last one listAgents returned) */
   inventoryNow?: () => InventoryAgent[];
-  caps?: LimiterCaps;
+  /** scheduled probes per agent and in the fleet, held across every controller */
+  caps?: ProbeCaps;
   history?: HistoryOptions;
   /** `{port}` to serve /metrics */
   metricsListen?: { host?: string; port: number };

@@ -11,8 +11,10 @@ export { PROBE_PROTOS as SCHEDULE_PROTOS, type ProbeProto as ScheduleProto } fro
 export { MIN_EVERY_MS, MAX_EVERY_MS, slotStart, validateName, validateSchedule, scheduleRecord, type Schedule, type ParsedSchedule } from './schedule.js';
 export * from './schedule-store.js';
 export * from './kv-buckets.js';
+export * from './kv-lease.js';
+export * from './lease-expiry.js';
 export * from './run-claim.js';
-export * from './concurrency-limiter.js';
+export * from './probe-slots.js';
 export * from './scheduler.js';
 export * from './history-store.js';
 export * from './alert-rule.js';

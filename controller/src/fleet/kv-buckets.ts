@@ -6,6 +6,8 @@ export const SCHEDULES_BUCKET = 'xtrace_schedules';
 /** Per-run claims `run.<schedule>.<slotStartMs>`; entries expire with the bucket's max_age. */
 export const SCHEDULE_RUNS_BUCKET = 'xtrace_schedule_runs';
 export const ALERTS_BUCKET = 'xtrace_alerts';
+/** Concurrency slots of scheduled probes `fleet.<i>`, `agent.<host>.<j>` (probe-slots.ts). */
+export const PROBE_SLOTS_BUCKET = 'xtrace_probe_slots';
 
 export const DEFAULT_RUN_CLAIM_TTL_MS = 25 * 3_600_000;
 
@@ -34,6 +36,10 @@ export function openSchedulesKv(nc: NatsConnection): Promise<KV> {
 /** `ttlMs` only applies when the bucket is created; it must exceed the longest schedule period. */
 export function openScheduleRunsKv(nc: NatsConnection, ttlMs: number = DEFAULT_RUN_CLAIM_TTL_MS): Promise<KV> {
   return open(nc.jetstream(), SCHEDULE_RUNS_BUCKET, { history: 1, ttl: ttlMs, description: 'xtrace schedule run claims' });
+}
+
+export function openProbeSlotsKv(nc: NatsConnection): Promise<KV> {
+  return open(nc.jetstream(), PROBE_SLOTS_BUCKET, { history: 1, description: 'xtrace probe concurrency slots (leases)' });
 }
 
 export function openAlertsKv(nc: NatsConnection): Promise<KV> {

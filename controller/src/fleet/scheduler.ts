@@ -2,16 +2,19 @@
  * Runs scheduled probes. One Scheduler runs in every controller; each due run is claimed
  * exactly once across controllers through JetStream KV (see run-claim.ts), executed by the
  * winner through the injected `runProbe`, and taken over by another controller if the
- * winner dies mid-run.
+ * winner dies mid-run. Every probe first takes its slots under the fleet-wide caps
+ * (probe-slots.ts); a pair waiting for them is `queued` in the run's claim.
  */
 import type { KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
 import { pino, type Logger } from 'pino';
-import { errorMessage } from '@xtrace/proto';
-import { ConcurrencyLimiter, type LimiterCaps } from './concurrency-limiter.js';
+import { XtraceError, errorMessage } from '@xtrace/proto';
 import { DEFAULT_RUN_CLAIM_TTL_MS, openScheduleRunsKv, openSchedulesKv } from './kv-buckets.js';
+import { KvLease, LostLeaseError } from './kv-lease.js';
+import { LeaseExpiry } from './lease-expiry.js';
 import { resolvePairSelector, type AgentInventory, type ResolvedPair } from './pair-selector.js';
 import type { ProbeReport } from './probe-report.js';
-import { ClaimHandle, LostClaimError, decodeClaim, runKey, type RunClaim, type RunClaimPair } from './run-claim.js';
+import { ProbeSlots, type ProbeCaps, type ReleaseSlots } from './probe-slots.js';
+import { createClaim, decodeClaim, runKey, type ClaimHandle, type RunClaim, type RunClaimPair } from './run-claim.js';
 import { slotStart, type ParsedSchedule, type ProbeProto } from './schedule.js';
 import { decodeSchedule } from './schedule-store.js';
 
@@ -31,6 +34,7 @@ export type RunProbeFn = (pair: ResolvedPair, opts: RunProbeOptions) => Promise<
 
 export type SchedulerEvent =
   | { type: 'claimed' | 'takeover' | 'lost' | 'run-done' | 'released'; key: string; schedule: string; slot: number }
+  | { type: 'slot-lost'; key: string; purpose: string }
   | { type: 'pair-queued' | 'pair-started' | 'pair-done' | 'pair-failed'; key: string; schedule: string; slot: number; pair: ResolvedPair; error?: string };
 
 export interface SchedulerOptions {
@@ -39,9 +43,12 @@ export interface SchedulerOptions {
   controllerId: string;
   runProbe: RunProbeFn;
   inventory: AgentInventory;
-  caps?: LimiterCaps;
+  /** concurrent scheduled probes per agent and in the whole fleet, across every controller (default 2 and 32) */
+  caps?: ProbeCaps;
   /** a claim unchanged for this long is considered abandoned (default 10 s); heartbeats every lease/3 */
   leaseMs?: number;
+  /** the same for a probe slot (default: leaseMs) */
+  slotLeaseMs?: number;
   /** how often due runs and abandoned claims are checked (default 200 ms) */
   tickMs?: number;
   /** max_age of the claims bucket when this scheduler creates it */
@@ -51,11 +58,6 @@ export interface SchedulerOptions {
   onEvent?: (ev: SchedulerEvent) => void;
   logger?: Logger;
   now?: () => number;
-}
-
-interface Observed {
-  revision: number;
-  seenAt: number;
 }
 
 interface ActiveRun {
@@ -76,14 +78,15 @@ export class Scheduler {
   private readonly now: () => number;
   private readonly leaseMs: number;
   private readonly tickMs: number;
-  readonly limiter: ConcurrencyLimiter;
+  private slotsInstance?: ProbeSlots;
   private schedulesKv?: KV;
   private runsKv?: KV;
   private watch?: QueuedIterator<KvEntry>;
   private readonly schedules = new Map<string, ParsedSchedule>();
   /** per schedule: slots this controller already tried to claim */
   private readonly attempted = new Map<string, Set<number>>();
-  private readonly observed = new Map<string, Observed>();
+  /** claims of other controllers, watched for an expired lease */
+  private readonly observed = new LeaseExpiry();
   private readonly active = new Map<string, ActiveRun>();
   private timer?: NodeJS.Timeout;
   private ticking = false;
@@ -98,7 +101,6 @@ export class Scheduler {
     this.now = opts.now ?? Date.now;
     this.leaseMs = opts.leaseMs ?? 10_000;
     this.tickMs = opts.tickMs ?? 200;
-    this.limiter = new ConcurrencyLimiter(opts.caps ?? { perAgent: 2, fleet: 32 });
     this.claimTtlMs = opts.claimTtlMs ?? DEFAULT_RUN_CLAIM_TTL_MS;
   }
 
@@ -108,11 +110,26 @@ export class Scheduler {
     // the bucket may predate us with another max_age: that one is what counts
     const ttl = (await this.runsKv.status()).ttl;
     if (ttl > 0) this.claimTtlMs = ttl;
+    this.slotsInstance = await ProbeSlots.open({
+      nc: this.opts.nc,
+      controllerId: this.opts.controllerId,
+      leaseMs: this.opts.slotLeaseMs ?? this.leaseMs,
+      logger: this.log,
+      onLost: (key, purpose) => this.emit({ type: 'slot-lost', key, purpose }),
+      ...(this.opts.caps !== undefined ? { caps: this.opts.caps } : {}),
+      ...(this.opts.now !== undefined ? { now: this.opts.now } : {}),
+    });
     this.startedAt = this.now();
     this.watch = await this.schedulesKv.watch();
     void this.followSchedules(this.watch);
     this.timer = setInterval(() => void this.tick(), this.tickMs);
     void this.tick();
+  }
+
+  /** The fleet-wide probe caps (after start). */
+  get slots(): ProbeSlots {
+    if (this.slotsInstance === undefined) throw new XtraceError('internal', 'the scheduler has not started');
+    return this.slotsInstance;
   }
 
   /** Known schedules (as last seen in KV). */
@@ -124,9 +141,9 @@ export class Scheduler {
   status(): RunStatus[] {
     return [...this.active.entries()].map(([key, a]) => ({
       key,
-      schedule: a.handle.claim.schedule,
-      slot: a.handle.claim.slot,
-      pairs: (a.handle.claim.pairs ?? []).map((p) => ({ src: p.src, dst: p.dst, state: p.state })),
+      schedule: a.handle.value.schedule,
+      slot: a.handle.value.slot,
+      pairs: (a.handle.value.pairs ?? []).map((p) => ({ src: p.src, dst: p.dst, state: p.state })),
     }));
   }
 
@@ -136,15 +153,16 @@ export class Scheduler {
     const runs = [...this.active.values()];
     for (const r of runs) r.abort.abort();
     await Promise.all(runs.map((r) => r.done));
+    await this.slotsInstance?.stop();
     await Promise.all(
       runs.map(async (r) => {
-        if (r.handle.claim.state !== 'running') return;
+        if (r.handle.value.state !== 'running') return;
         try {
           await r.handle.write((c) => {
             c.state = 'released';
             c.heartbeatAt = this.now();
           });
-          this.emit({ type: 'released', key: r.handle.key, schedule: r.handle.claim.schedule, slot: r.handle.claim.slot });
+          this.emit({ type: 'released', key: r.handle.key, schedule: r.handle.value.schedule, slot: r.handle.value.slot });
         } catch (e: unknown) {
           this.log.warn({ key: r.handle.key, err: errorMessage(e) }, 'could not release run claim');
         }
@@ -156,6 +174,7 @@ export class Scheduler {
   kill(): void {
     this.dead = true;
     this.halt();
+    this.slotsInstance?.kill();
     for (const r of this.active.values()) {
       r.handle.close();
       r.abort.abort();
@@ -249,42 +268,34 @@ export class Scheduler {
       pairs: null,
     };
     if (s.proto !== undefined) claim.proto = s.proto;
-    const key = runKey(s.name, slot);
-    const handle = await ClaimHandle.create(kv, claim);
+    const handle = await createClaim(kv, claim);
     if (handle === undefined) {
-      if (!this.observed.has(key)) this.observed.set(key, { revision: -1, seenAt: now });
+      this.observed.track(runKey(s.name, slot), now);
       return;
     }
-    this.emit({ type: 'claimed', key, schedule: s.name, slot });
+    this.emit({ type: 'claimed', key: handle.key, schedule: s.name, slot });
     this.launch(handle, s);
   }
 
   private async checkObserved(): Promise<void> {
     const kv = this.runsKv as KV;
-    for (const [key, obs] of this.observed) {
+    for (const key of this.observed.keys()) {
       if (this.active.has(key)) {
-        this.observed.delete(key);
+        this.observed.forget(key);
         continue;
       }
       const e = await kv.get(key);
       if (e === null || e.operation !== 'PUT') {
-        this.observed.delete(key);
+        this.observed.forget(key);
         continue;
       }
       const claim = decodeClaim(e.value);
       if (claim.state === 'done') {
-        this.observed.delete(key);
+        this.observed.forget(key);
         continue;
       }
       const now = this.now();
-      if (claim.state !== 'released') {
-        if (e.revision !== obs.revision) {
-          obs.revision = e.revision;
-          obs.seenAt = now;
-          continue;
-        }
-        if (now - obs.seenAt <= claim.leaseMs) continue;
-      }
+      if (claim.state !== 'released' && !this.observed.expired(key, e.revision, claim.leaseMs, now)) continue;
       // Abandoned (lease expired on our clock) or handed back: take it over by CAS.
       const next = structuredClone(claim);
       next.owner = this.opts.controllerId;
@@ -293,13 +304,12 @@ export class Scheduler {
       next.takeovers += 1;
       next.leaseMs = this.leaseMs;
       for (const p of next.pairs ?? []) if (p.state === 'running' || p.state === 'queued') p.state = 'pending';
-      const handle = await ClaimHandle.takeOver(kv, key, next, e.revision);
+      const handle = await KvLease.takeOver(kv, key, next, e.revision);
       if (handle === undefined) {
-        obs.revision = -1;
-        obs.seenAt = now;
+        this.observed.restart(key, now);
         continue;
       }
-      this.observed.delete(key);
+      this.observed.forget(key);
       this.log.warn({ key, previousOwner: claim.owner, takeovers: next.takeovers }, 'took over an abandoned scheduled run');
       this.emit({ type: 'takeover', key, schedule: claim.schedule, slot: claim.slot });
       this.launch(handle, this.schedules.get(claim.schedule));
@@ -315,9 +325,9 @@ export class Scheduler {
 
   private async execute(run: ActiveRun, schedule: ParsedSchedule | undefined): Promise<void> {
     const { handle, abort } = run;
-    const { schedule: name, slot } = handle.claim;
+    const { schedule: name, slot } = handle.value;
     const lost = (e: unknown) => {
-      if (e instanceof LostClaimError) {
+      if (e instanceof LostLeaseError) {
         if (!this.dead) {
           this.log.warn({ key: handle.key }, 'lost a scheduled run to another controller');
           this.emit({ type: 'lost', key: handle.key, schedule: name, slot });
@@ -331,7 +341,7 @@ export class Scheduler {
       handle.write((c) => void (c.heartbeatAt = this.now())).catch(lost);
     }, Math.max(50, Math.floor(this.leaseMs / 3)));
     try {
-      if (handle.claim.pairs === null) {
+      if (handle.value.pairs === null) {
         let pairs: ResolvedPair[] = [];
         let error: string | undefined;
         if (schedule === undefined) error = 'schedule was removed before the run started';
@@ -348,7 +358,7 @@ export class Scheduler {
           if (error !== undefined) c.error = error;
         });
       }
-      const pending = (handle.claim.pairs ?? []).map((p, i) => [p, i] as const).filter(([p]) => p.state === 'pending');
+      const pending = (handle.value.pairs ?? []).map((p, i) => [p, i] as const).filter(([p]) => p.state === 'pending');
       await Promise.all(pending.map(([p, i]) => this.runPair(handle, i, p, abort.signal)));
       if (abort.signal.aborted) return;
       await handle.write((c) => {
@@ -367,7 +377,7 @@ export class Scheduler {
     const pair: ResolvedPair = { src: p.src, dst: p.dst };
     if (p.srcHost !== undefined) pair.srcHost = p.srcHost;
     if (p.dstHost !== undefined) pair.dstHost = p.dstHost;
-    const { schedule, slot, durationMs, proto } = handle.claim;
+    const { schedule, slot, durationMs, proto } = handle.value;
     const base = { key: handle.key, schedule, slot, pair };
     const agents = [p.srcHost ?? p.src, p.dstHost ?? p.dst];
     const setPair = (mutate: (cp: RunClaimPair) => void) =>
@@ -375,18 +385,24 @@ export class Scheduler {
         const cp = c.pairs?.[index];
         if (cp !== undefined) mutate(cp);
       });
-    if (this.limiter.wouldQueue(agents)) {
-      await setPair((cp) => void (cp.state = 'queued'));
-      this.emit({ type: 'pair-queued', ...base });
-    }
-    let release: () => void;
+    let queued: Promise<void> | undefined;
+    let release: ReleaseSlots;
     try {
-      release = await this.limiter.acquire(agents, signal);
+      release = await this.slots.acquire(agents, {
+        purpose: `${handle.key}#${index}`,
+        signal,
+        onQueued: () => {
+          queued = setPair((cp) => void (cp.state = 'queued'));
+          queued.catch(() => undefined); // awaited below once the slots are granted
+          this.emit({ type: 'pair-queued', ...base });
+        },
+      });
     } catch (e: unknown) {
       if (signal.aborted) return;
       throw e;
     }
     try {
+      await queued;
       const attempt = p.attempts + 1;
       const probeId = `sched-${schedule}-${slot}-${index}-${attempt}`;
       await setPair((cp) => {
@@ -426,7 +442,7 @@ export class Scheduler {
         this.log.error({ key: handle.key, err: errorMessage(e) }, 'storing a scheduled probe report failed');
       }
     } finally {
-      release();
+      await release();
     }
   }
 }
