@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface NatsServerHandle {
   url: string;
@@ -85,6 +86,34 @@ export async function startNatsServer(): Promise<NatsServerHandle> {
         clearTimeout(t);
       }
       await rm(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * For a test file: one nats-server started before its tests and stopped after them;
+ * `conn(name)` opens a connection (a "controller") that is closed with it.
+ */
+export function natsServerForTests(): { conn: (name: string) => Promise<NatsConnection>; server: () => NatsServerHandle } {
+  let nats: NatsServerHandle | undefined;
+  const conns: NatsConnection[] = [];
+  beforeAll(async () => {
+    nats = await startNatsServer();
+  });
+  afterAll(async () => {
+    for (const nc of conns) if (!nc.isClosed()) await nc.close();
+    await nats?.stop();
+  });
+  const server = (): NatsServerHandle => {
+    if (nats === undefined) throw new Error('the nats-server starts in beforeAll');
+    return nats;
+  };
+  return {
+    server,
+    conn: async (name) => {
+      const nc = await server().connect(name);
+      conns.push(nc);
+      return nc;
     },
   };
 }

@@ -4,7 +4,7 @@
  * `xtrace_probe_slots`. A third connection watches the bucket and counts the slots really
  * held, independently of what the controllers believe.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NatsConnection } from 'nats';
 import { pino } from 'pino';
 import { openProbeSlotsKv, openScheduleRunsKv } from '../../controller/src/fleet/kv-buckets.js';
@@ -13,26 +13,13 @@ import { decodeClaim, runKey } from '../../controller/src/fleet/run-claim.js';
 import { ScheduleStore } from '../../controller/src/fleet/schedule-store.js';
 import { Scheduler, type RunProbeFn, type SchedulerEvent } from '../../controller/src/fleet/scheduler.js';
 import type { AgentInventory } from '../../controller/src/fleet/pair-selector.js';
-import { startNatsServer, type NatsServerHandle } from './fleet-nats.js';
+import { natsServerForTests } from './fleet-nats.js';
+import { FirstRunnerDies } from './first-runner-dies.js';
 
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let nats: NatsServerHandle;
-const conns: NatsConnection[] = [];
-async function conn(name: string): Promise<NatsConnection> {
-  const nc = await nats.connect(name);
-  conns.push(nc);
-  return nc;
-}
-
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  for (const nc of conns) if (!nc.isClosed()) await nc.close();
-  await nats?.stop();
-});
+const { conn } = natsServerForTests();
 
 /** Counts the slots held in the bucket (live PUT entries) by prefix, and the most seen at once. */
 async function watchHeld(prefix: string): Promise<{ max: () => number; stop: () => void }> {
@@ -159,21 +146,11 @@ describe('Scheduler with fleet-wide caps (two controllers)', () => {
     const slotLeaseMs = 1500;
     const started: { ctl: string; at: number; attempt: number }[] = [];
     const events: (SchedulerEvent & { ctl: string })[] = [];
-    let killed: string | undefined;
-    let killedAt = 0;
-    const schedulers = new Map<string, { s: Scheduler; nc: NatsConnection }>();
+    const crash = new FirstRunnerDies();
+    const schedulers = crash.controllers;
     const mk = (ctl: string): RunProbeFn => async (pair, o) => {
       started.push({ ctl, at: Date.now(), attempt: o.attempt });
-      if (killed === undefined) {
-        killed = ctl;
-        setTimeout(() => {
-          killedAt = Date.now();
-          const me = schedulers.get(ctl)!;
-          me.s.kill();
-          void me.nc.close();
-        }, 150);
-        await new Promise((_, reject) => o.signal.addEventListener('abort', () => reject(new Error('killed'))));
-      }
+      await crash.enterProbe(ctl, o.signal);
       await sleep(200);
       return { probeId: o.probeId, pair, kind: 'summary', at: Date.now(), segments: [] };
     };
@@ -187,19 +164,17 @@ describe('Scheduler with fleet-wide caps (two controllers)', () => {
     await Promise.all([...schedulers.values()].map((x) => x.s.start()));
     const store = await ScheduleStore.open(await conn('cli'));
     const s = await store.add({ name: 'capped-failover', every: '30s', duration: '200ms', pairs: { pairs: [{ src: '10.9.0.1', dst: '10.9.1.1' }] } });
-    const survivorId = await (async () => {
-      for (let i = 0; i < 100 && started.length < 2; i++) await sleep(50);
-      return killed === 'A' ? 'B' : 'A';
-    })();
+    for (let i = 0; i < 100 && started.length < 2; i++) await sleep(50);
+    const survivorId = crash.survivor();
     await sleep(500);
     await store.setPaused('capped-failover', true);
     await schedulers.get(survivorId)!.s.stop();
 
     expect(started.map((x) => [x.ctl, x.attempt])).toEqual([
-      [killed, 1],
+      [crash.killed, 1],
       [survivorId, 2],
     ]);
-    const waited = started[1]!.at - killedAt;
+    const waited = started[1]!.at - crash.killedAt;
     console.log(`survivor took over the run, queued for the dead controller's fleet slot, ran it ${waited} ms after the kill (slot lease ${slotLeaseMs} ms)`);
     // the run claim (lease 600 ms) moved first; the probe had to wait for the slot's lease
     expect(events.filter((e) => e.ctl === survivorId).map((e) => e.type)).toEqual(expect.arrayContaining(['takeover', 'pair-queued', 'pair-started', 'pair-done', 'run-done']));

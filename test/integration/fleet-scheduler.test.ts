@@ -2,8 +2,7 @@
  * Scheduled probes against a real nats-server: two Scheduler instances (two "controllers",
  * each with its own NATS connection) share the work through JetStream KV claims.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NatsConnection } from 'nats';
+import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { ScheduleStore } from '../../controller/src/fleet/schedule-store.js';
 import { Scheduler, type RunProbeFn, type SchedulerEvent } from '../../controller/src/fleet/scheduler.js';
@@ -11,7 +10,8 @@ import { openScheduleRunsKv } from '../../controller/src/fleet/kv-buckets.js';
 import { decodeClaim, runKey } from '../../controller/src/fleet/run-claim.js';
 import type { AgentInventory } from '../../controller/src/fleet/pair-selector.js';
 import type { ProbeReport } from '../../controller/src/fleet/probe-report.js';
-import { startNatsServer, type NatsServerHandle } from './fleet-nats.js';
+import { natsServerForTests } from './fleet-nats.js';
+import { FirstRunnerDies } from './first-runner-dies.js';
 
 const inventory: AgentInventory = {
   listAgents: async () => [
@@ -34,21 +34,7 @@ function report(probeId: string, src: string, dst: string): ProbeReport {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let nats: NatsServerHandle;
-const conns: NatsConnection[] = [];
-async function conn(name: string): Promise<NatsConnection> {
-  const nc = await nats.connect(name);
-  conns.push(nc);
-  return nc;
-}
-
-beforeAll(async () => {
-  nats = await startNatsServer();
-});
-afterAll(async () => {
-  for (const nc of conns) if (!nc.isClosed()) await nc.close();
-  await nats?.stop();
-});
+const { conn } = natsServerForTests();
 
 describe('Scheduler (two controllers, real JetStream)', () => {
   it('fires each slot on time and exactly once across two controllers', async () => {
@@ -93,20 +79,11 @@ describe('Scheduler (two controllers, real JetStream)', () => {
     const started: { ctl: string; slot: number; attempt: number }[] = [];
     const completed: { ctl: string; slot: number }[] = [];
     const events: (SchedulerEvent & { ctl: string })[] = [];
-    let killed: string | undefined;
-    const schedulers = new Map<string, { s: Scheduler; nc: NatsConnection }>();
+    const crash = new FirstRunnerDies();
+    const schedulers = crash.controllers;
     const mk = (ctl: string): RunProbeFn => async (pair, o) => {
       started.push({ ctl, slot: o.slot, attempt: o.attempt });
-      if (killed === undefined) {
-        // The first controller to run a probe dies abruptly in the middle of it.
-        killed = ctl;
-        setTimeout(() => {
-          const me = schedulers.get(ctl)!;
-          me.s.kill();
-          void me.nc.close();
-        }, 150);
-        await new Promise((_, reject) => o.signal.addEventListener('abort', () => reject(new Error('killed'))));
-      }
+      await crash.enterProbe(ctl, o.signal);
       await sleep(300);
       completed.push({ ctl, slot: o.slot });
       return report(o.probeId, pair.src, pair.dst);
@@ -130,7 +107,8 @@ describe('Scheduler (two controllers, real JetStream)', () => {
     }
     await Promise.all([...schedulers.values()].map((x) => x.s.start()));
     await sleep(3000);
-    const survivorId = killed === 'A' ? 'B' : 'A';
+    const killed = crash.killed;
+    const survivorId = crash.survivor();
     const survivor = schedulers.get(survivorId)!;
     const storeB = await ScheduleStore.open(survivor.nc);
     await storeB.setPaused('failover', true);
