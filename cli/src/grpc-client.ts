@@ -48,9 +48,14 @@ export class ControllerClient {
     });
   }
 
+  /** A server-streaming call; without `deadlineMs` it runs until it ends or is cancelled. */
+  stream<T>(method: string, req: unknown, deadlineMs?: number): grpc.ClientReadableStream<T> {
+    const fn = (this.client as unknown as Record<string, (req: unknown, opts: grpc.CallOptions) => grpc.ClientReadableStream<T>>)[method]!.bind(this.client);
+    return fn(req, deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs });
+  }
+
   watch(probeId: string, deadlineMs: number): grpc.ClientReadableStream<unknown> {
-    const fn = (this.client as unknown as Record<string, (req: unknown, opts: grpc.CallOptions) => grpc.ClientReadableStream<unknown>>).WatchProbe!.bind(this.client);
-    return fn({ probe_id: probeId }, { deadline: Date.now() + deadlineMs });
+    return this.stream('WatchProbe', { probe_id: probeId }, deadlineMs);
   }
 
   close(): void {

@@ -126,7 +126,7 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
         }
       }
     }
-    ({ server, address } = await startGrpcServer(listen, createXtraceService(probes, registry, logger)));
+    ({ server, address } = await startGrpcServer(listen, createXtraceService(probes, registry, logger, fleet?.history)));
   } catch (e: unknown) {
     server?.forceShutdown();
     await metricsServer?.close();

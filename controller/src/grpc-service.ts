@@ -1,32 +1,22 @@
 /**
- * The Xtrace gRPC service (proto/xtrace.proto) over the registry and the probe manager.
- * Errors carry an `xtrace-code` metadata entry (usage, agent, unreachable, ...) so clients
- * can map them to exit codes.
+ * The Xtrace gRPC service (proto/xtrace.proto) over the registry, the probe manager and (with
+ * the fleet layer) the history store. Errors carry an `xtrace-code` metadata entry (usage,
+ * agent, unreachable, ...) so clients can map them to exit codes (grpc-errors.ts).
  */
 import * as grpc from '@grpc/grpc-js';
 import type pino from 'pino';
-import { XtraceError, errorMessage, loadXtraceGrpc, type PairReport, type StartPairProbeRequest } from '@xtrace/proto';
+import { XtraceError, loadXtraceGrpc, type PairReport, type StartPairProbeRequest } from '@xtrace/proto';
 import type { AgentRegistry } from './agent-registry.js';
+import type { HistoryStore } from './fleet/history-store.js';
+import { toServiceError } from './grpc-errors.js';
+import { historyHandlers } from './grpc-history.js';
 import type { ProbeManager } from './probe-manager.js';
 
-export function toServiceError(e: unknown): Partial<grpc.StatusObject> {
-  const code = e instanceof XtraceError ? e.code : 'internal';
-  const status =
-    code === 'usage'
-      ? grpc.status.INVALID_ARGUMENT
-      : code === 'unreachable'
-        ? grpc.status.UNAVAILABLE
-        : code === 'agent' || code === 'bpf'
-          ? grpc.status.FAILED_PRECONDITION
-          : grpc.status.INTERNAL;
-  const metadata = new grpc.Metadata();
-  metadata.set('xtrace-code', code);
-  return { code: status, details: errorMessage(e), metadata };
-}
-
-export function createXtraceService(manager: ProbeManager, registry: AgentRegistry, logger: pino.Logger): grpc.UntypedServiceImplementation {
+/** `history` undefined: the controller runs without the fleet layer, the history RPCs say so. */
+export function createXtraceService(manager: ProbeManager, registry: AgentRegistry, logger: pino.Logger, history?: HistoryStore): grpc.UntypedServiceImplementation {
   const log = logger.child({ part: 'grpc' });
   return {
+    ...historyHandlers(history, log),
     StartPairProbe: (call: grpc.ServerUnaryCall<StartPairProbeRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       manager.start(call.request).then(
         (p) => {

@@ -4,6 +4,8 @@ export * from './agent-client.js';
 export * from './batch-sequence.js';
 export * from './embedded-nats.js';
 export * from './grpc-service.js';
+export * from './grpc-errors.js';
+export * from './grpc-history.js';
 export * from './probe-manager.js';
 export * from './probe-analyzer.js';
 export * from './matcher-adapter.js';

@@ -1,12 +1,10 @@
-/** `xtrace schedule|alert|history` commands against a real nats-server (commander in-process). */
+/** `xtrace schedule|alert` commands against a real nats-server (commander in-process); history: fleet-history-grpc.test.ts. */
 import { createServer, type Server } from 'node:http';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '@xtrace/proto';
 import { registerScheduleCommand } from '../../cli/src/commands/schedule.js';
 import { registerAlertCommand } from '../../cli/src/commands/alert.js';
-import { registerHistoryCommand } from '../../cli/src/commands/history.js';
-import { HistoryStore } from '../../controller/src/fleet/history-store.js';
 import { startNatsServer, type NatsServerHandle } from './fleet-nats.js';
 
 let nats: NatsServerHandle;
@@ -40,7 +38,6 @@ async function run(...args: string[]): Promise<string> {
   const deps = { connect: () => nats.connect('cli'), out: (s: string) => void (out += s) };
   registerScheduleCommand(program, deps);
   registerAlertCommand(program, deps);
-  registerHistoryCommand(program, deps);
   await program.parseAsync(args, { from: 'user' });
   return out;
 }
@@ -104,20 +101,5 @@ describe('fleet CLI commands', () => {
     await nc.close();
     await run('alert', 'rm', 'loss');
     expect(JSON.parse(await run('alert', 'list', '--json')).rules).toHaveLength(1);
-  });
-
-  it('history --pair reads what a controller stored', async () => {
-    const nc = await nats.connect('ctl');
-    const h = await HistoryStore.open(nc);
-    const pair = { src: '10.0.0.1', dst: '10.0.1.1' };
-    const seg = { from: 'nic_tx', to: 'nic_rx', kind: 'wire' as const, count: 10, p50_us: 50, p90_us: 60, p99_us: 70, max_us: 80, lost: 1 };
-    await h.append({ probeId: 'sched-db-1-0-1', pair, kind: 'interval', at: Date.now(), segments: [seg] });
-    await h.append({ probeId: 'sched-db-1-0-1', pair, kind: 'summary', at: Date.now(), segments: [seg] });
-    await nc.close();
-    const j = JSON.parse(await run('history', '--pair', '10.0.0.1,10.0.1.1', '--since', '1h', '--json')) as { records: { report: { kind: string } }[] };
-    expect(j.records.map((r) => r.report.kind)).toEqual(['interval', 'summary']);
-    expect(await run('history', '--pair', '10.0.0.1,10.0.1.1')).toMatch(/summary\s+sched-db-1-0-1\s+10\.0\.0\.1 -> 10\.0\.1\.1\n\s+nic_tx->nic_rx\s+wire n=10 p50=50us p99=70us max=80us lost=1/);
-    expect(await run('history', '--pair', '10.9.9.9,10.0.1.1')).toMatch(/no history/);
-    await expect(run('history', '--pair', '10.0.0.1')).rejects.toSatisfy((e: unknown) => e instanceof UsageError && e.field === '--pair');
   });
 });

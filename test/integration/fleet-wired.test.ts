@@ -71,8 +71,8 @@ async function startHook(): Promise<Hook> {
   return { server, url: `http://127.0.0.1:${addr.port}/`, bodies };
 }
 
-async function history(natsUrl: string): Promise<HistoryRecord[]> {
-  const r = await runCli(['history', '--pair', `${SRC},${DST}`, '--json', '--nats', natsUrl]);
+async function history(controller: string): Promise<HistoryRecord[]> {
+  const r = await runCli(['history', '--pair', `${SRC},${DST}`, '--json', '--controller', controller]);
   expect(r.code, r.stderr).toBe(0);
   return (JSON.parse(r.stdout) as { records: HistoryRecord[] }).records;
 }
@@ -137,7 +137,7 @@ describe('fleet layer wired into the controller process (fake tracer: no BPF)', 
     let recs: HistoryRecord[] = [];
     await waitFor(
       async () => {
-        recs = await history(nats.url);
+        recs = await history(ctl.grpc);
         return recs.some((r) => r.report.kind === 'summary' && r.report.probeId.startsWith('sched-wired-') && r.report.segments.some((s) => s.kind === 'wire' && s.count > 0));
       },
       8000,
@@ -163,7 +163,7 @@ describe('fleet layer wired into the controller process (fake tracer: no BPF)', 
       'every probe to finish',
     );
     await new Promise((r) => setTimeout(r, 300)); // the last history appends
-    recs = await history(nats.url);
+    recs = await history(ctl.grpc);
     const summaries = recs.filter((r) => r.report.kind === 'summary');
     const perProbe = new Map<string, number>();
     for (const r of summaries) perProbe.set(r.report.probeId, (perProbe.get(r.report.probeId) ?? 0) + 1);

@@ -1,10 +1,13 @@
-/** `xtrace history --pair A,B [--since 1h] [--until T] [--probe ID] [--follow] [--json]`: stored probe reports. */
+/**
+ * `xtrace history --pair A,B [--since 1h] [--until T] [--probe ID] [--limit N] [--follow] [--json]`:
+ * stored probe reports, read through the controller's gRPC API (ListHistory / WatchHistory).
+ */
 import type { Command } from 'commander';
 import { UsageError } from '@xtrace/proto';
-import { HistoryStore, parsePair, parseTimePoint, type HistoryRecord } from '@xtrace/controller';
-import { addNatsOptions } from '../nats-flags.js';
+import { parsePair, parseTimePoint, type HistoryRecord } from '@xtrace/controller';
+import { ControllerClient, controllerAddress } from '../grpc-client.js';
+import { readHistory, type HistoryFilter } from '../history-client.js';
 import { parsePositiveInt } from '../positive-int.js';
-import { fleetDeps, withNats, type FleetCommandDeps } from './fleet-deps.js';
 
 function us(v: unknown): string {
   return typeof v === 'number' ? (v >= 10_000 ? `${(v / 1000).toFixed(1)}ms` : `${Math.round(v)}us`) : '-';
@@ -17,51 +20,68 @@ export function renderHistoryRecord(r: HistoryRecord): string {
   return [head, ...segs].join('\n');
 }
 
-export function registerHistoryCommand(program: Command, depsIn: FleetCommandDeps = {}): Command {
-  const deps = fleetDeps(depsIn);
-  return addNatsOptions(
-    program
-      .command('history')
-      .description('probe reports kept in JetStream (XTRACE_HISTORY): interval reports and summaries of past probes')
-      .requiredOption('--pair <src,dst>', 'the pair, e.g. 10.0.0.1,10.0.1.1')
-      .option('--since <time>', 'from this long ago (1h, 30m) or an ISO time')
-      .option('--until <time>', 'up to this long ago or an ISO time')
-      .option('--probe <id>', 'only this probe')
-      .option('--limit <n>', 'at most n records')
-      .option('--follow', 'keep following new reports (stop with Ctrl-C)')
-      .option('--json', 'JSON output: {records: [...]} (with --follow: one JSON record per line)')
-      .addHelpText('after', '\nExamples:\n  xtrace history --pair 10.0.0.1,10.0.1.1 --since 1h\n  xtrace history --pair 10.0.0.1,10.0.1.1 --since 10m --follow --json'),
-  ).action(async (f: Record<string, unknown> & { pair: string; since?: string; until?: string; probe?: string; limit?: string; follow?: boolean; json?: boolean }) => {
-    const pair = parsePair(f.pair, '--pair');
-    const now = Date.now();
-    const since = f.since !== undefined ? parseTimePoint(f.since, '--since', now) : undefined;
-    const until = f.until !== undefined ? parseTimePoint(f.until, '--until', now) : undefined;
-    const limit = f.limit !== undefined ? parsePositiveInt(f.limit, '--limit') : undefined;
-    if (f.follow && until !== undefined) throw new UsageError('--until', 'cannot be combined with --follow');
-    await withNats(deps, f, async (nc) => {
-      const h = await HistoryStore.open(nc);
-      if (f.follow) {
-        const ac = new AbortController();
-        const onSig = () => ac.abort();
-        process.once('SIGINT', onSig);
-        try {
-          for await (const r of h.watch({ pair, ...(f.probe !== undefined ? { probeId: f.probe } : {}), from: since ?? now, signal: ac.signal })) {
-            deps.out(f.json ? `${JSON.stringify(r)}\n` : `${renderHistoryRecord(r)}\n`);
+export interface HistoryCommandDeps {
+  /** stdout writer */
+  out?: (text: string) => void;
+}
+
+type Flags = { pair: string; since?: string; until?: string; probe?: string; limit?: string; follow?: boolean; json?: boolean; controller?: string };
+
+export function registerHistoryCommand(program: Command, deps: HistoryCommandDeps = {}): Command {
+  const out = deps.out ?? ((t: string) => void process.stdout.write(t));
+  return program
+    .command('history')
+    .description('probe reports the fleet keeps (JetStream stream XTRACE_HISTORY): interval reports and summaries of past and running probes, read through the controller')
+    .requiredOption('--pair <src,dst>', 'the pair, e.g. 10.0.0.1,10.0.1.1')
+    .option('--since <time>', 'stored from this long ago (1h, 30m) or an ISO time on')
+    .option('--until <time>', 'stored up to this long ago or an ISO time')
+    .option('--probe <id>', 'only this probe')
+    .option('--limit <n>', 'at most n records (the oldest first)')
+    .option('--follow', 'after the stored ones, print new reports as they are stored (stop with Ctrl-C); --since sets where it resumes (default: now)')
+    .option('--json', 'JSON output: {records: [...]} (with --follow: one JSON record per line)')
+    .option('--controller <host:port>', 'controller gRPC address [env XTRACE_CONTROLLER, default 127.0.0.1:7070]')
+    .addHelpText(
+      'after',
+      `
+A record is {seq, subject, storedAt, report: {probeId, pair, kind: interval|summary, at, from,
+segments: [{from, to, kind, count, p50_us, p90_us, p99_us, max_us, lost, ..., histogram}],
+pairReport}}; pairReport is the full report (docs/json-schema.md).
+
+Examples:
+  xtrace history --pair 10.0.0.1,10.0.1.1 --since 1h
+  xtrace history --pair 10.0.0.1,10.0.1.1 --since 10m --follow --json`,
+    )
+    .action(async (f: Flags) => {
+      const pair = parsePair(f.pair, '--pair');
+      const now = Date.now();
+      const filter: HistoryFilter = { pair };
+      if (f.since !== undefined) filter.since = parseTimePoint(f.since, '--since', now);
+      if (f.until !== undefined) filter.until = parseTimePoint(f.until, '--until', now);
+      if (f.probe !== undefined) filter.probeId = f.probe;
+      if (f.limit !== undefined) filter.limit = parsePositiveInt(f.limit, '--limit');
+      if (f.follow && filter.until !== undefined) throw new UsageError('--until', 'cannot be combined with --follow');
+      if (f.follow && filter.limit !== undefined) throw new UsageError('--limit', 'cannot be combined with --follow');
+      if (filter.since !== undefined && filter.until !== undefined && filter.until < filter.since) throw new UsageError('--until', 'is before --since');
+      const client = new ControllerClient(controllerAddress(f.controller));
+      try {
+        if (f.follow) {
+          filter.since ??= now;
+          const ac = new AbortController();
+          const onSig = (): void => ac.abort();
+          process.once('SIGINT', onSig);
+          try {
+            for await (const r of readHistory(client, filter, true, ac.signal)) out(f.json ? `${JSON.stringify(r)}\n` : `${renderHistoryRecord(r)}\n`);
+          } finally {
+            process.off('SIGINT', onSig);
           }
-        } finally {
-          process.off('SIGINT', onSig);
+          return;
         }
-        return;
+        const records: HistoryRecord[] = [];
+        for await (const r of readHistory(client, filter, false)) records.push(r);
+        if (f.json) out(`${JSON.stringify({ records }, null, 2)}\n`);
+        else out(records.length === 0 ? `no history for ${pair.src} -> ${pair.dst}\n` : `${records.map(renderHistoryRecord).join('\n')}\n`);
+      } finally {
+        client.close();
       }
-      const records = await h.read({
-        pair,
-        ...(since !== undefined ? { since } : {}),
-        ...(until !== undefined ? { until } : {}),
-        ...(f.probe !== undefined ? { probeId: f.probe } : {}),
-        ...(limit !== undefined ? { limit } : {}),
-      });
-      if (f.json) deps.out(`${JSON.stringify({ records }, null, 2)}\n`);
-      else deps.out(records.length === 0 ? `no history for ${pair.src} -> ${pair.dst}\n` : `${records.map(renderHistoryRecord).join('\n')}\n`);
     });
-  });
 }

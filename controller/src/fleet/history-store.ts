@@ -104,6 +104,16 @@ export class HistoryStore {
 
   /** Records matching the query, oldest first. */
   async read(q: HistoryQuery = {}): Promise<HistoryRecord[]> {
+    const out: HistoryRecord[] = [];
+    for await (const r of this.records(q)) out.push(r);
+    return out;
+  }
+
+  /**
+   * The same, one at a time, fetched from the stream in batches (a long history need not fit
+   * in memory); ends after the last record stored when it started.
+   */
+  async *records(q: HistoryQuery = {}): AsyncGenerator<HistoryRecord> {
     const ci = await this.jsm.consumers.add(HISTORY_STREAM, {
       filter_subject: filterSubject(q),
       ack_policy: AckPolicy.None,
@@ -113,28 +123,28 @@ export class HistoryStore {
         ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(q.since).toISOString() }
         : { deliver_policy: DeliverPolicy.All }),
     });
-    const out: HistoryRecord[] = [];
     try {
       let pending = ci.num_pending;
+      let left = q.limit ?? Number.POSITIVE_INFINITY;
       const consumer = await this.js.consumers.get(HISTORY_STREAM, ci.name);
-      const limit = q.limit ?? Number.POSITIVE_INFINITY;
-      reading: while (pending > 0 && out.length < limit) {
+      while (pending > 0 && left > 0) {
         const batch = await consumer.fetch({ max_messages: Math.min(256, pending), expires: 5000 });
-        let got = 0;
+        const got: HistoryRecord[] = [];
         for await (const m of batch) {
-          got++;
           pending = m.info.pending;
-          const r = toRecord(m);
-          if (q.until !== undefined && r.storedAt > q.until) break reading;
-          out.push(r);
-          if (out.length >= limit || pending === 0) break;
+          got.push(toRecord(m));
+          if (got.length >= left || pending === 0) break;
         }
-        if (got === 0) break;
+        if (got.length === 0) break;
+        for (const r of got) {
+          if (q.until !== undefined && r.storedAt > q.until) return;
+          yield r;
+          left--;
+        }
       }
     } finally {
       await this.jsm.consumers.delete(HISTORY_STREAM, ci.name).catch(() => undefined);
     }
-    return out;
   }
 
   /**
