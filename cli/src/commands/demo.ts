@@ -81,11 +81,11 @@ Examples:
         process.stdout.write(
           [
             '',
-            'Injected truth (measured by the lab relays, CLOCK_MONOTONIC, p50):',
+            'Injected truth (measured by the lab relays from the kernel\'s hand-over to their write, CLOCK_MONOTONIC, p50):',
             `  wire one-way      configured ${wireUs} µs  ->  forward ${us(wire.ab.residenceNs.p50)}, reverse ${us(wire.ba.residenceNs.p50)}`,
             `  VM turnaround     configured 2 x ${vmUs} µs  ->  ${us(vm.ab.residenceNs.p50 + vm.ba.residenceNs.p50)} in the VM's virtual NIC`,
-            '  xtrace adds what the relays cannot see (a process wake-up per hop, the guest kernel),',
-            '  so its wire and VM numbers sit a few tens of µs above these.',
+            '  xtrace\'s wire p50 should sit 5-20 µs above these (its NIC hooks sit just outside the',
+            '  relay), its VM turnaround 20-40 µs above (the guest kernel answering the ping).',
             '',
           ].join('\n'),
         );
