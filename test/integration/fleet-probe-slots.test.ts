@@ -97,6 +97,12 @@ describe('probe caps across two controllers (real JetStream KV)', () => {
     expect(r.queued).toBeGreaterThanOrEqual(16 - 2);
   });
 
+  it('caps must be whole numbers >= 1 (the field is named)', async () => {
+    const nc = await conn('caps-check');
+    await expect(ProbeSlots.open({ nc, controllerId: 'X', caps: { perAgent: 0, fleet: 4 } })).rejects.toMatchObject({ code: 'usage', field: 'caps.perAgent' });
+    await expect(ProbeSlots.open({ nc, controllerId: 'X', caps: { perAgent: 2, fleet: 1.5 } })).rejects.toMatchObject({ code: 'usage', field: 'caps.fleet' });
+  });
+
   it('a killed holder keeps its slot no longer than the lease; a live one keeps it as long as it renews', async () => {
     const leaseMs = 1000;
     const {

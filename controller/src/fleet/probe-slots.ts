@@ -151,7 +151,6 @@ export class ProbeSlots {
     private readonly opts: ProbeSlotsOptions,
   ) {
     this.caps = { ...(opts.caps ?? DEFAULT_PROBE_CAPS) };
-    checkCaps(this.caps);
     this.log = opts.logger ?? pino({ name: 'xtrace-probe-slots', level: process.env['XTRACE_LOG_LEVEL'] ?? 'info' });
     this.now = opts.now ?? Date.now;
     this.leaseMs = opts.leaseMs ?? 10_000;
@@ -159,7 +158,7 @@ export class ProbeSlots {
 
   /** Opens the bucket and loads its current state before returning. */
   static async open(opts: ProbeSlotsOptions): Promise<ProbeSlots> {
-    if (opts.caps !== undefined) checkCaps(opts.caps);
+    if (opts.caps !== undefined) checkCaps(opts.caps); // before the bucket is opened
     const s = new ProbeSlots(await openProbeSlotsKv(opts.nc), opts);
     await s.follow();
     return s;
