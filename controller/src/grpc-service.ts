@@ -5,11 +5,12 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type pino from 'pino';
-import { XtraceError, loadXtraceGrpc, type PairReport, type StartPairProbeRequest } from '@xtrace/proto';
+import { XtraceError, loadXtraceGrpc, type PairProbeEvent, type PairReport, type StartPairProbeRequest } from '@xtrace/proto';
 import type { AgentRegistry } from './agent-registry.js';
 import type { HistoryStore } from './fleet/history-store.js';
 import { toServiceError } from './grpc-errors.js';
 import { historyHandlers } from './grpc-history.js';
+import { followProbe } from './grpc-probe-follower.js';
 import type { ProbeManager } from './probe-manager.js';
 
 /** `history` undefined: the controller runs without the fleet layer, the history RPCs say so. */
@@ -38,60 +39,21 @@ export function createXtraceService(manager: ProbeManager, registry: AgentRegist
         call.emit('error', { code: grpc.status.NOT_FOUND, details: `probe_id: no probe '${id}'` });
         return;
       }
-      if (p.finalReport) {
-        call.write(p.finalReport);
-        call.end();
-        return;
-      }
-      p.watchers++;
-      const queue: PairReport[] = [];
-      let blocked = false;
-      let finished = false;
-      const cleanup = (): void => {
-        if (finished) return;
-        finished = true;
-        p.watchers--;
-        p.off('report', onReport);
-        p.off('final', onFinal);
-      };
-      const pump = (): void => {
-        while (!blocked && queue.length > 0 && !call.cancelled) {
-          const r = queue.shift()!;
-          const ok = call.write(r);
-          if (r.final) {
-            cleanup();
-            call.end();
+      followProbe(p, call, manager, log, (r) => r);
+    },
+
+    RunPairProbe: (call: grpc.ServerWritableStream<StartPairProbeRequest, PairProbeEvent>) => {
+      manager.start(call.request).then(
+        (p) => {
+          if (call.cancelled) {
+            void manager.stop(p.info.probe_id, 'client cancelled the start').catch(() => {});
             return;
           }
-          if (!ok) {
-            // backpressure: wait for the client to read before writing more
-            blocked = true;
-            call.once('drain', () => {
-              blocked = false;
-              pump();
-            });
-          }
-        }
-      };
-      const onReport = (r: PairReport): void => {
-        // a slow reader gets the newest interval report, not an ever-growing queue
-        for (let i = queue.length - 1; i >= 0; i--) if (!queue[i]!.final) queue.splice(i, 1);
-        queue.push(r);
-        pump();
-      };
-      const onFinal = (r: PairReport): void => {
-        queue.push(r);
-        pump();
-      };
-      p.on('report', onReport);
-      p.on('final', onFinal);
-      call.on('cancelled', () => {
-        cleanup();
-        if (!p.keepOnDisconnect && p.watchers === 0 && p.state === 'running') {
-          log.info({ probeId: id }, 'last watcher went away: stopping the probe');
-          void manager.stop(id, 'client went away').catch((e: unknown) => log.warn({ err: e }, 'stop after cancel failed'));
-        }
-      });
+          call.write({ kind: 'started', started: { ...p.info, state: p.state } });
+          followProbe(p, call, manager, log, (report): PairProbeEvent => ({ kind: 'report', report }));
+        },
+        (e: unknown) => call.emit('error', toServiceError(e)),
+      );
     },
 
     StopProbe: (call: grpc.ServerUnaryCall<{ probe_id: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {

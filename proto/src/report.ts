@@ -312,3 +312,6 @@ export interface StartPairProbeRequest {
   sample_n: number;
   keep_on_disconnect: boolean;
 }
+
+/** One message of RunPairProbe's stream: the started probe first, then its reports. */
+export type PairProbeEvent = { kind: 'started'; started: ProbeInfo } | { kind: 'report'; report: PairReport };

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startController, type Controller } from '@xtrace/controller';
-import type { PairReport, SegmentReport } from '@xtrace/proto';
+import type { PairProbeEvent, PairReport, ProbeInfo, SegmentReport } from '@xtrace/proto';
+import { ControllerClient } from '../../cli/src/grpc-client.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { startTestAgent, testLogger, waitFor, type TestAgent } from '../support/agents.js';
 import { PAIR_DELAYS, startPairTraffic } from '../support/pair-traffic.js';
@@ -145,14 +146,36 @@ describe('xtrace pair end to end over NATS and gRPC (fake tracer: no BPF)', () =
     const run = runCli(['pair', '--src', '10.0.0.1', '--dst', '10.0.0.2', '--controller', controller.grpcAddress, '--duration', '30s']);
     await waitFor(() => a.agent.probeIds().length === 1 && b.agent.probeIds().length === 1, 5000, 'the probe to run on both agents');
     const probeId = a.agent.probeIds()[0]!;
-    // the CLI starts the probe, then opens its watch stream: kill it once it watches (a client
-    // dying before it watches is the orphan timer's case, not this one's)
-    await waitFor(() => controller.probes.get(probeId)?.watchers === 1, 5000, 'the CLI to watch the probe');
+    // killed as soon as the agents run the probe, before the controller even answered the
+    // start: the CLI's one stream starts and watches the probe, so it stops at once, not
+    // when the orphan timer (15 s) finds nobody watching
     run.kill('SIGKILL');
     await run;
     await waitFor(() => a.agent.probeIds().length === 0 && b.agent.probeIds().length === 0, 3000, 'the probe to stop after the client died');
     const p = controller.probes.get(probeId);
     await waitFor(() => p?.state === 'done', 2000, 'the final report');
     expect(p?.finalReport?.message).toContain('client went away');
+  });
+
+  it('RunPairProbe: the stream watches the probe from its first message; cancelling it stops the probe', async () => {
+    const client = new ControllerClient(controller.grpcAddress);
+    try {
+      const stream = client.stream<PairProbeEvent>('RunPairProbe', { src: '10.0.0.1', dst: '10.0.0.2', proto: 'icmp', duration_ms: 30_000 });
+      const started = await new Promise<ProbeInfo>((resolve, reject) => {
+        stream.once('data', (ev: PairProbeEvent) => (ev.kind === 'started' ? resolve(ev.started) : reject(new Error(`first event ${ev.kind}`))));
+        stream.once('error', reject);
+      });
+      const p = controller.probes.get(started.probe_id);
+      // StartPairProbe + WatchProbe left a window here with nobody watching (the orphan timer's, 15 s)
+      expect(p?.watchers).toBe(1);
+      expect(a.agent.probeIds()).toContain(started.probe_id);
+      stream.on('error', () => {}); // the cancel surfaces as CANCELLED
+      stream.cancel();
+      await waitFor(() => p?.state === 'done', 3000, 'the probe to stop once its stream was cancelled');
+      expect(p?.finalReport?.message).toContain('client went away');
+      expect(a.agent.probeIds()).not.toContain(started.probe_id);
+    } finally {
+      client.close();
+    }
   });
 });

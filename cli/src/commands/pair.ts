@@ -6,6 +6,7 @@ import {
   normalizePairReport,
   parseDuration,
   parseSample,
+  type PairProbeEvent,
   type PairReport,
   type ProbeInfo,
   type StartPairProbeRequest,
@@ -75,13 +76,21 @@ async function runPair(f: PairFlags): Promise<void> {
   // progress lines: stdout for humans; stderr when stdout carries JSON
   const progress = (line: string): void => void (human ? process.stdout.write(`${line}\n`) : process.stderr.write(`${line}\n`));
   try {
-    const info = await client.unary<ProbeInfo>('StartPairProbe', req, 15_000);
-    progress(`probe ${info.probe_id}: ${info.src} (${info.src_host}) -> ${info.dst} (${info.dst_host}) for ${info.duration_ms / 1000}s, reports every ${info.interval_ms / 1000}s`);
+    // one stream starts the probe and carries its reports: the probe lives as long as this
+    // command (unless --keep), whenever this command dies
+    let info: ProbeInfo | undefined;
     let final: PairReport | undefined;
     let interrupted = false;
+    let cancelStart: (() => void) | undefined;
     const onSigint = (): void => {
       if (interrupted) process.exit(130);
       interrupted = true;
+      if (!info) {
+        // not started yet: cancelling the stream makes the controller undo the start
+        progress('cancelling...');
+        cancelStart?.();
+        return;
+      }
       progress('stopping (^C again to quit at once)...');
       client.unary<PairReport>('StopProbe', { probe_id: info.probe_id }, 15_000).then(
         (r) => (final ??= normalizePairReport(r)),
@@ -91,19 +100,30 @@ async function runPair(f: PairFlags): Promise<void> {
     process.on('SIGINT', onSigint);
     try {
       final = await new Promise<PairReport | undefined>((resolve, reject) => {
-        const stream = client.watch(info.probe_id, info.duration_ms + 60_000);
+        const stream = client.stream<PairProbeEvent>('RunPairProbe', req, req.duration_ms + 60_000);
+        cancelStart = () => stream.cancel();
         let last: PairReport | undefined;
-        stream.on('data', (raw: PairReport) => {
-          const r = normalizePairReport(raw);
+        stream.on('data', (ev: PairProbeEvent) => {
+          if (ev.kind === 'started') {
+            info = ev.started;
+            progress(`probe ${info.probe_id}: ${info.src} (${info.src_host}) -> ${info.dst} (${info.dst_host}) for ${info.duration_ms / 1000}s, reports every ${info.interval_ms / 1000}s`);
+            return;
+          }
+          const r = normalizePairReport(ev.report);
           if (r.final) last = r;
           else progress(renderIntervalLine(r));
         });
         stream.on('end', () => resolve(last));
-        stream.on('error', (e: unknown) => (last ? resolve(last) : reject(fromGrpcError(e, addr))));
+        stream.on('error', (e: unknown) => {
+          if (last) resolve(last);
+          else if (interrupted && !info) reject(new XtraceError('usage', 'interrupted before the probe started'));
+          else reject(fromGrpcError(e, addr));
+        });
       });
     } finally {
       process.off('SIGINT', onSigint);
     }
+    if (!info) throw new XtraceError('internal', 'the controller ended the stream before starting the probe');
     if (!final) throw new XtraceError('internal', `the controller ended probe ${info.probe_id} without a summary`);
     if (human) process.stdout.write(`\n${final.table || renderPairReport(final)}\n`);
     else process.stdout.write(`${JSON.stringify(jsonReport(final), null, 2)}\n`);
