@@ -190,4 +190,48 @@ describe('Scheduler with fleet-wide caps (two controllers)', () => {
     expect(claim).toMatchObject({ state: 'done', takeovers: 1, owner: survivorId });
     expect(claim.pairs?.[0]).toMatchObject({ state: 'done', attempts: 2, by: survivorId });
   });
+
+  it('a probe whose slot lease is taken over (its controller stalled) is stopped and its pair marked failed', async () => {
+    const inventory: AgentInventory = {
+      listAgents: async () => [
+        { hostId: 'hv-s1', vms: [{ address: '10.9.2.1' }] },
+        { hostId: 'hv-s2', vms: [{ address: '10.9.3.1' }] },
+      ],
+    };
+    const events: SchedulerEvent[] = [];
+    let stoppedBySignal = false;
+    const runProbe: RunProbeFn = (pair, o) =>
+      new Promise((resolve, reject) => {
+        const t = setTimeout(() => resolve({ probeId: o.probeId, pair, kind: 'summary', at: Date.now(), segments: [] }), 20_000);
+        o.signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          stoppedBySignal = true;
+          reject(new Error('probe stopped'));
+        }, { once: true });
+      });
+    const nc = await conn('sched-stall');
+    const sched = new Scheduler({ nc, controllerId: 'S', runProbe, inventory, tickMs: 50, leaseMs: 600, slotLeaseMs: 900, caps: { perAgent: 2, fleet: 1 }, logger: silent, onEvent: (ev) => events.push(ev) });
+    await sched.start();
+    const store = await ScheduleStore.open(await conn('cli-stall'));
+    const s = await store.add({ name: 'stalled-holder', every: '60s', duration: '20s', pairs: { pairs: [{ src: '10.9.2.1', dst: '10.9.3.1' }] } });
+    try {
+      for (let i = 0; i < 100 && !events.some((e) => e.type === 'pair-started'); i++) await sleep(50);
+      expect(events.map((e) => e.type)).toContain('pair-started');
+      // what another controller does once this one's lease looks expired: it writes the slot
+      const kv = await openProbeSlotsKv(await conn('intruder'));
+      const keys: string[] = [];
+      for await (const k of await kv.keys('fleet.>')) keys.push(k);
+      expect(keys).toHaveLength(1);
+      const e = (await kv.get(keys[0]!))!;
+      await kv.update(keys[0]!, new TextEncoder().encode(JSON.stringify({ holder: 'intruder', purpose: 'x', renewedAt: Date.now() })), e.revision);
+      for (let i = 0; i < 60 && !events.some((x) => x.type === 'pair-failed'); i++) await sleep(50);
+      expect(events.map((x) => x.type)).toEqual(expect.arrayContaining(['slot-lost', 'pair-failed']));
+      expect(stoppedBySignal).toBe(true);
+      await store.setPaused('stalled-holder', true);
+      const claim = decodeClaim((await (await openScheduleRunsKv(nc)).get(runKey('stalled-holder', s.createdAt)))!.value);
+      expect(claim.pairs?.[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('slot lease was lost') });
+    } finally {
+      await sched.stop();
+    }
+  });
 });

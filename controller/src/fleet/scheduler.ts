@@ -104,6 +104,9 @@ export class Scheduler {
     this.claimTtlMs = opts.claimTtlMs ?? DEFAULT_RUN_CLAIM_TTL_MS;
   }
 
+  /** per running pair (slot purpose): aborts its probe when one of its slot leases is lost */
+  private readonly slotLost = new Map<string, AbortController>();
+
   async start(): Promise<void> {
     this.schedulesKv = await openSchedulesKv(this.opts.nc);
     this.runsKv = await openScheduleRunsKv(this.opts.nc, this.claimTtlMs);
@@ -115,7 +118,11 @@ export class Scheduler {
       controllerId: this.opts.controllerId,
       leaseMs: this.opts.slotLeaseMs ?? this.leaseMs,
       logger: this.log,
-      onLost: (key, purpose) => this.emit({ type: 'slot-lost', key, purpose }),
+      onLost: (key, purpose) => {
+        this.emit({ type: 'slot-lost', key, purpose });
+        // the slot may be another controller's now: stop the probe it covered, so the cap holds
+        this.slotLost.get(purpose)?.abort();
+      },
       ...(this.opts.caps !== undefined ? { caps: this.opts.caps } : {}),
       ...(this.opts.now !== undefined ? { now: this.opts.now } : {}),
     });
@@ -387,9 +394,10 @@ export class Scheduler {
       });
     let queued: Promise<void> | undefined;
     let release: ReleaseSlots;
+    const purpose = `${handle.key}#${index}`;
     try {
       release = await this.slots.acquire(agents, {
-        purpose: `${handle.key}#${index}`,
+        purpose,
         signal,
         onQueued: () => {
           queued = setPair((cp) => void (cp.state = 'queued'));
@@ -401,6 +409,8 @@ export class Scheduler {
       if (signal.aborted) return;
       throw e;
     }
+    const slotLost = new AbortController();
+    this.slotLost.set(purpose, slotLost);
     try {
       await queued;
       const attempt = p.attempts + 1;
@@ -412,22 +422,30 @@ export class Scheduler {
         cp.by = this.opts.controllerId;
       });
       this.emit({ type: 'pair-started', ...base });
-      const probeOpts: RunProbeOptions = { probeId, durationMs, signal, schedule, slot, attempt };
+      const probeOpts: RunProbeOptions = { probeId, durationMs, signal: AbortSignal.any([signal, slotLost.signal]), schedule, slot, attempt };
       if (proto !== undefined) probeOpts.proto = proto;
+      const fail = async (error: string): Promise<void> => {
+        await setPair((cp) => {
+          cp.state = 'failed';
+          cp.error = error;
+          cp.finishedAt = this.now();
+        });
+        this.emit({ type: 'pair-failed', ...base, error });
+      };
+      const SLOT_LOST = 'stopped: its probe slot lease was lost (this controller stalled past it), so the cap could be exceeded';
       let report: ProbeReport;
       try {
         report = await this.opts.runProbe(pair, probeOpts);
       } catch (e: unknown) {
         if (signal.aborted) return;
-        await setPair((cp) => {
-          cp.state = 'failed';
-          cp.error = errorMessage(e);
-          cp.finishedAt = this.now();
-        });
-        this.emit({ type: 'pair-failed', ...base, error: errorMessage(e) });
+        await fail(slotLost.signal.aborted ? SLOT_LOST : errorMessage(e));
         return;
       }
       if (signal.aborted) return;
+      if (slotLost.signal.aborted) {
+        await fail(SLOT_LOST);
+        return;
+      }
       // Record first in the claim (the run's truth), then hand the report on.
       await setPair((cp) => {
         cp.state = 'done';
@@ -442,6 +460,7 @@ export class Scheduler {
         this.log.error({ key: handle.key, err: errorMessage(e) }, 'storing a scheduled probe report failed');
       }
     } finally {
+      this.slotLost.delete(purpose);
       await release();
     }
   }
