@@ -101,6 +101,8 @@ export class FleetService {
     }
     try {
       await svc.scheduler?.start();
+      const scheduler = svc.scheduler;
+      if (scheduler !== undefined) metrics.followProbeSlots(() => scheduler.slots.stats());
       if (o.metricsListen !== undefined) svc.metricsServer = await startMetricsServer(metrics.registry, o.metricsListen);
     } catch (e: unknown) {
       await svc.stop().catch(() => undefined);

@@ -89,3 +89,15 @@ describe('ControllerMetrics.recordReport', () => {
     expect(h.sum).toBeCloseTo(0.020988, 9);
   });
 });
+
+describe('ControllerMetrics.followProbeSlots', () => {
+  it('exports the probe slots\' running and queued pairs as read at each scrape', () => {
+    const m = new ControllerMetrics();
+    let stats = { running: 1, queued: 4 };
+    m.followProbeSlots(() => stats);
+    const scrape = (state: string) => parseExposition(m.registry.render()).get('xtrace_scheduled_pairs')?.samples.find((x) => x.labels['state'] === state)?.value;
+    expect([scrape('running'), scrape('queued')]).toEqual([1, 4]);
+    stats = { running: 2, queued: 0 };
+    expect([scrape('running'), scrape('queued')]).toEqual([2, 0]);
+  });
+});

@@ -38,6 +38,7 @@ export class ControllerMetrics {
   readonly probesActive: Gauge;
   readonly attachFailures: Counter;
   readonly scheduledRuns: Counter;
+  readonly scheduledPairs: Gauge;
   readonly alertEvents: Counter;
   readonly alertDeliveries: Counter;
   private readonly eventWindow: { t: number; n: number; host: string }[] = [];
@@ -61,6 +62,7 @@ export class ControllerMetrics {
     this.probesActive = registry.gauge({ name: 'xtrace_probes_active', help: 'Probes running now' });
     this.attachFailures = registry.counter({ name: 'xtrace_attach_failures_total', help: 'Hook attach failures reported by agents', labelNames: ['host', 'stage', 'hook'] });
     this.scheduledRuns = registry.counter({ name: 'xtrace_scheduler_events_total', help: 'Scheduler events (claimed, takeover, lost, run-done, pair-queued, ...)', labelNames: ['event'] });
+    this.scheduledPairs = registry.gauge({ name: 'xtrace_scheduled_pairs', help: 'Scheduled pair probes of this controller holding their probe slots (running) or waiting for them (queued)', labelNames: ['state'] });
     this.alertEvents = registry.counter({ name: 'xtrace_alert_events_total', help: 'Alert state changes', labelNames: ['rule', 'state'] });
     this.alertDeliveries = registry.counter({ name: 'xtrace_alert_deliveries_total', help: 'Alert deliveries by sink type and outcome', labelNames: ['sink', 'result'] });
     this.probesActive.set(undefined, 0);
@@ -132,6 +134,15 @@ export class ControllerMetrics {
 
   attachFailed(host: string, stage: string, hook: string): void {
     this.attachFailures.inc({ host, stage, hook });
+  }
+
+  /** Reads the probe slots' running/queued counts at every scrape. */
+  followProbeSlots(stats: () => { running: number; queued: number }): void {
+    this.registry.onCollect(() => {
+      const s = stats();
+      this.scheduledPairs.set({ state: 'running' }, s.running);
+      this.scheduledPairs.set({ state: 'queued' }, s.queued);
+    });
   }
 
   schedulerEvent(ev: SchedulerEvent): void {
