@@ -31,6 +31,12 @@ export interface RingBufferOptions {
   flushMs: number;
   /** stop draining while this many batches wait for JS (the ring buffer then fills and BPF counts ringbuf_full) */
   maxPendingBatches: number;
+  /**
+   * Lend each batch to onBatch for the call only: afterwards the Buffer is detached (reads as
+   * empty) and its memory holds a later batch, so batches make no garbage. Copy what you keep.
+   * Default false: each batch is a Buffer of its own, freed when collected.
+   */
+  lend?: boolean;
 }
 
 /** A link or attachment owned by the object; destroy() detaches. Idempotent. */
@@ -47,6 +53,8 @@ export interface BpfObject {
   maps(): { name: string; type: number; keySize: number; valueSize: number; maxEntries: number }[];
   /** before load(): whether to load a program at all */
   setAutoload(program: string, load: boolean): void;
+  /** before load(): a map's max_entries (a ring buffer's size in bytes: a power-of-two multiple of the page size) */
+  setMaxEntries(map: string, maxEntries: number): void;
   /** before load(): BPF_TCX_INGRESS (46) / BPF_TCX_EGRESS (47) for tcx, etc. */
   setExpectedAttachType(program: string, attachType: number): void;
   /** loads every autoload program; throws BpfError with the verifier log tail on failure */

@@ -33,6 +33,11 @@ describe('native module', () => {
     expect(native.numPossibleCpus()).toBe(last + 1);
   });
 
+  it('sets the malloc mmap threshold within bounds', () => {
+    expect(native.setMallocMmapThreshold(128 * 1024)).toBe(true);
+    expect(() => native.setMallocMmapThreshold(1)).toThrow(BpfError);
+  });
+
   it('throws BpfError with the reason when the object file is missing', () => {
     const e = catchBpf(() => native.openObject('/nonexistent/xtn.bpf.o'));
     expect(e.code).toBe('bpf');
@@ -52,6 +57,19 @@ describe.skipIf(!runBpfTests)('BpfObject (real BPF)', () => {
     obj.load();
   });
   afterAll(() => obj?.close());
+
+  it('sizes a map before load, a ring buffer only to a power-of-two multiple of the page size', () => {
+    const o = native.openObject(fixtureObject);
+    try {
+      o.setMaxEntries('events', 64 * 1024);
+      expect(o.maps().find((m) => m.name === 'events')?.maxEntries).toBe(64 * 1024);
+      expect(catchBpf(() => o.setMaxEntries('events', 96 * 1024)).message).toMatch(/power of two/);
+      expect(catchBpf(() => o.setMaxEntries('nope', 4096)).errnoName).toBe('ENOENT');
+    } finally {
+      o.close();
+    }
+    expect(catchBpf(() => obj.setMaxEntries('events', 64 * 1024)).errnoName).toBe('EALREADY');
+  });
 
   it('lists programs with sections and maps with sizes', () => {
     expect(obj.programs()).toEqual([

@@ -53,6 +53,11 @@ export interface NativeAddon extends NativeModule {
   runInNetns<T>(path: string, fn: () => T): T;
   /** closes every open object (the process 'exit' safety net calls this) */
   closeAll(): number;
+  /**
+   * glibc mallopt(M_MMAP_THRESHOLD): allocations of at least `bytes` get their own mapping and go
+   * back to the system when freed (process-wide). False where refused.
+   */
+  setMallocMmapThreshold(bytes: number): boolean;
 }
 
 interface RawAddon extends NativeAddon {
@@ -96,4 +101,5 @@ export const native: NativeAddon = {
   tcxQuery: (ifindex, direction) => addon().tcxQuery(ifindex, direction),
   runInNetns: (path, fn) => addon().runInNetns(path, fn),
   closeAll: () => addon().closeAll(),
+  setMallocMmapThreshold: (bytes) => addon().setMallocMmapThreshold(bytes),
 };

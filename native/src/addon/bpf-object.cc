@@ -13,6 +13,7 @@ Napi::Function BpfObjectWrap::Init(Napi::Env env) {
       {
           InstanceMethod<&BpfObjectWrap::Programs>("programs"),
           InstanceMethod<&BpfObjectWrap::Maps>("maps"),
+          InstanceMethod<&BpfObjectWrap::SetMaxEntries>("setMaxEntries"),
           InstanceMethod<&BpfObjectWrap::SetAutoload>("setAutoload"),
           InstanceMethod<&BpfObjectWrap::SetExpectedAttachType>("setExpectedAttachType"),
           InstanceMethod<&BpfObjectWrap::Load>("load"),

@@ -42,6 +42,7 @@ class BpfObjectWrap : public Napi::ObjectWrap<BpfObjectWrap> {
   Napi::Value AttachAuto(const Napi::CallbackInfo& info);
   // maps.cc
   Napi::Value Maps(const Napi::CallbackInfo& info);
+  Napi::Value SetMaxEntries(const Napi::CallbackInfo& info);
   Napi::Value MapUpdate(const Napi::CallbackInfo& info);
   Napi::Value MapLookup(const Napi::CallbackInfo& info);
   Napi::Value MapDelete(const Napi::CallbackInfo& info);

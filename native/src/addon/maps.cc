@@ -1,6 +1,7 @@
 // Map listing and element access by map name, with size checks that name the map.
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <unistd.h>
 
 #include <vector>
 
@@ -29,6 +30,28 @@ static void CheckSize(Napi::Env env, const char* op, bpf_map* map, const char* w
   ThrowBpfUsage(env, op,
                 std::string("map '") + bpf_map__name(map) + "': " + what + " must be " + std::to_string(want) +
                     " bytes" + extra + ", got " + std::to_string(got));
+}
+
+// Before load(): a map's size (entries; bytes for ring buffers, a power-of-two multiple of the page size).
+Napi::Value BpfObjectWrap::SetMaxEntries(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = ArgString(info, 0, "setMaxEntries", "map");
+  double n = ArgNumber(info, 1, "setMaxEntries", "maxEntries");
+  bpf_map* map = RequireMap(env, "setMaxEntries", name);
+  if (loaded_) ThrowBpf(env, "setMaxEntries", "map '" + name + "': the object is loaded, sizes are fixed", EALREADY);
+  if (!(n >= 1 && n <= 4294967295.0) || n != static_cast<double>(static_cast<uint32_t>(n)))
+    ThrowBpfUsage(env, "setMaxEntries", "maxEntries must be an integer in [1, 2^32-1]");
+  uint32_t entries = static_cast<uint32_t>(n);
+  if (bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF) {
+    long page = sysconf(_SC_PAGESIZE);
+    if ((entries & (entries - 1)) != 0 || entries % static_cast<uint32_t>(page) != 0)
+      ThrowBpfUsage(env, "setMaxEntries",
+                    "ring buffer '" + name + "': size must be a power of two and a multiple of the page size (" +
+                        std::to_string(page) + "), got " + std::to_string(entries));
+  }
+  int err = bpf_map__set_max_entries(map, entries);
+  if (err) ThrowBpf(env, "setMaxEntries", "map '" + name + "'", err < 0 ? -err : err);
+  return env.Undefined();
 }
 
 Napi::Value BpfObjectWrap::Maps(const Napi::CallbackInfo& info) {

@@ -1,6 +1,7 @@
 // Module entry: wires the classes and module-level functions (contract: native/src/api.ts).
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <malloc.h>
 
 #include "addon.h"
 #include "attachment.h"
@@ -34,6 +35,15 @@ static Napi::Value LibbpfVersion(const Napi::CallbackInfo& info) {
                            std::to_string(libbpf_major_version()) + "." + std::to_string(libbpf_minor_version()));
 }
 
+// glibc: allocations of at least `bytes` get their own mapping, unmapped when freed (a fixed threshold
+// also stops glibc from raising it after frees), so the memory of dead batch Buffers goes back to the
+// system instead of staying in the heap. Process-wide. Returns false where mallopt refuses.
+static Napi::Value SetMallocMmapThreshold(const Napi::CallbackInfo& info) {
+  double bytes = ArgNumber(info, 0, "setMallocMmapThreshold", "bytes");
+  if (!(bytes >= 4096 && bytes <= (32 << 20))) ThrowBpfUsage(info.Env(), "setMallocMmapThreshold", "bytes must be in [4096, 32 MiB]");
+  return Napi::Boolean::New(info.Env(), mallopt(M_MMAP_THRESHOLD, static_cast<int>(bytes)) == 1);
+}
+
 static Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "factory must be a function");
   GetAddonData(info.Env()).errorFactory = Napi::Persistent(info[0].As<Napi::Function>());
@@ -63,6 +73,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("libbpfVersion", Napi::Function::New<LibbpfVersion>(env, "libbpfVersion"));
   exports.Set("tcxQuery", Napi::Function::New<TcxQuery>(env, "tcxQuery"));
   exports.Set("runInNetns", Napi::Function::New<RunInNetns>(env, "runInNetns"));
+  exports.Set("setMallocMmapThreshold", Napi::Function::New<SetMallocMmapThreshold>(env, "setMallocMmapThreshold"));
   exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env, "setErrorFactory"));
   exports.Set("closeAll", Napi::Function::New<CloseAll>(env, "closeAll"));
   return exports;

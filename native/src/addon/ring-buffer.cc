@@ -28,9 +28,26 @@ thread_local size_t tFinalBudget = 0;
 
 }  // namespace
 
+uint8_t* RingState::TakeBatchMemory() {
+  if (opt.lend) {
+    std::lock_guard<std::mutex> lock(spareMu);
+    if (!spare.empty()) {
+      uint8_t* b = spare.back();
+      spare.pop_back();
+      return b;
+    }
+  }
+  return static_cast<uint8_t*>(malloc(opt.batchRecords * opt.recordSize));
+}
+
+void RingState::GiveBackBatchMemory(uint8_t* data) {
+  std::lock_guard<std::mutex> lock(spareMu);
+  spare.push_back(data);
+}
+
 int RingState::OnRecord(const void* data, size_t size) {
   if (cur == nullptr) {
-    cur = static_cast<uint8_t*>(malloc(opt.batchRecords * opt.recordSize));
+    cur = TakeBatchMemory();
     if (cur == nullptr) return -ENOMEM;
     curCount = 0;
     curStart = Clock::now();
@@ -82,6 +99,23 @@ void RingState::Flush() {
     uint8_t* data = batch->data;
     size_t len = batch->len;
     delete batch;
+    if (self->opt.lend) {
+      // Lent: the Buffer is valid during the call only. Detached afterwards (a Buffer kept by JS
+      // reads as empty, never as the next batch) and its memory reused: no garbage per batch.
+      Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(env, data, len, [](Napi::Env, uint8_t*) {});
+      Napi::ArrayBuffer ab = buf.ArrayBuffer();
+      try {
+        fn.Call({buf});
+      } catch (const Napi::Error& e) {
+        ab.Detach();
+        self->GiveBackBatchMemory(data);
+        napi_fatal_exception(env, e.Value());
+        return;
+      }
+      ab.Detach();
+      self->GiveBackBatchMemory(data);
+      return;
+    }
     // Zero-copy: the batch memory becomes the Buffer's backing store, freed by its finalizer.
     Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(env, data, len, [](Napi::Env, uint8_t* d) { free(d); });
     try {
@@ -176,6 +210,11 @@ static RingOptions ParseOptions(Napi::Env env, Napi::Value v) {
   r.batchRecords = static_cast<size_t>(num("batchRecords", 1, 1 << 20));
   r.flushMs = static_cast<uint32_t>(num("flushMs", 0, 3600 * 1000));
   r.maxPendingBatches = static_cast<uint32_t>(num("maxPendingBatches", 1, 1 << 20));
+  Napi::Value lend = o.Get("lend");
+  if (!lend.IsUndefined()) {
+    if (!lend.IsBoolean()) ThrowBpfUsage(env, "openRingBuffer", "options.lend must be a boolean");
+    r.lend = lend.As<Napi::Boolean>().Value();
+  }
   if (r.recordSize * r.batchRecords > (256u << 20))
     ThrowBpfUsage(env, "openRingBuffer", "recordSize * batchRecords must be at most 256 MiB");
   return r;

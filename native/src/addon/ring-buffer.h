@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +19,8 @@ struct RingOptions {
   size_t batchRecords = 256;
   uint32_t flushMs = 50;
   uint32_t maxPendingBatches = 64;
+  // batches are lent to JS for the callback only, then detached and reused (no garbage per batch)
+  bool lend = false;
 };
 
 struct RingState {
@@ -36,6 +39,10 @@ struct RingState {
   size_t ringBytes = 0;
   Napi::ThreadSafeFunction tsfn;
 
+  // lend: batch memory back from JS, ready for the next batch (at most maxPendingBatches + 1 exist)
+  std::mutex spareMu;
+  std::vector<uint8_t*> spare;
+
   // drain-thread only
   uint8_t* cur = nullptr;
   size_t curCount = 0;
@@ -48,7 +55,12 @@ struct RingState {
   std::vector<Napi::Promise::Deferred> waiters;
   Napi::ObjectReference owner;  // the BpfObject, kept alive while draining
 
-  ~RingState() { free(cur); }
+  ~RingState() {
+    free(cur);
+    for (uint8_t* b : spare) free(b);
+  }
+  uint8_t* TakeBatchMemory();
+  void GiveBackBatchMemory(uint8_t* data);
   void Run();
   void Flush();
   int OnRecord(const void* data, size_t size);
