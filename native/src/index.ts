@@ -4,7 +4,8 @@
  * the libbpf/kernel reason (errno, strerror) and the tail of libbpf's log (verifier output).
  */
 import { createRequire } from 'node:module';
-import { XtraceError } from '@xtrace/proto';
+// not @xtrace/proto's index, which loads the gRPC modules (~7 MB) into every agent process
+import { XtraceError } from '../../proto/src/errors.js';
 import type { BpfObject, NativeModule, RingBufferStats } from './api.js';
 
 export * from './api.js';

@@ -12,7 +12,6 @@ import {
   RECORD_SIZE,
   Subjects,
   XtraceError,
-  encodeEnvelope,
   errorMessage,
   errorReply,
   formatFieldErrors,
@@ -26,12 +25,21 @@ import {
   type RenewResult,
   type StartProbeCommand,
   type StartProbeResult,
-} from '@xtrace/proto';
+} from './proto.js';
 import type { Inventory, ProbeFilter, Tracer } from './tracing/tracer-api.js';
 import { ProbeSlots } from './probe-slots.js';
 import { skewRecords, splitBySlot } from './batch-split.js';
+import { EnvelopeBuilder } from './envelope-writer.js';
+import { collectYoungGeneration } from './memory.js';
 
 export const AGENT_VERSION = '0.1.0';
+
+/**
+ * Collect the young generation after this many record bytes were published: each envelope
+ * leaves two dead Buffers of its size (the envelope and NATS's write buffer) that only a
+ * collection frees (memory.ts); the tracer's batches are lent and reused, not garbage.
+ */
+const GC_EVERY_BYTES = 2 << 20;
 
 export interface AgentOptions {
   nc: NatsConnection;
@@ -59,8 +67,8 @@ interface ActiveProbe {
   endDeadline: number | undefined;
   seq: number;
   records: number;
-  pending: Buffer[];
-  pendingRecords: number;
+  /** the next envelope, records copied in as batches arrive (the tracer's batches are lent) */
+  out: EnvelopeBuilder;
   lastPublishMs: number;
 }
 
@@ -115,6 +123,8 @@ export class Agent {
   private batchesPublished = 0;
   private batchPublishFailures = 0;
   private probesStarted = 0;
+  /** record bytes published since the last young-generation collection */
+  private releasedBytes = 0;
   private inventory: Inventory = { netns: 0, interfaces: [], vms: [], stages: [] };
   private inventoryError: string | undefined;
   private closed = false;
@@ -371,8 +381,7 @@ export class Agent {
       endDeadline: cmd.durationMs !== undefined ? now + cmd.durationMs : undefined,
       seq: 0,
       records: 0,
-      pending: [],
-      pendingRecords: 0,
+      out: new EnvelopeBuilder(this.maxBatchRecords),
       lastPublishMs: now,
     };
     this.probes.set(cmd.probeId, p);
@@ -405,9 +414,13 @@ export class Agent {
     for (const slot of this.bySlot.keys()) active |= 1 << slot;
     for (const [slot, buf] of splitBySlot(records, active >>> 0)) {
       const p = this.bySlot.get(slot)!;
-      p.pending.push(buf);
-      p.pendingRecords += buf.byteLength / RECORD_SIZE;
-      if (p.pendingRecords >= this.maxBatchRecords) this.flush(p.cmd.probeId, p, false);
+      for (let from = 0; from < buf.byteLength; ) {
+        from += p.out.append(buf, from);
+        if (p.out.full) {
+          this.flush(p.cmd.probeId, p, false);
+          if (p.out.full) break; // NATS closed: nothing can go out any more
+        }
+      }
     }
   }
 
@@ -423,39 +436,38 @@ export class Agent {
         this.stopProbe(id, 'duration reached');
         continue;
       }
-      if (p.pendingRecords > 0 || now - p.lastPublishMs >= this.idleBatchMs) this.flush(id, p, true);
+      if (p.out.records > 0 || now - p.lastPublishMs >= this.idleBatchMs) this.flush(id, p, true);
     }
   }
 
   private flush(probeId: string, p: ActiveProbe, allowEmpty: boolean): void {
-    if (p.pendingRecords === 0 && !allowEmpty) return;
+    const n = p.out.records;
+    if (n === 0 && !allowEmpty) return;
     if (this.nc.isClosed()) return;
-    const records = p.pending.length === 1 ? p.pending[0]! : Buffer.concat(p.pending);
-    p.pending = [];
-    const n = p.pendingRecords;
-    p.pendingRecords = 0;
-    skewRecords(records, this.skewNs);
     const monoNs = process.hrtime.bigint() + this.skewNs;
     const realNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
     p.seq++;
     p.records += n;
     p.lastPublishMs = Date.now();
     try {
-      this.nc.publish(
-        Subjects.events(probeId, this.hostId),
-        encodeEnvelope({
-          v: ENVELOPE_VERSION,
-          host: this.hostId,
-          bootId: this.bootId,
-          probe: probeId,
-          seq: p.seq,
-          clock: { monoNs, realNs },
-          counters: this.safeCounters(),
-          records,
-        }),
-      );
+      const meta = {
+        v: ENVELOPE_VERSION,
+        host: this.hostId,
+        bootId: this.bootId,
+        probe: probeId,
+        seq: p.seq,
+        clock: { monoNs, realNs },
+        counters: this.safeCounters(),
+      };
+      const skew = this.skewNs;
+      this.nc.publish(Subjects.events(probeId, this.hostId), p.out.finish(meta, skew === 0n ? undefined : (r) => skewRecords(r, skew)));
       this.batchesPublished++;
       this.recordsPublished += n;
+      this.releasedBytes += n * RECORD_SIZE;
+      if (this.releasedBytes >= GC_EVERY_BYTES) {
+        this.releasedBytes = 0;
+        collectYoungGeneration();
+      }
     } catch (e: unknown) {
       this.batchPublishFailures++;
       this.log.warn({ err: e, probeId, seq: p.seq }, 'event publish failed (counted as a lost batch by the controller)');

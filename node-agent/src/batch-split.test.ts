@@ -15,9 +15,24 @@ describe('splitBySlot', () => {
     expect(decodeRecords(out.get(0)!).map((r) => r.pktId)).toEqual([1n, 2n]);
     expect(decodeRecords(out.get(1)!).map((r) => r.pktId)).toEqual([2n]);
     expect(decodeRecords(out.get(31)!).map((r) => r.pktId)).toEqual([4n]);
-    // copies, not views
+    // a slot with only some of the records gets a copy
     out.get(0)!.fill(0);
     expect(decodeRecords(batch)[0]!.pktId).toBe(1n);
+  });
+
+  it('hands a slot that takes every record the batch itself, and copies runs for the others', () => {
+    const batch = encodeRecords([
+      { pktId: 1n, probeMask: 0b11 },
+      { pktId: 2n, probeMask: 0b01 },
+      { pktId: 3n, probeMask: 0b11 },
+      { pktId: 4n, probeMask: 0b11 },
+      { pktId: 5n, probeMask: 0b01 },
+    ]);
+    const out = splitBySlot(batch, 0b11);
+    expect(out.get(0)).toBe(batch);
+    expect(decodeRecords(out.get(1)!).map((r) => r.pktId)).toEqual([1n, 3n, 4n]);
+    expect(splitBySlot(batch, 0b100).size).toBe(0);
+    expect(splitBySlot(Buffer.alloc(0), 0b1).size).toBe(0);
   });
 
   it('skews timestamps by a signed offset', () => {

@@ -5,3 +5,4 @@ export * from './batch-split.js';
 export * from './probe-slots.js';
 export * from './testing/fake-tracer.js';
 export type * from './tracing/tracer-api.js';
+export * from './memory.js';

@@ -4,13 +4,15 @@
  * closes the tracer and drains NATS.
  */
 import pino from 'pino';
-import { connectNats, errorMessage, XtraceError, type NatsSettings } from '@xtrace/proto';
+import { connectNats, errorMessage, XtraceError, type NatsSettings } from './proto.js';
 import type { Tracer } from './tracing/tracer-api.js';
 import { Agent } from './agent.js';
 import { clockSkewFromEnv, readBootId, resolveHostId } from './host-identity.js';
+import { tuneAgentMemory } from './memory.js';
 
 export interface CreateTracerOptions {
   bpfObjectPath?: string;
+  ringBufferBytes?: number;
   logger: pino.Logger;
   vms?: { tap: string; addresses: string[] }[];
 }
@@ -33,6 +35,8 @@ export interface RunAgentOptions {
   nats: NatsSettings;
   hostId?: string;
   bpfObjectPath?: string;
+  /** xt_events size in bytes (the tracer's default when absent) */
+  ringBufferBytes?: number;
   vms?: { tap: string; addresses: string[] }[];
   logger?: pino.Logger;
   /** tests: use this tracer instead of the BPF one */
@@ -40,6 +44,8 @@ export interface RunAgentOptions {
   heartbeatMs?: number;
   /** install SIGINT/SIGTERM handlers (default true) */
   handleSignals?: boolean;
+  /** process-wide memory settings of an agent process (memory.ts; default true) */
+  tuneMemory?: boolean;
 }
 
 export interface RunningAgent {
@@ -50,6 +56,7 @@ export interface RunningAgent {
 }
 
 export async function runAgent(opts: RunAgentOptions): Promise<RunningAgent> {
+  if (opts.tuneMemory ?? true) tuneAgentMemory();
   const logger = opts.logger ?? pino({ name: 'xtrace-agent' });
   const hostId = resolveHostId(opts.hostId);
   const clockSkewNs = clockSkewFromEnv();
@@ -63,6 +70,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunningAgent> {
       const tOpts: CreateTracerOptions = { logger: logger.child({ part: 'tracer' }) };
       if (opts.bpfObjectPath !== undefined) tOpts.bpfObjectPath = opts.bpfObjectPath;
       if (opts.vms !== undefined) tOpts.vms = opts.vms;
+      if (opts.ringBufferBytes !== undefined) tOpts.ringBufferBytes = opts.ringBufferBytes;
       tracer = await createTracer(tOpts);
     }
   } catch (e: unknown) {

@@ -4,7 +4,8 @@
  * `xt_events` ring, in the same run, rounds alternating. The producer is xt_tc_ingress run by
  * BPF_PROG_TEST_RUN on a frame matching the probe (one record per run), on another thread in
  * both cases (addon: testRunAsync on the libuv pool; C: a pthread), as fast as the kernel runs it.
- * The addon uses the agent's ring options (node-agent tracer: 4096-record batches).
+ * The addon uses the agent's ring options and ring size (node-agent tracer: RING_BATCHING,
+ * DEFAULT_RING_BUFFER_BYTES).
  *
  *   node --import tsx test/bench/drain-compare.ts [repeat=2000000] [rounds=3]
  */
@@ -12,6 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { RECORD_SIZE, RecordOffset } from '@xtrace/proto';
 import { emitFigures, fmtRate, machineLine } from './support/report.js';
+import { RING_BATCHING } from '@xtrace/node-agent/tracing';
 import { MATCHING_FRAME, openTestRunObject, PROGRAM, RING } from './support/test-run-object.js';
 
 const repeat = Number(process.argv[2] ?? 2_000_000);
@@ -28,7 +30,7 @@ t.watch();
 async function addonRound(): Promise<{ rate: number; received: number; full: number }> {
   let received = 0;
   let touched = 0;
-  const ring = t.object.openRingBuffer(RING, { recordSize: RECORD_SIZE, batchRecords: 4096, flushMs: 100, maxPendingBatches: 64 }, (batch) => {
+  const ring = t.object.openRingBuffer(RING, { recordSize: RECORD_SIZE, ...RING_BATCHING }, (batch) => {
     received += batch.length / RECORD_SIZE;
     touched ^= batch.readUInt16LE(batch.length - RECORD_SIZE + RecordOffset.stage); // read a field, as a consumer would
   });

@@ -46,7 +46,8 @@ const nats = await startEmbeddedNats({ instance: `bench-${process.pid}` });
 // the agent process runs compiled JS, as `xtrace agent` does (built now: never an old build)
 build({ quiet: true });
 const agentMain = requireCompiled('test/bench/support/bench-agent-main.ts');
-const child = spawn(process.execPath, [agentMain, JSON.stringify({ natsUrl: nats.url, hostId: HOST })], {
+const nodeArgs = (process.env['XTRACE_BENCH_AGENT_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+const child = spawn(process.execPath, [...nodeArgs, agentMain, JSON.stringify({ natsUrl: nats.url, hostId: HOST })], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let nc: NatsConnection | undefined;

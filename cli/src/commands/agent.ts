@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import pino from 'pino';
-import { UsageError, resolveNatsSettings } from '@xtrace/proto';
+import { UsageError, resolveNatsSettings } from '@xtrace/node-agent/proto'; // not the index: no gRPC modules in agent processes
 import { runAgent } from '@xtrace/node-agent';
 import { addNatsOptions } from '../nats-flags.js';
 import { isIP } from 'node:net';
@@ -14,12 +14,22 @@ export function parseVm(text: string, prev: { tap: string; addresses: string[] }
   return [...prev, { tap: m[1]!, addresses }];
 }
 
+/** --ring-buffer-mb: a power of two from 1 to 1024 */
+export function parseRingBufferMb(text: string): number {
+  const mb = Number(text);
+  if (!Number.isInteger(mb) || mb < 1 || mb > 1024 || (mb & (mb - 1)) !== 0) {
+    throw new UsageError('--ring-buffer-mb', `expected a power of two from 1 to 1024 (MiB), got '${text}'`);
+  }
+  return mb << 20;
+}
+
 export function registerAgentCommand(program: Command): void {
   const cmd = program
     .command('agent')
     .description('run the node agent on a hypervisor: BPF tracer + NATS relay')
     .option('--host-id <id>', 'host id in the registry and NATS subjects (default: hostname)')
     .option('--bpf-object <path>', 'BPF object file (default: bpf/build/xtrace.bpf.o)')
+    .option('--ring-buffer-mb <n>', 'size of the BPF ring buffer in MiB, a power of two (it costs twice that in RSS)', '4')
     .option('--metrics-listen <host:port|off>', 'serve Prometheus /metrics (events/s, ring-buffer loss, batches, attach failures) here', 'off')
     .option('--vm <tap=ip,...>', 'declare a VM: its tap and addresses (repeatable; others are learned from traffic)', (v: string, prev: { tap: string; addresses: string[] }[] | undefined) => parseVm(v, prev));
   addNatsOptions(cmd);
@@ -40,6 +50,7 @@ export function registerAgentCommand(program: Command): void {
       const opts: Parameters<typeof runAgent>[0] = { nats, logger };
       if (typeof f.hostId === 'string') opts.hostId = f.hostId;
       if (typeof f.bpfObject === 'string') opts.bpfObjectPath = f.bpfObject;
+      opts.ringBufferBytes = parseRingBufferMb(String(f.ringBufferMb ?? '4'));
       if (Array.isArray(f.vm)) opts.vms = f.vm as { tap: string; addresses: string[] }[];
       const running = await runAgent(opts);
       let metrics: Awaited<ReturnType<typeof import('@xtrace/controller').startMetricsServer>> | undefined;

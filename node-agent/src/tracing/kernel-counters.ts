@@ -1,5 +1,5 @@
 /** Reads xt_counters (a per-CPU array) and sums each counter over the CPUs. */
-import { Counter, type CounterName } from '@xtrace/proto';
+import { Counter, type CounterName } from '../proto.js';
 import type { BpfObject } from '@xtrace/native';
 import type { Counters } from './tracer-api.js';
 

@@ -2,7 +2,7 @@
  * What the NATS side of the agent sees of the kernel side: inventory, per-stage hook report,
  * probe slots in the BPF filter, and record batches. Implemented by tracer.ts (real BPF).
  */
-import type { CounterName, StageName } from '@xtrace/proto';
+import type { CounterName, StageName } from '../proto.js';
 
 export type InterfaceKind = 'tap' | 'bridge' | 'ovs' | 'vxlan' | 'geneve' | 'nic' | 'veth' | 'loopback' | 'other';
 
@@ -61,7 +61,11 @@ export interface Tracer {
   inventory(): Promise<Inventory>;
   addProbe(filter: ProbeFilter): void;
   removeProbe(slot: number): void;
-  /** every batch holds whole 64-byte records (proto RECORD_SIZE), all probes mixed; use probe_mask */
+  /**
+   * Every batch holds whole 64-byte records (proto RECORD_SIZE), all probes mixed; use probe_mask.
+   * A batch is valid during the call only (the BPF tracer lends them: afterwards the Buffer reads
+   * as empty and its memory holds a later batch): copy what you keep.
+   */
   onBatch(listener: (records: Buffer) => void): void;
   /** kernel counters summed over CPUs since the tracer started */
   counters(): Counters;

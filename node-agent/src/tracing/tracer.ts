@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { Counter, COUNTER_COUNT, RECORD_SIZE, XtraceError } from '@xtrace/proto';
+import { Counter, COUNTER_COUNT, RECORD_SIZE, UsageError, XtraceError } from '../proto.js';
 import { BPF_TCX_EGRESS, BPF_TCX_INGRESS, native, type BpfObject, type RingBuffer } from '@xtrace/native';
 import { configValue, decodeLearnKey, ZERO_KEY } from './bpf-layouts.js';
 import type { AttachMethod } from './hook-candidates.js';
@@ -20,6 +20,28 @@ import type { Counters, HostInterface, Inventory, ProbeFilter, StageReport, Trac
 
 export const DEFAULT_BPF_OBJECT = fileURLToPath(new URL('../../../bpf/build/xtrace.bpf.o', import.meta.url));
 
+/**
+ * Size of the xt_events ring buffer. Its data pages are mapped twice into the agent (so records
+ * never wrap), so it costs twice its size in RSS from the start. 4 MiB holds ~58k records, 40 ms
+ * at 1.4 M records/s; the drain thread empties it every 64 KiB and the batches it hands to JS
+ * (maxPendingBatches) are the buffer for JS pauses.
+ */
+export const DEFAULT_RING_BUFFER_BYTES = 4 << 20;
+
+/**
+ * How the addon drains xt_events into batches for JS (the agent's batching; benchmarks use the
+ * same). Batches are lent (Tracer.onBatch): their memory is reused, so they make no garbage.
+ */
+export const RING_BATCHING = { batchRecords: 4096, flushMs: 100, maxPendingBatches: 64, lend: true } as const;
+
+/** A ring buffer size in bytes: a power of two from 64 KiB to 1 GiB. */
+export function checkRingBufferBytes(bytes: number, field = 'ringBufferBytes'): number {
+  if (!Number.isInteger(bytes) || bytes < 64 << 10 || bytes > 1 << 30 || (bytes & (bytes - 1)) !== 0) {
+    throw new UsageError(field, `expected a power of two from 64 KiB to 1 GiB, got ${bytes} bytes`);
+  }
+  return bytes;
+}
+
 export interface TracerOptions extends ScopeOptions {
   bpfObjectPath?: string;
   logger: Logger;
@@ -27,6 +49,8 @@ export interface TracerOptions extends ScopeOptions {
   vms?: { tap: string; addresses: string[] }[];
   /** attach methods not to use (testing fallbacks, or working around a kernel bug) */
   disabledHooks?: AttachMethod[];
+  /** xt_events size in bytes (default DEFAULT_RING_BUFFER_BYTES) */
+  ringBufferBytes?: number;
   /** ring buffer batching */
   batchRecords?: number;
   flushMs?: number;
@@ -77,7 +101,7 @@ class BpfTracer implements Tracer {
   startRing(batchRecords: number, flushMs: number): void {
     this.ring = this.object.openRingBuffer(
       'xt_events',
-      { recordSize: RECORD_SIZE, batchRecords, flushMs, maxPendingBatches: 64 },
+      { recordSize: RECORD_SIZE, batchRecords, flushMs, maxPendingBatches: RING_BATCHING.maxPendingBatches, lend: RING_BATCHING.lend },
       (batch) => {
         for (const listener of this.listeners) listener(batch);
       },
@@ -140,6 +164,7 @@ export type TracerWithReport = Tracer & { readonly stageReports: StageReport[] }
 export async function createTracer(options: TracerOptions): Promise<TracerWithReport> {
   if (COUNTER_COUNT !== Object.keys(Counter).length) throw new Error('proto Counter table out of step');
   const objectPath = options.bpfObjectPath ?? DEFAULT_BPF_OBJECT;
+  const ringBytes = checkRingBufferBytes(options.ringBufferBytes ?? DEFAULT_RING_BUFFER_BYTES);
   if (!existsSync(objectPath)) {
     throw new XtraceError('bpf', `BPF object ${objectPath} not found: run ./setup.sh (or make -C bpf)`);
   }
@@ -163,13 +188,14 @@ export async function createTracer(options: TracerOptions): Promise<TracerWithRe
     for (const program of object.programs()) {
       object.setAutoload(program.name, wanted.has(program.name) && !unavailable.has(program.name));
     }
+    object.setMaxEntries('xt_events', ringBytes);
     if (wanted.has('xt_tc_ingress')) object.setExpectedAttachType('xt_tc_ingress', BPF_TCX_INGRESS);
     if (wanted.has('xt_tc_egress')) object.setExpectedAttachType('xt_tc_egress', BPF_TCX_EGRESS);
     object.load();
     const hooks = new HookManager(object, { netns: scope.netns, disabled, unavailable });
     const reports = hooks.attachPlan(plan);
     const tracer = new BpfTracer(object, hooks, scope.netns, scope.interfaces, reports, options.vms ?? [], options.logger);
-    tracer.startRing(options.batchRecords ?? 4096, options.flushMs ?? 100);
+    tracer.startRing(options.batchRecords ?? RING_BATCHING.batchRecords, options.flushMs ?? RING_BATCHING.flushMs);
     options.logger.info(
       { stages: reports.map((r) => ({ stage: r.stage, hook: r.hook ?? 'unavailable', devices: r.devices })) },
       'hooks attached',

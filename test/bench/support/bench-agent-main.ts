@@ -7,18 +7,21 @@
  * Arg: JSON {natsUrl, hostId}. Prints {"event":"ready"} once registered. Answers on
  *   xtrace.bench.<host>.drive  {rate, seconds} -> paced test runs, replies with the counts
  *   xtrace.bench.<host>.rss    -> {rssMb, cpuS}
+ * Drive replies carry the step's peak RSS (VmHWM); XTRACE_BENCH_MEMDEBUG=1 prints where the
+ * memory is (V8 heap, Buffers, anonymous vs file pages) every 250 ms on stderr.
  * Exits on SIGTERM.
  */
 import { connect } from 'nats';
 import { pino } from 'pino';
-import { RECORD_SIZE } from '@xtrace/proto';
-import { Agent } from '@xtrace/node-agent';
+import { RECORD_SIZE } from '@xtrace/node-agent/proto'; // as the agent imports it (no gRPC modules)
+import { Agent, tuneAgentMemory } from '@xtrace/node-agent';
 import { ProbeTable } from '../../../node-agent/src/tracing/probe-table.js';
-import { configValue, ZERO_KEY, type Counters, type Inventory, type ProbeFilter, type Tracer } from '@xtrace/node-agent/tracing';
+import { configValue, RING_BATCHING, ZERO_KEY, type Counters, type Inventory, type ProbeFilter, type Tracer } from '@xtrace/node-agent/tracing';
 import type { RingBuffer } from '@xtrace/native';
-import { cpuSeconds, rssMb, sleep } from './report.js';
+import { cpuSeconds, memoryLine, peakRssMb, resetPeakRss, rssMb, sleep } from './report.js';
 import { MATCHING_FRAME, openTestRunObject, PROGRAM, RING, type TestRunObject } from './test-run-object.js';
 
+tuneAgentMemory(); // as `xtrace agent` does
 const args = JSON.parse(process.argv[2] ?? '{}') as { natsUrl: string; hostId: string };
 
 /** The Tracer contract over the test-run object: the agent cannot tell it from the real one. */
@@ -34,8 +37,8 @@ class TestRunTracer implements Tracer {
       update: (k, v) => t.object.mapUpdate('xt_probes', k, v),
       remove: (k) => void t.object.mapDelete('xt_probes', k),
     });
-    // the node-agent tracer's ring options (tracer.ts: 4096-record batches, 100 ms flush, 64 pending)
-    this.ring = t.object.openRingBuffer(RING, { recordSize: RECORD_SIZE, batchRecords: 4096, flushMs: 100, maxPendingBatches: 64 }, (batch) => {
+    // the node-agent tracer's ring options (tracer.ts RING_BATCHING) and ring size (openTestRunObject)
+    this.ring = t.object.openRingBuffer(RING, { recordSize: RECORD_SIZE, ...RING_BATCHING }, (batch) => {
       this.jsRecords += batch.length / RECORD_SIZE;
       for (const l of this.listeners) l(batch);
     });
@@ -92,13 +95,13 @@ nc.subscribe(`xtrace.bench.${args.hostId}.drive`, {
       const c0 = tracer.counters();
       const js0 = tracer.jsRecords;
       const cpu0 = cpuSeconds();
-      let peakRss = rssMb();
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb())), 100);
+      resetPeakRss(); // VmHWM from here: the true peak of the step, not a sample
+      const memDebug = process.env['XTRACE_BENCH_MEMDEBUG'] ? setInterval(() => process.stderr.write(`agent memory: ${memoryLine()}\n`), 250) : undefined;
       const t0 = performance.now();
       const offered = await drive(rate, seconds);
       const driveS = (performance.now() - t0) / 1000;
       await sleep(400); // the ring's flush (100 ms) and the agent's tick (50 ms)
-      clearInterval(sampler);
+      clearInterval(memDebug);
       const c1 = tracer.counters();
       msg.respond(
         JSON.stringify({
@@ -107,7 +110,7 @@ nc.subscribe(`xtrace.bench.${args.hostId}.drive`, {
           emitted: c1.emitted - c0.emitted,
           ringbufFull: c1.ringbuf_full - c0.ringbuf_full,
           jsRecords: tracer.jsRecords - js0,
-          peakRssMb: Math.max(peakRss, rssMb()),
+          peakRssMb: peakRssMb(),
           cpuS: cpuSeconds() - cpu0,
         }),
       );

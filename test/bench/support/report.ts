@@ -3,7 +3,7 @@
  * machine-readable `#BENCH {json}` line of figures that run-all.ts collects for the
  * target table. Figures are plain numbers keyed by a dotted name.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 
 export type Figures = Record<string, number>;
@@ -60,6 +60,29 @@ export function cpuSeconds(pid: number | 'self' = 'self'): number {
 export function rssMb(pid: number | 'self' = 'self'): number {
   const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** The peak RSS of this process since the last resetPeakRss() (VmHWM), in MB: every page, not a sample. */
+export function peakRssMb(): number {
+  const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Starts a new peak-RSS window (/proc/self/clear_refs 5 resets VmHWM to the current RSS). */
+export function resetPeakRss(): void {
+  writeFileSync('/proc/self/clear_refs', '5');
+}
+
+/** One line on where this process's memory is: V8 heap, external (Buffers), and the kernel's view. */
+export function memoryLine(): string {
+  const m = process.memoryUsage();
+  const mb = (b: number): string => (b / 1048576).toFixed(1);
+  const roll = readFileSync('/proc/self/smaps_rollup', 'utf8')
+    .split('\n')
+    .filter((l) => /^(Rss|Anonymous|Shared_Clean):/.test(l))
+    .map((l) => l.replace(/\s+/g, ' '))
+    .join(', ');
+  return `rss ${mb(m.rss)} MB: heap ${mb(m.heapTotal)} (used ${mb(m.heapUsed)}), external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)}); ${roll}`;
 }
 
 export function fmtRate(perSecond: number): string {

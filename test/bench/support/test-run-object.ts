@@ -11,6 +11,7 @@ import {
   addressBytes,
   configValue,
   DEFAULT_BPF_OBJECT,
+  DEFAULT_RING_BUFFER_BYTES,
   probeKey,
   probeValue,
   readKernelCounters,
@@ -39,8 +40,10 @@ export interface TestRunObject {
   watch(slot?: number): void;
 }
 
-export function openTestRunObject(path = DEFAULT_BPF_OBJECT): TestRunObject {
+/** ringBytes: xt_events size, the agent's default unless given */
+export function openTestRunObject(path = DEFAULT_BPF_OBJECT, ringBytes = DEFAULT_RING_BUFFER_BYTES): TestRunObject {
   const object = native.openObject(path);
+  object.setMaxEntries(RING, ringBytes);
   for (const p of object.programs()) object.setAutoload(p.name, p.name === PROGRAM);
   object.setExpectedAttachType(PROGRAM, BPF_TCX_INGRESS);
   object.load();

@@ -8,11 +8,13 @@
  *   node build/test/bench/support/tracer-main.js SRC DST   (compiled: node tools/build.mjs)
  */
 import { pino } from 'pino';
-import { RECORD_SIZE } from '@xtrace/proto';
+import { RECORD_SIZE } from '@xtrace/node-agent/proto'; // as the agent imports it (no gRPC modules)
 import { createTracer } from '@xtrace/node-agent/tracing';
+import { tuneAgentMemory } from '@xtrace/node-agent';
 
 const [src, dst] = process.argv.slice(2);
 if (!src || !dst) throw new Error('usage: tracer-main.ts SRC DST');
+tuneAgentMemory(); // as the agent process does
 const tracer = await createTracer({ logger: pino({ level: 'warn' }, pino.destination(2)) });
 let records = 0;
 tracer.onBatch((batch) => void (records += batch.byteLength / RECORD_SIZE));

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { decodeEnvelope, decodeRecords, encodeEnvelope, encodeRecords } from '@xtrace/proto';
+import { EnvelopeBuilder, writeEnvelope } from './envelope-writer.js';
+
+const meta = {
+  v: 1,
+  host: 'hv-a',
+  bootId: 'b1',
+  probe: 'p1',
+  seq: 7,
+  clock: { monoNs: 2n ** 62n + 3n, realNs: 1_700_000_000_000_000_123n },
+  counters: { ringbuf_full: 3, parse_fail: 0 },
+};
+
+describe('writeEnvelope', () => {
+  it('writes exactly what encodeEnvelope writes, for every bin size', () => {
+    for (const n of [0, 1, 3, 4, 1023, 1024, 8192]) {
+      const records = encodeRecords(Array.from({ length: n }, (_, i) => ({ pktId: BigInt(i + 1), tsNs: BigInt(i) })));
+      const parts = n > 2 ? [records.subarray(0, 64), records.subarray(64, 128), records.subarray(128)] : [records];
+      const out = writeEnvelope(meta, parts);
+      expect(Buffer.compare(Buffer.from(out), Buffer.from(encodeEnvelope({ ...meta, records })))).toBe(0);
+      expect(decodeEnvelope(out).records.byteLength).toBe(n * 64);
+    }
+  });
+
+  it('edits the records of the output, never the parts', () => {
+    const records = encodeRecords([{ tsNs: 1000n }, { tsNs: 2000n }]);
+    const out = writeEnvelope(meta, [records], (r) => r.writeBigUInt64LE(5n, 0));
+    expect(decodeRecords(decodeEnvelope(out).records).map((r) => r.tsNs)).toEqual([5n, 2000n]);
+    expect(decodeRecords(records)[0]!.tsNs).toBe(1000n);
+  });
+});
+
+describe('EnvelopeBuilder', () => {
+  it('takes records up to its capacity, then writes what encodeEnvelope writes and starts over', () => {
+    const records = encodeRecords(Array.from({ length: 10 }, (_, i) => ({ pktId: BigInt(i + 1) })));
+    const b = new EnvelopeBuilder(6);
+    expect(b.append(records.subarray(0, 128))).toBe(128);
+    expect(b.append(records, 128)).toBe(4 * 64);
+    expect(b.full).toBe(true);
+    expect(b.append(records, 6 * 64)).toBe(0);
+    const out = b.finish(meta, (r) => r.writeBigUInt64LE(9n, 0));
+    const want = Buffer.from(records.subarray(0, 6 * 64));
+    want.writeBigUInt64LE(9n, 0);
+    expect(Buffer.compare(Buffer.from(out), Buffer.from(encodeEnvelope({ ...meta, records: want })))).toBe(0);
+    expect(decodeRecords(records)[0]!.tsNs).toBe(0n); // the source is never edited
+    expect(b.records).toBe(0);
+    expect(Buffer.compare(Buffer.from(b.finish(meta)), Buffer.from(encodeEnvelope({ ...meta, records: Buffer.alloc(0) })))).toBe(0);
+  });
+});
