@@ -5,7 +5,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);
+	__uint(max_entries, 4 << 20); /* the agent sizes it before load (--ring-buffer-mb) */
 } xt_events SEC(".maps");
 
 struct {
@@ -22,11 +22,12 @@ struct {
 	__type(value, struct xt_stage_value);
 } xt_stages SEC(".maps");
 
+/* one element per CPU holding every counter: a counter bump touches one cache line, not one per counter */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, XT_C_MAX);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct xt_counter_set);
 } xt_counters SEC(".maps");
 
 struct {
@@ -53,10 +54,11 @@ struct {
 
 static __always_inline void xt_count(__u32 counter)
 {
-	__u64 *v = bpf_map_lookup_elem(&xt_counters, &counter);
+	__u32 zero = 0;
+	struct xt_counter_set *v = bpf_map_lookup_elem(&xt_counters, &zero);
 
-	if (v)
-		*v += 1;
+	if (v && counter < XT_C_MAX)
+		v->c[counter] += 1;
 }
 
 static __always_inline struct xt_config *xt_config(void)
@@ -65,5 +67,20 @@ static __always_inline struct xt_config *xt_config(void)
 
 	return bpf_map_lookup_elem(&xt_config_map, &zero);
 }
+
+/* Per CPU: the address learned last (xt_learn skips the LRU lookup while it repeats). */
+struct xt_learn_last {
+	__u32 ifindex;
+	__u32 repeats;
+	__u64 addr_lo;
+	__u64 addr_hi;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_learn_last);
+} xt_learn_last SEC(".maps");
 
 #endif

@@ -66,7 +66,7 @@ static __always_inline int xt_load(const struct xt_reader *r, __u32 off, void *d
 struct xt_packet {
 	__u8 saddr[16] __attribute__((aligned(8)));
 	__u8 daddr[16] __attribute__((aligned(8)));
-	__u64 id_words[6];       /* identity fields, hashed into pkt_id */
+	__u64 id_words[3];       /* identity fields (L3 word, two L4 header words), hashed into pkt_id */
 	__u32 l4_off;
 	__u32 l4_len;
 	__u32 payload_off;
@@ -95,17 +95,15 @@ static __always_inline __u64 xt_mix64(__u64 k)
 	return k;
 }
 
-static __always_inline __u64 xt_hash_words(const __u64 *w, int n, __u64 seed)
+/*
+ * A light per-word mix: the words of an identity are mixed independently (the multiplies run in
+ * parallel, not as a chain of full finalizers), summed, and the sum gets one full xt_mix64.
+ */
+static __always_inline __u64 xt_lite(__u64 x, __u64 k)
 {
-	__u64 h = seed;
-
-#pragma unroll
-	for (int i = 0; i < 6; i++) {
-		if (i >= n)
-			break;
-		h = xt_mix64(h ^ w[i]) + (__u64)i;
-	}
-	return h;
+	x ^= k;
+	x ^= x >> 31;
+	return x * 0x9e3779b97f4a7c15ULL;
 }
 
 static __always_inline __u64 xt_addr_word(const __u8 *a, int half)
@@ -130,7 +128,7 @@ static __always_inline int xt_parse_l3(const struct xt_reader *r, __u32 off, __u
 		xt_map_v4(p->saddr, ip.saddr);
 		xt_map_v4(p->daddr, ip.daddr);
 		p->proto = ip.protocol;
-		p->id_words[2] = ((__u64)ip.id << 48) | ((__u64)ip.tot_len << 32) |
+		p->id_words[0] = ((__u64)ip.id << 48) | ((__u64)ip.tot_len << 32) |
 				 ((__u64)(ip.frag_off & bpf_htons(0x3fff)) << 16) | ip.protocol;
 		p->l4_off = off + ip.ihl * 4;
 		p->l4_len = bpf_ntohs(ip.tot_len) - ip.ihl * 4;
@@ -146,7 +144,7 @@ static __always_inline int xt_parse_l3(const struct xt_reader *r, __u32 off, __u
 		__builtin_memcpy(p->daddr, &ip6.daddr, 16);
 		p->proto = ip6.nexthdr;
 		p->flags |= XT_F_IPV6;
-		p->id_words[2] = ((__u64)ip6.payload_len << 32) | ip6.nexthdr;
+		p->id_words[0] = ((__u64)ip6.payload_len << 32) | ip6.nexthdr;
 		p->l4_off = off + sizeof(ip6);
 		p->l4_len = bpf_ntohs(ip6.payload_len);
 	} else {
@@ -173,8 +171,8 @@ static __always_inline int xt_parse_l4(const struct xt_reader *r, struct xt_pack
 		p->sport = bpf_ntohs(th.source);
 		p->dport = bpf_ntohs(th.dest);
 		p->seq = bpf_ntohl(th.seq);
-		p->id_words[3] = ((__u64)th.source << 48) | ((__u64)th.dest << 32) | th.seq;
-		p->id_words[4] = ((__u64)th.ack_seq << 32) | ((__u64)doff_flags[0] << 8) | doff_flags[1] |
+		p->id_words[1] = ((__u64)th.source << 48) | ((__u64)th.dest << 32) | th.seq;
+		p->id_words[2] = ((__u64)th.ack_seq << 32) | ((__u64)doff_flags[0] << 8) | doff_flags[1] |
 				 ((__u64)(p->l4_len & 0xffff) << 16);
 		p->payload_off = p->l4_off + sizeof(th);   /* options (timestamps) count as payload */
 	} else if (p->proto == IPPROTO_UDP) {
@@ -184,7 +182,7 @@ static __always_inline int xt_parse_l4(const struct xt_reader *r, struct xt_pack
 			return -1;
 		p->sport = bpf_ntohs(uh.source);
 		p->dport = bpf_ntohs(uh.dest);
-		p->id_words[3] = ((__u64)uh.source << 48) | ((__u64)uh.dest << 32) | ((__u64)uh.len << 16);
+		p->id_words[1] = ((__u64)uh.source << 48) | ((__u64)uh.dest << 32) | ((__u64)uh.len << 16);
 		p->payload_off = p->l4_off + sizeof(uh);
 	} else if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
 		__u8 icmp[8];
@@ -197,7 +195,7 @@ static __always_inline int xt_parse_l4(const struct xt_reader *r, struct xt_pack
 		p->sport = bpf_ntohs(id);
 		p->dport = ((__u16)icmp[0] << 8) | icmp[1];
 		p->seq = bpf_ntohs(seq);
-		p->id_words[3] = ((__u64)icmp[0] << 40) | ((__u64)icmp[1] << 32) | ((__u64)id << 16) | seq;
+		p->id_words[1] = ((__u64)icmp[0] << 40) | ((__u64)icmp[1] << 32) | ((__u64)id << 16) | seq;
 		p->payload_off = p->l4_off + sizeof(icmp);
 	} else {
 		p->payload_off = p->l4_off;
@@ -280,28 +278,37 @@ static __always_inline int xt_parse(const struct xt_reader *r, __u32 l3_off, __u
 static __always_inline __u64 xt_packet_id(const struct xt_reader *r, struct xt_packet *p)
 {
 	__u8 payload[XT_PAYLOAD_ID_BYTES] = {};
+	__u64 pay0, pay1;
 
 	if (xt_load(r, p->payload_off, payload, 16))
 		if (xt_load(r, p->payload_off, payload, 8))
 			xt_load(r, p->payload_off, payload, 4);
-	p->id_words[0] = xt_addr_word(p->saddr, 0) ^ xt_mix64(xt_addr_word(p->saddr, 1));
-	p->id_words[1] = xt_addr_word(p->daddr, 0) ^ xt_mix64(xt_addr_word(p->daddr, 1));
-	__builtin_memcpy(&p->id_words[5], payload, 8);
-	p->id_words[4] ^= xt_mix64(*(__u64 *)(payload + 8));
-	return xt_hash_words(p->id_words, 6, 0x7874726163650001ULL);
+	__builtin_memcpy(&pay0, payload, 8);
+	__builtin_memcpy(&pay1, payload + 8, 8);
+	/* each word with its own key, so equal values in different fields do not cancel */
+	return xt_mix64(xt_lite(xt_addr_word(p->saddr, 0), 0x7874726163650001ULL) +
+			xt_lite(xt_addr_word(p->saddr, 1), 0x243f6a8885a308d3ULL) +
+			xt_lite(xt_addr_word(p->daddr, 0), 0x13198a2e03707344ULL) +
+			xt_lite(xt_addr_word(p->daddr, 1), 0xa4093822299f31d0ULL) +
+			xt_lite(p->id_words[0], 0x082efa98ec4e6c89ULL) +
+			xt_lite(p->id_words[1], 0x452821e638d01377ULL) +
+			xt_lite(p->id_words[2], 0xbe5466cf34e90c6cULL) +
+			xt_lite(pay0, 0xc0ac29b7c97c50ddULL) +
+			xt_lite(pay1, 0x3f84d5b5b5470917ULL));
 }
 
 /* Direction-independent flow hash: equal for a request and its reply. */
 static __always_inline __u32 xt_flow_hash(const struct xt_packet *p)
 {
-	__u64 a = xt_addr_word(p->saddr, 1) ^ xt_mix64(xt_addr_word(p->saddr, 0));
-	__u64 b = xt_addr_word(p->daddr, 1) ^ xt_mix64(xt_addr_word(p->daddr, 0));
 	__u64 pa = p->sport, pb = p->dport;
-	__u64 h;
+	__u64 a, b, h;
 
 	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)
 		pa = pb = p->sport; /* echo id both ways; type differs */
-	h = xt_mix64((a ^ pa) + (b ^ pb)) ^ xt_mix64((a ^ pa) * (b ^ pb) + p->proto);
+	/* each end: its address and port; the ends combine symmetrically (sum and product) */
+	a = xt_lite(xt_addr_word(p->saddr, 0) ^ (xt_addr_word(p->saddr, 1) + pa), 0x9216d5d98979fb1bULL);
+	b = xt_lite(xt_addr_word(p->daddr, 0) ^ (xt_addr_word(p->daddr, 1) + pb), 0x9216d5d98979fb1bULL);
+	h = xt_mix64((a + b) ^ (a * b + p->proto));
 	return (__u32)(h ^ (h >> 32));
 }
 

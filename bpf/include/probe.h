@@ -75,7 +75,8 @@ static __always_inline struct xt_selection xt_select(const struct xt_probe_value
 /* Consistent sampling: every host keeps the same packets without talking to each other. */
 static __always_inline __u32 xt_sample(const struct xt_probe_value *v, __u32 mask, __u64 pkt_id)
 {
-	__u64 h = xt_mix64(pkt_id ^ 0x5a5a5a5a5a5a5a5aULL);
+	__u64 h = 0;
+	int hashed = 0;
 
 #pragma unroll
 	for (int i = 0; i < 4; i++) {
@@ -84,6 +85,10 @@ static __always_inline __u32 xt_sample(const struct xt_probe_value *v, __u32 mas
 
 		if (!(v->slot_mask & (1u << i)) || !(mask & bit) || !s->sample_n)
 			continue;
+		if (!hashed) { /* only sampled probes pay for the hash */
+			h = xt_mix64(pkt_id ^ 0x5a5a5a5a5a5a5a5aULL);
+			hashed = 1;
+		}
 		if ((h % s->sample_n) >= s->sample_k)
 			mask &= ~bit;
 	}
@@ -167,15 +172,18 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 	rec->flow_hash = xt_flow_hash(&p);
 	rec->seq = p.seq;
 	rec->drop_location = w->drop_location;
-	/* Wake the reader when this record makes the waiting data cross a batch's worth, not per
-	 * record: a wake-up per record costs more CPU than the tracing, and while a stalled reader
-	 * leaves the ring above the mark every record would pay one. The reader also drains on a
-	 * timer, so a crossing missed between two CPUs only delays records. */
-	__u64 avail = bpf_ringbuf_query(&xt_events, BPF_RB_AVAIL_DATA);
+	/* Wake the reader once a batch's worth of records waits, never per record: a wake-up per
+	 * record costs more CPU than the tracing. The fill level is looked at every 64th record a CPU
+	 * emits (the query is a helper call): a stalled reader, which leaves the ring above the mark,
+	 * then costs one wake-up per 64 records, not per record. The reader also drains on a timer,
+	 * so records never wait for a wake-up longer than its flush interval. */
+	__u32 zero = 0;
+	struct xt_counter_set *cs = bpf_map_lookup_elem(&xt_counters, &zero);
+	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	bpf_ringbuf_submit(rec, avail >= XT_WAKEUP_BYTES && avail < XT_WAKEUP_BYTES + XT_RECORD_RING_BYTES ?
-					BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
-	xt_count(XT_C_EMITTED);
+	if (cs && (++cs->c[XT_C_EMITTED] & 63) == 0 && bpf_ringbuf_query(&xt_events, BPF_RB_AVAIL_DATA) >= XT_WAKEUP_BYTES)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
 }
 
 /* Which stage (if any) this device+direction is for this hook kind. */

@@ -10,8 +10,7 @@
 #define XT_MAX_PROBES 32        /* probe slots: one bit each in xt_record.probe_mask */
 #define XT_HDR_COPY 192         /* header bytes copied from an skb before parsing */
 #define XT_PAYLOAD_ID_BYTES 16  /* L4 payload bytes folded into the packet id */
-#define XT_WAKEUP_BYTES (64 << 10) /* ring buffer data that wakes the reader (~900 records) */
-#define XT_RECORD_RING_BYTES 72    /* one record in the ring: 8-byte header + 64 */
+#define XT_WAKEUP_BYTES (256 << 10) /* ring buffer data that wakes the reader (~3600 records; rings are >= 1 MiB) */
 
 /* Stages of the path model (DESIGN.md "Path model and segments"). */
 enum xt_stage {
@@ -123,7 +122,7 @@ struct xt_learn_key {
 	__u8 addr[16];      /* IPv4 as ::ffff:a.b.c.d */
 };
 
-/* xt_counters: per-CPU array indexed by enum xt_counter. Every drop is counted. */
+/* xt_counters: per-CPU array of one xt_counter_set, indexed by enum xt_counter. Every drop is counted. */
 enum xt_counter {
 	XT_C_SEEN = 0,           /* program invocations while a probe is active */
 	XT_C_MATCHED = 1,        /* packets selected by a probe (before sampling) */
@@ -136,6 +135,10 @@ enum xt_counter {
 	XT_C_OTHER_NETNS = 8,    /* tracepoint hit outside the agent's namespace */
 	XT_C_DROP_NO_DEV = 9,    /* kfree_skb of a matching packet with no device to scope it */
 	XT_C_MAX = 10,
+};
+
+struct xt_counter_set {
+	__u64 c[XT_C_MAX];
 };
 
 /* xt_config: array of one. */

@@ -2,25 +2,27 @@
 /* tc (tcx or clsact) classifiers: the preferred hook for tap, bridge port, tunnel and NIC stages. */
 
 /* Remembers which addresses a VM uses (source addresses at its tap's ingress, ARP senders). */
-static __always_inline void xt_learn(struct __sk_buff *skb)
+static __always_inline void xt_learn(struct __sk_buff *skb, const struct xt_reader *r)
 {
 	struct xt_learn_key key = { .ifindex = skb->ifindex };
+	struct xt_learn_last *last;
+	__u32 zero = 0;
 	__u16 proto;
 	__u32 addr = 1; /* IPv6 leaves it non-zero */
 	__u64 now;
 
-	if (bpf_skb_load_bytes(skb, 12, &proto, sizeof(proto)))
+	if (xt_load(r, 12, &proto, sizeof(proto)))
 		return;
 	if (proto == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, XT_ETH_HLEN + 12, &addr, sizeof(addr)))
+		if (xt_load(r, XT_ETH_HLEN + 12, &addr, sizeof(addr)))
 			return;
 		xt_map_v4(key.addr, addr);
 	} else if (proto == bpf_htons(0x0806)) {
-		if (bpf_skb_load_bytes(skb, XT_ETH_HLEN + 14, &addr, sizeof(addr)))
+		if (xt_load(r, XT_ETH_HLEN + 14, &addr, sizeof(addr)))
 			return;
 		xt_map_v4(key.addr, addr);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
-		if (bpf_skb_load_bytes(skb, XT_ETH_HLEN + 8, key.addr, 16))
+		if (xt_load(r, XT_ETH_HLEN + 8, key.addr, 16))
 			return;
 		if (key.addr[0] == 0xfe && (key.addr[1] & 0xc0) == 0x80)
 			return; /* link-local: not the VM's service address */
@@ -29,10 +31,25 @@ static __always_inline void xt_learn(struct __sk_buff *skb)
 	}
 	if (addr == 0)
 		return; /* DHCP discover / ARP probe from 0.0.0.0 */
-	if (bpf_map_lookup_elem(&xt_learned, &key))
+	/*
+	 * A VM sends from the same address packet after packet: the last address learned on this
+	 * CPU answers without the LRU lookup (a hash and its cold buckets, per tap packet), and
+	 * every 64th repeat still looks it up, which keeps the entry recently used in the LRU.
+	 */
+	last = bpf_map_lookup_elem(&xt_learn_last, &zero);
+	if (last && last->ifindex == key.ifindex && last->addr_lo == xt_addr_word(key.addr, 0) &&
+	    last->addr_hi == xt_addr_word(key.addr, 1) && (++last->repeats & 63))
 		return;
-	now = bpf_ktime_get_ns();
-	bpf_map_update_elem(&xt_learned, &key, &now, BPF_ANY);
+	if (!bpf_map_lookup_elem(&xt_learned, &key)) {
+		now = bpf_ktime_get_ns();
+		bpf_map_update_elem(&xt_learned, &key, &now, BPF_ANY);
+	}
+	if (last) {
+		last->ifindex = key.ifindex;
+		last->addr_lo = xt_addr_word(key.addr, 0);
+		last->addr_hi = xt_addr_word(key.addr, 1);
+		last->repeats = 0;
+	}
 }
 
 static __always_inline int xt_tc(struct __sk_buff *skb, __u32 dir)
@@ -54,7 +71,7 @@ static __always_inline int xt_tc(struct __sk_buff *skb, __u32 dir)
 		w.stage = xt_stage_of(w.netns, w.ifindex, dir, XT_HOOK_TC);
 	}
 	if (w.stage == XT_STAGE_TAP_RX)
-		xt_learn(skb);
+		xt_learn(skb, &r);
 	if (!cfg->active_probes)
 		return XT_TC_NEXT;
 	if (!w.stage) {

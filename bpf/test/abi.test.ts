@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { COUNTER_COUNT } from '@xtrace/proto';
 import { describe, expect, it } from 'vitest';
 import {
   CONFIG_SIZE,
@@ -48,6 +49,8 @@ describe.skipIf(!existsSync(DEFAULT_BPF_OBJECT))('BPF map ABI', () => {
     expect(struct('xt_probe_value').size).toBe(PROBE_VALUE_SIZE);
     expect(struct('xt_learn_key').size).toBe(LEARN_KEY_SIZE);
     expect(struct('xt_tc_stage').size).toBe(TC_STAGE_VALUE_SIZE);
+    // every counter in one per-CPU element, indexed like proto's Counter table
+    expect(struct('xt_counter_set').size).toBe(COUNTER_COUNT * 8);
   });
 
   it('probe value and slot offsets match', () => {

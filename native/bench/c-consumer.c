@@ -74,14 +74,24 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * Counter `idx` summed over CPUs, from a per-CPU array: either one counter per element (value
+ * 8 bytes, key idx) or every counter in element 0 (value: __u64 counters[], as xt_counters).
+ */
 static unsigned long long sum_counter(int fd, __u32 idx)
 {
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
 	int n = libbpf_num_possible_cpus();
-	__u64 *v = calloc(n, sizeof(__u64));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	__u32 stride = (info.value_size + 7) / 8; /* u64 words per CPU */
+	__u32 key = stride > 1 ? 0 : idx, at = stride > 1 ? idx : 0;
+	__u64 *v = calloc((size_t)n * stride, sizeof(__u64));
 	unsigned long long s = 0;
-	if (v && bpf_map_lookup_elem(fd, &idx, v) == 0)
+	if (v && at < stride && bpf_map_lookup_elem(fd, &key, v) == 0)
 		for (int i = 0; i < n; i++)
-			s += v[i];
+			s += v[(size_t)i * stride + at];
 	free(v);
 	return s;
 }

@@ -3,6 +3,9 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,7 +162,9 @@ void RingState::Run() {
       continue;
     }
     paused = false;
-    int timeout = 50;
+    // Wait for a wake-up (producers wake us per batch's worth of records) or until the
+    // partial batch is due, at most flushMs: a timer wake-up per flushMs, not more.
+    int timeout = static_cast<int>(opt.flushMs);
     if (curCount > 0) {
       auto age = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - curStart).count();
       long left = static_cast<long>(opt.flushMs) - age;
@@ -167,10 +172,18 @@ void RingState::Run() {
       if (left < timeout) timeout = static_cast<int>(left);
     }
     backpressureHit = false;
-    int n = ring_buffer__poll(rb, timeout);
-    // Producers may submit without waking us (xtrace wakes once per batch's worth): on a
-    // timeout, take whatever is there so low rates still arrive within the poll period.
-    if (n == 0) n = ring_buffer__consume(rb);
+    // Our own epoll over the ring's and the stop eventfd: a long wait ends at once on close().
+    epoll_event ev[2];
+    int ready = epoll_wait(epollFd, ev, 2, timeout);
+    if (ready < 0 && errno == EINTR) continue;
+    if (stop.load(std::memory_order_acquire)) break;
+    int n = ready < 0 ? -errno : ring_buffer__consume(rb);
+    if (ready == 0) {
+      // Producers submit without waking us (xtrace wakes once per batch's worth): on a timeout,
+      // take whatever is there and hand it over now, so records wait at most ~flushMs at low rates.
+      n = ring_buffer__consume(rb);
+      if (curCount > 0 && pending.load(std::memory_order_acquire) < opt.maxPendingBatches) Flush();
+    }
     if (n < 0 && !backpressureHit && n != -EINTR) {
       lastError.store(n);
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -189,6 +202,11 @@ void RingState::Run() {
 
 void StopRing(RingState& ring, bool join) {
   ring.stop.store(true, std::memory_order_release);
+  if (ring.stopFd >= 0) {
+    uint64_t one = 1;
+    ssize_t w = write(ring.stopFd, &one, sizeof(one));  // ends the drain thread's wait
+    (void)w;
+  }
   if (join && ring.thread.joinable()) ring.thread.join();
 }
 
@@ -240,6 +258,26 @@ Napi::Value BpfObjectWrap::OpenRingBuffer(const Napi::CallbackInfo& info) {
     if (state->rb == nullptr) {
       int e = errno;
       ThrowBpf(env, "openRingBuffer", "map '" + name + "'", e, cap.Tail());
+    }
+  }
+  state->stopFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  state->epollFd = epoll_create1(EPOLL_CLOEXEC);
+  {
+    epoll_event ringEv{};
+    ringEv.events = EPOLLIN;
+    ringEv.data.u32 = 0;
+    epoll_event stopEv{};
+    stopEv.events = EPOLLIN;
+    stopEv.data.u32 = 1;
+    if (state->stopFd < 0 || state->epollFd < 0 ||
+        epoll_ctl(state->epollFd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(state->rb), &ringEv) != 0 ||
+        epoll_ctl(state->epollFd, EPOLL_CTL_ADD, state->stopFd, &stopEv) != 0) {
+      int e = errno;
+      if (state->stopFd >= 0) close(state->stopFd);
+      if (state->epollFd >= 0) close(state->epollFd);
+      ring_buffer__free(state->rb);
+      state->rb = nullptr;
+      ThrowBpf(env, "openRingBuffer", "map '" + name + "': epoll set-up", e);
     }
   }
   auto* holder = new std::shared_ptr<RingState>(state);

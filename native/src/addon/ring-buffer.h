@@ -4,6 +4,7 @@
 #pragma once
 
 #include <bpf/libbpf.h>
+#include <unistd.h>
 #include <napi.h>
 
 #include <atomic>
@@ -27,6 +28,8 @@ struct RingState {
   std::string map;
   RingOptions opt;
   ring_buffer* rb = nullptr;
+  int epollFd = -1;  // the ring's epoll fd and stopFd: what the drain thread waits on
+  int stopFd = -1;   // eventfd written by StopRing
   std::thread thread;
   std::atomic<bool> stop{false};
   // batches handed to JS and not yet delivered
@@ -56,6 +59,9 @@ struct RingState {
   Napi::ObjectReference owner;  // the BpfObject, kept alive while draining
 
   ~RingState() {
+    // closed here, not by the thread: StopRing may still write stopFd after the thread ended
+    if (epollFd >= 0) close(epollFd);
+    if (stopFd >= 0) close(stopFd);
     free(cur);
     for (uint8_t* b : spare) free(b);
   }

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { Counter, COUNTER_COUNT, RECORD_SIZE, UsageError, XtraceError } from '../proto.js';
-import { BPF_TCX_EGRESS, BPF_TCX_INGRESS, native, type BpfObject, type RingBuffer } from '@xtrace/native';
+import { BPF_TCX_EGRESS, BPF_TCX_INGRESS, native, type BpfObject, type ProgramStats, type RingBuffer } from '@xtrace/native';
 import { configValue, decodeLearnKey, ZERO_KEY } from './bpf-layouts.js';
 import type { AttachMethod } from './hook-candidates.js';
 import { HookManager } from './hook-manager.js';
@@ -34,10 +34,13 @@ export const DEFAULT_RING_BUFFER_BYTES = 4 << 20;
  */
 export const RING_BATCHING = { batchRecords: 4096, flushMs: 100, maxPendingBatches: 64, lend: true } as const;
 
-/** A ring buffer size in bytes: a power of two from 64 KiB to 1 GiB. */
+/**
+ * A ring buffer size in bytes: a power of two from 1 MiB (programs wake the reader at 256 KiB
+ * of waiting records, XT_WAKEUP_BYTES, which must stay well below the size) to 1 GiB.
+ */
 export function checkRingBufferBytes(bytes: number, field = 'ringBufferBytes'): number {
-  if (!Number.isInteger(bytes) || bytes < 64 << 10 || bytes > 1 << 30 || (bytes & (bytes - 1)) !== 0) {
-    throw new UsageError(field, `expected a power of two from 64 KiB to 1 GiB, got ${bytes} bytes`);
+  if (!Number.isInteger(bytes) || bytes < 1 << 20 || bytes > 1 << 30 || (bytes & (bytes - 1)) !== 0) {
+    throw new UsageError(field, `expected a power of two from 1 MiB to 1 GiB, got ${bytes} bytes`);
   }
   return bytes;
 }
@@ -149,6 +152,19 @@ class BpfTracer implements Tracer {
     return readKernelCounters(this.object);
   }
 
+  /** run count and time of every loaded program (times count only while bpf_stats are on) */
+  programStats(): ProgramStats[] {
+    const out: ProgramStats[] = [];
+    for (const p of this.object.programs()) {
+      try {
+        out.push(this.object.programStats(p.name));
+      } catch {
+        // not loaded (autoload off)
+      }
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -159,7 +175,7 @@ class BpfTracer implements Tracer {
   }
 }
 
-export type TracerWithReport = Tracer & { readonly stageReports: StageReport[] };
+export type TracerWithReport = Tracer & { readonly stageReports: StageReport[]; programStats(): ProgramStats[] };
 
 export async function createTracer(options: TracerOptions): Promise<TracerWithReport> {
   if (COUNTER_COUNT !== Object.keys(Counter).length) throw new Error('proto Counter table out of step');

@@ -3,7 +3,7 @@
  * machine-readable `#BENCH {json}` line of figures that run-all.ts collects for the
  * target table. Figures are plain numbers keyed by a dotted name.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 
 export type Figures = Record<string, number>;
@@ -54,6 +54,23 @@ export function cpuSeconds(pid: number | 'self' = 'self'): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is state (field 3); utime is field 14, stime 15
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU time of every thread of a process in seconds, ns-precise (/proc/<pid>/task/<tid>/schedstat). */
+export function threadsCpuSeconds(pid: number | 'self' = 'self'): number {
+  let ns = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // thread gone
+      }
+    }
+  } catch {
+    return NaN;
+  }
+  return ns / 1e9;
 }
 
 /** Resident set size of a process in MB (VmRSS of /proc/<pid>/status). */

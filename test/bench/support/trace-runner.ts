@@ -21,6 +21,8 @@ const TRACER_MAIN = requireCompiled('test/bench/support/tracer-main.ts');
 export interface TraceSummary {
   records: number;
   counters: Record<string, number>;
+  /** tracer-main only: programs that ran (runTimeNs needs bpf_stats on) */
+  programs?: { name: string; runCount: number; runTimeNs: number }[];
 }
 
 export class TraceRunner {

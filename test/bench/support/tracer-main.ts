@@ -3,7 +3,8 @@
  * (createTracer: hooks with fallbacks, filter, ring buffer through the addon) with one probe,
  * records counted as binary batches the way the agent takes them (no per-record JS object,
  * no NDJSON: that is `xtrace trace`'s output cost, measured separately). Same lines as
- * `xtrace trace`: {"type":"ready",inventory} first, {"type":"summary",records,counters} on SIGTERM.
+ * `xtrace trace`: {"type":"ready",inventory} first, {"type":"summary",records,counters,programs} on SIGTERM
+ * (programs: run count and time of each program that ran; times need bpf_stats on).
  *
  *   node build/test/bench/support/tracer-main.js SRC DST   (compiled: node tools/build.mjs)
  */
@@ -15,15 +16,24 @@ import { tuneAgentMemory } from '@xtrace/node-agent';
 const [src, dst] = process.argv.slice(2);
 if (!src || !dst) throw new Error('usage: tracer-main.ts SRC DST');
 tuneAgentMemory(); // as the agent process does
-const tracer = await createTracer({ logger: pino({ level: 'warn' }, pino.destination(2)) });
+// XTRACE_BENCH_RING_MB: another ring size than the agent's default (experiments)
+const ringMb = Number(process.env['XTRACE_BENCH_RING_MB'] ?? 0);
+// XTRACE_BENCH_BPF_OBJECT: another build of the object (experiments on the programs)
+const bpfObjectPath = process.env['XTRACE_BENCH_BPF_OBJECT'];
+const tracer = await createTracer({
+  logger: pino({ level: 'warn' }, pino.destination(2)),
+  ...(ringMb > 0 ? { ringBufferBytes: ringMb << 20 } : {}),
+  ...(bpfObjectPath ? { bpfObjectPath } : {}),
+});
 let records = 0;
 tracer.onBatch((batch) => void (records += batch.byteLength / RECORD_SIZE));
 tracer.addProbe({ slot: 0, src, dst });
 process.stdout.write(`${JSON.stringify({ type: 'ready', pid: process.pid, inventory: await tracer.inventory() })}\n`);
 const stop = async (): Promise<void> => {
   const counters = tracer.counters();
+  const programs = tracer.programStats().filter((p) => p.runCount > 0);
   await tracer.close();
-  process.stdout.write(`${JSON.stringify({ type: 'summary', records, counters })}\n`, () => process.exit(0));
+  process.stdout.write(`${JSON.stringify({ type: 'summary', records, counters, programs })}\n`, () => process.exit(0));
 };
 process.once('SIGTERM', () => void stop());
 process.once('SIGINT', () => void stop());
