@@ -21,25 +21,44 @@ static __always_inline __u32 xt_dev_netns(const struct net_device *dev)
 	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
 }
 
-/* A reader over an skb's linear area from its network header (tracing programs). */
-static __always_inline int xt_skb_reader(struct sk_buff *skb, struct xt_reader *r, __u16 *ethertype)
+/*
+ * A reader over an skb's linear area from its network header (tracing programs), given what
+ * the caller read of the skb: its first XT_HDR_COPY bytes are copied once into xt_hdr.
+ */
+static __always_inline int xt_reader_at(struct xt_reader *r, unsigned char *head, __u16 nh, __u32 tail)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u32 tail = BPF_CORE_READ(skb, tail);
+	__u32 zero = 0, n;
+	struct xt_hdr_buf *hb;
 
-	*ethertype = bpf_ntohs(BPF_CORE_READ(skb, protocol));
 	if (!head || tail <= nh)
 		return -1;
 	r->tc = NULL;
 	r->base = head + nh;
 	r->limit = tail - nh;
+	r->hdr = NULL;
+	r->copied = 0;
+	hb = bpf_map_lookup_elem(&xt_hdr, &zero);
+	n = r->limit < XT_HDR_COPY ? r->limit : XT_HDR_COPY;
+	/* the barrier keeps clang from folding the mask away: it is the bound the verifier needs */
+	asm volatile("" : "+r"(n));
+	n &= 0xff;
+	if (hb && n > 0 && !bpf_probe_read_kernel(hb->b, n, r->base)) {
+		r->hdr = hb->b;
+		r->copied = n;
+	}
 	return 0;
 }
 
+/* The reader for any skb pointer (kprobe, classic tracepoint: every field by probe read). */
+static __always_inline int xt_skb_reader(struct sk_buff *skb, struct xt_reader *r, __u16 *ethertype)
+{
+	*ethertype = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	return xt_reader_at(r, BPF_CORE_READ(skb, head), BPF_CORE_READ(skb, network_header), BPF_CORE_READ(skb, tail));
+}
+
 /*
- * Tracing programs (tracepoint, tp_btf, fentry, kprobe) on a device-scoped packet event:
- * observe when the device is a stage owned by this hook kind in the agent's namespace.
+ * Tracing programs (tracepoint, kprobe) on a device-scoped packet event: observe when the
+ * device is a stage owned by this hook kind in the agent's namespace.
  */
 static __always_inline void xt_trace_dev_skb(struct sk_buff *skb, struct net_device *dev, __u32 dir, __u8 hook)
 {
@@ -63,6 +82,39 @@ static __always_inline void xt_trace_dev_skb(struct sk_buff *skb, struct net_dev
 	}
 	w.len = BPF_CORE_READ(skb, len);
 	xt_observe(&r, 0, ethertype, &w);
+}
+
+/*
+ * The same for BTF-typed programs (tp_btf, fentry), whose skb and device are trusted kernel
+ * pointers: their fields are plain loads, not a bpf_probe_read_kernel call each. That matters
+ * most for the packets rejected early: a device tracepoint runs for every packet of every
+ * namespace on the host, and most are not the agent's.
+ */
+static __always_inline void xt_btf_dev_skb(struct sk_buff *skb, struct net_device *dev, __u32 dir, __u8 hook)
+{
+	struct xt_config *cfg = xt_config();
+	struct xt_reader r;
+	struct xt_where w = { .hook = hook };
+	struct net *net;
+
+	if (!cfg || !cfg->active_probes || !dev)
+		return;
+	net = dev->nd_net.net;
+	if (!net)
+		return;
+	w.netns = net->ns.inum;
+	if (w.netns != cfg->netns)
+		return;
+	w.ifindex = dev->ifindex;
+	w.stage = xt_stage_of(w.netns, w.ifindex, dir, hook);
+	if (!w.stage)
+		return;
+	if (xt_reader_at(&r, skb->head, skb->network_header, skb->tail)) {
+		xt_count(XT_C_PARSE_FAIL);
+		return;
+	}
+	w.len = skb->len;
+	xt_observe(&r, 0, bpf_ntohs(skb->protocol), &w);
 }
 
 #endif

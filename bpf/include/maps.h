@@ -68,6 +68,22 @@ static __always_inline struct xt_config *xt_config(void)
 	return bpf_map_lookup_elem(&xt_config_map, &zero);
 }
 
+/*
+ * Per CPU: a tracing program's copy of a packet's first XT_HDR_COPY bytes from its network
+ * header (one bpf_probe_read_kernel instead of one per header field). Larger than the copy so
+ * that a read at any masked offset (< 256) of any header (<= 64 bytes) stays inside.
+ */
+struct xt_hdr_buf {
+	__u8 b[256 + 64];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_hdr_buf);
+} xt_hdr SEC(".maps");
+
 /* Per CPU: the address learned last (xt_learn skips the LRU lookup while it repeats). */
 struct xt_learn_last {
 	__u32 ifindex;

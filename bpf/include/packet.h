@@ -33,6 +33,8 @@ struct xt_reader {
 	struct __sk_buff *tc;    /* tc: the context; tracing: NULL */
 	const __u8 *base;        /* tracing: skb->head + network header */
 	__u32 limit;             /* readable bytes from offset 0 */
+	const __u8 *hdr;         /* tracing: the first `copied` bytes, copied once (xt_hdr) */
+	__u32 copied;
 };
 
 static __always_inline int xt_load(const struct xt_reader *r, __u32 off, void *dst, __u32 len)
@@ -58,6 +60,15 @@ static __always_inline int xt_load(const struct xt_reader *r, __u32 off, void *d
 			}
 		}
 		return bpf_skb_load_bytes(r->tc, off, dst, len);
+	}
+	/* tracing: headers come from the one copy made per packet, not a helper call per field */
+	if (r->hdr && off + len <= r->copied) {
+		__u32 o = off;
+
+		asm volatile("" : "+r"(o));
+		o &= 0xff;
+		__builtin_memcpy(dst, r->hdr + o, len);
+		return 0;
 	}
 	return bpf_probe_read_kernel(dst, len, r->base + off);
 }

@@ -37,10 +37,50 @@ static __always_inline void xt_drop(struct sk_buff *skb, void *location, __u32 r
 	xt_observe(&r, 0, ethertype, &w);
 }
 
+/* The same with plain loads for the BTF-typed skb of tp_btf (kfree_skb fires for every drop on the host). */
+static __always_inline void xt_btf_drop(struct sk_buff *skb, void *location, __u32 reason)
+{
+	struct xt_config *cfg = xt_config();
+	struct net_device *dev;
+	struct xt_reader r;
+	struct xt_where w = { .hook = XT_HOOK_TP_BTF, .stage = XT_STAGE_DROP };
+	struct net *net;
+
+	if (!cfg || !cfg->active_probes)
+		return;
+	dev = skb->dev;
+	if (dev) {
+		net = dev->nd_net.net;
+		w.ifindex = dev->ifindex;
+	} else {
+		struct sock *sk = skb->sk;
+
+		if (!sk) {
+			xt_count(XT_C_DROP_NO_DEV);
+			return;
+		}
+		net = sk->__sk_common.skc_net.net;
+		w.ifindex = skb->skb_iif;
+	}
+	if (!net)
+		return;
+	w.netns = net->ns.inum;
+	if (w.netns != cfg->netns)
+		return;
+	if (xt_reader_at(&r, skb->head, skb->network_header, skb->tail)) {
+		xt_count(XT_C_PARSE_FAIL);
+		return;
+	}
+	w.len = skb->len;
+	w.drop_reason = reason;
+	w.drop_location = (__u64)location;
+	xt_observe(&r, 0, bpf_ntohs(skb->protocol), &w);
+}
+
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(xt_btf_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
-	xt_drop(skb, location, reason, XT_HOOK_TP_BTF);
+	xt_btf_drop(skb, location, reason);
 	return 0;
 }
 

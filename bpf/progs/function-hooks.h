@@ -10,7 +10,7 @@
 SEC("fentry/tun_net_xmit")
 int BPF_PROG(xt_fentry_tun_net_xmit, struct sk_buff *skb, struct net_device *dev)
 {
-	xt_trace_dev_skb(skb, dev, XT_DIR_EGRESS, XT_HOOK_FENTRY);
+	xt_btf_dev_skb(skb, dev, XT_DIR_EGRESS, XT_HOOK_FENTRY);
 	return 0;
 }
 
@@ -35,7 +35,7 @@ int BPF_PROG(xt_fentry_tun_get_user)
 SEC("fentry/ovs_vport_receive")
 int BPF_PROG(xt_fentry_ovs_vport_receive, void *vport, struct sk_buff *skb)
 {
-	xt_trace_dev_skb(skb, BPF_CORE_READ(skb, dev), XT_DIR_INGRESS, XT_HOOK_FENTRY);
+	xt_btf_dev_skb(skb, skb->dev, XT_DIR_INGRESS, XT_HOOK_FENTRY);
 	return 0;
 }
 
@@ -50,7 +50,7 @@ int BPF_KPROBE(xt_kprobe_ovs_vport_receive, void *vport, struct sk_buff *skb)
 SEC("fentry/ovs_vport_send")
 int BPF_PROG(xt_fentry_ovs_vport_send, void *vport, struct sk_buff *skb)
 {
-	xt_trace_dev_skb(skb, BPF_CORE_READ(skb, dev), XT_DIR_EGRESS, XT_HOOK_FENTRY);
+	xt_btf_dev_skb(skb, skb->dev, XT_DIR_EGRESS, XT_HOOK_FENTRY);
 	return 0;
 }
 

@@ -4,14 +4,14 @@
 SEC("tp_btf/netif_receive_skb")
 int BPF_PROG(xt_btf_netif_receive_skb, struct sk_buff *skb)
 {
-	xt_trace_dev_skb(skb, BPF_CORE_READ(skb, dev), XT_DIR_INGRESS, XT_HOOK_TP_BTF);
+	xt_btf_dev_skb(skb, skb->dev, XT_DIR_INGRESS, XT_HOOK_TP_BTF);
 	return 0;
 }
 
 SEC("tp_btf/net_dev_start_xmit")
 int BPF_PROG(xt_btf_net_dev_start_xmit, struct sk_buff *skb, struct net_device *dev)
 {
-	xt_trace_dev_skb(skb, dev, XT_DIR_EGRESS, XT_HOOK_TP_BTF);
+	xt_btf_dev_skb(skb, dev, XT_DIR_EGRESS, XT_HOOK_TP_BTF);
 	return 0;
 }
 

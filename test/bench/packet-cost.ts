@@ -26,11 +26,17 @@ const rounds = Number(process.argv[2] ?? 5);
 const seconds = Number(process.argv[3] ?? 3);
 const rate = Number(process.argv[4] ?? 5000);
 const PORT = 7600;
-type Cond = 'untraced' | 'tc, active' | 'tp_btf, active' | 'tc, other object';
-const KEYS: Record<Cond, string> = { untraced: 'untraced', 'tc, active': 'tc', 'tp_btf, active': 'tpBtf', 'tc, other object': 'tcOther' };
-// XTRACE_BENCH_OTHER_OBJECT=path adds 'tc, other object': the same with another build of the BPF object (A/B in one run)
+type Cond = 'untraced' | 'tc, active' | 'tp_btf, active' | 'tc, other object' | 'tp_btf, other object';
+const KEYS: Record<Cond, string> = {
+  untraced: 'untraced',
+  'tc, active': 'tc',
+  'tp_btf, active': 'tpBtf',
+  'tc, other object': 'tcOther',
+  'tp_btf, other object': 'tpBtfOther',
+};
+// XTRACE_BENCH_OTHER_OBJECT=path adds '<hooks>, other object': the same with another build of the BPF object (A/B in one run)
 const otherObject = process.env['XTRACE_BENCH_OTHER_OBJECT'];
-const ALL: Cond[] = ['untraced', 'tc, active', 'tp_btf, active', ...(otherObject ? (['tc, other object'] as Cond[]) : [])];
+const ALL: Cond[] = ['untraced', 'tc, active', 'tp_btf, active', ...(otherObject ? (['tc, other object', 'tp_btf, other object'] as Cond[]) : [])];
 // XTRACE_BENCH_CONDS=tc,tpBtf runs a subset (the untraced baseline always runs)
 const only = process.env['XTRACE_BENCH_CONDS']?.split(',');
 const CONDS = ALL.filter((c) => c === 'untraced' || !only || only.includes(KEYS[c]));
@@ -66,8 +72,8 @@ try {
     const order = round % 2 ? CONDS : [...CONDS].reverse();
     for (const c of order) {
       if (c !== 'untraced') {
-        const env: Record<string, string> = c === 'tp_btf, active' ? { XTRACE_DISABLE_HOOKS: 'tcx,clsact' } : {};
-        if (c === 'tc, other object') env['XTRACE_BENCH_BPF_OBJECT'] = otherObject!;
+        const env: Record<string, string> = c.startsWith('tp_btf') ? { XTRACE_DISABLE_HOOKS: 'tcx,clsact' } : {};
+        if (c.endsWith('other object')) env['XTRACE_BENCH_BPF_OBJECT'] = otherObject!;
         tracers = [0, 1].map((h) => TraceRunner.start(lab, h, a.ip, b.ip, env, 'tracer'));
         await Promise.all(tracers.map((t) => t.ready()));
       }
