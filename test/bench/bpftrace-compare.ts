@@ -3,27 +3,30 @@
  * the same traffic in the same run. Both use the tracepoints net:netif_receive_skb and
  * net:net_dev_start_xmit on the hypervisors' stage devices (vnet*, vxlan*, nic*): xtrace with
  * XTRACE_DISABLE_HOOKS=tcx,clsact so it falls back from tc to tp_btf at those points, bpftrace
- * printing one line per packet and hook to a file (-o). Traffic: UDP request/response VM A ->
- * VM B offered above the path's capacity for N seconds; the replies/s it completes is the
- * max packet rate. Per tool: events captured, events lost (bpftrace "Lost N events", xtrace
- * ringbuf_full), user+system CPU of the tool's processes from attach to end of traffic per
- * million events (/proc/<pid>/stat), and the rate relative to untraced.
+ * printing one line per packet and hook to a file (-o). Traffic: closed-loop UDP request/response
+ * VM A -> VM B (32 requests in flight, support/udp-rr-closed-main.ts) for N seconds: the
+ * transactions/s the saturated path completes is the max packet rate. Rounds run every condition
+ * in a rotating order; a tool's rate ratio is the median over rounds of its rate over the untraced
+ * rate of the same round. Per tool: events captured, events lost (bpftrace "Lost N events", xtrace
+ * ringbuf_full), CPU of the tool's processes (all threads, schedstat) from attach to 300 ms after
+ * the traffic per million events.
  * xtrace runs as the agent's kernel side (support/tracer-main.ts, binary batches, one process
  * per hypervisor) and as `xtrace trace` (one NDJSON line per record, like bpftrace's lines).
  *
- *   node --import tsx test/bench/bpftrace-compare.ts [rounds=2] [seconds=3] [offered=40000]
+ *   node --import tsx test/bench/bpftrace-compare.ts [rounds=5] [seconds=3]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lab, ping, startUdpEchoServer, udpRequestResponse } from '@xtrace/test';
-import { cpuSeconds, emitFigures, machineLine, sleep } from './support/report.js';
+import { Lab, ping, startUdpEchoServer } from '@xtrace/test';
+import { emitFigures, machineLine, sleep, threadsCpuSeconds } from './support/report.js';
+import { closedLoopRr } from './support/closed-rr.js';
 import { TraceRunner } from './support/trace-runner.js';
 
-const rounds = Number(process.argv[2] ?? 2);
+const rounds = Number(process.argv[2] ?? 5);
 const seconds = Number(process.argv[3] ?? 3);
-const offered = Number(process.argv[4] ?? 40_000);
+const INFLIGHT = 32;
 const PORT = 7500;
 type Cond = 'untraced' | 'xtrace agent side' | 'xtrace trace CLI' | 'bpftrace';
 const CONDS: Cond[] = ['untraced', 'xtrace agent side', 'xtrace trace CLI', 'bpftrace'];
@@ -33,7 +36,7 @@ const SCRIPT = `tracepoint:net:netif_receive_skb ${DEVS} { printf("%llu rx %s %u
 tracepoint:net:net_dev_start_xmit ${DEVS} { printf("%llu tx %s %u %p\\n", nsecs, str(args->name), args->len, args->skbaddr); }
 `;
 
-console.log(`xtrace vs bpftrace: tracepoints netif_receive_skb + net_dev_start_xmit on vnet/vxlan/nic of 2 hypervisors, UDP RR offered ${offered}/s for ${seconds} s, ${rounds} rounds`);
+console.log(`xtrace vs bpftrace: tracepoints netif_receive_skb + net_dev_start_xmit on vnet/vxlan/nic of 2 hypervisors, closed-loop UDP RR (${INFLIGHT} in flight) for ${seconds} s, ${rounds} rounds`);
 console.log(machineLine());
 
 interface Tool {
@@ -97,11 +100,14 @@ try {
   const b = lab.vm(1, 0);
   await ping(lab, a, b.ip, { count: 2, intervalMs: 50 });
   const server = await startUdpEchoServer(lab, b, PORT, { durationMs: 600_000 });
-  const res = new Map<Cond, { rate: number[]; events: number; lost: number; cpu: number }>();
-  for (const c of CONDS) res.set(c, { rate: [], events: 0, lost: 0, cpu: 0 });
+  const res = new Map<Cond, { rate: number[]; ratio: number[]; events: number; lost: number; cpu: number }>();
+  for (const c of CONDS) res.set(c, { rate: [], ratio: [], events: 0, lost: 0, cpu: 0 });
   let stagesShown = false;
-  for (let round = 1; round <= rounds; round++) {
-    const order = round % 2 ? CONDS : [...CONDS].reverse();
+  for (let round = 0; round < rounds; round++) {
+    // rotating order: every condition runs early and late in a round as often as the others
+    const order = CONDS.map((_, i) => CONDS[(i + round) % CONDS.length]!);
+    const got = new Map<Cond, number>();
+    const lines: string[] = [];
     for (const c of order) {
       running = undefined;
       if (c === 'bpftrace') {
@@ -125,41 +131,50 @@ try {
           },
         };
       }
-      if (running) running.cpu0 = running.pids.reduce((x, p) => x + cpuSeconds(p), 0);
-      const r = await udpRequestResponse(lab, a, b.ip, PORT, { count: offered * seconds, ratePps: offered, size: 64, timeoutMs: 500 });
-      const rate = r.received / seconds;
+      if (running) running.cpu0 = running.pids.reduce((x, p) => x + threadsCpuSeconds(p), 0);
+      const r = await closedLoopRr(lab, a, b.ip, PORT, { inflight: INFLIGHT, seconds });
       const entry = res.get(c)!;
-      entry.rate.push(rate);
-      let line = `  round ${round} ${c.padEnd(18)}: ${rate.toFixed(0).padStart(6)} replies/s (lost ${(r.lossRate * 100).toFixed(1)} %)`;
+      entry.rate.push(r.rrPerS);
+      got.set(c, r.rrPerS);
+      let line = `${c} ${r.rrPerS.toFixed(0)} RR/s`;
       if (running) {
-        const cpu = running.pids.reduce((x, p) => x + cpuSeconds(p), 0) - running.cpu0;
         await sleep(300); // let the tool drain what is in flight
+        const cpu = running.pids.reduce((x, p) => x + threadsCpuSeconds(p), 0) - running.cpu0;
         const { events, lost } = await running.stop();
         running = undefined;
         entry.events += events;
         entry.lost += lost;
         entry.cpu += cpu;
-        line += `, events ${events}, lost ${lost}, CPU ${cpu.toFixed(2)} s = ${events ? ((cpu / events) * 1e6).toFixed(2) : '-'} s per M events`;
+        line += ` (events ${events}, lost ${lost}, CPU ${cpu.toFixed(2)} s)`;
       }
-      console.log(line);
+      lines.push(line);
     }
+    const base = got.get('untraced')!;
+    for (const c of CONDS) res.get(c)!.ratio.push(got.get(c)! / base);
+    console.log(`  round ${round + 1}: ${lines.join('; ')}`);
   }
   await server.stop();
-  const mean = (xs: number[]): number => xs.reduce((x, y) => x + y, 0) / xs.length;
-  const base = mean(res.get('untraced')!.rate);
-  const figures: Record<string, number> = {};
-  console.log('tool                 replies/s  vs untraced    events     lost  lost %   CPU s/M events');
+  const med = (xs: number[]): number => {
+    const v = [...xs].sort((x, y) => x - y);
+    return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  const figures: Record<string, number> = { rounds, inflight: INFLIGHT };
+  console.log('tool                 RR/s (median)  vs untraced (median of rounds, min-max)    events     lost  lost %   CPU s/M events');
   for (const c of CONDS) {
     const e = res.get(c)!;
-    const rate = mean(e.rate);
+    const rate = med(e.rate);
+    const ratio = med(e.ratio);
     const cpuPerM = e.events ? (e.cpu / e.events) * 1e6 : NaN;
     const lostPct = e.events + e.lost ? (e.lost / (e.events + e.lost)) * 100 : 0;
     console.log(
-      `${c.padEnd(20)} ${rate.toFixed(0).padStart(9)} ${((rate / base) * 100).toFixed(1).padStart(9)} % ${String(e.events).padStart(9)} ${String(e.lost).padStart(8)} ${lostPct.toFixed(2).padStart(6)} % ${c === 'untraced' ? '' : cpuPerM.toFixed(2).padStart(10)}`,
+      `${c.padEnd(20)} ${rate.toFixed(0).padStart(13)} ${(ratio * 100).toFixed(1).padStart(9)} % (${(Math.min(...e.ratio) * 100).toFixed(1)}-${(Math.max(...e.ratio) * 100).toFixed(1)} %)` +
+        `${String(e.events).padStart(19)} ${String(e.lost).padStart(8)} ${lostPct.toFixed(2).padStart(6)} % ${c === 'untraced' ? '' : cpuPerM.toFixed(2).padStart(10)}`,
     );
     const k = KEYS[c];
     figures[`${k}Rate`] = rate;
-    figures[`${k}RateRatio`] = rate / base;
+    figures[`${k}RateRatio`] = ratio;
+    figures[`${k}RateRatioMin`] = Math.min(...e.ratio);
+    figures[`${k}RateRatioMax`] = Math.max(...e.ratio);
     if (c !== 'untraced') {
       figures[`${k}Events`] = e.events;
       figures[`${k}Lost`] = e.lost;

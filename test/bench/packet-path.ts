@@ -1,30 +1,44 @@
 /**
  * Packet-path cost: UDP request/response VM A -> VM B through a 2-hypervisor lab (VM relay,
- * bridge, VXLAN, veth wire), with (a) no tracing, (b) `xtrace trace` attached in both host
- * namespaces with its probe on another address pair (hooks run, nothing matches), (c) the
- * probe on the measured pair (every packet recorded at every stage). (b) and (c) run the
- * agent's kernel side (support/tracer-main.ts: createTracer, records taken as binary batches
- * like the agent); (d) is `xtrace trace` itself with the probe on the pair, whose NDJSON line
- * per record is a debugging tool's cost, shown for comparison. Per condition:
- * throughput = replies/s at an offered rate above the untraced capacity (the highest rate the
- * path completes), loss at the calibrated <1 %-loss rate, and RTT p50/p99 at a light 2000/s.
- * Conditions alternate over rounds to cancel drift; ratios are to the untraced runs.
+ * bridge, VXLAN, veth wire), with (a) no tracing, (b) the agent's kernel side attached in both
+ * host namespaces with its probe on another address pair (hooks run, nothing matches), (c) the
+ * probe on the measured pair (every packet recorded at every stage). (b) and (c) run
+ * support/tracer-main.ts (createTracer, records taken as binary batches like the agent, compiled
+ * as the agent runs).
  *
- *   node --import tsx test/bench/packet-path.ts [rounds=3] [seconds=2]
+ * Method. Throughput = transactions/s of a closed-loop client keeping 32 requests in flight
+ * (support/udp-rr-closed-main.ts, netperf UDP_RR with a burst): the path runs saturated (it is
+ * CPU-bound: relays, generator and kernel share this machine's cores) without being overloaded,
+ * where an open-loop client offering above capacity makes the result depend on which queue
+ * overflows first (it varied ±30 % between identical rounds). Every round measures each condition once,
+ * in a rotating order; a condition's ratio in a round is its throughput over the untraced
+ * throughput of the same round (paired, so drift in other load cancels), and the figure is the
+ * median of the per-round ratios (the spread is printed too). Same traffic in every condition:
+ * the same generator, offered rate, duration and packet size. Afterwards, per condition: loss
+ * at the calibrated <1 %-loss rate and RTT p50/p99 at a light 2000/s, and the tracers' own CPU.
+ *
+ *   node --import tsx test/bench/packet-path.ts [rounds=7] [seconds=3]
  */
 import { Lab, ping, startUdpEchoServer, udpRequestResponse, type VmInfo } from '@xtrace/test';
-import { emitFigures, machineLine } from './support/report.js';
+import { emitFigures, machineLine, threadsCpuSeconds } from './support/report.js';
 import { TraceRunner } from './support/trace-runner.js';
+import { closedLoopRr } from './support/closed-rr.js';
 
-const rounds = Number(process.argv[2] ?? 3);
-const seconds = Number(process.argv[3] ?? 2);
+const rounds = Number(process.argv[2] ?? 7);
+const seconds = Number(process.argv[3] ?? 3);
 const PORT = 7400;
-type Cond = 'untraced' | 'attached, no match' | 'probe active' | 'xtrace trace CLI';
-const CONDS: Cond[] = ['untraced', 'attached, no match', 'probe active', 'xtrace trace CLI'];
-const KEYS: Record<Cond, string> = { untraced: 'untraced', 'attached, no match': 'idle', 'probe active': 'active', 'xtrace trace CLI': 'cli' };
+const INFLIGHT = 32;
+type Cond = 'untraced' | 'attached, no match' | 'probe active';
+const CONDS: Cond[] = ['untraced', 'attached, no match', 'probe active'];
+const KEYS: Record<Cond, string> = { untraced: 'untraced', 'attached, no match': 'idle', 'probe active': 'active' };
 
-console.log(`packet path: UDP request/response through a 2-host lab (veth wire), ${rounds} rounds x ${CONDS.length} conditions`);
+console.log(`packet path: UDP request/response through a 2-host lab (veth wire), ${rounds} rounds x ${CONDS.length} conditions, ${seconds} s each`);
 console.log(machineLine());
+
+const med = (xs: number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
 const lab = await Lab.up({ hosts: 2, vmsPerHost: 1, wire: { mode: 'veth' } });
 let tracers: TraceRunner[] = [];
@@ -37,9 +51,16 @@ try {
   const a: VmInfo = lab.vm(0, 0);
   const b: VmInfo = lab.vm(1, 0);
   await ping(lab, a, b.ip, { count: 2, intervalMs: 50 });
-  const server = await startUdpEchoServer(lab, b, PORT, { durationMs: 600_000 });
-  const rr = (ratePps: number, s = seconds) =>
+  const server = await startUdpEchoServer(lab, b, PORT, { durationMs: 3_600_000 });
+  const rr = (ratePps: number, s: number) =>
     udpRequestResponse(lab, a, b.ip, PORT, { count: Math.round(ratePps * s), ratePps, size: 64, timeoutMs: 500 });
+  const startTracers = async (c: Cond): Promise<void> => {
+    if (c === 'untraced') return;
+    // no match: the probe selects a pair that does not exist in the lab
+    const [src, dst] = c === 'attached, no match' ? ['10.99.0.1', '10.99.0.2'] : [a.ip, b.ip];
+    tracers = [0, 1].map((h) => TraceRunner.start(lab, h, src, dst, {}, 'tracer'));
+    await Promise.all(tracers.map((t) => t.ready()));
+  };
 
   // calibrate: highest offered rate with < 1 % loss, untraced
   let capacity = 0;
@@ -50,55 +71,66 @@ try {
     capacity = rate;
   }
   if (capacity === 0) capacity = 2500;
-  // offer well above capacity whatever the calibration said (it swings with other load on the machine)
-const overload = Math.max(capacity * 2, 40_000);
-  console.log(`untraced capacity (<1 % loss): ${capacity}/s; throughput runs offer ${overload}/s, loss runs ${capacity}/s`);
+  console.log(`untraced capacity (<1 % loss, open loop): ${capacity}/s; throughput: closed loop, ${INFLIGHT} requests in flight`);
 
-  const res = new Map<Cond, { rrps: number[]; loss: number[]; p50: number[]; p99: number[]; records: number }>();
-  for (const c of CONDS) res.set(c, { rrps: [], loss: [], p50: [], p99: [], records: 0 });
-  for (let round = 1; round <= rounds; round++) {
-    const order = round % 2 ? CONDS : [...CONDS].reverse();
+  const thr = new Map<Cond, number[]>(CONDS.map((c) => [c, []]));
+  const ratios = new Map<Cond, number[]>(CONDS.map((c) => [c, []]));
+  const tracerCpu = new Map<Cond, number[]>(CONDS.map((c) => [c, []]));
+  const records = new Map<Cond, number>(CONDS.map((c) => [c, 0]));
+  for (let round = 0; round < rounds; round++) {
+    const order = CONDS.map((_, i) => CONDS[(i + round) % CONDS.length]!);
+    const got = new Map<Cond, number>();
     for (const c of order) {
-      if (c !== 'untraced') {
-        // no match: the probe selects a pair that does not exist in the lab
-        const [src, dst] = c === 'attached, no match' ? ['10.99.0.1', '10.99.0.2'] : [a.ip, b.ip];
-        tracers = [0, 1].map((h) => TraceRunner.start(lab, h, src, dst, {}, c === 'xtrace trace CLI' ? 'cli' : 'tracer'));
-        await Promise.all(tracers.map((t) => t.ready()));
-      }
-      const t = await rr(overload);
-      const l = await rr(capacity);
-      const lat = await rr(2000, 1);
-      const r = res.get(c)!;
-      const rrps = t.received / seconds;
-      r.rrps.push(rrps);
-      r.loss.push(l.lossRate);
-      r.p50.push(lat.rttUs.p50);
-      r.p99.push(lat.rttUs.p99);
-      if (tracers.length) r.records += await stopTracers();
-      console.log(
-        `  round ${round} ${c.padEnd(18)}: ${rrps.toFixed(0).padStart(6)} RR/s at ${overload}/s offered, loss ${(l.lossRate * 100).toFixed(2)} % at ${capacity}/s, ` +
-          `RTT p50 ${lat.rttUs.p50.toFixed(0)} µs p99 ${lat.rttUs.p99.toFixed(0)} µs at 2000/s`,
-      );
+      await startTracers(c);
+      const cpu0 = tracers.reduce((x, t) => x + threadsCpuSeconds(t.pid), 0);
+      const t = await closedLoopRr(lab, a, b.ip, PORT, { inflight: INFLIGHT, seconds });
+      const cpu = tracers.reduce((x, tr) => x + threadsCpuSeconds(tr.pid), 0) - cpu0;
+      const rrps = t.rrPerS;
+      got.set(c, rrps);
+      thr.get(c)!.push(rrps);
+      if (tracers.length) tracerCpu.get(c)!.push(cpu / (seconds + 0.5)); // + the client's warm-up
+      if (tracers.length) records.set(c, records.get(c)! + (await stopTracers()));
     }
+    const base = got.get('untraced')!;
+    for (const c of CONDS) ratios.get(c)!.push(got.get(c)! / base);
+    console.log(
+      `  round ${round + 1}: ` +
+        order.map((c) => `${c} ${got.get(c)!.toFixed(0)} RR/s${c === 'untraced' ? '' : ` (${((got.get(c)! / base) * 100).toFixed(1)} %)`}`).join(', '),
+    );
+  }
+
+  // loss at capacity and latency at a light rate, once per condition
+  const lossLat = new Map<Cond, { loss: number; p50: number; p99: number }>();
+  for (const c of CONDS) {
+    await startTracers(c);
+    const l = await rr(capacity, seconds);
+    const lat = await rr(2000, 2);
+    if (tracers.length) records.set(c, records.get(c)! + (await stopTracers()));
+    lossLat.set(c, { loss: l.lossRate, p50: lat.rttUs.p50, p99: lat.rttUs.p99 });
   }
   await server.stop();
-  const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  const base = res.get('untraced')!;
-  const figures: Record<string, number> = { capacityPps: capacity };
-  console.log('condition            RR/s (median)  ratio   loss@cap  RTT p50  ratio   RTT p99  ratio   records');
+
+  const base = lossLat.get('untraced')!;
+  const figures: Record<string, number> = { capacityPps: capacity, inflight: INFLIGHT, rounds };
+  console.log('condition            RR/s (median)  ratio (median of rounds, min-max)   tracers CPU   loss@cap  RTT p50 (ratio)   RTT p99 (ratio)   records');
   for (const c of CONDS) {
-    const r = res.get(c)!;
-    const ratio = med(r.rrps) / med(base.rrps);
+    const rs = ratios.get(c)!;
+    const ll = lossLat.get(c)!;
+    const cpu = tracerCpu.get(c)!;
     console.log(
-      `${c.padEnd(20)} ${med(r.rrps).toFixed(0).padStart(13)} ${ratio.toFixed(3).padStart(6)} ${(med(r.loss) * 100).toFixed(2).padStart(8)} % ` +
-        `${med(r.p50).toFixed(0).padStart(6)} µs ${(med(r.p50) / med(base.p50)).toFixed(2).padStart(5)} ${med(r.p99).toFixed(0).padStart(7)} µs ${(med(r.p99) / med(base.p99)).toFixed(2).padStart(5)} ${String(r.records).padStart(9)}`,
+      `${c.padEnd(20)} ${med(thr.get(c)!).toFixed(0).padStart(13)} ${med(rs).toFixed(3).padStart(7)} (${Math.min(...rs).toFixed(3)}-${Math.max(...rs).toFixed(3)})` +
+        `${(cpu.length ? `${(med(cpu) * 100).toFixed(1)} % core` : '-').padStart(24)} ${(ll.loss * 100).toFixed(2).padStart(8)} % ` +
+        `${ll.p50.toFixed(0).padStart(6)} µs (${(ll.p50 / base.p50).toFixed(2)}) ${ll.p99.toFixed(0).padStart(7)} µs (${(ll.p99 / base.p99).toFixed(2)}) ${String(records.get(c)).padStart(9)}`,
     );
     const key = KEYS[c];
-    figures[`${key}RrPerS`] = med(r.rrps);
-    figures[`${key}Ratio`] = ratio;
-    figures[`${key}P50Us`] = med(r.p50);
-    figures[`${key}P99Us`] = med(r.p99);
-    figures[`${key}LossAtCap`] = med(r.loss);
+    figures[`${key}RrPerS`] = med(thr.get(c)!);
+    figures[`${key}Ratio`] = med(rs);
+    figures[`${key}RatioMin`] = Math.min(...rs);
+    figures[`${key}RatioMax`] = Math.max(...rs);
+    figures[`${key}P50Us`] = ll.p50;
+    figures[`${key}P99Us`] = ll.p99;
+    figures[`${key}LossAtCap`] = ll.loss;
+    if (cpu.length) figures[`${key}TracerCpuCores`] = med(cpu);
   }
   emitFigures('packetPath', figures);
 } finally {
