@@ -72,6 +72,7 @@ static __always_inline void xt_trace_dev_skb(struct sk_buff *skb, struct net_dev
 	w.netns = xt_dev_netns(dev);
 	if (w.netns != cfg->netns)
 		return;
+	w.probes_gen = cfg->probes_gen;
 	w.ifindex = BPF_CORE_READ(dev, ifindex);
 	w.stage = xt_stage_of(w.netns, w.ifindex, dir, hook);
 	if (!w.stage)
@@ -105,6 +106,7 @@ static __always_inline void xt_btf_dev_skb(struct sk_buff *skb, struct net_devic
 	w.netns = net->ns.inum;
 	if (w.netns != cfg->netns)
 		return;
+	w.probes_gen = cfg->probes_gen;
 	w.ifindex = dev->ifindex;
 	w.stage = xt_stage_of(w.netns, w.ifindex, dir, hook);
 	if (!w.stage)

@@ -84,6 +84,21 @@ struct {
 	__type(value, struct xt_hdr_buf);
 } xt_hdr SEC(".maps");
 
+/* Per CPU: the address pair found last in xt_probes, with its value (xt_lookup_pair). */
+struct xt_pair_cache {
+	__u32 gen;
+	__u32 valid;
+	struct xt_probe_key key;
+	struct xt_probe_value value;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_pair_cache);
+} xt_pair_cache SEC(".maps");
+
 /* Per CPU: the address learned last (xt_learn skips the LRU lookup while it repeats). */
 struct xt_learn_last {
 	__u32 ifindex;

@@ -27,10 +27,19 @@ static __always_inline int xt_addr_cmp(const __u8 *a, const __u8 *b)
 	return 0;
 }
 
-/* Looks the packet's address pair up in xt_probes: one hash lookup for packets of no probe. */
-static __always_inline struct xt_probe_value *xt_lookup_pair(const struct xt_packet *p)
+
+/*
+ * Looks the packet's address pair up in xt_probes. Packets come in runs of the same pair, so
+ * each CPU keeps the last pair it found (xt_pair_cache) and answers from it without the hash
+ * lookup while the probe table's generation (xt_config.probes_gen, new with every change user
+ * space makes) is the one the entry was filled under.
+ */
+static __always_inline struct xt_probe_value *xt_lookup_pair(const struct xt_packet *p, __u32 gen)
 {
 	struct xt_probe_key key;
+	struct xt_pair_cache *c;
+	struct xt_probe_value *v;
+	__u32 zero = 0;
 
 	if (xt_addr_cmp(p->saddr, p->daddr) <= 0) {
 		__builtin_memcpy(key.addr_lo, p->saddr, 16);
@@ -39,7 +48,22 @@ static __always_inline struct xt_probe_value *xt_lookup_pair(const struct xt_pac
 		__builtin_memcpy(key.addr_lo, p->daddr, 16);
 		__builtin_memcpy(key.addr_hi, p->saddr, 16);
 	}
-	return bpf_map_lookup_elem(&xt_probes, &key);
+	c = bpf_map_lookup_elem(&xt_pair_cache, &zero);
+	if (c && c->valid && c->gen == gen) {
+		const __u64 *a = (const __u64 *)&c->key, *b = (const __u64 *)&key;
+
+		if (a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3])
+			return &c->value;
+	}
+	v = bpf_map_lookup_elem(&xt_probes, &key);
+	if (!v || !c)
+		return v;
+	/* the gen read before the lookup: a table changed meanwhile has a newer gen, so this entry misses */
+	__builtin_memcpy(&c->key, &key, sizeof(key));
+	__builtin_memcpy(&c->value, v, sizeof(*v));
+	c->gen = gen;
+	c->valid = 1;
+	return &c->value;
 }
 
 static __always_inline int xt_proto_matches(__u8 want, __u8 got)
@@ -96,6 +120,7 @@ static __always_inline __u32 xt_sample(const struct xt_probe_value *v, __u32 mas
 }
 
 struct xt_where {
+	__u32 probes_gen;  /* xt_config.probes_gen when the program started */
 	__u32 netns;
 	__u32 ifindex;
 	__u32 len;
@@ -129,7 +154,7 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 		xt_count(XT_C_PARSE_FAIL);
 		return;
 	}
-	v = xt_lookup_pair(&p);
+	v = xt_lookup_pair(&p, w->probes_gen);
 	if (!v)
 		return;
 	/* after the pair lookup: packets of no probe never pay for the clock read */

@@ -145,6 +145,7 @@ struct xt_counter_set {
 struct xt_config {
 	__u32 active_probes;     /* 0: programs return at once */
 	__u32 netns;             /* the agent's namespace inode (scope of tracepoints) */
+	__u32 probes_gen;        /* new with every write: cached xt_probes entries of older ones are stale */
 };
 
 #endif

@@ -27,6 +27,7 @@ static __always_inline void xt_drop(struct sk_buff *skb, void *location, __u32 r
 	}
 	if (w.netns != cfg->netns)
 		return;
+	w.probes_gen = cfg->probes_gen;
 	if (xt_skb_reader(skb, &r, &ethertype)) {
 		xt_count(XT_C_PARSE_FAIL);
 		return;
@@ -67,6 +68,7 @@ static __always_inline void xt_btf_drop(struct sk_buff *skb, void *location, __u
 	w.netns = net->ns.inum;
 	if (w.netns != cfg->netns)
 		return;
+	w.probes_gen = cfg->probes_gen;
 	if (xt_reader_at(&r, skb->head, skb->network_header, skb->tail)) {
 		xt_count(XT_C_PARSE_FAIL);
 		return;

@@ -103,4 +103,15 @@ describe.skipIf(skip !== undefined)(`packet identity in BPF${skip ? ` (skipped: 
     expect(kept1.length).toBeGreaterThan(70);
     expect(kept1.length).toBeLessThan(130);
   });
+
+  it('applies a changed probe on a pair at once (the per-CPU pair cache is not served stale)', async () => {
+    const pair = { src: '192.168.79.1', dst: '192.168.79.2' };
+    const udp = frame({ ...pair, proto: 'udp', sport: 5000, dport: 6000 });
+    h.watch(pair.src, pair.dst, { slot: 3 });
+    expect((await h.recordsFor([udp]))[0]).toBeDefined();
+    h.watch(pair.src, pair.dst, { slot: 3, proto: 'tcp' }); // the same pair, now TCP only
+    expect((await h.recordsFor([udp]))[0]).toBeUndefined();
+    h.watch(pair.src, pair.dst, { slot: 3 });
+    expect((await h.recordsFor([udp]))[0]).toBeDefined();
+  });
 });

@@ -7,7 +7,7 @@ import { Hook, Stage, UsageError, type HookName, type StageName } from '../proto
 
 export const STAGE_KEY_SIZE = 12;
 export const STAGE_VALUE_SIZE = 8;
-export const CONFIG_SIZE = 8;
+export const CONFIG_SIZE = 12;
 /** xt_tc_stages: array by ifindex below this; larger ifindexes use xt_stages only */
 export const TC_STAGE_SLOTS = 65536;
 export const TC_STAGE_VALUE_SIZE = 4;
@@ -87,10 +87,19 @@ export function u32Key(n: number): Buffer {
   return key;
 }
 
+let probesGen = 0;
+
+/**
+ * The xt_config value. Each value carries a new probe-table generation, so a CPU's cached
+ * xt_probes entry (xt_pair_cache) stops being used the moment the config is written: write the
+ * config after every change to xt_probes (the tracer and the test harnesses do).
+ */
 export function configValue(activeProbes: number, netns: number): Buffer {
   const value = Buffer.alloc(CONFIG_SIZE);
   value.writeUInt32LE(activeProbes, 0);
   value.writeUInt32LE(netns >>> 0, 4);
+  probesGen = (probesGen + 1) >>> 0;
+  value.writeUInt32LE(probesGen, 8);
   return value;
 }
 
