@@ -158,7 +158,9 @@ try {
     const v = [...xs].sort((x, y) => x - y);
     return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
   };
-  const figures: Record<string, number> = { rounds, inflight: INFLIGHT };
+  const untracedRuns = res.get('untraced')!.rate;
+  const figures: Record<string, number> = { rounds, inflight: INFLIGHT, untracedSpread: Math.max(...untracedRuns) / Math.min(...untracedRuns) };
+  console.log(`untraced throughput over the rounds: ${Math.min(...untracedRuns).toFixed(0)}-${Math.max(...untracedRuns).toFixed(0)} RR/s (other load on the machine moves it)`);
   console.log('tool                 RR/s (median)  vs untraced (median of rounds, min-max)    events     lost  lost %   CPU s/M events');
   for (const c of CONDS) {
     const e = res.get(c)!;

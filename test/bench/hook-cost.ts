@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 import { native, type BpfObject } from '@xtrace/native';
+import { configValue, ZERO_KEY } from '@xtrace/node-agent/tracing';
 import { TestRunHarness } from '../../bpf/test/test-run-harness.js';
 import { frame, tunnelled } from '../../bpf/test/frames.js';
 import { emitFigures } from './support/report.js';
@@ -45,7 +46,7 @@ for (const [i, [name, f]] of cases.entries()) {
   figures[keys[i]!] = ns - floor;
   console.log(`${name.padEnd(36)} ${ns.toFixed(1).padStart(7)} ns/run   ${(ns - floor).toFixed(1).padStart(7)} ns above the floor`);
 }
-h.object.mapUpdate('xt_config_map', Buffer.alloc(4), Buffer.alloc(8));
+h.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(0, h.netns)); // no probe active
 const idle = perRun(h.object, 'xt_tc_ingress', plain);
 console.log(`${'no probe active'.padEnd(36)} ${idle.toFixed(1).padStart(7)} ns/run   ${(idle - floor).toFixed(1).padStart(7)} ns above the floor`);
 figures['noProbeNs'] = idle - floor;

@@ -111,7 +111,9 @@ try {
   await server.stop();
 
   const base = lossLat.get('untraced')!;
-  const figures: Record<string, number> = { capacityPps: capacity, inflight: INFLIGHT, rounds };
+  const untracedRuns = thr.get('untraced')!;
+  const figures: Record<string, number> = { capacityPps: capacity, inflight: INFLIGHT, rounds, untracedSpread: Math.max(...untracedRuns) / Math.min(...untracedRuns) };
+  console.log(`untraced throughput over the rounds: ${Math.min(...untracedRuns).toFixed(0)}-${Math.max(...untracedRuns).toFixed(0)} RR/s (other load on the machine moves it)`);
   console.log('condition            RR/s (median)  ratio (median of rounds, min-max)   tracers CPU   loss@cap  RTT p50 (ratio)   RTT p99 (ratio)   records');
   for (const c of CONDS) {
     const rs = ratios.get(c)!;
