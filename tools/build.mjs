@@ -40,6 +40,8 @@ const PACKAGES = ['proto', 'native', 'node-agent', 'controller', 'cli'];
 /** inputs that change what the build means without being compiled */
 const META_FILES = ['tsconfig.json', 'package.json', ...PACKAGES.map((p) => `${p}/package.json`), 'test/package.json', 'tools/build.mjs', 'tools/build-state.mjs'];
 const TOP_LEVEL_SKIP = new Set(['node_modules', 'build', '.build', '.git']);
+/** build outputs the compiled code finds relative to itself: linked even before they exist (make runs later) */
+const ALWAYS_LINK = ['bpf/build', 'native/build'];
 
 const require = createRequire(import.meta.url);
 // the esbuild tsx runs the sources with (tsx depends on it): build/ is what tsx would run
@@ -73,6 +75,15 @@ function jsExports(value) {
   if (typeof value === 'string') return value.replace(/\.ts$/, '.js');
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsExports(v)]));
   return value;
+}
+
+function lstatExists(p) {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function link(target, at) {
@@ -131,6 +142,12 @@ export function build({ quiet = false } = {}) {
     }
   };
   mirror('');
+  for (const rel of ALWAYS_LINK) {
+    const at = join(outRoot, rel);
+    if (lstatExists(at)) continue;
+    mkdirSync(dirname(at), { recursive: true });
+    link(join(ROOT, rel), at);
+  }
   mkdirSync(join(outRoot, 'node_modules', '@xtrace'), { recursive: true });
   for (const p of PACKAGES) {
     const name = JSON.parse(readFileSync(join(ROOT, p, 'package.json'), 'utf8')).name;
