@@ -5,9 +5,9 @@ import {
   UnreachableError,
   UsageError,
   XtraceError,
-  loadXtraceGrpc,
   type ErrorCode,
 } from '@xtrace/proto';
+import { loadXtraceGrpc } from '@xtrace/proto/grpc';
 
 export function controllerAddress(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const a = flag ?? env.XTRACE_CONTROLLER ?? DEFAULT_CONTROLLER_ADDRESS;

@@ -1,6 +1,6 @@
 /** xtrace CLI entry (cli/bin/xtrace.js runs its compiled twin in build/, or this source through tsx). */
 import { CommanderError } from 'commander';
-import { errorMessage, exitCodeFor } from '@xtrace/node-agent/proto'; // not the index: no gRPC modules in agent processes
+import { errorMessage, exitCodeFor } from '@xtrace/proto';
 import { buildProgram } from './program.js';
 
 async function main(argv: string[]): Promise<number> {

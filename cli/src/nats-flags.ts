@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { NATS_OPTION_SPECS } from '@xtrace/node-agent/proto'; // not the index: no gRPC modules in agent processes
+import { NATS_OPTION_SPECS } from '@xtrace/proto';
 
 /** Adds --nats, --nats-creds, ... (proto NATS_OPTION_SPECS) to a command. */
 export function addNatsOptions(cmd: Command, urlDescription?: string): Command {

@@ -5,7 +5,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type pino from 'pino';
-import { XtraceError, loadXtraceGrpc, type PairProbeEvent, type PairReport, type StartPairProbeRequest } from '@xtrace/proto';
+import { XtraceError, type PairProbeEvent, type PairReport, type StartPairProbeRequest } from '@xtrace/proto';
+import { loadXtraceGrpc } from '@xtrace/proto/grpc';
 import type { AgentRegistry } from './agent-registry.js';
 import type { HistoryStore } from './fleet/history-store.js';
 import { toServiceError } from './grpc-errors.js';

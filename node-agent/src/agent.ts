@@ -25,7 +25,7 @@ import {
   type RenewResult,
   type StartProbeCommand,
   type StartProbeResult,
-} from './proto.js';
+} from '@xtrace/proto';
 import type { Inventory, ProbeFilter, Tracer } from './tracing/tracer-api.js';
 import { ProbeSlots } from './probe-slots.js';
 import { skewRecords, splitBySlot } from './batch-split.js';

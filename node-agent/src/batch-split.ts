@@ -4,7 +4,7 @@
  * batch itself, not a copy; other slots get their records copied, a run of consecutive
  * records at a time. Callers must treat the returned Buffers as read-only.
  */
-import { RECORD_SIZE, RecordOffset } from './proto.js';
+import { RECORD_SIZE, RecordOffset } from '@xtrace/proto';
 
 /** Returns slot -> packed records of that slot, for the slots in `activeMask` only. */
 export function splitBySlot(batch: Buffer, activeMask: number): Map<number, Buffer> {

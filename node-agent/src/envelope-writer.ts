@@ -5,7 +5,7 @@
  * msgpackr writes, with the `records` entry appended as a bin of the records.
  */
 import { Packr } from 'msgpackr';
-import { encodeEnvelope, RECORD_SIZE, type EventEnvelope } from './proto.js';
+import { encodeEnvelope, RECORD_SIZE, type EventEnvelope } from '@xtrace/proto';
 
 // the envelope's msgpack options (proto/src/envelope.ts)
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint', mapsAsObjects: true });

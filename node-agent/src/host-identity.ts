@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { UsageError, XtraceError, errorMessage, isSubjectToken, toSubjectToken } from './proto.js';
+import { UsageError, XtraceError, errorMessage, isSubjectToken, toSubjectToken } from '@xtrace/proto';
 
 export const BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id';
 

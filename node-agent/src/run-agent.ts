@@ -4,7 +4,7 @@
  * closes the tracer and drains NATS.
  */
 import pino from 'pino';
-import { connectNats, errorMessage, XtraceError, type NatsSettings } from './proto.js';
+import { connectNats, errorMessage, XtraceError, type NatsSettings } from '@xtrace/proto';
 import type { Tracer } from './tracing/tracer-api.js';
 import { Agent } from './agent.js';
 import { clockSkewFromEnv, readBootId, resolveHostId } from './host-identity.js';

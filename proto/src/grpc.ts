@@ -1,13 +1,14 @@
 /**
  * Loads proto/xtrace.proto at runtime (no codegen). keepCase keeps snake_case field names,
- * so messages are the report JSON; 64-bit integers arrive as JS numbers.
+ * so messages are the report JSON; 64-bit integers arrive as JS numbers. A subpath of its own
+ * (`@xtrace/proto/grpc`), not in the index: importing it loads @grpc/grpc-js and
+ * @grpc/proto-loader (~7 MB of RSS), which agent processes never need.
  */
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
 export const XTRACE_PROTO_PATH = fileURLToPath(new URL('../xtrace.proto', import.meta.url));
-export const DEFAULT_CONTROLLER_ADDRESS = '127.0.0.1:7070';
 
 export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,

@@ -8,4 +8,4 @@ export * from './agent-status.js';
 export * from './nats-options.js';
 export * from './duration.js';
 export * from './report.js';
-export * from './grpc.js';
+export * from './controller-address.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import pino from 'pino';
-import { UsageError, resolveNatsSettings } from '@xtrace/node-agent/proto'; // not the index: no gRPC modules in agent processes
+import { UsageError, resolveNatsSettings } from '@xtrace/proto';
 import { runAgent } from '@xtrace/node-agent';
 import { addNatsOptions } from '../nats-flags.js';
 import { isIP } from 'node:net';

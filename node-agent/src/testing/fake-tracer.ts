@@ -3,7 +3,7 @@
  * and emits whatever packed records a test constructs. Tests using it say
  * "(fake tracer: no BPF)" in their names.
  */
-import { COUNTER_COUNT, Counter, type CounterName } from '../proto.js';
+import { COUNTER_COUNT, Counter, type CounterName } from '@xtrace/proto';
 import type { Counters, Inventory, ProbeFilter, Tracer } from '../tracing/tracer-api.js';
 
 export interface FakeTracerOptions {

@@ -3,7 +3,7 @@
  * writes exactly what the programs read. Sizes are checked against the object's BTF in tests.
  */
 import { isIP } from 'node:net';
-import { Hook, Stage, UsageError, type HookName, type StageName } from '../proto.js';
+import { Hook, Stage, UsageError, type HookName, type StageName } from '@xtrace/proto';
 
 export const STAGE_KEY_SIZE = 12;
 export const STAGE_VALUE_SIZE = 8;

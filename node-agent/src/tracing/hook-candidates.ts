@@ -2,7 +2,7 @@
  * The ways each stage can be observed, best first (DESIGN.md "Hooks and fallbacks"), and
  * which BPF program implements each.
  */
-import type { HookName, StageName } from '../proto.js';
+import type { HookName, StageName } from '@xtrace/proto';
 
 export type AttachMethod = 'tcx' | 'clsact' | 'tp_btf' | 'tracepoint' | 'fentry' | 'kprobe';
 

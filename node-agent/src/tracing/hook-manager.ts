@@ -4,7 +4,7 @@
  * Tracing programs are global and attached once however many stages use them; tc
  * attachments are per device. Every attachment is owned here and destroyed by detachAll().
  */
-import { errorMessage, type StageName } from '../proto.js';
+import { errorMessage, type StageName } from '@xtrace/proto';
 import type { Attachment, BpfObject } from '@xtrace/native';
 import { describeCandidate, type AttachMethod, type HookCandidate } from './hook-candidates.js';
 import { stageKey, stageValue, TC_STAGE_SLOTS, tcStageValue, u32Key } from './bpf-layouts.js';

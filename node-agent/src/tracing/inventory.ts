@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { XtraceError } from '../proto.js';
+import { XtraceError } from '@xtrace/proto';
 import type { HostInterface, InterfaceKind } from './tracer-api.js';
 
 const run = promisify(execFile);

@@ -2,7 +2,7 @@
  * Reads xt_counters (a per-CPU array of one element, every counter in it: xt_counter_set) and
  * sums each counter over the CPUs.
  */
-import { Counter, COUNTER_COUNT, type CounterName } from '../proto.js';
+import { Counter, COUNTER_COUNT, type CounterName } from '@xtrace/proto';
 import type { BpfObject } from '@xtrace/native';
 import type { Counters } from './tracer-api.js';
 

@@ -5,7 +5,7 @@
  * SIGTERM, or --duration). Used by operators on a single host and by the kernel-side tests.
  */
 import { pino } from 'pino';
-import { decodeRecords, stageName, type DecodedRecord } from '../proto.js';
+import { decodeRecords, stageName, type DecodedRecord } from '@xtrace/proto';
 import { addressBytes } from './bpf-layouts.js';
 import { createTracer } from './tracer.js';
 import type { ProbeFilter } from './tracer-api.js';

@@ -3,7 +3,7 @@
  * xt_probes entries (a pair holds up to four probes). Validates before touching the map,
  * so a bad probe never leaves a half-written filter.
  */
-import { UsageError } from '../proto.js';
+import { UsageError } from '@xtrace/proto';
 import {
   addressBytes,
   IPPROTO,

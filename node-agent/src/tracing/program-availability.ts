@@ -4,7 +4,7 @@
  * missing); each is tried alone in a scratch copy of the object so one failure cannot stop
  * the rest from loading, and the kernel's reason is kept for the stage report.
  */
-import { errorMessage } from '../proto.js';
+import { errorMessage } from '@xtrace/proto';
 import type { NativeModule } from '@xtrace/native';
 
 export function probeProgramLoads(native: NativeModule, objectPath: string, programs: Iterable<string>): Map<string, string> {

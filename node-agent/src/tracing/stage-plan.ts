@@ -2,7 +2,7 @@
  * Which stages this host can observe on which devices, before any hook is tried. Pure:
  * it reads the discovered scope and the kernel's modules, so it is unit-tested on fixtures.
  */
-import type { StageName } from '../proto.js';
+import type { StageName } from '@xtrace/proto';
 import { DEVICE_STAGE_HOOKS, DROP_CANDIDATES, type HookCandidate } from './hook-candidates.js';
 import { isVmPort } from './inventory.js';
 import type { HostInterface } from './tracer-api.js';

@@ -2,7 +2,7 @@
  * What the NATS side of the agent sees of the kernel side: inventory, per-stage hook report,
  * probe slots in the BPF filter, and record batches. Implemented by tracer.ts (real BPF).
  */
-import type { CounterName, StageName } from '../proto.js';
+import type { CounterName, StageName } from '@xtrace/proto';
 
 export type InterfaceKind = 'tap' | 'bridge' | 'ovs' | 'vxlan' | 'geneve' | 'nic' | 'veth' | 'loopback' | 'other';
 

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { Counter, COUNTER_COUNT, RECORD_SIZE, UsageError, XtraceError } from '../proto.js';
+import { Counter, COUNTER_COUNT, RECORD_SIZE, UsageError, XtraceError } from '@xtrace/proto';
 import { BPF_TCX_EGRESS, BPF_TCX_INGRESS, native, type BpfObject, type ProgramStats, type RingBuffer } from '@xtrace/native';
 import { configValue, decodeLearnKey, ZERO_KEY } from './bpf-layouts.js';
 import type { AttachMethod } from './hook-candidates.js';

@@ -13,7 +13,7 @@
  */
 import { connect } from 'nats';
 import { pino } from 'pino';
-import { RECORD_SIZE } from '@xtrace/node-agent/proto'; // as the agent imports it (no gRPC modules)
+import { RECORD_SIZE } from '@xtrace/proto';
 import { Agent, tuneAgentMemory } from '@xtrace/node-agent';
 import { ProbeTable } from '../../../node-agent/src/tracing/probe-table.js';
 import { configValue, RING_BATCHING, ZERO_KEY, type Counters, type Inventory, type ProbeFilter, type Tracer } from '@xtrace/node-agent/tracing';

@@ -9,7 +9,7 @@
  *   node build/test/bench/support/tracer-main.js SRC DST   (compiled: node tools/build.mjs)
  */
 import { pino } from 'pino';
-import { RECORD_SIZE } from '@xtrace/node-agent/proto'; // as the agent imports it (no gRPC modules)
+import { RECORD_SIZE } from '@xtrace/proto';
 import { createTracer } from '@xtrace/node-agent/tracing';
 import { tuneAgentMemory } from '@xtrace/node-agent';
 
