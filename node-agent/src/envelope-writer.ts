@@ -20,12 +20,9 @@ function binHeader(len: number): Buffer {
   return h;
 }
 
-/**
- * The envelope of `meta` with `parts` (packed records) as its records. `edit`, if given, may
- * change the records in the output (e.g. shift timestamps) without touching `parts`.
- */
-export function writeEnvelope(meta: Omit<EventEnvelope, 'records'>, parts: Buffer[], edit?: (records: Buffer) => void): Uint8Array {
-  const head = packr.pack({
+/** The envelope's fields but its records, as msgpack (a map16 of 7 keys: the records key is added after). */
+function packHead(meta: Omit<EventEnvelope, 'records'>): Buffer {
+  return packr.pack({
     v: meta.v,
     host: meta.host,
     bootId: meta.bootId,
@@ -34,6 +31,14 @@ export function writeEnvelope(meta: Omit<EventEnvelope, 'records'>, parts: Buffe
     clock: { monoNs: meta.clock.monoNs, realNs: meta.clock.realNs },
     counters: meta.counters,
   });
+}
+
+/**
+ * The envelope of `meta` with `parts` (packed records) as its records. `edit`, if given, may
+ * change the records in the output (e.g. shift timestamps) without touching `parts`.
+ */
+export function writeEnvelope(meta: Omit<EventEnvelope, 'records'>, parts: Buffer[], edit?: (records: Buffer) => void): Uint8Array {
+  const head = packHead(meta);
   let total = 0;
   for (const p of parts) total += p.byteLength;
   // msgpackr writes objects as map16: de 00 <n>. Anything else: the plain (two-copy) way.
@@ -96,15 +101,7 @@ export class EnvelopeBuilder {
     if (buf === undefined) return writeEnvelope(meta, [], edit);
     const records = buf.subarray(HEAD_ROOM, HEAD_ROOM + used);
     edit?.(records);
-    const head = packr.pack({
-      v: meta.v,
-      host: meta.host,
-      bootId: meta.bootId,
-      probe: meta.probe,
-      seq: meta.seq,
-      clock: { monoNs: meta.clock.monoNs, realNs: meta.clock.realNs },
-      counters: meta.counters,
-    });
+    const head = packHead(meta);
     const bin = binHeader(used);
     const front = head.byteLength + RECORDS_KEY.byteLength + bin.byteLength;
     if (front > HEAD_ROOM || head[0] !== 0xde || head[1] !== 0x00 || head[2] !== 7) return writeEnvelope(meta, [records]);
