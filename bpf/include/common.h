@@ -91,32 +91,45 @@ static __always_inline void xt_trace_dev_skb(struct sk_buff *skb, struct net_dev
  * most for the packets rejected early: a device tracepoint runs for every packet of every
  * namespace on the host, and most are not the agent's.
  */
-static __always_inline void xt_btf_dev_skb(struct sk_buff *skb, struct net_device *dev, __u32 dir, __u8 hook)
+/* Whether `net` is the agent's namespace (the scope of tracing programs); fills w's netns. */
+static __always_inline bool xt_btf_in_scope(const struct xt_config *cfg, struct net *net, struct xt_where *w)
 {
-	struct xt_config *cfg = xt_config();
-	struct xt_reader r;
-	struct xt_where w = { .hook = hook };
-	struct net *net;
-
-	if (!cfg || !cfg->active_probes || !dev)
-		return;
-	net = dev->nd_net.net;
 	if (!net)
-		return;
-	w.netns = net->ns.inum;
-	if (w.netns != cfg->netns)
-		return;
-	w.probes_gen = cfg->probes_gen;
-	w.ifindex = dev->ifindex;
-	w.stage = xt_stage_of(w.netns, w.ifindex, dir, hook);
-	if (!w.stage)
-		return;
+		return false;
+	w->netns = net->ns.inum;
+	if (w->netns != cfg->netns)
+		return false;
+	w->probes_gen = cfg->probes_gen;
+	return true;
+}
+
+/* Parses a BTF-typed skb from its network header and records it at `w`. */
+static __always_inline void xt_btf_observe(struct sk_buff *skb, struct xt_where *w)
+{
+	struct xt_reader r;
+
 	if (xt_reader_at(&r, skb->head, skb->network_header, skb->tail)) {
 		xt_count(XT_C_PARSE_FAIL);
 		return;
 	}
-	w.len = skb->len;
-	xt_observe(&r, 0, bpf_ntohs(skb->protocol), &w);
+	w->len = skb->len;
+	xt_observe(&r, 0, bpf_ntohs(skb->protocol), w);
+}
+
+static __always_inline void xt_btf_dev_skb(struct sk_buff *skb, struct net_device *dev, __u32 dir, __u8 hook)
+{
+	struct xt_config *cfg = xt_config();
+	struct xt_where w = { .hook = hook };
+
+	if (!cfg || !cfg->active_probes || !dev)
+		return;
+	if (!xt_btf_in_scope(cfg, dev->nd_net.net, &w))
+		return;
+	w.ifindex = dev->ifindex;
+	w.stage = xt_stage_of(w.netns, w.ifindex, dir, hook);
+	if (!w.stage)
+		return;
+	xt_btf_observe(skb, &w);
 }
 
 #endif

@@ -43,7 +43,6 @@ static __always_inline void xt_btf_drop(struct sk_buff *skb, void *location, __u
 {
 	struct xt_config *cfg = xt_config();
 	struct net_device *dev;
-	struct xt_reader r;
 	struct xt_where w = { .hook = XT_HOOK_TP_BTF, .stage = XT_STAGE_DROP };
 	struct net *net;
 
@@ -63,20 +62,11 @@ static __always_inline void xt_btf_drop(struct sk_buff *skb, void *location, __u
 		net = sk->__sk_common.skc_net.net;
 		w.ifindex = skb->skb_iif;
 	}
-	if (!net)
+	if (!xt_btf_in_scope(cfg, net, &w))
 		return;
-	w.netns = net->ns.inum;
-	if (w.netns != cfg->netns)
-		return;
-	w.probes_gen = cfg->probes_gen;
-	if (xt_reader_at(&r, skb->head, skb->network_header, skb->tail)) {
-		xt_count(XT_C_PARSE_FAIL);
-		return;
-	}
-	w.len = skb->len;
 	w.drop_reason = reason;
 	w.drop_location = (__u64)location;
-	xt_observe(&r, 0, bpf_ntohs(skb->protocol), &w);
+	xt_btf_observe(skb, &w);
 }
 
 SEC("tp_btf/kfree_skb")
