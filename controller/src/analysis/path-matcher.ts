@@ -413,7 +413,9 @@ export class PathMatcher {
   /** Expire packets older than the timeout (controller time). */
   tick(nowMs: number): void {
     const settled = (d: number): boolean => this.covered[d]! && this.sweptFor[d] !== this.learnedAt[d] && nowMs - this.learnedAt[d]! >= this.settleMs;
-    if (settled(0) || settled(1)) this.finalizeSettled(settled(0), settled(1));
+    const forward = settled(0);
+    const reverse = settled(1);
+    if (forward || reverse) this.finalizeSettled(forward, reverse);
     const limit = nowMs - this.timeoutMs;
     while (this.qSize > 0) {
       const slot = this.queue[this.qHead]!;

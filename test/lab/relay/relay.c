@@ -126,8 +126,6 @@ static void die(const char *fmt, ...) {
   exit(1);
 }
 
-static uint64_t now_ns(void) { return mono_ns(); }
-
 // xorshift64* — reproducible given --seed
 static uint64_t rng_next(void) {
   uint64_t x = rng_state;
@@ -260,7 +258,7 @@ static void write_stats_to(FILE *f, uint64_t t) {
 }
 
 static void emit_stats(void) {
-  uint64_t t = now_ns();
+  uint64_t t = mono_ns();
   if (truth_fp) fflush(truth_fp);
   if (stats_stdout) {
     write_stats_to(stdout, t);
@@ -282,7 +280,7 @@ static void emit_stats(void) {
 
 static void send_frame(int di, struct slot *s) {
   struct dir *d = &dirs[di];
-  uint64_t t = now_ns(); // write timestamp = hand-over to the kernel (tap write runs the rx path inline)
+  uint64_t t = mono_ns(); // write timestamp = hand-over to the kernel (tap write runs the rx path inline)
   ssize_t w = write(d->out_fd, s->data, s->len);
   if (w < 0 || (uint32_t)w != s->len) {
     d->st.write_err++;
@@ -301,7 +299,7 @@ static void on_readable(int di) {
   static uint8_t buf[65536];
   for (int n = 0; n < 256; n++) {
     ssize_t r = read(d->in_fd, buf, sizeof buf);
-    uint64_t t = now_ns();
+    uint64_t t = mono_ns();
     if (r < 0) {
       if (errno == EAGAIN || errno == EINTR) return;
       if (errno == EIO) return; // tap without carrier: nothing to read
@@ -334,7 +332,7 @@ static void on_readable(int di) {
     if (due < d->last_due) due = d->last_due; // FIFO: never reorder
     if (d->count == 0 && due <= t) {
       // no delay: forward immediately
-      uint64_t t2 = now_ns();
+      uint64_t t2 = mono_ns();
       ssize_t w = write(d->out_fd, buf, len);
       if (w < 0 || (uint32_t)w != len) {
         d->st.write_err++;
@@ -371,10 +369,10 @@ static uint64_t flush_due(void) {
     struct dir *d = &dirs[di];
     while (d->count > 0) {
       struct slot *s = &d->q[d->head];
-      uint64_t t = now_ns();
+      uint64_t t = mono_ns();
       if (s->due_ns > t) {
         if (spin_ns && s->due_ns - t <= spin_ns) {
-          while (now_ns() < s->due_ns) {
+          while (mono_ns() < s->due_ns) {
           }
         } else
           break;
@@ -471,19 +469,15 @@ int main(int argc, char **argv) {
   // Precise wakeups: no timer slack (default 50 µs would dominate the residence error).
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
-  struct tx_stamps stamps_a, stamps_b;
-  char err_a[192], err_b[192];
-  int fa = open_tap_in_ns(a_ns, a_tap, &stamps_a, err_a, sizeof err_a);
-  int fb = open_tap_in_ns(b_ns, b_tap, &stamps_b, err_b, sizeof err_b);
-
   struct impair ia = {delay_ab * 1000, jit_ab * 1000, loss_ab};
   struct impair ib = {delay_ba * 1000, jit_ba * 1000, loss_ba};
-  dirs[0] = (struct dir){.name = "ab", .in_fd = fa, .out_fd = fb, .imp = ia, .qcap = (uint32_t)qcap};
-  dirs[1] = (struct dir){.name = "ba", .in_fd = fb, .out_fd = fa, .imp = ib, .qcap = (uint32_t)qcap};
-  dirs[0].stamps = stamps_a;
-  dirs[1].stamps = stamps_b;
-  memcpy(dirs[0].stamps_err, err_a, sizeof err_a);
-  memcpy(dirs[1].stamps_err, err_b, sizeof err_b);
+  dirs[0] = (struct dir){.name = "ab", .imp = ia, .qcap = (uint32_t)qcap};
+  dirs[1] = (struct dir){.name = "ba", .imp = ib, .qcap = (uint32_t)qcap};
+  // a direction's stamps are those of the tap it reads
+  int fa = open_tap_in_ns(a_ns, a_tap, &dirs[0].stamps, dirs[0].stamps_err, sizeof dirs[0].stamps_err);
+  int fb = open_tap_in_ns(b_ns, b_tap, &dirs[1].stamps, dirs[1].stamps_err, sizeof dirs[1].stamps_err);
+  dirs[0].in_fd = dirs[1].out_fd = fa;
+  dirs[1].in_fd = dirs[0].out_fd = fb;
   for (int i = 0; i < 2; i++) {
     bool need_q = dirs[i].imp.delay_ns > 0 || dirs[i].imp.jitter_ns > 0;
     if (!need_q) dirs[i].qcap = 1; // never used unless a write must wait; keep a minimal queue
@@ -524,7 +518,7 @@ int main(int argc, char **argv) {
   ev.data.u32 = 3;
   epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
 
-  start_ns = now_ns();
+  start_ns = mono_ns();
   if (pidfile) {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", pidfile);
