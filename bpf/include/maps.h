@@ -39,10 +39,10 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XT_TC_STAGE_SLOTS);
+	__uint(max_entries, XT_DEV_STAGE_SLOTS);
 	__type(key, __u32);
-	__type(value, struct xt_tc_stage);
-} xt_tc_stages SEC(".maps");
+	__type(value, struct xt_dev_stage);
+} xt_dev_stages SEC(".maps");
 
 /* VM addresses learned at tap ingress: which address lives behind which tap. */
 struct {

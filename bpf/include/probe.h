@@ -157,8 +157,6 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 	v = xt_lookup_pair(&p, w->probes_gen);
 	if (!v)
 		return;
-	/* after the pair lookup: packets of no probe never pay for the clock read */
-	ts = bpf_ktime_get_ns();
 	if (xt_parse_l4(r, &p)) {
 		xt_count(XT_C_PARSE_FAIL);
 		return;
@@ -175,6 +173,12 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 		xt_count(XT_C_SAMPLED_OUT);
 		return;
 	}
+	/*
+	 * The clock is read once the packet is kept: packets of no probe, of another port or
+	 * protocol, or sampled out never pay for it. Every stage reads it at the same point of the
+	 * same code, so segment latencies (differences) do not move.
+	 */
+	ts = bpf_ktime_get_ns();
 	rec = bpf_ringbuf_reserve(&xt_events, sizeof(*rec), 0);
 	if (!rec) {
 		xt_count(XT_C_RINGBUF_FULL);
@@ -211,9 +215,16 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 	bpf_ringbuf_submit(rec, flags);
 }
 
-/* Which stage (if any) this device+direction is for this hook kind. */
+/* Which stage (if any) this device+direction of the agent's namespace is for this hook kind. */
 static __always_inline int xt_stage_of(__u32 netns, __u32 ifindex, __u32 dir, __u8 hook)
 {
+	if (ifindex < XT_DEV_STAGE_SLOTS) {
+		struct xt_dev_stage *d = bpf_map_lookup_elem(&xt_dev_stages, &ifindex);
+
+		if (!d || d->hook[dir & 1] != hook)
+			return 0;
+		return d->stage[dir & 1];
+	}
 	struct xt_stage_key key = { .netns = netns, .ifindex = ifindex, .dir = dir };
 	struct xt_stage_value *v = bpf_map_lookup_elem(&xt_stages, &key);
 

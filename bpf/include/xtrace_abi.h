@@ -105,14 +105,17 @@ struct xt_stage_value {
 };
 
 /*
- * xt_tc_stages: array indexed by ifindex (< XT_TC_STAGE_SLOTS), the stages of the devices tc
- * programs are attached to: an array lookup is inlined by the verifier, a hash lookup is a
- * call, and tc programs run for every packet of the device. Larger ifindexes use xt_stages.
+ * xt_dev_stages: array indexed by ifindex (< XT_DEV_STAGE_SLOTS) in the agent's namespace, the
+ * same as xt_stages for those devices: an array lookup is inlined by the verifier, a hash
+ * lookup is a call, and programs look a stage up for every packet of a device (tracepoints:
+ * of every device in the namespace). Larger ifindexes use xt_stages.
  */
-#define XT_TC_STAGE_SLOTS 65536
+#define XT_DEV_STAGE_SLOTS 65536
 
-struct xt_tc_stage {
+struct xt_dev_stage {
 	__u16 stage[2];     /* by direction: 0 ingress, 1 egress; 0 = not a stage */
+	__u8 hook[2];       /* enum xt_hook that owns the stage in that direction */
+	__u16 pad;
 };
 
 /* xt_learned: LRU hash, an address seen as source at a tap_rx device. Value: last seen ns. */

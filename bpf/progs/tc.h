@@ -64,13 +64,7 @@ static __always_inline int xt_tc(struct __sk_buff *skb, __u32 dir)
 		return XT_TC_NEXT;
 	w.netns = cfg->netns; /* tc programs are attached only to the agent's own devices */
 	w.probes_gen = cfg->probes_gen;
-	if (w.ifindex < XT_TC_STAGE_SLOTS) {
-		struct xt_tc_stage *ts = bpf_map_lookup_elem(&xt_tc_stages, &w.ifindex);
-
-		w.stage = ts ? ts->stage[dir & 1] : 0;
-	} else {
-		w.stage = xt_stage_of(w.netns, w.ifindex, dir, XT_HOOK_TC);
-	}
+	w.stage = xt_stage_of(w.netns, w.ifindex, dir, XT_HOOK_TC);
 	if (w.stage == XT_STAGE_TAP_RX)
 		xt_learn(skb, &r);
 	if (!cfg->active_probes)

@@ -17,7 +17,7 @@ import {
   SLOTS_PER_PAIR,
   STAGE_KEY_SIZE,
   STAGE_VALUE_SIZE,
-  TC_STAGE_VALUE_SIZE,
+  DEV_STAGE_VALUE_SIZE,
 } from '@xtrace/node-agent/tracing';
 
 interface BtfMember {
@@ -48,7 +48,7 @@ describe.skipIf(!existsSync(DEFAULT_BPF_OBJECT))('BPF map ABI', () => {
     expect(struct('xt_probe_slot').size).toBe(PROBE_SLOT_SIZE);
     expect(struct('xt_probe_value').size).toBe(PROBE_VALUE_SIZE);
     expect(struct('xt_learn_key').size).toBe(LEARN_KEY_SIZE);
-    expect(struct('xt_tc_stage').size).toBe(TC_STAGE_VALUE_SIZE);
+    expect(struct('xt_dev_stage').size).toBe(DEV_STAGE_VALUE_SIZE);
     // every counter in one per-CPU element, indexed like proto's Counter table
     expect(struct('xt_counter_set').size).toBe(COUNTER_COUNT * 8);
   });

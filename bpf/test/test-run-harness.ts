@@ -16,7 +16,7 @@ import {
   ZERO_KEY,
   IPPROTO,
   readKernelCounters,
-  tcStageValue,
+  devStageValue,
   u32Key,
   type Counters,
 } from '@xtrace/node-agent/tracing';
@@ -36,7 +36,7 @@ export class TestRunHarness {
     const harness = new TestRunHarness(object);
     // BPF_PROG_TEST_RUN gives the skb the loopback device: make lo ingress a stage (nic_rx: no VM-address learning in the way).
     object.mapUpdate('xt_stages', stageKey(harness.netns, 1, 'ingress'), stageValue('nic_rx', 'tc'));
-    object.mapUpdate('xt_tc_stages', u32Key(1), tcStageValue(null, 'ingress', 'nic_rx'));
+    object.mapUpdate('xt_dev_stages', u32Key(1), devStageValue(null, 'ingress', 'nic_rx', 'tc'));
     harness.ring = object.openRingBuffer(
       'xt_events',
       { recordSize: 64, batchRecords: 1024, flushMs: 5, maxPendingBatches: 16 },

@@ -8,9 +8,9 @@ import { Hook, Stage, UsageError, type HookName, type StageName } from '@xtrace/
 export const STAGE_KEY_SIZE = 12;
 export const STAGE_VALUE_SIZE = 8;
 export const CONFIG_SIZE = 12;
-/** xt_tc_stages: array by ifindex below this; larger ifindexes use xt_stages only */
-export const TC_STAGE_SLOTS = 65536;
-export const TC_STAGE_VALUE_SIZE = 4;
+/** xt_dev_stages: array by ifindex below this; larger ifindexes use xt_stages only */
+export const DEV_STAGE_SLOTS = 65536;
+export const DEV_STAGE_VALUE_SIZE = 8;
 export const PROBE_KEY_SIZE = 32;
 export const PROBE_SLOT_SIZE = 32;
 export const PROBE_VALUE_SIZE = 144;
@@ -71,13 +71,15 @@ export function stageValue(stage: StageName, hook: HookName): Buffer {
 }
 
 /**
- * The xt_tc_stages entry of a device with `stage` set for one direction, keeping the other
- * direction of `current` (the entry as read from the map, or null).
+ * The xt_dev_stages entry of a device with `stage`, owned by `hook`, set for one direction,
+ * keeping the other direction of `current` (the entry as read from the map, or null).
  */
-export function tcStageValue(current: Buffer | null, dir: 'ingress' | 'egress', stage: StageName): Buffer {
-  const value = Buffer.alloc(TC_STAGE_VALUE_SIZE);
-  if (current) current.copy(value, 0, 0, TC_STAGE_VALUE_SIZE);
-  value.writeUInt16LE(Stage[stage], dir === 'ingress' ? 0 : 2);
+export function devStageValue(current: Buffer | null, dir: 'ingress' | 'egress', stage: StageName, hook: HookName): Buffer {
+  const value = Buffer.alloc(DEV_STAGE_VALUE_SIZE);
+  if (current) current.copy(value, 0, 0, DEV_STAGE_VALUE_SIZE);
+  const d = dir === 'ingress' ? 0 : 1;
+  value.writeUInt16LE(Stage[stage], 2 * d);
+  value.writeUInt8(Hook[hook], 4 + d);
   return value;
 }
 

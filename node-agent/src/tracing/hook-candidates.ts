@@ -9,40 +9,36 @@ export type AttachMethod = 'tcx' | 'clsact' | 'tp_btf' | 'tracepoint' | 'fentry'
 export interface HookCandidate {
   method: AttachMethod;
   program: string;
-  /** the hook kind recorded in xt_stages and in records */
+  /** the hook kind recorded in xt_stages / xt_dev_stages and in records */
   hook: HookName;
   /** tracepoint category/name, for classic tracepoints */
   tracepoint?: [string, string];
-  /** device-scoped (tc) or global (tracing programs filter by xt_stages) */
-  perDevice: boolean;
   /** may not load on a given kernel (fentry, kprobe, module tracepoints): load-probed first */
   optional?: true;
 }
 
 const tc = (dir: 'ingress' | 'egress'): HookCandidate[] => [
-  { method: 'tcx', program: `xt_tc_${dir}`, hook: 'tc', perDevice: true },
-  { method: 'clsact', program: `xt_tc_${dir}`, hook: 'tc', perDevice: true },
+  { method: 'tcx', program: `xt_tc_${dir}`, hook: 'tc' },
+  { method: 'clsact', program: `xt_tc_${dir}`, hook: 'tc' },
 ];
 
 const receive: HookCandidate[] = [
-  { method: 'tp_btf', program: 'xt_btf_netif_receive_skb', hook: 'tp_btf', perDevice: false },
+  { method: 'tp_btf', program: 'xt_btf_netif_receive_skb', hook: 'tp_btf' },
   {
     method: 'tracepoint',
     program: 'xt_tp_netif_receive_skb',
     hook: 'tracepoint',
     tracepoint: ['net', 'netif_receive_skb'],
-    perDevice: false,
   },
 ];
 
 const transmit: HookCandidate[] = [
-  { method: 'tp_btf', program: 'xt_btf_net_dev_start_xmit', hook: 'tp_btf', perDevice: false },
+  { method: 'tp_btf', program: 'xt_btf_net_dev_start_xmit', hook: 'tp_btf' },
   {
     method: 'tracepoint',
     program: 'xt_tp_net_dev_start_xmit',
     hook: 'tracepoint',
     tracepoint: ['net', 'net_dev_start_xmit'],
-    perDevice: false,
   },
 ];
 
@@ -52,8 +48,8 @@ export const DEVICE_STAGE_HOOKS: Partial<Record<StageName, { dir: 'ingress' | 'e
   tap_tx: {
     dir: 'egress',
     candidates: [
-      { method: 'fentry', program: 'xt_fentry_tun_net_xmit', hook: 'fentry', perDevice: false, optional: true },
-      { method: 'kprobe', program: 'xt_kprobe_tun_net_xmit', hook: 'kprobe', perDevice: false, optional: true },
+      { method: 'fentry', program: 'xt_fentry_tun_net_xmit', hook: 'fentry', optional: true },
+      { method: 'kprobe', program: 'xt_kprobe_tun_net_xmit', hook: 'kprobe', optional: true },
       ...tc('egress'),
       ...transmit,
     ],
@@ -61,21 +57,20 @@ export const DEVICE_STAGE_HOOKS: Partial<Record<StageName, { dir: 'ingress' | 'e
   ovs_in: {
     dir: 'ingress',
     candidates: [
-      { method: 'fentry', program: 'xt_fentry_ovs_vport_receive', hook: 'fentry', perDevice: false, optional: true },
-      { method: 'kprobe', program: 'xt_kprobe_ovs_vport_receive', hook: 'kprobe', perDevice: false, optional: true },
+      { method: 'fentry', program: 'xt_fentry_ovs_vport_receive', hook: 'fentry', optional: true },
+      { method: 'kprobe', program: 'xt_kprobe_ovs_vport_receive', hook: 'kprobe', optional: true },
     ],
   },
   ovs_out: {
     dir: 'egress',
     candidates: [
-      { method: 'fentry', program: 'xt_fentry_ovs_vport_send', hook: 'fentry', perDevice: false, optional: true },
-      { method: 'kprobe', program: 'xt_kprobe_ovs_vport_send', hook: 'kprobe', perDevice: false, optional: true },
+      { method: 'fentry', program: 'xt_fentry_ovs_vport_send', hook: 'fentry', optional: true },
+      { method: 'kprobe', program: 'xt_kprobe_ovs_vport_send', hook: 'kprobe', optional: true },
       {
         method: 'tracepoint',
         program: 'xt_tp_ovs_do_execute_action',
         hook: 'tracepoint',
         tracepoint: ['openvswitch', 'ovs_do_execute_action'],
-        perDevice: false,
         optional: true,
       },
     ],
@@ -87,13 +82,12 @@ export const DEVICE_STAGE_HOOKS: Partial<Record<StageName, { dir: 'ingress' | 'e
 };
 
 export const DROP_CANDIDATES: HookCandidate[] = [
-  { method: 'tp_btf', program: 'xt_btf_kfree_skb', hook: 'tp_btf', perDevice: false },
+  { method: 'tp_btf', program: 'xt_btf_kfree_skb', hook: 'tp_btf' },
   {
     method: 'tracepoint',
     program: 'xt_tp_kfree_skb',
     hook: 'tracepoint',
     tracepoint: ['skb', 'kfree_skb'],
-    perDevice: false,
   },
 ];
 

@@ -4,10 +4,10 @@
  * Tracing programs are global and attached once however many stages use them; tc
  * attachments are per device. Every attachment is owned here and destroyed by detachAll().
  */
-import { errorMessage, type StageName } from '@xtrace/proto';
+import { errorMessage, type HookName, type StageName } from '@xtrace/proto';
 import type { Attachment, BpfObject } from '@xtrace/native';
 import { describeCandidate, type AttachMethod, type HookCandidate } from './hook-candidates.js';
-import { stageKey, stageValue, TC_STAGE_SLOTS, tcStageValue, u32Key } from './bpf-layouts.js';
+import { DEV_STAGE_SLOTS, devStageValue, stageKey, stageValue, u32Key } from './bpf-layouts.js';
 import type { DeviceStage, StagePlan } from './stage-plan.js';
 import type { StageReport } from './tracer-api.js';
 
@@ -104,7 +104,7 @@ export class HookManager {
           stageKey(this.options.netns, ds.device.ifindex, ds.dir),
           stageValue(ds.stage, candidate.hook),
         );
-        if (candidate.perDevice) this.registerTcStage(ds);
+        this.registerDevStage(ds, candidate.hook);
         return label;
       } catch (e: unknown) {
         fallbacks.push({ candidate: label, reason: errorMessage(e) });
@@ -113,12 +113,12 @@ export class HookManager {
     return undefined;
   }
 
-  /** tc programs find their stage in the xt_tc_stages array (cheaper than the hash per packet). */
-  private registerTcStage(ds: DeviceStage): void {
-    if (ds.device.ifindex >= TC_STAGE_SLOTS) return; // the programs fall back to xt_stages
+  /** Programs find the stage of a device below DEV_STAGE_SLOTS in the xt_dev_stages array (cheaper than the hash per packet). */
+  private registerDevStage(ds: DeviceStage, hook: HookName): void {
+    if (ds.device.ifindex >= DEV_STAGE_SLOTS) return; // the programs fall back to xt_stages
     const key = u32Key(ds.device.ifindex);
-    const current = this.object.mapLookup('xt_tc_stages', key);
-    this.object.mapUpdate('xt_tc_stages', key, tcStageValue(current, ds.dir, ds.stage));
+    const current = this.object.mapLookup('xt_dev_stages', key);
+    this.object.mapUpdate('xt_dev_stages', key, devStageValue(current, ds.dir, ds.stage, hook));
   }
 
   private attachGlobal(c: HookCandidate): GlobalAttach {

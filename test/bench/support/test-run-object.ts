@@ -17,7 +17,7 @@ import {
   readKernelCounters,
   stageKey,
   stageValue,
-  tcStageValue,
+  devStageValue,
   u32Key,
   ZERO_KEY,
   type Counters,
@@ -49,8 +49,8 @@ export function openTestRunObject(path = DEFAULT_BPF_OBJECT, ringBytes = DEFAULT
   object.load();
   const netns = statSync('/proc/self/ns/net').ino;
   object.mapUpdate('xt_stages', stageKey(netns, 1, 'ingress'), stageValue('nic_rx', 'tc'));
-  // tc programs find devices below 65536 in the ifindex-indexed array (the hash is for larger ones)
-  object.mapUpdate('xt_tc_stages', u32Key(1), tcStageValue(null, 'ingress', 'nic_rx'));
+  // programs find devices below 65536 in the ifindex-indexed array (the hash is for larger ones)
+  object.mapUpdate('xt_dev_stages', u32Key(1), devStageValue(null, 'ingress', 'nic_rx', 'tc'));
   return {
     object,
     netns,
