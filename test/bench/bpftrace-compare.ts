@@ -4,28 +4,33 @@
  * net:net_dev_start_xmit on the hypervisors' stage devices (vnet*, vxlan*, nic*): xtrace with
  * XTRACE_DISABLE_HOOKS=tcx,clsact so it falls back from tc to tp_btf at those points, bpftrace
  * printing one line per packet and hook to a file (-o). Traffic: closed-loop UDP request/response
- * VM A -> VM B (32 requests in flight, support/udp-rr-closed-main.ts) for N seconds: the
- * transactions/s the saturated path completes is the max packet rate. Rounds run every condition
- * in a rotating order; a tool's rate ratio is the median over rounds of its rate over the untraced
- * rate of the same round. Per tool: events captured, events lost (bpftrace "Lost N events", xtrace
- * ringbuf_full), CPU of the tool's processes (all threads, schedstat) from attach to 300 ms after
- * the traffic per million events.
+ * VM A -> VM B (32 requests in flight, support/udp-rr-closed-main.ts), one client through all
+ * rounds: the transactions/s the saturated path completes is the max packet rate. Rounds attach
+ * every condition in a rotating order, resume the traffic, settle 0.4 s, measure an N-second
+ * window and pause the traffic before detaching (support/paired-rounds.ts); a tool's rate ratio
+ * is the median over rounds of its rate over the untraced rate of the same round. Per tool:
+ * events captured and events lost (bpftrace "Lost N events", xtrace ringbuf_full) over its whole
+ * attach period, and the CPU of the tool's processes (all threads, schedstat) from attached
+ * until exited (so with its drain of a backlog at the end; no traffic outside), per million events.
  * xtrace runs as the agent's kernel side (support/tracer-main.ts, binary batches, one process
  * per hypervisor) and as `xtrace trace` (one NDJSON line per record, like bpftrace's lines).
  *
- *   node --import tsx test/bench/bpftrace-compare.ts [rounds=5] [seconds=3]
+ *   node --import tsx test/bench/bpftrace-compare.ts [rounds=8] [seconds=2]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab, ping, startUdpEchoServer } from '@xtrace/test';
-import { emitFigures, machineLine, sleep, threadsCpuSeconds } from './support/report.js';
-import { closedLoopRr } from './support/closed-rr.js';
+import { emitFigures, machineLine, sleep } from './support/report.js';
+import { startClosedLoopRr } from './support/closed-rr.js';
 import { TraceRunner } from './support/trace-runner.js';
+import { CpuUntilExit } from './support/cpu-until-exit.js';
+import { runPairedRounds, type Attached } from './support/paired-rounds.js';
+import { baselineRange, fmtRatio, ratioFigures, summarize } from './support/paired-summary.js';
 
-const rounds = Number(process.argv[2] ?? 5);
-const seconds = Number(process.argv[3] ?? 3);
+const rounds = Number(process.argv[2] ?? 8);
+const seconds = Number(process.argv[3] ?? 2);
 const INFLIGHT = 32;
 const PORT = 7500;
 type Cond = 'untraced' | 'xtrace agent side' | 'xtrace trace CLI' | 'bpftrace';
@@ -41,18 +46,17 @@ console.log(machineLine());
 
 interface Tool {
   pids: number[];
-  cpu0: number;
-  /** stops and returns events captured and lost */
+  /** stops, once the processes exited, returns events captured and lost */
   stop(): Promise<{ events: number; lost: number }>;
 }
 
 class Bpftrace implements Tool {
   pids: number[] = [];
-  cpu0 = 0;
   private child!: ChildProcess;
   private stderr = '';
   private readonly out = join(tmpdir(), `xtrace-bench-bt-${process.pid}-${Date.now()}.txt`);
   private readonly script = join(tmpdir(), `xtrace-bench-bt-${process.pid}.bt`);
+  /** resolves as bpftrace attaches its probes (the settle before a window covers the attaching) */
   async start(): Promise<void> {
     writeFileSync(this.script, SCRIPT);
     this.child = spawn('bpftrace', ['-o', this.out, this.script], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -61,9 +65,8 @@ class Bpftrace implements Tool {
     const deadline = Date.now() + 30_000;
     while (!this.text(4096).includes('Attaching')) {
       if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`bpftrace did not attach: ${this.stderr}`);
-      await sleep(50);
+      await sleep(10);
     }
-    await sleep(200);
   }
   private text(max: number): string {
     try {
@@ -94,101 +97,80 @@ class Bpftrace implements Tool {
 }
 
 const lab = await Lab.up({ hosts: 2, vmsPerHost: 1, wire: { mode: 'veth' } });
-let running: Tool | undefined;
 try {
   const a = lab.vm(0, 0);
   const b = lab.vm(1, 0);
   await ping(lab, a, b.ip, { count: 2, intervalMs: 50 });
-  const server = await startUdpEchoServer(lab, b, PORT, { durationMs: 600_000 });
-  const res = new Map<Cond, { rate: number[]; ratio: number[]; events: number; lost: number; cpu: number }>();
-  for (const c of CONDS) res.set(c, { rate: [], ratio: [], events: 0, lost: 0, cpu: 0 });
+  const server = await startUdpEchoServer(lab, b, PORT, { durationMs: 3_600_000 });
+  const acc = new Map<Cond, { events: number; lost: number; cpu: number }>(CONDS.map((c) => [c, { events: 0, lost: 0, cpu: 0 }]));
   let stagesShown = false;
-  for (let round = 0; round < rounds; round++) {
-    // rotating order: every condition runs early and late in a round as often as the others
-    const order = CONDS.map((_, i) => CONDS[(i + round) % CONDS.length]!);
-    const got = new Map<Cond, number>();
-    const lines: string[] = [];
-    for (const c of order) {
-      running = undefined;
-      if (c === 'bpftrace') {
-        const bt = new Bpftrace();
-        await bt.start();
-        running = bt;
-      } else if (c !== 'untraced') {
-        const env = { XTRACE_DISABLE_HOOKS: 'tcx,clsact' };
-        const ts = [0, 1].map((h) => TraceRunner.start(lab, h, a.ip, b.ip, env, c === 'xtrace trace CLI' ? 'cli' : 'tracer'));
-        const inv = await Promise.all(ts.map((t) => t.ready()));
-        if (!stagesShown) {
-          stagesShown = true;
-          console.log(`  xtrace stages: ${inv[0]!.stages.filter((s) => s.attached).map((s) => `${s.stage}=${s.hook}`).join(', ')}`);
-        }
-        running = {
-          pids: ts.map((t) => t.pid),
-          cpu0: 0,
-          async stop() {
-            const s = await Promise.all(ts.map((t) => t.stop()));
-            return { events: s.reduce((x, v) => x + (v?.records ?? 0), 0), lost: s.reduce((x, v) => x + (v?.counters['ringbuf_full'] ?? 0), 0) };
-          },
-        };
-      }
-      if (running) running.cpu0 = running.pids.reduce((x, p) => x + threadsCpuSeconds(p), 0);
-      const r = await closedLoopRr(lab, a, b.ip, PORT, { inflight: INFLIGHT, seconds });
-      const entry = res.get(c)!;
-      entry.rate.push(r.rrPerS);
-      got.set(c, r.rrPerS);
-      let line = `${c} ${r.rrPerS.toFixed(0)} RR/s`;
-      if (running) {
-        await sleep(300); // let the tool drain what is in flight
-        const cpu = running.pids.reduce((x, p) => x + threadsCpuSeconds(p), 0) - running.cpu0;
-        const { events, lost } = await running.stop();
-        running = undefined;
-        entry.events += events;
-        entry.lost += lost;
-        entry.cpu += cpu;
-        line += ` (events ${events}, lost ${lost}, CPU ${cpu.toFixed(2)} s)`;
-      }
-      lines.push(line);
+  const startTool = async (c: Cond): Promise<Tool | undefined> => {
+    if (c === 'untraced') return undefined;
+    if (c === 'bpftrace') {
+      const bt = new Bpftrace();
+      await bt.start();
+      return bt;
     }
-    const base = got.get('untraced')!;
-    for (const c of CONDS) res.get(c)!.ratio.push(got.get(c)! / base);
-    console.log(`  round ${round + 1}: ${lines.join('; ')}`);
-  }
-  await server.stop();
-  const med = (xs: number[]): number => {
-    const v = [...xs].sort((x, y) => x - y);
-    return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+    const env = { XTRACE_DISABLE_HOOKS: 'tcx,clsact' };
+    const ts = [0, 1].map((h) => TraceRunner.start(lab, h, a.ip, b.ip, env, c === 'xtrace trace CLI' ? 'cli' : 'tracer'));
+    const inv = await Promise.all(ts.map((t) => t.ready()));
+    if (!stagesShown) {
+      stagesShown = true;
+      console.log(`  xtrace stages: ${inv[0]!.stages.filter((s) => s.attached).map((s) => `${s.stage}=${s.hook}`).join(', ')}`);
+    }
+    return {
+      pids: ts.map((t) => t.pid),
+      async stop() {
+        const s = await Promise.all(ts.map((t) => t.stop()));
+        return { events: s.reduce((x, v) => x + (v?.records ?? 0), 0), lost: s.reduce((x, v) => x + (v?.counters['ringbuf_full'] ?? 0), 0) };
+      },
+    };
   };
-  const untracedRuns = res.get('untraced')!.rate;
-  const figures: Record<string, number> = { rounds, inflight: INFLIGHT, untracedSpread: Math.max(...untracedRuns) / Math.min(...untracedRuns) };
-  console.log(`untraced throughput over the rounds: ${Math.min(...untracedRuns).toFixed(0)}-${Math.max(...untracedRuns).toFixed(0)} RR/s (other load on the machine moves it)`);
-  console.log('tool                 RR/s (median)  vs untraced (median of rounds, min-max)    events     lost  lost %   CPU s/M events');
+  const attach = async (c: Cond): Promise<Attached | undefined> => {
+    const tool = await startTool(c);
+    if (!tool) return undefined;
+    const cpu = new CpuUntilExit(tool.pids);
+    return {
+      pids: tool.pids,
+      async stop() {
+        const { value, cpuS } = await cpu.through(tool.stop());
+        const e = acc.get(c)!;
+        e.events += value.events;
+        e.lost += value.lost;
+        e.cpu += cpuS;
+        return `events ${value.events}, lost ${value.lost}, CPU ${cpuS.toFixed(2)} s`;
+      },
+    };
+  };
+  const client = await startClosedLoopRr(lab, a, b.ip, PORT, { inflight: INFLIGHT });
+  const samples = await runPairedRounds({ conds: CONDS, rounds, seconds, settleS: 0.4, client, attach }).finally(() => client.stop());
+  await server.stop();
+  const untraced = baselineRange(samples.get('untraced')!);
+  const figures: Record<string, number> = { rounds, seconds, inflight: INFLIGHT, untracedSpread: untraced.spread };
+  console.log(untraced.line);
+  console.log('tool                 RR/s (median)  vs untraced: median of rounds (IQR, min-max)   steal     events     lost  lost %   CPU s/M events');
   for (const c of CONDS) {
-    const e = res.get(c)!;
-    const rate = med(e.rate);
-    const ratio = med(e.ratio);
+    const s = summarize(samples.get(c)!);
+    const e = acc.get(c)!;
     const cpuPerM = e.events ? (e.cpu / e.events) * 1e6 : NaN;
     const lostPct = e.events + e.lost ? (e.lost / (e.events + e.lost)) * 100 : 0;
     console.log(
-      `${c.padEnd(20)} ${rate.toFixed(0).padStart(13)} ${(ratio * 100).toFixed(1).padStart(9)} % (${(Math.min(...e.ratio) * 100).toFixed(1)}-${(Math.max(...e.ratio) * 100).toFixed(1)} %)` +
-        `${String(e.events).padStart(19)} ${String(e.lost).padStart(8)} ${lostPct.toFixed(2).padStart(6)} % ${c === 'untraced' ? '' : cpuPerM.toFixed(2).padStart(10)}`,
+      `${c.padEnd(20)} ${s.rrPerS.toFixed(0).padStart(13)}  ${(c === 'untraced' ? '-' : fmtRatio(s.ratio)).padEnd(42)} ${(s.stealShare * 100).toFixed(1).padStart(5)} %` +
+        `${String(e.events).padStart(11)} ${String(e.lost).padStart(8)} ${lostPct.toFixed(2).padStart(6)} % ${c === 'untraced' ? '' : cpuPerM.toFixed(2).padStart(10)}`,
     );
     const k = KEYS[c];
-    figures[`${k}Rate`] = rate;
-    figures[`${k}RateRatio`] = ratio;
-    figures[`${k}RateRatioMin`] = Math.min(...e.ratio);
-    figures[`${k}RateRatioMax`] = Math.max(...e.ratio);
+    Object.assign(figures, ratioFigures(`${k}Rate`, s.ratio), { [`${k}Rate`]: s.rrPerS, [`${k}StealShare`]: s.stealShare });
     if (c !== 'untraced') {
       figures[`${k}Events`] = e.events;
       figures[`${k}Lost`] = e.lost;
       figures[`${k}CpuPerM`] = cpuPerM;
     }
   }
-  const x = res.get('xtrace agent side')!;
-  const bt = res.get('bpftrace')!;
+  const x = acc.get('xtrace agent side')!;
+  const bt = acc.get('bpftrace')!;
   console.log(`CPU per million events, bpftrace / xtrace agent side: ${((bt.cpu / bt.events) / (x.cpu / x.events)).toFixed(1)} x`);
   figures['cpuAdvantage'] = bt.cpu / bt.events / (x.cpu / x.events);
   emitFigures('bpftrace', figures);
 } finally {
-  if (running) await running.stop().catch(() => undefined);
   await lab.down();
 }

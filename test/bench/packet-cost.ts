@@ -16,10 +16,9 @@
  *
  *   node --import tsx test/bench/packet-cost.ts [rounds=5] [seconds=3] [rate=5000]   (XTRACE_BENCH_CONDS=tc|tpBtf: a subset)
  */
-import { readFileSync } from 'node:fs';
 import { native } from '@xtrace/native';
 import { Lab, ping, startUdpEchoServer, udpRequestResponse } from '@xtrace/test';
-import { emitFigures, machineLine, threadsCpuSeconds } from './support/report.js';
+import { cpuTimes, emitFigures, machineLine, threadsCpuSeconds } from './support/report.js';
 import { TraceRunner, type TraceSummary } from './support/trace-runner.js';
 
 const rounds = Number(process.argv[2] ?? 5);
@@ -41,12 +40,8 @@ const ALL: Cond[] = ['untraced', 'tc, active', 'tp_btf, active', ...(otherObject
 const only = process.env['XTRACE_BENCH_CONDS']?.split(',');
 const CONDS = ALL.filter((c) => c === 'untraced' || !only || only.includes(KEYS[c]));
 
-/** busy CPU seconds of the whole machine (all CPUs): everything but idle and iowait */
-function machineBusyS(): number {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = f.reduce((a, b) => a + b, 0);
-  return (total - (f[3] ?? 0) - (f[4] ?? 0)) / 100;
-}
+/** busy CPU seconds of the whole machine (all CPUs): not idle, iowait or stolen by the hypervisor */
+const machineBusyS = (): number => cpuTimes().busy / 100;
 
 console.log(`packet cost: CPU per UDP request/response through a 2-host lab at ${rate}/s offered, ${seconds} s, ${rounds} rounds x ${CONDS.length} conditions`);
 console.log(machineLine());

@@ -25,8 +25,8 @@ const BENCHES: Bench[] = [
   { key: 'agentRss', title: '6b. the real xtrace agent (CLI) RSS in the lab, idle and during a pair probe', argv: tsx('test/bench/agent-rss.ts'), timeoutS: 120 },
   { key: 'matcher', title: '5. matcher alone (2-host and 16-host paths)', argv: tsx('controller/src/analysis/bench/matcher-bench.ts', '1000000'), timeoutS: 120 },
   { key: 'packetCost', title: '2a. packet cost: where the CPU goes per request/response (bpf_stats, tracer CPU)', argv: tsx('test/bench/packet-cost.ts', '3', '3', '5000'), timeoutS: 240 },
-  { key: 'packetPath', title: '2b. packet path: UDP request/response throughput and latency through the lab', argv: tsx('test/bench/packet-path.ts', '5', '3'), timeoutS: 360 },
-  { key: 'bpftrace', title: '4. xtrace vs bpftrace, same hooks, same traffic', argv: tsx('test/bench/bpftrace-compare.ts', '5', '3'), timeoutS: 360 },
+  { key: 'packetPath', title: '2b. packet path: UDP request/response throughput and latency through the lab', argv: tsx('test/bench/packet-path.ts', '8', '2'), timeoutS: 360 },
+  { key: 'bpftrace', title: '4. xtrace vs bpftrace, same hooks, same traffic', argv: tsx('test/bench/bpftrace-compare.ts', '8', '2'), timeoutS: 360 },
 ];
 
 const only = process.env['XTRACE_BENCH_ONLY']?.split(',').map((s) => s.trim());

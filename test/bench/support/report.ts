@@ -73,6 +73,29 @@ export function threadsCpuSeconds(pid: number | 'self' = 'self'): number {
   return ns / 1e9;
 }
 
+export interface CpuTimes {
+  /** user + nice + system + irq + softirq (guest time is already inside user and nice) */
+  busy: number;
+  /** idle + iowait */
+  idle: number;
+  /** time the hypervisor ran something else while this VM wanted the CPU */
+  steal: number;
+}
+
+/** The whole machine's CPU time (all CPUs) in USER_HZ ticks (1/100 s), from the `cpu` line of /proc/stat. */
+export function cpuTimes(): CpuTimes {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[];
+  return { busy: user! + nice! + system! + irq! + softirq!, idle: idle! + iowait!, steal: steal! };
+}
+
+/** The share of all CPU time between two readings that was stolen by the hypervisor. */
+export function stealShare(from: CpuTimes, to: CpuTimes): number {
+  const steal = to.steal - from.steal;
+  const total = to.busy - from.busy + (to.idle - from.idle) + steal;
+  return total > 0 ? steal / total : 0;
+}
+
 /** Resident set size of a process in MB (VmRSS of /proc/<pid>/status). */
 export function rssMb(pid: number | 'self' = 'self'): number {
   const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -3,38 +3,45 @@
  * requests outstanding and sends the next one as each reply arrives, so it measures how many
  * transactions/s the path turns around at saturation without overloading it (no queue overflow
  * deciding where packets die). A request unanswered for `timeoutMs` is sent again under a new
- * sequence number (the window never shrinks). Runs inside a VM namespace.
+ * sequence number (the window never shrinks). Runs inside a VM namespace, continuously: the
+ * caller picks its measurement windows from the ticks (support/closed-rr.ts).
  *
- * Arg: JSON {dst, port, inflight, seconds, warmupS?, size?, timeoutMs?}. Prints one JSON line
- * {"event":"result", replies, seconds, rrPerS, timeouts}: replies counted after the warm-up.
+ * Arg: JSON {dst, port, inflight, seconds, size?, timeoutMs?, tickMs?}: runs `seconds` in all (or
+ * until killed or its stdin closes) and prints every `tickMs` (50) one line
+ * {"event":"tick","tNs":"<process.hrtime.bigint()>","replies":<cumulative>,"timeouts":<cumulative>,"inflight":<now>}.
+ * hrtime is CLOCK_MONOTONIC, the same clock in every network namespace, so the caller's own
+ * process.hrtime.bigint() places its windows on the same time line. Stdin lines `pause` (send
+ * nothing new, not even again after a timeout: in flight drops to 0) and `resume` (fill the window again).
  */
 import { createSocket } from 'node:dgram';
+import { createInterface } from 'node:readline';
 
 interface Args {
   dst: string;
   port: number;
   inflight: number;
   seconds: number;
-  warmupS?: number;
   size?: number;
   timeoutMs?: number;
+  tickMs?: number;
 }
 const a = JSON.parse(process.argv[2] ?? '{}') as Args;
 const size = Math.max(16, a.size ?? 64);
-const timeoutMs = a.timeoutMs ?? 10;
-const warmupNs = BigInt(Math.round((a.warmupS ?? 0.5) * 1e9));
+const timeoutNs = BigInt(a.timeoutMs ?? 10) * 1_000_000n;
+const tickNs = BigInt(a.tickMs ?? 50) * 1_000_000n;
+const endNs = process.hrtime.bigint() + BigInt(Math.round(a.seconds * 1e9));
 const sock = createSocket('udp4');
 /** seq -> send time (ns) of the requests in flight */
 const outstanding = new Map<number, bigint>();
 let next = 0;
 let replies = 0;
 let timeouts = 0;
-let t0 = 0n;
-let measuring = false;
+let paused = false;
 const buf = Buffer.alloc(size);
 buf.write('XTRU', 0, 'latin1');
 
 function send(): void {
+  if (paused) return;
   const seq = next++ >>> 0;
   buf.writeUInt32BE(seq, 4);
   const now = process.hrtime.bigint();
@@ -47,32 +54,39 @@ sock.on('message', (msg) => {
   if (msg.length < 16 || msg.toString('latin1', 0, 4) !== 'XTRU') return;
   const seq = msg.readUInt32BE(4);
   if (!outstanding.delete(seq)) return; // a late reply to a request already sent again
-  if (measuring) replies++;
+  replies++;
   send();
 });
 
+const fill = (): void => {
+  for (let i = outstanding.size; i < a.inflight; i++) send();
+};
+
 sock.bind(0, () => {
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < a.inflight; i++) send();
-  const timer = setInterval(() => {
+  fill();
+  createInterface({ input: process.stdin })
+    .on('line', (cmd) => {
+      paused = cmd.trim() === 'pause';
+      fill();
+    })
+    .on('close', () => process.exit(0)); // the benchmark is gone: nobody measures any more
+  let lastTick = 0n;
+  setInterval(() => {
     const now = process.hrtime.bigint();
-    if (!measuring && now - start >= warmupNs) {
-      measuring = true;
-      t0 = now;
-    }
     for (const [seq, at] of outstanding) {
-      if (now - at > BigInt(timeoutMs) * 1_000_000n) {
+      if (now - at > timeoutNs) {
         outstanding.delete(seq);
         timeouts++;
         send();
       }
     }
-    if (measuring && now - t0 >= BigInt(Math.round(a.seconds * 1e9))) {
-      clearInterval(timer);
-      const s = Number(now - t0) / 1e9;
-      const res = { event: 'result', replies, seconds: s, rrPerS: replies / s, timeouts };
+    if (now - lastTick >= tickNs) {
+      lastTick = now;
+      process.stdout.write(`{"event":"tick","tNs":"${now}","replies":${replies},"timeouts":${timeouts},"inflight":${outstanding.size}}\n`);
+    }
+    if (now >= endNs) {
       sock.close();
-      process.stdout.write(JSON.stringify(res) + '\n', () => process.exit(0));
+      process.exit(0);
     }
   }, 5);
 });

@@ -1,0 +1,88 @@
+/**
+ * The lab throughput method (packet-path, bpftrace-compare): one closed-loop client runs through
+ * every round; each round attaches every condition once, in a rotating order, resumes the
+ * traffic, lets it settle, measures a window of the client's reply rate, pauses the traffic and
+ * detaches (tools start and stop without traffic, as they did when each window had its own client:
+ * what a tool captured is all inside its CPU accounting). A condition's ratio in a round
+ * is its rate over the baseline's (conds[0]) rate of the same round. Per window also the share
+ * of CPU time the hypervisor stole (/proc/stat) and the CPU of the condition's processes.
+ */
+import type { ClosedRr } from './closed-rr.js';
+import { cpuTimes, sleep, stealShare, threadsCpuSeconds } from './report.js';
+
+/** A condition's tools, attached and ready. */
+export interface Attached {
+  /** processes whose CPU during the window is reported */
+  pids: readonly number[];
+  /** detaches; returns a note for the round's line */
+  stop(): Promise<string | undefined>;
+}
+
+export interface WindowSample {
+  rrPerS: number;
+  /** rrPerS over the baseline's in the same round */
+  ratio: number;
+  stealShare: number;
+  timeouts: number;
+  /** CPU of the attached processes during the window, in cores (NaN when nothing attached) */
+  toolCores: number;
+}
+
+export interface PairedRoundsOptions<C extends string> {
+  /** conds[0] is the baseline */
+  conds: readonly C[];
+  rounds: number;
+  seconds: number;
+  settleS: number;
+  client: ClosedRr;
+  /** attaches condition c's tools and resolves once they are ready (undefined: nothing to attach) */
+  attach(c: C): Promise<Attached | undefined>;
+}
+
+const toolCpuS = (att: Attached | undefined): number => (att ? att.pids.reduce((x, p) => x + threadsCpuSeconds(p), 0) : NaN);
+
+async function measure<C extends string>(o: PairedRoundsOptions<C>, c: C): Promise<{ sample: Omit<WindowSample, 'ratio'>; note?: string }> {
+  const att = await o.attach(c);
+  try {
+    o.client.resume();
+    await sleep(o.settleS * 1000);
+    const cpu0 = toolCpuS(att);
+    const st0 = cpuTimes();
+    const t0 = process.hrtime.bigint();
+    await sleep(o.seconds * 1000);
+    const t1 = process.hrtime.bigint();
+    const st1 = cpuTimes();
+    const cpu1 = toolCpuS(att);
+    const w = await o.client.rateBetween(t0, t1);
+    await o.client.pause();
+    const sample = { rrPerS: w.rrPerS, stealShare: stealShare(st0, st1), timeouts: w.timeouts, toolCores: (cpu1 - cpu0) / (Number(t1 - t0) / 1e9) };
+    const note = await att?.stop();
+    return note ? { sample, note } : { sample };
+  } catch (e) {
+    await att?.stop().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Runs the rounds (printing one line each) and returns every condition's samples, one per round. */
+export async function runPairedRounds<C extends string>(o: PairedRoundsOptions<C>): Promise<Map<C, WindowSample[]>> {
+  const out = new Map<C, WindowSample[]>(o.conds.map((c) => [c, []]));
+  const base = o.conds[0]!;
+  await o.client.pause();
+  for (let round = 0; round < o.rounds; round++) {
+    // rotating order: every condition runs early and late in a round as often as the others
+    const order = o.conds.map((_, i) => o.conds[(i + round) % o.conds.length]!);
+    const got = new Map<C, { sample: Omit<WindowSample, 'ratio'>; note?: string }>();
+    for (const c of order) got.set(c, await measure(o, c));
+    const baseRate = got.get(base)!.sample.rrPerS;
+    const parts = order.map((c) => {
+      const { sample, note } = got.get(c)!;
+      const ratio = sample.rrPerS / baseRate;
+      out.get(c)!.push({ ...sample, ratio });
+      const extra = [c === base ? '' : `${(ratio * 100).toFixed(1)} %`, `steal ${(sample.stealShare * 100).toFixed(1)} %`, sample.timeouts ? `${sample.timeouts} timeouts` : '', note ?? ''];
+      return `${c} ${sample.rrPerS.toFixed(0)} RR/s (${extra.filter(Boolean).join(', ')})`;
+    });
+    console.log(`  round ${round + 1}: ${parts.join('; ')}`);
+  }
+  return out;
+}
