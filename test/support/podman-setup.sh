@@ -57,6 +57,10 @@ if ! curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1; then
   rm -f "$SOCK"
   (
     cd /   # the service's working directory must outlive this checkout
+    # The service outlives this script: it must not keep the caller's descriptors (a flock(1) lock, a CI pipe) open.
+    for fd in $(ls /proc/$BASHPID/fd 2>/dev/null); do
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
     nohup podman system service --time=0 "unix://$SOCK" >/run/podman/xtrace-service.log 2>&1 &
     echo $! > "$pidfile"
   )
