@@ -84,10 +84,16 @@ struct {
 	__type(value, struct xt_hdr_buf);
 } xt_hdr SEC(".maps");
 
-/* Per CPU: the address pair found last in xt_probes, with its value (xt_lookup_pair). */
+/* Per CPU: the address pair looked up last in xt_probes, and its value if it was there (xt_lookup_pair). */
+enum xt_pair_state {
+	XT_PAIR_EMPTY = 0,
+	XT_PAIR_FOUND = 1,
+	XT_PAIR_ABSENT = 2,
+};
+
 struct xt_pair_cache {
 	__u32 gen;
-	__u32 valid;
+	__u32 state; /* enum xt_pair_state */
 	struct xt_probe_key key;
 	struct xt_probe_value value;
 };

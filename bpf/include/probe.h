@@ -30,9 +30,10 @@ static __always_inline int xt_addr_cmp(const __u8 *a, const __u8 *b)
 
 /*
  * Looks the packet's address pair up in xt_probes. Packets come in runs of the same pair, so
- * each CPU keeps the last pair it found (xt_pair_cache) and answers from it without the hash
- * lookup while the probe table's generation (xt_config.probes_gen, new with every change user
- * space makes) is the one the entry was filled under.
+ * each CPU keeps the last pair it looked up (xt_pair_cache), found or not, and answers from it
+ * without the hash lookup while the probe table's generation (xt_config.probes_gen, new with
+ * every change user space makes) is the one the entry was filled under. Remembering misses is
+ * what keeps the common case cheap: on a hypervisor almost every packet is of no probe.
  */
 static __always_inline struct xt_probe_value *xt_lookup_pair(const struct xt_packet *p, __u32 gen)
 {
@@ -49,20 +50,24 @@ static __always_inline struct xt_probe_value *xt_lookup_pair(const struct xt_pac
 		__builtin_memcpy(key.addr_hi, p->saddr, 16);
 	}
 	c = bpf_map_lookup_elem(&xt_pair_cache, &zero);
-	if (c && c->valid && c->gen == gen) {
+	if (c && c->state != XT_PAIR_EMPTY && c->gen == gen) {
 		const __u64 *a = (const __u64 *)&c->key, *b = (const __u64 *)&key;
 
 		if (a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3])
-			return &c->value;
+			return c->state == XT_PAIR_FOUND ? &c->value : NULL;
 	}
 	v = bpf_map_lookup_elem(&xt_probes, &key);
-	if (!v || !c)
+	if (!c)
 		return v;
 	/* the gen read before the lookup: a table changed meanwhile has a newer gen, so this entry misses */
 	__builtin_memcpy(&c->key, &key, sizeof(key));
-	__builtin_memcpy(&c->value, v, sizeof(*v));
 	c->gen = gen;
-	c->valid = 1;
+	if (!v) {
+		c->state = XT_PAIR_ABSENT;
+		return NULL;
+	}
+	__builtin_memcpy(&c->value, v, sizeof(*v));
+	c->state = XT_PAIR_FOUND;
 	return &c->value;
 }
 

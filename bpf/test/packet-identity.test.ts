@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordFlag, Stage } from '@xtrace/proto';
 import { frame, tunnelled, type PacketSpec } from './frames.js';
-import { bpfUnavailableReason, TestRunHarness } from './test-run-harness.js';
+import { bpfUnavailableReason, onOneCpu, TestRunHarness } from './test-run-harness.js';
 
 const skip = bpfUnavailableReason();
 const A4 = '192.168.77.10';
@@ -113,5 +113,18 @@ describe.skipIf(skip !== undefined)(`packet identity in BPF${skip ? ` (skipped: 
     expect((await h.recordsFor([udp]))[0]).toBeUndefined();
     h.watch(pair.src, pair.dst, { slot: 3 });
     expect((await h.recordsFor([udp]))[0]).toBeDefined();
+  });
+
+  it('records a pair at once when a probe starts on it (a remembered miss is not served stale)', async () => {
+    const pair = { src: '192.168.76.1', dst: '192.168.76.2' };
+    const udp = frame({ ...pair, proto: 'udp', sport: 5000, dport: 6000 });
+    // on one CPU, so the run after the probe starts meets the miss the runs before it cached
+    const [before, after] = await onOneCpu(async () => {
+      const b = await h.recordsFor([udp, udp]); // no probe on the pair: the miss is cached
+      h.watch(pair.src, pair.dst, { slot: 2 });
+      return [b, await h.recordsFor([udp])];
+    });
+    expect(before).toEqual([undefined, undefined]);
+    expect(after[0]?.probeMask).toBe(0b100);
   });
 });

@@ -2,6 +2,7 @@
  * Runs the real xtrace object's tc program on crafted frames with BPF_PROG_TEST_RUN and
  * collects the records it emits: the packet parser and identity, tested in the kernel.
  */
+import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { decodeRecords, type DecodedRecord } from '@xtrace/proto';
 import { BPF_TCX_INGRESS, native, type BpfObject, type RingBuffer } from '@xtrace/native';
@@ -100,6 +101,22 @@ export class TestRunHarness {
   async close(): Promise<void> {
     await this.ring?.close();
     this.object.close();
+  }
+}
+
+/**
+ * Runs fn with every thread of this process on one CPU, then restores the affinity: per-CPU
+ * state in BPF (the pair cache) is then the same state on every test run fn makes.
+ */
+export async function onOneCpu<T>(fn: () => Promise<T>): Promise<T> {
+  const mask = /affinity mask: ([0-9a-f]+)/.exec(execFileSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }))?.[1];
+  if (!mask) throw new Error('taskset printed no affinity mask');
+  const lowest = BigInt(`0x${mask}`) & -BigInt(`0x${mask}`);
+  execFileSync('taskset', ['-a', '-p', lowest.toString(16), String(process.pid)], { stdio: 'ignore' });
+  try {
+    return await fn();
+  } finally {
+    execFileSync('taskset', ['-a', '-p', mask, String(process.pid)], { stdio: 'ignore' });
   }
 }
 
