@@ -8,13 +8,15 @@
  *
  *   untraced       no xtrace
  *   tc, active     the agent's kernel side (support/tracer-main.ts) per hypervisor, tc hooks, probe on the pair
+ *   tc, no match   the same with the probe on a pair the lab does not have (what all other traffic costs)
  *   tp_btf, active the same with XTRACE_DISABLE_HOOKS=tcx,clsact (tracepoints, as bpftrace-compare)
+ *   ..., other object  each of those with the BPF object at XTRACE_BENCH_OTHER_OBJECT (A/B of two builds)
  *
  * From the CPU per RR, the saturated throughput a condition can keep is predicted as
  * untraced CPU per RR / its CPU per RR (the lab's data path is CPU-bound on this machine), which
  * the saturated benchmarks (packet-path, bpftrace-compare) then measure directly.
  *
- *   node --import tsx test/bench/packet-cost.ts [rounds=5] [seconds=3] [rate=5000]   (XTRACE_BENCH_CONDS=tc|tpBtf: a subset)
+ *   node --import tsx test/bench/packet-cost.ts [rounds=5] [seconds=3] [rate=5000]   (XTRACE_BENCH_CONDS=tc,tcIdle,tpBtf,...: a subset)
  */
 import { native } from '@xtrace/native';
 import { Lab, ping, startUdpEchoServer, udpRequestResponse } from '@xtrace/test';
@@ -25,20 +27,31 @@ const rounds = Number(process.argv[2] ?? 5);
 const seconds = Number(process.argv[3] ?? 3);
 const rate = Number(process.argv[4] ?? 5000);
 const PORT = 7600;
-type Cond = 'untraced' | 'tc, active' | 'tp_btf, active' | 'tc, other object' | 'tp_btf, other object';
-const KEYS: Record<Cond, string> = {
-  untraced: 'untraced',
-  'tc, active': 'tc',
-  'tp_btf, active': 'tpBtf',
-  'tc, other object': 'tcOther',
-  'tp_btf, other object': 'tpBtfOther',
-};
-// XTRACE_BENCH_OTHER_OBJECT=path adds '<hooks>, other object': the same with another build of the BPF object (A/B in one run)
+interface Cond {
+  name: string;
+  /** #BENCH figure prefix, and the name XTRACE_BENCH_CONDS selects it by */
+  key: string;
+  hooks?: 'tc' | 'tp_btf';
+  /** no match: the probe is on a pair that does not exist in the lab (every hook runs, nothing is recorded) */
+  match?: boolean;
+  /** runs the BPF object at XTRACE_BENCH_OTHER_OBJECT (an A/B of two builds in one run) */
+  other?: boolean;
+}
+const UNTRACED: Cond = { name: 'untraced', key: 'untraced' };
 const otherObject = process.env['XTRACE_BENCH_OTHER_OBJECT'];
-const ALL: Cond[] = ['untraced', 'tc, active', 'tp_btf, active', ...(otherObject ? (['tc, other object', 'tp_btf, other object'] as Cond[]) : [])];
-// XTRACE_BENCH_CONDS=tc,tpBtf runs a subset (the untraced baseline always runs)
+const ALL: Cond[] = [UNTRACED];
+for (const other of otherObject ? [false, true] : [false]) {
+  const suffix = other ? ', other object' : '';
+  const keySuffix = other ? 'Other' : '';
+  ALL.push(
+    { name: `tc, active${suffix}`, key: `tc${keySuffix}`, hooks: 'tc', match: true, other },
+    { name: `tc, no match${suffix}`, key: `tcIdle${keySuffix}`, hooks: 'tc', match: false, other },
+    { name: `tp_btf, active${suffix}`, key: `tpBtf${keySuffix}`, hooks: 'tp_btf', match: true, other },
+  );
+}
+// XTRACE_BENCH_CONDS=tc,tcIdle runs a subset (the untraced baseline always runs)
 const only = process.env['XTRACE_BENCH_CONDS']?.split(',');
-const CONDS = ALL.filter((c) => c === 'untraced' || !only || only.includes(KEYS[c]));
+const CONDS = ALL.filter((c) => c === UNTRACED || !only || only.includes(c.key));
 
 /** busy CPU seconds of the whole machine (all CPUs): not idle, iowait or stolen by the hypervisor */
 const machineBusyS = (): number => cpuTimes().busy / 100;
@@ -55,6 +68,7 @@ interface Sample {
   programs: Map<string, { runs: number; ns: number }>;
 }
 const res = new Map<Cond, Sample[]>(CONDS.map((c) => [c, []]));
+const NO_MATCH_PAIR = ['10.99.0.1', '10.99.0.2'] as const;
 const stats = native.enableStats();
 const lab = await Lab.up({ hosts: 2, vmsPerHost: 1, wire: { mode: 'veth' } });
 let tracers: TraceRunner[] = [];
@@ -66,10 +80,11 @@ try {
   for (let round = 1; round <= rounds; round++) {
     const order = round % 2 ? CONDS : [...CONDS].reverse();
     for (const c of order) {
-      if (c !== 'untraced') {
-        const env: Record<string, string> = c.startsWith('tp_btf') ? { XTRACE_DISABLE_HOOKS: 'tcx,clsact' } : {};
-        if (c.endsWith('other object')) env['XTRACE_BENCH_BPF_OBJECT'] = otherObject!;
-        tracers = [0, 1].map((h) => TraceRunner.start(lab, h, a.ip, b.ip, env, 'tracer'));
+      if (c !== UNTRACED) {
+        const env: Record<string, string> = c.hooks === 'tp_btf' ? { XTRACE_DISABLE_HOOKS: 'tcx,clsact' } : {};
+        if (c.other) env['XTRACE_BENCH_BPF_OBJECT'] = otherObject!;
+        const [src, dst] = c.match ? [a.ip, b.ip] : NO_MATCH_PAIR;
+        tracers = [0, 1].map((h) => TraceRunner.start(lab, h, src, dst, env, 'tracer'));
         await Promise.all(tracers.map((t) => t.ready()));
       }
       const busy0 = machineBusyS();
@@ -95,7 +110,7 @@ try {
       const sample: Sample = { rr, machineUs: (busy / rr) * 1e6, tracerUs: (tracerCpu / rr) * 1e6, bpfUs: bpfNs / rr / 1000, records: records / rr, programs };
       res.get(c)!.push(sample);
       console.log(
-        `  round ${round} ${c.padEnd(15)}: ${rr} RR (lost ${(r.lossRate * 100).toFixed(2)} %), machine ${sample.machineUs.toFixed(1)} µs/RR, ` +
+        `  round ${round} ${c.name.padEnd(15)}: ${rr} RR (lost ${(r.lossRate * 100).toFixed(2)} %), machine ${sample.machineUs.toFixed(1)} µs/RR, ` +
           `tracers ${sample.tracerUs.toFixed(2)} µs/RR, BPF ${sample.bpfUs.toFixed(2)} µs/RR, ${sample.records.toFixed(1)} records/RR` +
           [...programs].map(([name, p]) => ` ${name.replace(/^xt_/, '')} ${(p.ns / Math.max(1, p.runs)).toFixed(0)} ns`).join(''),
       );
@@ -103,7 +118,7 @@ try {
   }
   await server.stop();
   const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  const base = med(res.get('untraced')!.map((s) => s.machineUs));
+  const base = med(res.get(UNTRACED)!.map((s) => s.machineUs));
   const figures: Record<string, number> = { rate, untracedMachineUs: base };
   console.log('condition        machine µs/RR  extra µs/RR  tracers µs/RR  BPF µs/RR  records/RR  predicted saturated ratio');
   for (const c of CONDS) {
@@ -113,17 +128,19 @@ try {
     const bpf = med(ss.map((s) => s.bpfUs));
     const recs = med(ss.map((s) => s.records));
     console.log(
-      `${c.padEnd(16)} ${m.toFixed(1).padStart(13)} ${(m - base).toFixed(1).padStart(12)} ${t.toFixed(2).padStart(14)} ${bpf.toFixed(2).padStart(10)} ${recs.toFixed(1).padStart(11)} ${(base / m).toFixed(3).padStart(26)}`,
+      `${c.name.padEnd(16)} ${m.toFixed(1).padStart(13)} ${(m - base).toFixed(1).padStart(12)} ${t.toFixed(2).padStart(14)} ${bpf.toFixed(2).padStart(10)} ${recs.toFixed(1).padStart(11)} ${(base / m).toFixed(3).padStart(26)}`,
     );
-    const k = KEYS[c];
+    const k = c.key;
     figures[`${k}MachineUs`] = m;
-    if (c === 'untraced') continue;
+    if (c === UNTRACED) continue;
     figures[`${k}TracerUs`] = t;
     figures[`${k}BpfUs`] = bpf;
     figures[`${k}RecordsPerRr`] = recs;
     figures[`${k}PredictedRatio`] = base / m;
     // per program: runs per RR and ns per run, from the round with the median BPF time
     const mid = [...ss].sort((x, y) => x.bpfUs - y.bpfUs)[Math.floor(ss.length / 2)]!;
+    const all = [...mid.programs.values()].reduce((x, p) => ({ runs: x.runs + p.runs, ns: x.ns + p.ns }), { runs: 0, ns: 0 });
+    figures[`${k}NsPerRun`] = all.ns / Math.max(1, all.runs);
     for (const [name, p] of [...mid.programs].sort((x, y) => y[1].ns - x[1].ns)) {
       console.log(`    ${name.padEnd(28)} ${(p.runs / mid.rr).toFixed(1).padStart(5)} runs/RR  ${(p.ns / Math.max(1, p.runs)).toFixed(0).padStart(5)} ns/run`);
     }

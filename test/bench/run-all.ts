@@ -87,7 +87,8 @@ console.log(`real xtrace agent (CLI) RSS: idle ${f('agentRss', 'idleMb').toFixed
 console.log(`controller side (decode + matcher) RSS after the pipeline run: ${f('pipeline', 'controllerRssMb').toFixed(1)} MB`);
 console.log(
   `packet cost per RR at ${f('packetCost', 'rate')}/s: untraced ${f('packetCost', 'untracedMachineUs').toFixed(0)} µs machine CPU; ` +
-    `tc probe active: BPF ${f('packetCost', 'tcBpfUs').toFixed(2)} µs + tracers ${f('packetCost', 'tcTracerUs').toFixed(2)} µs (${f('packetCost', 'tcRecordsPerRr').toFixed(0)} records); ` +
+    `tc probe active: BPF ${f('packetCost', 'tcBpfUs').toFixed(2)} µs + tracers ${f('packetCost', 'tcTracerUs').toFixed(2)} µs (${f('packetCost', 'tcRecordsPerRr').toFixed(0)} records, ${f('packetCost', 'tcNsPerRun').toFixed(0)} ns per run); ` +
+    `tc no match: BPF ${f('packetCost', 'tcIdleBpfUs').toFixed(2)} µs (${f('packetCost', 'tcIdleNsPerRun').toFixed(0)} ns per run); ` +
     `tp_btf: BPF ${f('packetCost', 'tpBtfBpfUs').toFixed(2)} µs + tracers ${f('packetCost', 'tpBtfTracerUs').toFixed(2)} µs`,
 );
 console.log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`);
