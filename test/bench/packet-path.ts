@@ -2,7 +2,8 @@
  * Packet-path cost: UDP request/response VM A -> VM B through a 2-hypervisor lab (VM relay,
  * bridge, VXLAN, veth wire), with (a) no tracing, (b) the agent's kernel side attached in both
  * host namespaces with its probe on another address pair (hooks run, nothing matches), (c) the
- * probe on the measured pair (every packet recorded at every stage). (b) and (c) run
+ * probe on the measured pair (every packet recorded at every stage), (d) the same probe sampling
+ * 1/10 (`xtrace pair --sample 1/10`: the same packets kept at every stage). (b)-(d) run
  * support/tracer-main.ts (createTracer, records taken as binary batches like the agent, compiled
  * as the agent runs).
  *
@@ -34,9 +35,10 @@ const rounds = Number(process.argv[2] ?? 12);
 const seconds = Number(process.argv[3] ?? 2);
 const PORT = 7400;
 const INFLIGHT = 32;
-type Cond = 'untraced' | 'attached, no match' | 'probe active';
-const CONDS: Cond[] = ['untraced', 'attached, no match', 'probe active'];
-const KEYS: Record<Cond, string> = { untraced: 'untraced', 'attached, no match': 'idle', 'probe active': 'active' };
+const SAMPLE = '1/10';
+type Cond = 'untraced' | 'attached, no match' | 'probe active' | 'probe active, 1/10';
+const CONDS: Cond[] = ['untraced', 'attached, no match', 'probe active', 'probe active, 1/10'];
+const KEYS: Record<Cond, string> = { untraced: 'untraced', 'attached, no match': 'idle', 'probe active': 'active', 'probe active, 1/10': 'sampled' };
 
 console.log(`packet path: UDP request/response through a 2-host lab (veth wire), ${rounds} rounds x ${CONDS.length} conditions, ${seconds} s each`);
 console.log(machineLine());
@@ -60,7 +62,8 @@ try {
     if (c === 'untraced') return false;
     // no match: the probe selects a pair that does not exist in the lab
     const [src, dst] = c === 'attached, no match' ? ['10.99.0.1', '10.99.0.2'] : [a.ip, b.ip];
-    tracers = [0, 1].map((h) => TraceRunner.start(lab, h, src, dst, {}, 'tracer'));
+    const env: Record<string, string> = c === 'probe active, 1/10' ? { XTRACE_BENCH_SAMPLE: SAMPLE } : {};
+    tracers = [0, 1].map((h) => TraceRunner.start(lab, h, src, dst, env, 'tracer'));
     await Promise.all(tracers.map((t) => t.ready()));
     return true;
   };

@@ -20,6 +20,8 @@ tuneAgentMemory(); // as the agent process does
 const ringMb = Number(process.env['XTRACE_BENCH_RING_MB'] ?? 0);
 // XTRACE_BENCH_BPF_OBJECT: another build of the object (experiments on the programs)
 const bpfObjectPath = process.env['XTRACE_BENCH_BPF_OBJECT'];
+// XTRACE_BENCH_SAMPLE=K/N: the probe keeps K of every N packets, as `xtrace pair --sample K/N`
+const sample = process.env['XTRACE_BENCH_SAMPLE']?.split('/').map(Number);
 const tracer = await createTracer({
   logger: pino({ level: 'warn' }, pino.destination(2)),
   ...(ringMb > 0 ? { ringBufferBytes: ringMb << 20 } : {}),
@@ -27,7 +29,7 @@ const tracer = await createTracer({
 });
 let records = 0;
 tracer.onBatch((batch) => void (records += batch.byteLength / RECORD_SIZE));
-tracer.addProbe({ slot: 0, src, dst });
+tracer.addProbe({ slot: 0, src, dst, ...(sample ? { sampleK: sample[0], sampleN: sample[1] } : {}) });
 process.stdout.write(`${JSON.stringify({ type: 'ready', pid: process.pid, inventory: await tracer.inventory() })}\n`);
 const stop = async (): Promise<void> => {
   const counters = tracer.counters();
