@@ -21,7 +21,7 @@
 import { native } from '@xtrace/native';
 import { Lab, ping, startUdpEchoServer, udpRequestResponse } from '@xtrace/test';
 import { cpuTimes, emitFigures, machineLine, threadsCpuSeconds } from './support/report.js';
-import { TraceRunner, type TraceSummary } from './support/trace-runner.js';
+import { NO_MATCH_PAIR, TraceRunner, type TraceSummary } from './support/trace-runner.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const seconds = Number(process.argv[3] ?? 3);
@@ -68,7 +68,6 @@ interface Sample {
   programs: Map<string, { runs: number; ns: number }>;
 }
 const res = new Map<Cond, Sample[]>(CONDS.map((c) => [c, []]));
-const NO_MATCH_PAIR = ['10.99.0.1', '10.99.0.2'] as const;
 const stats = native.enableStats();
 const lab = await Lab.up({ hosts: 2, vmsPerHost: 1, wire: { mode: 'veth' } });
 let tracers: TraceRunner[] = [];

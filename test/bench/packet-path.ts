@@ -25,7 +25,7 @@
  */
 import { Lab, ping, startUdpEchoServer, udpRequestResponse, type VmInfo } from '@xtrace/test';
 import { emitFigures, machineLine } from './support/report.js';
-import { TraceRunner } from './support/trace-runner.js';
+import { NO_MATCH_PAIR, TraceRunner } from './support/trace-runner.js';
 import { startClosedLoopRr } from './support/closed-rr.js';
 import { runPairedRounds } from './support/paired-rounds.js';
 import { baselineRange, fmtRatio, ratioFigures, summarize } from './support/paired-summary.js';
@@ -36,9 +36,10 @@ const seconds = Number(process.argv[3] ?? 2);
 const PORT = 7400;
 const INFLIGHT = 32;
 const SAMPLE = '1/10';
-type Cond = 'untraced' | 'attached, no match' | 'probe active' | 'probe active, 1/10';
-const CONDS: Cond[] = ['untraced', 'attached, no match', 'probe active', 'probe active, 1/10'];
-const KEYS: Record<Cond, string> = { untraced: 'untraced', 'attached, no match': 'idle', 'probe active': 'active', 'probe active, 1/10': 'sampled' };
+const SAMPLED = `probe active, ${SAMPLE}` as const;
+type Cond = 'untraced' | 'attached, no match' | 'probe active' | typeof SAMPLED;
+const CONDS: Cond[] = ['untraced', 'attached, no match', 'probe active', SAMPLED];
+const KEYS: Record<Cond, string> = { untraced: 'untraced', 'attached, no match': 'idle', 'probe active': 'active', [SAMPLED]: 'sampled' };
 
 console.log(`packet path: UDP request/response through a 2-host lab (veth wire), ${rounds} rounds x ${CONDS.length} conditions, ${seconds} s each`);
 console.log(machineLine());
@@ -60,9 +61,8 @@ try {
   const records = new Map<Cond, number>(CONDS.map((c) => [c, 0]));
   const startTracers = async (c: Cond): Promise<boolean> => {
     if (c === 'untraced') return false;
-    // no match: the probe selects a pair that does not exist in the lab
-    const [src, dst] = c === 'attached, no match' ? ['10.99.0.1', '10.99.0.2'] : [a.ip, b.ip];
-    const env: Record<string, string> = c === 'probe active, 1/10' ? { XTRACE_BENCH_SAMPLE: SAMPLE } : {};
+    const [src, dst] = c === 'attached, no match' ? NO_MATCH_PAIR : [a.ip, b.ip];
+    const env: Record<string, string> = c === SAMPLED ? { XTRACE_BENCH_SAMPLE: SAMPLE } : {};
     tracers = [0, 1].map((h) => TraceRunner.start(lab, h, src, dst, env, 'tracer'));
     await Promise.all(tracers.map((t) => t.ready()));
     return true;

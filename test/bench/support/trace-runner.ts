@@ -25,6 +25,9 @@ export interface TraceSummary {
   programs?: { name: string; runCount: number; runTimeNs: number }[];
 }
 
+/** A probe pair the lab does not have: the hooks run on all its traffic and nothing matches. */
+export const NO_MATCH_PAIR = ['10.99.0.1', '10.99.0.2'] as const;
+
 export class TraceRunner {
   private readonly exited: Promise<number | null>;
   private stderr = '';
