@@ -148,7 +148,7 @@ try {
   const untraced = baselineRange(samples.get('untraced')!);
   const figures: Record<string, number> = { rounds, seconds, inflight: INFLIGHT, untracedSpread: untraced.spread };
   console.log(untraced.line);
-  console.log('tool                 RR/s (median)  vs untraced: median of rounds (IQR, min-max)   steal     events     lost  lost %   CPU s/M events');
+  console.log('tool                 RR/s (median)  vs untraced: median of rounds (IQR, min-max)   steal    idle     events     lost  lost %   CPU s/M events');
   for (const c of CONDS) {
     const s = summarize(samples.get(c)!);
     const e = acc.get(c)!;
@@ -156,10 +156,10 @@ try {
     const lostPct = e.events + e.lost ? (e.lost / (e.events + e.lost)) * 100 : 0;
     console.log(
       `${c.padEnd(20)} ${s.rrPerS.toFixed(0).padStart(13)}  ${(c === 'untraced' ? '-' : fmtRatio(s.ratio)).padEnd(42)} ${(s.stealShare * 100).toFixed(1).padStart(5)} %` +
-        `${String(e.events).padStart(11)} ${String(e.lost).padStart(8)} ${lostPct.toFixed(2).padStart(6)} % ${c === 'untraced' ? '' : cpuPerM.toFixed(2).padStart(10)}`,
+        ` ${(s.idleShare * 100).toFixed(1).padStart(5)} %${String(e.events).padStart(11)} ${String(e.lost).padStart(8)} ${lostPct.toFixed(2).padStart(6)} % ${c === 'untraced' ? '' : cpuPerM.toFixed(2).padStart(10)}`,
     );
     const k = KEYS[c];
-    Object.assign(figures, ratioFigures(`${k}Rate`, s.ratio), { [`${k}Rate`]: s.rrPerS, [`${k}StealShare`]: s.stealShare });
+    Object.assign(figures, ratioFigures(`${k}Rate`, s.ratio), { [`${k}Rate`]: s.rrPerS, [`${k}StealShare`]: s.stealShare, [`${k}CpuIdleShare`]: s.idleShare });
     if (c !== 'untraced') {
       figures[`${k}Events`] = e.events;
       figures[`${k}Lost`] = e.lost;

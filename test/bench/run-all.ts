@@ -84,7 +84,8 @@ for (const [what, bench, v, ok, fmt] of rows) {
 }
 console.log(
   `packet path (closed loop, of untraced): attached no match ${(f('packetPath', 'idleRatio') * 100).toFixed(1)} %, ` +
-    `probe active ${(f('packetPath', 'activeRatio') * 100).toFixed(1)} %, probe sampling 1/10 ${(f('packetPath', 'sampledRatio') * 100).toFixed(1)} %`,
+    `probe active ${(f('packetPath', 'activeRatio') * 100).toFixed(1)} %, probe sampling 1/10 ${(f('packetPath', 'sampledRatio') * 100).toFixed(1)} %; ` +
+    `machine idle (of all CPU time): untraced ${(f('packetPath', 'untracedCpuIdleShare') * 100).toFixed(1)} %, probe active ${(f('packetPath', 'activeCpuIdleShare') * 100).toFixed(1)} %`,
 );
 console.log(`matcher alone: 2 hosts ${(f('matcher', 'hosts2Rate') / 1e6).toFixed(2)} M records/s, 16 hosts ${(f('matcher', 'hosts16Rate') / 1e6).toFixed(2)} M records/s (one core)`);
 console.log(`real xtrace agent (CLI) RSS: idle ${f('agentRss', 'idleMb').toFixed(1)} MB, peak during a pair probe ${f('agentRss', 'peakMb').toFixed(1)} MB`);

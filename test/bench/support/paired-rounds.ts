@@ -8,7 +8,7 @@
  * of CPU time the hypervisor stole (/proc/stat) and the CPU of the condition's processes.
  */
 import type { ClosedRr } from './closed-rr.js';
-import { cpuTimes, sleep, stealShare, threadsCpuSeconds } from './report.js';
+import { cpuShares, cpuTimes, sleep, threadsCpuSeconds } from './report.js';
 
 /** A condition's tools, attached and ready. */
 export interface Attached {
@@ -23,6 +23,12 @@ export interface WindowSample {
   /** rrPerS over the baseline's in the same round */
   ratio: number;
   stealShare: number;
+  /**
+   * share of all CPU time the machine sat idle in the window. Idle CPU at saturation says the path
+   * is bound by a chain of single-threaded processes (the relays), not by the machine's CPU: a
+   * tool's cost inside that chain costs throughput beyond its share of the machine's CPU.
+   */
+  idleShare: number;
   timeouts: number;
   /** CPU of the attached processes during the window, in cores (NaN when nothing attached) */
   toolCores: number;
@@ -55,7 +61,14 @@ async function measure<C extends string>(o: PairedRoundsOptions<C>, c: C): Promi
     const cpu1 = toolCpuS(att);
     const w = await o.client.rateBetween(t0, t1);
     await o.client.pause();
-    const sample = { rrPerS: w.rrPerS, stealShare: stealShare(st0, st1), timeouts: w.timeouts, toolCores: (cpu1 - cpu0) / (Number(t1 - t0) / 1e9) };
+    const shares = cpuShares(st0, st1);
+    const sample = {
+      rrPerS: w.rrPerS,
+      stealShare: shares.steal,
+      idleShare: shares.idle,
+      timeouts: w.timeouts,
+      toolCores: (cpu1 - cpu0) / (Number(t1 - t0) / 1e9),
+    };
     const note = await att?.stop();
     return note ? { sample, note } : { sample };
   } catch (e) {
@@ -79,7 +92,7 @@ export async function runPairedRounds<C extends string>(o: PairedRoundsOptions<C
       const { sample, note } = got.get(c)!;
       const ratio = sample.rrPerS / baseRate;
       out.get(c)!.push({ ...sample, ratio });
-      const extra = [c === base ? '' : `${(ratio * 100).toFixed(1)} %`, `steal ${(sample.stealShare * 100).toFixed(1)} %`, sample.timeouts ? `${sample.timeouts} timeouts` : '', note ?? ''];
+      const extra = [c === base ? '' : `${(ratio * 100).toFixed(1)} %`, `steal ${(sample.stealShare * 100).toFixed(1)} %`, `idle ${(sample.idleShare * 100).toFixed(1)} %`, sample.timeouts ? `${sample.timeouts} timeouts` : '', note ?? ''];
       return `${c} ${sample.rrPerS.toFixed(0)} RR/s (${extra.filter(Boolean).join(', ')})`;
     });
     console.log(`  round ${round + 1}: ${parts.join('; ')}`);

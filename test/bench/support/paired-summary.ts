@@ -9,6 +9,8 @@ export interface CondSummary {
   ratio: Spread;
   /** median over rounds of the window's stolen share of CPU time */
   stealShare: number;
+  /** median over rounds of the window's idle share of CPU time */
+  idleShare: number;
   /** median over rounds (NaN when nothing was attached) */
   toolCores: number;
 }
@@ -18,6 +20,7 @@ export function summarize(samples: readonly WindowSample[]): CondSummary {
     rrPerS: median(samples.map((s) => s.rrPerS)),
     ratio: spread(samples.map((s) => s.ratio)),
     stealShare: median(samples.map((s) => s.stealShare)),
+    idleShare: median(samples.map((s) => s.idleShare)),
     toolCores: median(samples.map((s) => s.toolCores)),
   };
 }

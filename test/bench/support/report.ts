@@ -89,11 +89,12 @@ export function cpuTimes(): CpuTimes {
   return { busy: user! + nice! + system! + irq! + softirq!, idle: idle! + iowait!, steal: steal! };
 }
 
-/** The share of all CPU time between two readings that was stolen by the hypervisor. */
-export function stealShare(from: CpuTimes, to: CpuTimes): number {
+/** Shares of all CPU time between two readings: stolen by the hypervisor, and idle (nothing runnable). */
+export function cpuShares(from: CpuTimes, to: CpuTimes): { steal: number; idle: number } {
   const steal = to.steal - from.steal;
-  const total = to.busy - from.busy + (to.idle - from.idle) + steal;
-  return total > 0 ? steal / total : 0;
+  const idle = to.idle - from.idle;
+  const total = to.busy - from.busy + idle + steal;
+  return total > 0 ? { steal: steal / total, idle: idle / total } : { steal: 0, idle: 0 };
 }
 
 /** Resident set size of a process in MB (VmRSS of /proc/<pid>/status). */
