@@ -9,5 +9,6 @@
 #include "progs/net-tracepoints.h"
 #include "progs/drops.h"
 #include "progs/function-hooks.h"
+#include "progs/batch-flush.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

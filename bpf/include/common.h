@@ -10,6 +10,7 @@
 #include "xtrace_abi.h"
 #include "maps.h"
 #include "packet.h"
+#include "emit.h"
 #include "probe.h"
 
 #define XT_DIR_INGRESS 0
@@ -72,7 +73,7 @@ static __always_inline void xt_trace_dev_skb(struct sk_buff *skb, struct net_dev
 	w.netns = xt_dev_netns(dev);
 	if (w.netns != cfg->netns)
 		return;
-	w.probes_gen = cfg->probes_gen;
+	xt_where_config(&w, cfg);
 	w.ifindex = BPF_CORE_READ(dev, ifindex);
 	w.stage = xt_stage_of(w.netns, w.ifindex, dir, hook);
 	if (!w.stage)
@@ -99,7 +100,7 @@ static __always_inline bool xt_btf_in_scope(const struct xt_config *cfg, struct 
 	w->netns = net->ns.inum;
 	if (w->netns != cfg->netns)
 		return false;
-	w->probes_gen = cfg->probes_gen;
+	xt_where_config(w, cfg);
 	return true;
 }
 

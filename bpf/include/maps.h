@@ -52,13 +52,18 @@ struct {
 	__type(value, __u64);
 } xt_learned SEC(".maps");
 
-static __always_inline void xt_count(__u32 counter)
+static __always_inline void xt_count_n(__u32 counter, __u32 n)
 {
 	__u32 zero = 0;
 	struct xt_counter_set *v = bpf_map_lookup_elem(&xt_counters, &zero);
 
 	if (v && counter < XT_C_MAX)
-		v->c[counter] += 1;
+		v->c[counter] += n;
+}
+
+static __always_inline void xt_count(__u32 counter)
+{
+	xt_count_n(counter, 1);
 }
 
 static __always_inline struct xt_config *xt_config(void)
@@ -83,6 +88,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xt_hdr_buf);
 } xt_hdr SEC(".maps");
+
+/* Per CPU: records waiting for the ring (struct xt_batch, XT_CFG_BATCH). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_batch);
+} xt_batch SEC(".maps");
 
 /* Per CPU: the address pair looked up last in xt_probes, and its value if it was there (xt_lookup_pair). */
 enum xt_pair_state {

@@ -126,6 +126,7 @@ static __always_inline __u32 xt_sample(const struct xt_probe_value *v, __u32 mas
 
 struct xt_where {
 	__u32 probes_gen;  /* xt_config.probes_gen when the program started */
+	__u8 batch;        /* XT_CFG_BATCH: records go through the CPU's batch */
 	__u32 netns;
 	__u32 ifindex;
 	__u32 len;
@@ -135,6 +136,13 @@ struct xt_where {
 	__u64 drop_location;
 };
 
+/* What every program takes from the configuration once it knows it is in scope. */
+static __always_inline void xt_where_config(struct xt_where *w, const struct xt_config *cfg)
+{
+	w->probes_gen = cfg->probes_gen;
+	w->batch = (cfg->flags & XT_CFG_BATCH) != 0;
+}
+
 /*
  * The common path of every program once it knows where it is: parse, select, sample,
  * identify, emit. Every way a packet can leave without a record is counted.
@@ -143,10 +151,9 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 				       const struct xt_where *w)
 {
 	struct xt_packet p = {};
+	struct xt_record rec = {};
 	struct xt_probe_value *v;
-	struct xt_record *rec;
 	struct xt_selection m;
-	__u64 ts;
 	int ret;
 
 	xt_count(XT_C_SEEN);
@@ -183,41 +190,23 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 	 * protocol, or sampled out never pay for it. Every stage reads it at the same point of the
 	 * same code, so segment latencies (differences) do not move.
 	 */
-	ts = bpf_ktime_get_ns();
-	rec = bpf_ringbuf_reserve(&xt_events, sizeof(*rec), 0);
-	if (!rec) {
-		xt_count(XT_C_RINGBUF_FULL);
-		return;
-	}
-	rec->ts_ns = ts;
-	rec->pkt_id = pkt_id;
-	rec->netns = w->netns;
-	rec->ifindex = w->ifindex;
-	rec->len = w->len;
-	rec->drop_reason = w->drop_reason;
-	rec->probe_mask = mask;
-	rec->stage = w->stage;
-	rec->hook = w->hook;
-	rec->flags = p.flags | (m.reverse ? XT_F_REVERSE : 0);
-	rec->sport = p.sport;
-	rec->dport = p.dport;
-	rec->proto = p.proto;
-	rec->pad0[0] = rec->pad0[1] = rec->pad0[2] = 0;
-	rec->flow_hash = xt_flow_hash(&p);
-	rec->seq = p.seq;
-	rec->drop_location = w->drop_location;
-	/* Wake the reader once a batch's worth of records waits, never per record: a wake-up per
-	 * record costs more CPU than the tracing. The fill level is looked at every 64th record a CPU
-	 * emits (the query is a helper call): a stalled reader, which leaves the ring above the mark,
-	 * then costs one wake-up per 64 records, not per record. The reader also drains on a timer,
-	 * so records never wait for a wake-up longer than its flush interval. */
-	__u32 zero = 0;
-	struct xt_counter_set *cs = bpf_map_lookup_elem(&xt_counters, &zero);
-	__u64 flags = BPF_RB_NO_WAKEUP;
-
-	if (cs && (++cs->c[XT_C_EMITTED] & 63) == 0 && bpf_ringbuf_query(&xt_events, BPF_RB_AVAIL_DATA) >= XT_WAKEUP_BYTES)
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(rec, flags);
+	rec.ts_ns = bpf_ktime_get_ns();
+	rec.pkt_id = pkt_id;
+	rec.netns = w->netns;
+	rec.ifindex = w->ifindex;
+	rec.len = w->len;
+	rec.drop_reason = w->drop_reason;
+	rec.probe_mask = mask;
+	rec.stage = w->stage;
+	rec.hook = w->hook;
+	rec.flags = p.flags | (m.reverse ? XT_F_REVERSE : 0);
+	rec.sport = p.sport;
+	rec.dport = p.dport;
+	rec.proto = p.proto;
+	rec.flow_hash = xt_flow_hash(&p);
+	rec.seq = p.seq;
+	rec.drop_location = w->drop_location;
+	xt_emit(&rec, w->batch);
 }
 
 /* Which stage (if any) this device+direction of the agent's namespace is for this hook kind. */

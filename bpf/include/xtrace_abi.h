@@ -149,6 +149,29 @@ struct xt_config {
 	__u32 active_probes;     /* 0: programs return at once */
 	__u32 netns;             /* the agent's namespace inode (scope of tracepoints) */
 	__u32 probes_gen;        /* new with every write: cached xt_probes entries of older ones are stale */
+	__u32 flags;             /* enum xt_config_flags */
+};
+
+enum xt_config_flags {
+	/*
+	 * Records wait in the CPU's xt_batch and go to the ring XT_BATCH_RECORDS at a time. Only
+	 * for a reader that runs xt_flush_batch on every CPU with records waiting, on a timer
+	 * (the addon's drain thread, openRingBuffer's `staging` option): else they could wait forever.
+	 */
+	XT_CFG_BATCH = 1 << 0,
+};
+
+/*
+ * Per CPU, records waiting for the ring (XT_CFG_BATCH): one ring entry of n records (n * 64
+ * bytes) instead of n entries, which makes a record's share of the ring's reserve/commit, its
+ * lock and its cold cache lines an eighth.
+ */
+#define XT_BATCH_RECORDS 8
+
+struct xt_batch {
+	__u32 n;            /* records waiting in r[]: user space reads it to know which CPUs to flush */
+	__u32 busy;         /* a program on this CPU is inside the batch: a nested one emits directly */
+	struct xt_record r[XT_BATCH_RECORDS];
 };
 
 #endif

@@ -27,7 +27,7 @@ static __always_inline void xt_drop(struct sk_buff *skb, void *location, __u32 r
 	}
 	if (w.netns != cfg->netns)
 		return;
-	w.probes_gen = cfg->probes_gen;
+	xt_where_config(&w, cfg);
 	if (xt_skb_reader(skb, &r, &ethertype)) {
 		xt_count(XT_C_PARSE_FAIL);
 		return;

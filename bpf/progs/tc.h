@@ -63,7 +63,7 @@ static __always_inline int xt_tc(struct __sk_buff *skb, __u32 dir)
 	if (!cfg)
 		return XT_TC_NEXT;
 	w.netns = cfg->netns; /* tc programs are attached only to the agent's own devices */
-	w.probes_gen = cfg->probes_gen;
+	xt_where_config(&w, cfg);
 	w.stage = xt_stage_of(w.netns, w.ifindex, dir, XT_HOOK_TC);
 	if (w.stage == XT_STAGE_TAP_RX)
 		xt_learn(skb, &r);

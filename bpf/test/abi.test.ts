@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { COUNTER_COUNT } from '@xtrace/proto';
 import { describe, expect, it } from 'vitest';
 import {
+  BATCH_VALUE_SIZE,
   CONFIG_SIZE,
   DEFAULT_BPF_OBJECT,
   LEARN_KEY_SIZE,
@@ -44,6 +45,10 @@ describe.skipIf(!existsSync(DEFAULT_BPF_OBJECT))('BPF map ABI', () => {
     expect(struct('xt_stage_key').size).toBe(STAGE_KEY_SIZE);
     expect(struct('xt_stage_value').size).toBe(STAGE_VALUE_SIZE);
     expect(struct('xt_config').size).toBe(CONFIG_SIZE);
+    expect(offset(struct('xt_config'), 'flags')).toBe(12);
+    // the drain thread reads each CPU's count of waiting records from the value's first word
+    expect(struct('xt_batch').size).toBe(BATCH_VALUE_SIZE);
+    expect([offset(struct('xt_batch'), 'n'), offset(struct('xt_batch'), 'r')]).toEqual([0, 8]);
     expect(struct('xt_probe_key').size).toBe(PROBE_KEY_SIZE);
     expect(struct('xt_probe_slot').size).toBe(PROBE_SLOT_SIZE);
     expect(struct('xt_probe_value').size).toBe(PROBE_VALUE_SIZE);

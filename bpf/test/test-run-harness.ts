@@ -5,8 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { decodeRecords, type DecodedRecord } from '@xtrace/proto';
-import { BPF_TCX_INGRESS, native, type BpfObject, type RingBuffer } from '@xtrace/native';
+import { BPF_TCX_INGRESS, native, type BpfObject, type RingBuffer, type RingBufferStats } from '@xtrace/native';
 import {
+  BATCH_STAGING,
+  BATCH_VALUE_SIZE,
   configValue,
   DEFAULT_BPF_OBJECT,
   probeKey,
@@ -27,20 +29,28 @@ export class TestRunHarness {
   private ring: RingBuffer | undefined;
   readonly netns = statSync('/proc/self/ns/net').ino;
 
-  private constructor(readonly object: BpfObject) {}
+  private constructor(
+    readonly object: BpfObject,
+    private readonly batch: boolean,
+  ) {}
 
-  static open(): TestRunHarness {
+  /**
+   * batch (default true, as the agent runs): records wait in per-CPU batches the drain thread
+   * flushes; flushMs (default 5): how often it flushes them and hands partial batches to JS.
+   */
+  static open(opts: { batch?: boolean; flushMs?: number } = {}): TestRunHarness {
+    const batch = opts.batch ?? true;
     const object = native.openObject(DEFAULT_BPF_OBJECT);
-    for (const p of object.programs()) object.setAutoload(p.name, p.name === 'xt_tc_ingress');
+    for (const p of object.programs()) object.setAutoload(p.name, p.name === 'xt_tc_ingress' || p.name === BATCH_STAGING.program);
     object.setExpectedAttachType('xt_tc_ingress', BPF_TCX_INGRESS);
     object.load();
-    const harness = new TestRunHarness(object);
+    const harness = new TestRunHarness(object, batch);
     // BPF_PROG_TEST_RUN gives the skb the loopback device: make lo ingress a stage (nic_rx: no VM-address learning in the way).
     object.mapUpdate('xt_stages', stageKey(harness.netns, 1, 'ingress'), stageValue('nic_rx', 'tc'));
     object.mapUpdate('xt_dev_stages', u32Key(1), devStageValue(null, 'ingress', 'nic_rx', 'tc'));
     harness.ring = object.openRingBuffer(
       'xt_events',
-      { recordSize: 64, batchRecords: 1024, flushMs: 5, maxPendingBatches: 16 },
+      { recordSize: 64, batchRecords: 1024, flushMs: opts.flushMs ?? 5, maxPendingBatches: 16, ...(batch ? { staging: BATCH_STAGING } : {}) },
       (batch) => harness.records.push(...decodeRecords(batch)),
     );
     return harness;
@@ -63,7 +73,7 @@ export class TestRunHarness {
         },
       ]),
     );
-    this.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(1, this.netns));
+    this.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(1, this.netns, { batch: this.batch }));
   }
 
   run(frame: Buffer, repeat = 1): { retval: number; durationNs: number } {
@@ -94,8 +104,36 @@ export class TestRunHarness {
     return this.records.splice(0);
   }
 
+  /** Per CPU: xt_batch's count of waiting records and its busy flag. */
+  batches(): { waiting: number; busy: number }[] {
+    const v = this.object.mapLookup('xt_batch', ZERO_KEY)!;
+    const out: { waiting: number; busy: number }[] = [];
+    for (let off = 0; off + BATCH_VALUE_SIZE <= v.length; off += BATCH_VALUE_SIZE) out.push({ waiting: v.readUInt32LE(off), busy: v.readUInt32LE(off + 4) });
+    return out;
+  }
+
+  /** Overwrites every CPU's xt_batch header (the records stay as they are: zero). */
+  setBatches(waiting: number, busy: number): void {
+    const cpus = native.numPossibleCpus();
+    const v = Buffer.alloc(cpus * BATCH_VALUE_SIZE);
+    for (let cpu = 0; cpu < cpus; cpu++) {
+      v.writeUInt32LE(waiting, cpu * BATCH_VALUE_SIZE);
+      v.writeUInt32LE(busy, cpu * BATCH_VALUE_SIZE + 4);
+    }
+    this.object.mapUpdate('xt_batch', ZERO_KEY, v);
+  }
+
+  ringStats(): RingBufferStats {
+    return this.ring!.stats();
+  }
+
   counters(): Counters {
     return readKernelCounters(this.object);
+  }
+
+  /** Stops the drain thread: it flushes every CPU's batch and drains the ring one last time. */
+  async stopRing(): Promise<void> {
+    await this.ring?.close();
   }
 
   async close(): Promise<void> {

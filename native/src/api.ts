@@ -20,6 +20,16 @@ export interface RingBufferStats {
   batches: number;
   /** times the drain thread paused because JS had too many batches unconsumed */
   backpressurePauses: number;
+  /** ring entries that were not whole records (kept as one zero-filled record) */
+  sizeMismatches: number;
+  /** staging (options.staging): CPUs whose waiting records were sent to the ring */
+  stagingFlushes: number;
+  /** staging: flushes a CPU refused because a program was inside its batch (retried next time) */
+  stagingBusy: number;
+  /** staging: failed map reads or program runs (the error is in lastError) */
+  stagingErrors: number;
+  /** the last negative errno the drain thread saw (0: none) */
+  lastError: number;
 }
 
 export interface RingBufferOptions {
@@ -37,6 +47,16 @@ export interface RingBufferOptions {
    * Default false: each batch is a Buffer of its own, freed when collected.
    */
   lend?: boolean;
+  /**
+   * Records staged per CPU in BPF (xtrace's xt_batch): `map` is a per-CPU array whose value is
+   * a u32 count of waiting records, a u32 of BPF's own, then the records, each starting with its
+   * CLOCK_MONOTONIC timestamp in ns; `program` is a loaded raw_tp program that sends its CPU's
+   * records to this ring. The drain thread looks every flushMs and runs it on every CPU whose
+   * oldest record is flushMs / 2 old (a record waits there less than 2 flushMs; at high rates
+   * batches fill and leave on their own, and no CPU is interrupted), and on every CPU with records
+   * before its last drain. A ring entry may then hold several whole records.
+   */
+  staging?: { map: string; program: string };
 }
 
 /** A link or attachment owned by the object; destroy() detaches. Idempotent. */

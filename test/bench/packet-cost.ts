@@ -10,7 +10,8 @@
  *   tc, active     the agent's kernel side (support/tracer-main.ts) per hypervisor, tc hooks, probe on the pair
  *   tc, no match   the same with the probe on a pair the lab does not have (what all other traffic costs)
  *   tp_btf, active the same with XTRACE_DISABLE_HOOKS=tcx,clsact (tracepoints, as bpftrace-compare)
- *   ..., other object  each of those with the BPF object at XTRACE_BENCH_OTHER_OBJECT (A/B of two builds)
+ *   ..., other     each of those with the BPF object at XTRACE_BENCH_OTHER_OBJECT (A/B of two builds)
+ *                  and/or the tracer variables in XTRACE_BENCH_OTHER_ENV='K=V ...' (A/B of a setting)
  *
  * From the CPU per RR, the saturated throughput a condition can keep is predicted as
  * untraced CPU per RR / its CPU per RR (the lab's data path is CPU-bound on this machine), which
@@ -34,14 +35,21 @@ interface Cond {
   hooks?: 'tc' | 'tp_btf';
   /** no match: the probe is on a pair that does not exist in the lab (every hook runs, nothing is recorded) */
   match?: boolean;
-  /** runs the BPF object at XTRACE_BENCH_OTHER_OBJECT (an A/B of two builds in one run) */
+  /** runs the other variant: XTRACE_BENCH_OTHER_OBJECT and/or XTRACE_BENCH_OTHER_ENV (an A/B in one run) */
   other?: boolean;
 }
 const UNTRACED: Cond = { name: 'untraced', key: 'untraced' };
+const otherEnv: Record<string, string> = Object.fromEntries(
+  (process.env['XTRACE_BENCH_OTHER_ENV'] ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 const otherObject = process.env['XTRACE_BENCH_OTHER_OBJECT'];
+if (otherObject) otherEnv['XTRACE_BENCH_BPF_OBJECT'] = otherObject;
 const ALL: Cond[] = [UNTRACED];
-for (const other of otherObject ? [false, true] : [false]) {
-  const suffix = other ? ', other object' : '';
+for (const other of Object.keys(otherEnv).length ? [false, true] : [false]) {
+  const suffix = other ? ', other' : '';
   const keySuffix = other ? 'Other' : '';
   ALL.push(
     { name: `tc, active${suffix}`, key: `tc${keySuffix}`, hooks: 'tc', match: true, other },
@@ -80,8 +88,7 @@ try {
     const order = round % 2 ? CONDS : [...CONDS].reverse();
     for (const c of order) {
       if (c !== UNTRACED) {
-        const env: Record<string, string> = c.hooks === 'tp_btf' ? { XTRACE_DISABLE_HOOKS: 'tcx,clsact' } : {};
-        if (c.other) env['XTRACE_BENCH_BPF_OBJECT'] = otherObject!;
+        const env: Record<string, string> = { ...(c.hooks === 'tp_btf' ? { XTRACE_DISABLE_HOOKS: 'tcx,clsact' } : {}), ...(c.other ? otherEnv : {}) };
         const [src, dst] = c.match ? [a.ip, b.ip] : NO_MATCH_PAIR;
         tracers = [0, 1].map((h) => TraceRunner.start(lab, h, src, dst, env, 'tracer'));
         await Promise.all(tracers.map((t) => t.ready()));

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -40,7 +41,8 @@ uint8_t* RingState::TakeBatchMemory() {
       return b;
     }
   }
-  return static_cast<uint8_t*>(malloc(opt.batchRecords * opt.recordSize));
+  // room for one more entry's records past batchRecords: an entry is never split
+  return static_cast<uint8_t*>(malloc((opt.batchRecords + kMaxRecordsPerEntry) * opt.recordSize));
 }
 
 void RingState::GiveBackBatchMemory(uint8_t* data) {
@@ -56,14 +58,18 @@ int RingState::OnRecord(const void* data, size_t size) {
     curStart = Clock::now();
   }
   uint8_t* dst = cur + curCount * opt.recordSize;
-  if (size >= opt.recordSize) {
-    memcpy(dst, data, opt.recordSize);
+  size_t whole = size / opt.recordSize;
+  if (size % opt.recordSize == 0 && whole >= 1 && whole <= kMaxRecordsPerEntry) {
+    memcpy(dst, data, size);  // one record, or a staged batch of them
+    curCount += whole;
   } else {
-    memcpy(dst, data, size);
-    memset(dst + size, 0, opt.recordSize - size);
+    // not whole records: keep the first record's worth (zero-filled), count it
+    size_t n = size < opt.recordSize ? size : opt.recordSize;
+    memcpy(dst, data, n);
+    memset(dst + n, 0, opt.recordSize - n);
+    sizeMismatches.fetch_add(1, std::memory_order_relaxed);
+    curCount++;
   }
-  if (size != opt.recordSize) sizeMismatches.fetch_add(1, std::memory_order_relaxed);
-  curCount++;
   if (finalDrain) {
     if (curCount >= opt.batchRecords) Flush();
     if (tFinalBudget == 0 || --tFinalBudget == 0) return -1;
@@ -140,12 +146,58 @@ void RingState::Flush() {
   records.fetch_add(n, std::memory_order_relaxed);
 }
 
+void RingState::FlushStaging(bool force) {
+  if (stagingMapFd < 0) return;
+  uint32_t zero = 0;
+  if (bpf_map_lookup_elem(stagingMapFd, &zero, stagingValues.data()) != 0) {
+    lastError.store(-errno);
+    stagingErrors.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // A CPU is flushed once its oldest record is half a flush interval old: at high rates batches
+  // fill and leave on their own within microseconds, and an IPI per CPU per interval is not free.
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  uint64_t nowNs = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+  uint64_t minAgeNs = force ? 0 : static_cast<uint64_t>(opt.flushMs) * 500000ull;
+  size_t cpus = stagingValues.size() / stagingStride;
+  for (size_t cpu = 0; cpu < cpus; cpu++) {
+    const uint8_t* v = stagingValues.data() + cpu * stagingStride;
+    uint32_t waiting;
+    uint64_t oldestNs;
+    memcpy(&waiting, v, sizeof(waiting));
+    memcpy(&oldestNs, v + kStagingHeaderBytes, sizeof(oldestNs));
+    if (waiting == 0 || (nowNs > oldestNs && nowNs - oldestNs < minAgeNs)) continue;
+    LIBBPF_OPTS(bpf_test_run_opts, run, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = static_cast<uint32_t>(cpu));
+    int err = bpf_prog_test_run_opts(stagingProgFd, &run);
+    if (err == -ENXIO) continue;  // CPU offline: its records wait until it is back
+    if (err != 0) {
+      lastError.store(err);
+      stagingErrors.fetch_add(1, std::memory_order_relaxed);
+    } else if (run.retval != 0) {
+      stagingBusy.fetch_add(1, std::memory_order_relaxed);  // taken by the next flush
+    } else {
+      stagingFlushes.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
+
 void RingState::Run() {
   pthread_setname_np(pthread_self(), "xt-ringbuf");
   LibbpfLogCapture quiet;
   bool paused = false;
+  auto nextStaging = Clock::now();
   while (!stop.load(std::memory_order_acquire)) {
     bool haveRoom = pending.load(std::memory_order_acquire) < opt.maxPendingBatches;
+    if (stagingMapFd >= 0 && haveRoom && Clock::now() >= nextStaging) {
+      // Records staged on a CPU that sends no more: to the ring, then into the current batch. On
+      // the wake-ups the loop has anyway (at least one per flushMs): a wake-up of an idle agent
+      // costs more than the look.
+      FlushStaging(false);
+      nextStaging = Clock::now() + std::chrono::milliseconds(opt.flushMs);
+      ring_buffer__consume(rb);
+      haveRoom = pending.load(std::memory_order_acquire) < opt.maxPendingBatches;
+    }
     if (curCount > 0 && haveRoom) {
       auto age = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - curStart).count();
       if (curCount >= opt.batchRecords || age >= static_cast<long>(opt.flushMs)) {
@@ -192,6 +244,7 @@ void RingState::Run() {
   // Stopped: drain what is left (ignoring backpressure: close() waits for delivery), deliver, release.
   finalDrain = true;
   Flush();
+  FlushStaging(true);  // the programs are detached by now: what they staged is all there is
   tFinalBudget = ringBytes / 8 + 1;
   ring_buffer__consume(rb);
   Flush();
@@ -233,6 +286,15 @@ static RingOptions ParseOptions(Napi::Env env, Napi::Value v) {
     if (!lend.IsBoolean()) ThrowBpfUsage(env, "openRingBuffer", "options.lend must be a boolean");
     r.lend = lend.As<Napi::Boolean>().Value();
   }
+  Napi::Value staging = o.Get("staging");
+  if (!staging.IsUndefined()) {
+    if (!staging.IsObject()) ThrowBpfUsage(env, "openRingBuffer", "options.staging must be an object { map, program }");
+    Napi::Object so = staging.As<Napi::Object>();
+    if (!so.Get("map").IsString() || !so.Get("program").IsString())
+      ThrowBpfUsage(env, "openRingBuffer", "options.staging.map and options.staging.program must be strings");
+    r.stagingMap = so.Get("map").As<Napi::String>().Utf8Value();
+    r.stagingProgram = so.Get("program").As<Napi::String>().Utf8Value();
+  }
   if (r.recordSize * r.batchRecords > (256u << 20))
     ThrowBpfUsage(env, "openRingBuffer", "recordSize * batchRecords must be at most 256 MiB");
   return r;
@@ -252,6 +314,17 @@ Napi::Value BpfObjectWrap::OpenRingBuffer(const Napi::CallbackInfo& info) {
   state->map = name;
   state->opt = opt;
   state->ringBytes = bpf_map__max_entries(map);
+  if (!opt.stagingMap.empty()) {
+    bpf_map* sm = RequireMap(env, "openRingBuffer", opt.stagingMap);
+    if (bpf_map__type(sm) != BPF_MAP_TYPE_PERCPU_ARRAY || bpf_map__value_size(sm) < kStagingHeaderBytes + sizeof(uint64_t))
+      ThrowBpfUsage(env, "openRingBuffer", "staging map '" + opt.stagingMap + "' is not a BPF_MAP_TYPE_PERCPU_ARRAY of a counted batch");
+    state->stagingProgFd = RequireProgramFd(env, "openRingBuffer", opt.stagingProgram);
+    state->stagingMapFd = bpf_map__fd(sm);
+    state->stagingStride = (bpf_map__value_size(sm) + 7) & ~size_t{7};
+    int cpus = libbpf_num_possible_cpus();
+    if (cpus <= 0) ThrowBpf(env, "openRingBuffer", "libbpf_num_possible_cpus", cpus);
+    state->stagingValues.resize(state->stagingStride * static_cast<size_t>(cpus));
+  }
   {
     LibbpfLogCapture cap;
     state->rb = ring_buffer__new(bpf_map__fd(map), SampleCb, state.get(), nullptr);
@@ -328,6 +401,9 @@ Napi::Value RingBufferWrap::Stats(const Napi::CallbackInfo& info) {
   o.Set("backpressurePauses", static_cast<double>(state_->pauses.load()));
   o.Set("pendingBatches", static_cast<double>(state_->pending.load()));
   o.Set("sizeMismatches", static_cast<double>(state_->sizeMismatches.load()));
+  o.Set("stagingFlushes", static_cast<double>(state_->stagingFlushes.load()));
+  o.Set("stagingBusy", static_cast<double>(state_->stagingBusy.load()));
+  o.Set("stagingErrors", static_cast<double>(state_->stagingErrors.load()));
   o.Set("lastError", static_cast<double>(state_->lastError.load()));
   return o;
 }

@@ -22,7 +22,20 @@ struct RingOptions {
   uint32_t maxPendingBatches = 64;
   // batches are lent to JS for the callback only, then detached and reused (no garbage per batch)
   bool lend = false;
+  // Per-CPU staging in BPF (empty names: none): a per-CPU array map whose value is a u32 count
+  // of records waiting, a u32 of BPF's own, then the records, each starting with its
+  // CLOCK_MONOTONIC ns timestamp; and a raw_tp program that sends its CPU's records to the ring.
+  // The drain thread looks every flushMs and runs the program (BPF_PROG_TEST_RUN on that CPU) for
+  // every CPU whose oldest record is flushMs / 2 old (so a record waits there < 2 flushMs), and
+  // for every CPU with records before its last drain.
+  std::string stagingMap;
+  std::string stagingProgram;
 };
+
+constexpr size_t kStagingHeaderBytes = 8;
+
+// A ring entry may carry several whole records (a staged batch): at most this many.
+constexpr size_t kMaxRecordsPerEntry = 64;
 
 struct RingState {
   std::string map;
@@ -38,8 +51,15 @@ struct RingState {
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> pauses{0};
   std::atomic<uint64_t> sizeMismatches{0};
+  std::atomic<uint64_t> stagingFlushes{0};  // CPUs flushed
+  std::atomic<uint64_t> stagingBusy{0};     // flushes refused: a program was inside the batch
+  std::atomic<uint64_t> stagingErrors{0};   // failed lookups or runs (errno in lastError)
   std::atomic<int> lastError{0};
   size_t ringBytes = 0;
+  int stagingMapFd = -1;
+  int stagingProgFd = -1;
+  size_t stagingStride = 0;  // bytes per CPU in a per-CPU lookup's result
+  std::vector<uint8_t> stagingValues;
   Napi::ThreadSafeFunction tsfn;
 
   // lend: batch memory back from JS, ready for the next batch (at most maxPendingBatches + 1 exist)
@@ -69,6 +89,8 @@ struct RingState {
   void GiveBackBatchMemory(uint8_t* data);
   void Run();
   void Flush();
+  // force: every CPU with records waiting, however young
+  void FlushStaging(bool force);
   int OnRecord(const void* data, size_t size);
 };
 

@@ -7,7 +7,14 @@ import { Hook, Stage, UsageError, type HookName, type StageName } from '@xtrace/
 
 export const STAGE_KEY_SIZE = 12;
 export const STAGE_VALUE_SIZE = 8;
-export const CONFIG_SIZE = 12;
+export const CONFIG_SIZE = 16;
+/** xt_config.flags: records go through per-CPU batches (needs a reader that flushes them, see BATCH_STAGING) */
+export const CONFIG_BATCH = 1 << 0;
+/** Per CPU: up to BATCH_RECORDS records wait in xt_batch; xt_flush_batch sends a CPU's to the ring. */
+export const BATCH_RECORDS = 8;
+export const BATCH_VALUE_SIZE = 8 + BATCH_RECORDS * 64;
+/** openRingBuffer's `staging`: what the drain thread flushes on every CPU with records waiting */
+export const BATCH_STAGING = { map: 'xt_batch', program: 'xt_flush_batch' } as const;
 /** xt_dev_stages: array by ifindex below this; larger ifindexes use xt_stages only */
 export const DEV_STAGE_SLOTS = 65536;
 export const DEV_STAGE_VALUE_SIZE = 8;
@@ -96,12 +103,13 @@ let probesGen = 0;
  * xt_probes entry (xt_pair_cache) stops being used the moment the config is written: write the
  * config after every change to xt_probes (the tracer and the test harnesses do).
  */
-export function configValue(activeProbes: number, netns: number): Buffer {
+export function configValue(activeProbes: number, netns: number, opts: { batch?: boolean } = {}): Buffer {
   const value = Buffer.alloc(CONFIG_SIZE);
   value.writeUInt32LE(activeProbes, 0);
   value.writeUInt32LE(netns >>> 0, 4);
   probesGen = (probesGen + 1) >>> 0;
   value.writeUInt32LE(probesGen, 8);
+  value.writeUInt32LE(opts.batch ? CONFIG_BATCH : 0, 12);
   return value;
 }
 

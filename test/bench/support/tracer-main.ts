@@ -22,10 +22,13 @@ const ringMb = Number(process.env['XTRACE_BENCH_RING_MB'] ?? 0);
 const bpfObjectPath = process.env['XTRACE_BENCH_BPF_OBJECT'];
 // XTRACE_BENCH_SAMPLE=K/N: the probe keeps K of every N packets, as `xtrace pair --sample K/N`
 const sample = process.env['XTRACE_BENCH_SAMPLE']?.split('/').map(Number);
+// XTRACE_BENCH_BATCH=0: every record a ring entry of its own (no per-CPU batches)
+const recordBatching = process.env['XTRACE_BENCH_BATCH'] !== '0';
 const tracer = await createTracer({
   logger: pino({ level: 'warn' }, pino.destination(2)),
   ...(ringMb > 0 ? { ringBufferBytes: ringMb << 20 } : {}),
   ...(bpfObjectPath ? { bpfObjectPath } : {}),
+  recordBatching,
 });
 let records = 0;
 tracer.onBatch((batch) => void (records += batch.byteLength / RECORD_SIZE));
