@@ -16,7 +16,7 @@ import { pino } from 'pino';
 import { RECORD_SIZE } from '@xtrace/proto';
 import { Agent, tuneAgentMemory } from '@xtrace/node-agent';
 import { ProbeTable } from '../../../node-agent/src/tracing/probe-table.js';
-import { configValue, RING_BATCHING, ZERO_KEY, type Counters, type Inventory, type ProbeFilter, type Tracer } from '@xtrace/node-agent/tracing';
+import { BATCH_STAGING, configValue, RING_BATCHING, ZERO_KEY, type Counters, type Inventory, type ProbeFilter, type Tracer } from '@xtrace/node-agent/tracing';
 import type { RingBuffer } from '@xtrace/native';
 import { cpuSeconds, memoryLine, peakRssMb, resetPeakRss, rssMb, sleep } from './report.js';
 import { MATCHING_FRAME, openTestRunObject, PROGRAM, RING, type TestRunObject } from './test-run-object.js';
@@ -37,8 +37,8 @@ class TestRunTracer implements Tracer {
       update: (k, v) => t.object.mapUpdate('xt_probes', k, v),
       remove: (k) => void t.object.mapDelete('xt_probes', k),
     });
-    // the node-agent tracer's ring options (tracer.ts RING_BATCHING) and ring size (openTestRunObject)
-    this.ring = t.object.openRingBuffer(RING, { recordSize: RECORD_SIZE, ...RING_BATCHING }, (batch) => {
+    // the node-agent tracer's ring options (tracer.ts RING_BATCHING, per-CPU batches) and ring size (openTestRunObject)
+    this.ring = t.object.openRingBuffer(RING, { recordSize: RECORD_SIZE, ...RING_BATCHING, staging: BATCH_STAGING }, (batch) => {
       this.jsRecords += batch.length / RECORD_SIZE;
       for (const l of this.listeners) l(batch);
     });
@@ -48,10 +48,10 @@ class TestRunTracer implements Tracer {
   }
   addProbe(filter: ProbeFilter): void {
     this.probes.add(filter);
-    this.t.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(this.probes.size, this.t.netns));
+    this.t.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(this.probes.size, this.t.netns, { batch: true }));
   }
   removeProbe(slot: number): void {
-    if (this.probes.remove(slot)) this.t.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(this.probes.size, this.t.netns));
+    if (this.probes.remove(slot)) this.t.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(this.probes.size, this.t.netns, { batch: true }));
   }
   onBatch(listener: (records: Buffer) => void): void {
     this.listeners.push(listener);
