@@ -202,6 +202,12 @@ describe.skipIf(!runBpfTests)('RingBuffer (real BPF)', () => {
     expect(() =>
       obj.openRingBuffer('events', { recordSize: 0, batchRecords: 1, flushMs: 1, maxPendingBatches: 1 }, () => undefined),
     ).toThrow(BpfError);
+    const staged = (staging: { map: string; program: string }) => () =>
+      obj.openRingBuffer('events', { recordSize: 64, batchRecords: 1, flushMs: 1, maxPendingBatches: 1, staging }, () => undefined);
+    expect(staged({ map: 'kv', program: 'fx_tc' })).toThrow(/staging map 'kv' is not a BPF_MAP_TYPE_PERCPU_ARRAY/);
+    expect(staged({ map: 'nope', program: 'fx_tc' })).toThrow(BpfError);
+    // a flush that cannot run on a chosen CPU (a tc program here; a kernel before 5.10 for raw_tp) is refused at once
+    expect(staged({ map: 'staging', program: 'fx_tc' })).toThrow(/BPF_F_TEST_RUN_ON_CPU/);
   });
 
   it('does not keep the event loop alive after close(), and raises onBatch exceptions as uncaught', async () => {

@@ -41,6 +41,20 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* shaped like a staging map (u32 count, u32, then records), for openRingBuffer's option checks */
+struct fx_staging {
+	__u32 n;
+	__u32 busy;
+	__u64 first_ts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fx_staging);
+} staging SEC(".maps");
+
 struct fx_kv {
 	__u64 a;
 	__u32 b;

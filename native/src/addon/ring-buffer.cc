@@ -324,6 +324,12 @@ Napi::Value BpfObjectWrap::OpenRingBuffer(const Napi::CallbackInfo& info) {
     int cpus = libbpf_num_possible_cpus();
     if (cpus <= 0) ThrowBpf(env, "openRingBuffer", "libbpf_num_possible_cpus", cpus);
     state->stagingValues.resize(state->stagingStride * static_cast<size_t>(cpus));
+    // The flush must be able to run on a chosen CPU (raw_tp BPF_F_TEST_RUN_ON_CPU, Linux 5.10+):
+    // tried once here, so a caller can fall back to unstaged records instead of losing them.
+    LIBBPF_OPTS(bpf_test_run_opts, probe, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = 0);
+    int err = bpf_prog_test_run_opts(state->stagingProgFd, &probe);
+    if (err != 0)
+      ThrowBpf(env, "openRingBuffer", "staging program '" + opt.stagingProgram + "' on CPU 0 (BPF_F_TEST_RUN_ON_CPU)", err);
   }
   {
     LibbpfLogCapture cap;

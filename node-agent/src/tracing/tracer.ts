@@ -109,22 +109,33 @@ class BpfTracer implements Tracer {
   }
 
   startRing(batchRecords: number, flushMs: number, recordBatching: boolean): void {
-    this.ring = this.object.openRingBuffer(
-      'xt_events',
-      {
-        recordSize: RECORD_SIZE,
-        batchRecords,
-        flushMs,
-        maxPendingBatches: RING_BATCHING.maxPendingBatches,
-        lend: RING_BATCHING.lend,
-        ...(recordBatching ? { staging: BATCH_STAGING } : {}),
-      },
-      (batch) => {
-        for (const listener of this.listeners) listener(batch);
-      },
-    );
-    this.batching = recordBatching;
-    this.writeConfig(); // records may be staged per CPU now: the drain thread flushes them
+    const open = (staged: boolean): RingBuffer =>
+      this.object.openRingBuffer(
+        'xt_events',
+        {
+          recordSize: RECORD_SIZE,
+          batchRecords,
+          flushMs,
+          maxPendingBatches: RING_BATCHING.maxPendingBatches,
+          lend: RING_BATCHING.lend,
+          ...(staged ? { staging: BATCH_STAGING } : {}),
+        },
+        (batch) => {
+          for (const listener of this.listeners) listener(batch);
+        },
+      );
+    if (recordBatching) {
+      try {
+        this.ring = open(true);
+        this.batching = true;
+      } catch (e: unknown) {
+        // a kernel that cannot run the flush on a chosen CPU: a ring entry per record
+        this.logger.warn({ err: e }, 'per-CPU record batches unavailable; every record is a ring entry of its own');
+      }
+    }
+    this.ring ??= open(false);
+    this.logger.info({ recordBatching: this.batching, flushMs }, 'ring buffer draining');
+    this.writeConfig(); // with batching: records may be staged per CPU now, the drain thread flushes them
   }
 
   private writeConfig(): void {
