@@ -129,7 +129,7 @@ describe.skipIf(!runBpfTests)('BpfObject (real BPF)', () => {
     expect(e.message).toContain(`value must be ${native.numPossibleCpus() * 8} bytes (per-CPU`);
     e = catchBpf(() => obj.mapLookup('nope', u32Key(1)));
     expect(e.errnoName).toBe('ENOENT');
-    expect(e.message).toContain('has: events, counters, kv');
+    expect(e.message).toContain('has: events, counters, staging, kv');
     expect(obj.mapLookup('counters', u32Key(99))).toBeNull(); // array: index out of range
   });
 
