@@ -23,6 +23,8 @@ import { MATCHING_FRAME, openTestRunObject, PROGRAM, RING, type TestRunObject } 
 
 tuneAgentMemory(); // as `xtrace agent` does
 const args = JSON.parse(process.argv[2] ?? '{}') as { natsUrl: string; hostId: string };
+// XTRACE_BENCH_BATCH=0: a ring entry per record (no per-CPU batches), as tracer-main
+const batch = process.env['XTRACE_BENCH_BATCH'] !== '0';
 
 /** The Tracer contract over the test-run object: the agent cannot tell it from the real one. */
 class TestRunTracer implements Tracer {
@@ -38,7 +40,7 @@ class TestRunTracer implements Tracer {
       remove: (k) => void t.object.mapDelete('xt_probes', k),
     });
     // the node-agent tracer's ring options (tracer.ts RING_BATCHING, per-CPU batches) and ring size (openTestRunObject)
-    this.ring = t.object.openRingBuffer(RING, { recordSize: RECORD_SIZE, ...RING_BATCHING, staging: BATCH_STAGING }, (batch) => {
+    this.ring = t.object.openRingBuffer(RING, { recordSize: RECORD_SIZE, ...RING_BATCHING, ...(batch ? { staging: BATCH_STAGING } : {}) }, (batch) => {
       this.jsRecords += batch.length / RECORD_SIZE;
       for (const l of this.listeners) l(batch);
     });
@@ -48,10 +50,10 @@ class TestRunTracer implements Tracer {
   }
   addProbe(filter: ProbeFilter): void {
     this.probes.add(filter);
-    this.t.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(this.probes.size, this.t.netns, { batch: true }));
+    this.t.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(this.probes.size, this.t.netns, { batch }));
   }
   removeProbe(slot: number): void {
-    if (this.probes.remove(slot)) this.t.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(this.probes.size, this.t.netns, { batch: true }));
+    if (this.probes.remove(slot)) this.t.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(this.probes.size, this.t.netns, { batch }));
   }
   onBatch(listener: (records: Buffer) => void): void {
     this.listeners.push(listener);
