@@ -63,6 +63,22 @@ static __always_inline void xt_batch_output(struct xt_batch *b)
 /* `busy` is this CPU's own flag: a compiler barrier orders it, as only this CPU's programs read it. */
 #define xt_barrier() asm volatile("" ::: "memory")
 
+/* Takes the CPU's batch for this program; false when another program of this CPU is inside it. */
+static __always_inline bool xt_batch_enter(struct xt_batch *b)
+{
+	if (b->busy)
+		return false;
+	b->busy = 1;
+	xt_barrier();
+	return true;
+}
+
+static __always_inline void xt_batch_leave(struct xt_batch *b)
+{
+	xt_barrier();
+	b->busy = 0;
+}
+
 static __always_inline void xt_emit(const struct xt_record *rec, int batched)
 {
 	struct xt_batch *b;
@@ -73,18 +89,15 @@ static __always_inline void xt_emit(const struct xt_record *rec, int batched)
 		return;
 	}
 	b = bpf_map_lookup_elem(&xt_batch, &zero);
-	if (!b || b->busy) {
+	if (!b || !xt_batch_enter(b)) {
 		xt_emit_one(rec);
 		return;
 	}
-	b->busy = 1;
-	xt_barrier();
 	__builtin_memcpy(&b->r[b->n & (XT_BATCH_RECORDS - 1)], rec, sizeof(*rec));
 	b->n = (b->n & (XT_BATCH_RECORDS - 1)) + 1;
 	if (b->n == XT_BATCH_RECORDS)
 		xt_batch_output(b);
-	xt_barrier();
-	b->busy = 0;
+	xt_batch_leave(b);
 }
 
 #endif

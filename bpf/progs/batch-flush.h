@@ -15,12 +15,9 @@ int xt_flush_batch(void *ctx)
 	b = bpf_map_lookup_elem(&xt_batch, &zero);
 	if (!b)
 		return 0;
-	if (b->busy)
+	if (!xt_batch_enter(b))
 		return 1;
-	b->busy = 1;
-	xt_barrier();
 	xt_batch_output(b);
-	xt_barrier();
-	b->busy = 0;
+	xt_batch_leave(b);
 	return 0;
 }
