@@ -13,7 +13,7 @@ const skip = bpfUnavailableReason();
 const A = '192.168.79.10';
 const B = '192.168.79.20';
 const packet = (seq: number): Buffer => frame({ src: A, dst: B, proto: 'icmp', id: 3, seq });
-/** no timed flush while a test runs: only a full batch, or close(), sends records on */
+/** no timed flush while a test runs: only a full batch, or the drain thread's last drain (stopRing), sends records on */
 const NEVER_MS = 600_000;
 
 describe.skipIf(skip !== undefined)(`per-CPU record batches in BPF${skip ? ` (skipped: ${skip})` : ''}`, () => {

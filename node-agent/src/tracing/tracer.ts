@@ -56,8 +56,9 @@ export interface TracerOptions extends ScopeOptions {
   ringBufferBytes?: number;
   /**
    * Records wait in per-CPU batches in BPF and go to the ring 8 at a time (default true): an
-   * eighth of the ring's per-entry cost per record. The drain thread flushes a CPU's batch every
-   * flushMs, so a record waits at most about flushMs longer. false: a ring entry per record.
+   * eighth of the ring's per-entry cost per record. The drain thread flushes a CPU's batch once
+   * its oldest record waited flushMs / 2 (it looks every flushMs), so a record waits less than
+   * 2 flushMs longer. false: a ring entry per record.
    */
   recordBatching?: boolean;
   /** ring buffer batching */
