@@ -12,6 +12,7 @@
         "src/addon/attach-trace.cc",
         "src/addon/maps.cc",
         "src/addon/ring-buffer.cc",
+        "src/addon/ring-reader.cc",
         "src/addon/prog-stats.cc",
         "src/addon/test-run.cc",
         "src/addon/netns.cc"

@@ -34,7 +34,7 @@ export interface NativeRingBufferStats extends RingBufferStats {
   pendingBatches: number;
   /** records whose size differed from recordSize (truncated or zero-padded) */
   sizeMismatches: number;
-  /** last unexpected ring_buffer__poll error (negative errno), 0 if none */
+  /** last unexpected error of the drain thread (negative errno: a failed wait, staging lookup or flush), 0 if none */
   lastError: number;
 }
 

@@ -17,8 +17,11 @@ struct fx_record {
 	__u32 len;     /* 20 */
 	__u32 cpu;     /* 24 */
 	__u32 magic;   /* 28 */
-	__u8 pad[32];  /* 32 */
+	__u8 pad[24];  /* 32 */
+	__u64 check;   /* 56 seq ^ FX_CHECK: the record's last bytes are its own (a ring entry read whole) */
 };
+
+#define FX_CHECK 0x5a17c0de5a17c0deULL
 
 enum fx_counter {
 	FX_C_SEEN = 0,
@@ -92,6 +95,7 @@ int fx_tc(struct __sk_buff *skb)
 	r->len = skb->len;
 	r->cpu = bpf_get_smp_processor_id();
 	r->magic = FX_MAGIC;
+	r->check = seq ^ FX_CHECK;
 	bpf_ringbuf_submit(r, 0);
 	bump(FX_C_EMITTED);
 	return TC_ACT_OK;

@@ -24,7 +24,7 @@ struct Batch {
 
 using Clock = std::chrono::steady_clock;
 
-int SampleCb(void* ctx, void* data, size_t size) { return static_cast<RingState*>(ctx)->OnRecord(data, size); }
+int SampleCb(void* ctx, const void* data, size_t size) { return static_cast<RingState*>(ctx)->OnRecord(data, size); }
 
 // Records consumed after stop() at most: what can sit in the ring at once (bounds the final drain
 // while programs keep producing).
@@ -195,7 +195,7 @@ void RingState::Run() {
       // costs more than the look.
       FlushStaging(false);
       nextStaging = Clock::now() + std::chrono::milliseconds(opt.flushMs);
-      ring_buffer__consume(rb);
+      reader.Consume(SampleCb, this);
       haveRoom = pending.load(std::memory_order_acquire) < opt.maxPendingBatches;
     }
     if (curCount > 0 && haveRoom) {
@@ -229,11 +229,11 @@ void RingState::Run() {
     int ready = epoll_wait(epollFd, ev, 2, timeout);
     if (ready < 0 && errno == EINTR) continue;
     if (stop.load(std::memory_order_acquire)) break;
-    int n = ready < 0 ? -errno : ring_buffer__consume(rb);
+    int n = ready < 0 ? -errno : reader.Consume(SampleCb, this);
     if (ready == 0) {
       // Producers submit without waking us (xtrace wakes once per batch's worth): on a timeout,
       // take whatever is there and hand it over now, so records wait at most ~flushMs at low rates.
-      n = ring_buffer__consume(rb);
+      n = reader.Consume(SampleCb, this);
       if (curCount > 0 && pending.load(std::memory_order_acquire) < opt.maxPendingBatches) Flush();
     }
     if (n < 0 && !backpressureHit && n != -EINTR) {
@@ -246,10 +246,8 @@ void RingState::Run() {
   Flush();
   FlushStaging(true);  // the programs are detached by now: what they staged is all there is
   tFinalBudget = ringBytes / 8 + 1;
-  ring_buffer__consume(rb);
+  reader.Consume(SampleCb, this);
   Flush();
-  ring_buffer__free(rb);
-  rb = nullptr;
   tsfn.Release();
 }
 
@@ -332,12 +330,9 @@ Napi::Value BpfObjectWrap::OpenRingBuffer(const Napi::CallbackInfo& info) {
       ThrowBpf(env, "openRingBuffer", "staging program '" + opt.stagingProgram + "' on CPU 0 (BPF_F_TEST_RUN_ON_CPU)", err);
   }
   {
-    LibbpfLogCapture cap;
-    state->rb = ring_buffer__new(bpf_map__fd(map), SampleCb, state.get(), nullptr);
-    if (state->rb == nullptr) {
-      int e = errno;
-      ThrowBpf(env, "openRingBuffer", "map '" + name + "'", e, cap.Tail());
-    }
+    const char* what = "";
+    int err = state->reader.Open(bpf_map__fd(map), &what);
+    if (err != 0) ThrowBpf(env, "openRingBuffer", "map '" + name + "': " + what, err);
   }
   state->stopFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   state->epollFd = epoll_create1(EPOLL_CLOEXEC);
@@ -349,13 +344,11 @@ Napi::Value BpfObjectWrap::OpenRingBuffer(const Napi::CallbackInfo& info) {
     stopEv.events = EPOLLIN;
     stopEv.data.u32 = 1;
     if (state->stopFd < 0 || state->epollFd < 0 ||
-        epoll_ctl(state->epollFd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(state->rb), &ringEv) != 0 ||
+        epoll_ctl(state->epollFd, EPOLL_CTL_ADD, state->reader.Fd(), &ringEv) != 0 ||
         epoll_ctl(state->epollFd, EPOLL_CTL_ADD, state->stopFd, &stopEv) != 0) {
       int e = errno;
       if (state->stopFd >= 0) close(state->stopFd);
       if (state->epollFd >= 0) close(state->epollFd);
-      ring_buffer__free(state->rb);
-      state->rb = nullptr;
       ThrowBpf(env, "openRingBuffer", "map '" + name + "': epoll set-up", e);
     }
   }

@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <napi.h>
 
+#include "ring-reader.h"
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -40,8 +42,8 @@ constexpr size_t kMaxRecordsPerEntry = 64;
 struct RingState {
   std::string map;
   RingOptions opt;
-  ring_buffer* rb = nullptr;
-  int epollFd = -1;  // the ring's epoll fd and stopFd: what the drain thread waits on
+  RingReader reader;
+  int epollFd = -1;  // the ring map fd and stopFd: what the drain thread waits on
   int stopFd = -1;   // eventfd written by StopRing
   std::thread thread;
   std::atomic<bool> stop{false};

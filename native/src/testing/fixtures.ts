@@ -31,6 +31,8 @@ export const FX_C_TRACEPOINT = 3;
 export const FX_C_TP_BTF = 4;
 export const FX_MAGIC = 0x78746e66;
 export const FX_RECORD_SIZE = 64;
+/** a fixture record's last 8 bytes are its seq XOR this (so a record read from two places shows) */
+export const FX_CHECK = 0x5a17c0de5a17c0den;
 
 export function u32Key(i: number): Buffer {
   const k = Buffer.alloc(4);
