@@ -44,7 +44,8 @@ export class TraceRunner {
     const argv =
       kind === 'cli'
         ? [process.execPath, XTRACE_BIN, 'trace', '--src', src, '--dst', dst]
-        : [process.execPath, TRACER_MAIN, src, dst];
+        : // XTRACE_BENCH_TRACER_MAIN: another checkout's compiled tracer-main (an A/B of user space and BPF together)
+          [process.execPath, env['XTRACE_BENCH_TRACER_MAIN'] ?? TRACER_MAIN, src, dst];
     const outFile = join(tmpdir(), `xtrace-bench-trace-${process.pid}-${host}-${Math.random().toString(36).slice(2, 8)}.ndjson`);
     const fd = openSync(outFile, 'w');
     try {
