@@ -34,15 +34,17 @@ static __always_inline int xt_addr_cmp(const __u8 *a, const __u8 *b)
  * without the hash lookup while the probe table's generation (xt_config.probes_gen, new with
  * every change user space makes) is the one the entry was filled under. Remembering misses is
  * what keeps the common case cheap: on a hypervisor almost every packet is of no probe.
+ * *saddr_is_lo: whether the packet's source is the key's lower address (xt_select's direction).
  */
-static __always_inline struct xt_probe_value *xt_lookup_pair(const struct xt_packet *p, __u32 gen)
+static __always_inline struct xt_probe_value *xt_lookup_pair(const struct xt_packet *p, __u32 gen, __u8 *saddr_is_lo)
 {
 	struct xt_probe_key key;
 	struct xt_pair_cache *c;
 	struct xt_probe_value *v;
 	__u32 zero = 0;
 
-	if (xt_addr_cmp(p->saddr, p->daddr) <= 0) {
+	*saddr_is_lo = xt_addr_cmp(p->saddr, p->daddr) <= 0;
+	if (*saddr_is_lo) {
 		__builtin_memcpy(key.addr_lo, p->saddr, 16);
 		__builtin_memcpy(key.addr_hi, p->daddr, 16);
 	} else {
@@ -80,7 +82,8 @@ static __always_inline int xt_proto_matches(__u8 want, __u8 got)
 }
 
 /* Which probe slots select this packet (before sampling). */
-static __always_inline struct xt_selection xt_select(const struct xt_probe_value *v, const struct xt_packet *p)
+static __always_inline struct xt_selection xt_select(const struct xt_probe_value *v, const struct xt_packet *p,
+						     __u8 saddr_is_lo)
 {
 	struct xt_selection m = {};
 
@@ -95,7 +98,7 @@ static __always_inline struct xt_selection xt_select(const struct xt_probe_value
 		if (s->port && s->port != p->sport && s->port != p->dport)
 			continue;
 		if (!m.probe_mask)
-			m.reverse = xt_addr_cmp(s->src, p->saddr) != 0;
+			m.reverse = s->src_is_lo != saddr_is_lo; /* the packet's source is not the probe's --src */
 		m.probe_mask |= 1u << (v->slot_ids[i] & (XT_MAX_PROBES - 1));
 	}
 	return m;
@@ -154,6 +157,7 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 	struct xt_record rec = {};
 	struct xt_probe_value *v;
 	struct xt_selection m;
+	__u8 saddr_is_lo;
 	int ret;
 
 	xt_count(XT_C_SEEN);
@@ -166,14 +170,14 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 		xt_count(XT_C_PARSE_FAIL);
 		return;
 	}
-	v = xt_lookup_pair(&p, w->probes_gen);
+	v = xt_lookup_pair(&p, w->probes_gen, &saddr_is_lo);
 	if (!v)
 		return;
 	if (xt_parse_l4(r, &p)) {
 		xt_count(XT_C_PARSE_FAIL);
 		return;
 	}
-	m = xt_select(v, &p);
+	m = xt_select(v, &p, saddr_is_lo);
 	if (!m.probe_mask)
 		return;
 	xt_count(XT_C_MATCHED);

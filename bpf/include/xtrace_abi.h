@@ -74,22 +74,23 @@ struct xt_probe_key {
 };
 
 struct xt_probe_slot {
-	__u8 src[16];       /* the probe's --src, to tell forward from reverse */
 	__u8 proto;         /* 0 any, else IPPROTO_ICMP/ICMPV6/UDP/TCP */
-	__u8 pad0;
+	__u8 src_is_lo;     /* the probe's --src is the key's addr_lo: tells forward from reverse */
 	__u16 port;         /* 0 any, else matches sport or dport (host order) */
 	__u32 sample_n;     /* keep a packet when hash(id) % sample_n < sample_k; n=0 keeps all */
 	__u32 sample_k;
-	__u32 pad1;
+	__u32 pad;
 };
 
-/* Value: every probe slot on this address pair (several probes may share one pair). */
+/*
+ * Value: every probe slot on this address pair (several probes may share one pair). Small on
+ * purpose: the per-CPU pair cache holds a copy next to its key, and a packet of a probe with
+ * one slot reads key, mask, ids and that slot from the cache's first 64 bytes.
+ */
 struct xt_probe_value {
 	__u32 slot_mask;    /* which of slots[] are in use */
-	__u32 pad;
-	struct xt_probe_slot slots[4];
 	__u8 slot_ids[4];   /* probe slot index (0..XT_MAX_PROBES-1) for each slots[] entry */
-	__u32 pad2;
+	struct xt_probe_slot slots[4];
 };
 
 /* xt_stages: hash map, which stage an (netns, ifindex, direction) is. */

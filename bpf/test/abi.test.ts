@@ -60,10 +60,10 @@ describe.skipIf(!existsSync(DEFAULT_BPF_OBJECT))('BPF map ABI', () => {
 
   it('probe value and slot offsets match', () => {
     const value = struct('xt_probe_value');
-    expect(offset(value, 'slots')).toBe(8);
-    expect(offset(value, 'slot_ids')).toBe(8 + SLOTS_PER_PAIR * PROBE_SLOT_SIZE);
+    expect([offset(value, 'slot_mask'), offset(value, 'slot_ids'), offset(value, 'slots')]).toEqual([0, 4, 8]);
+    expect(SLOTS_PER_PAIR * PROBE_SLOT_SIZE + 8).toBe(PROBE_VALUE_SIZE);
     const slot = struct('xt_probe_slot');
-    expect([offset(slot, 'proto'), offset(slot, 'port'), offset(slot, 'sample_n'), offset(slot, 'sample_k')]).toEqual([16, 18, 20, 24]);
+    expect([offset(slot, 'proto'), offset(slot, 'src_is_lo'), offset(slot, 'port'), offset(slot, 'sample_n'), offset(slot, 'sample_k')]).toEqual([0, 1, 2, 4, 8]);
     expect(offset(struct('xt_learn_key'), 'addr')).toBe(8);
   });
 });

@@ -52,6 +52,19 @@ describe.skipIf(skip !== undefined)(`packet identity in BPF${skip ? ` (skipped: 
     });
   }
 
+  it("tells forward from reverse by the probe's --src, also when --src is the pair's higher address", async () => {
+    // 192.168.77.40 -> .30: --src sorts after --dst in the pair key
+    const [C4, D4] = ['192.168.77.40', '192.168.77.30'];
+    h.watch(C4, D4, { slot: 2 });
+    const [forward, reply] = await h.recordsFor([
+      frame({ src: C4, dst: D4, proto: 'udp', payload: Buffer.from('forward ........') }),
+      frame({ src: D4, dst: C4, proto: 'udp', payload: Buffer.from('reply ..........') }),
+    ]);
+    expect(forward!.probeMask).toBe(0b100);
+    expect(forward!.flags & RecordFlag.reverse).toBe(0);
+    expect(reply!.flags & RecordFlag.reverse).toBe(RecordFlag.reverse);
+  });
+
   it('gives different ids to different packets of one flow, and marks replies as reverse', async () => {
     const [p1, p2, p3, udp1, udp2, reply] = await h.recordsFor([
       frame({ src: A4, dst: B4, proto: 'icmp', id: 7, seq: 1 }),

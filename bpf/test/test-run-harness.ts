@@ -59,10 +59,11 @@ export class TestRunHarness {
   /** Selects packets between a and b (both directions) as probe slot `slot`. */
   watch(a: string, b: string, opts: { slot?: number; proto?: keyof typeof IPPROTO; sampleN?: number; sampleK?: number } = {}): void {
     const src = addressBytes(a);
+    const key = probeKey(src, addressBytes(b));
     this.object.mapUpdate(
       'xt_probes',
-      probeKey(src, addressBytes(b)),
-      probeValue([
+      key,
+      probeValue(key, [
         {
           slot: opts.slot ?? 0,
           src,

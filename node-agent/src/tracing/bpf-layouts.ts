@@ -19,8 +19,8 @@ export const BATCH_STAGING = { map: 'xt_batch', program: 'xt_flush_batch' } as c
 export const DEV_STAGE_SLOTS = 65536;
 export const DEV_STAGE_VALUE_SIZE = 8;
 export const PROBE_KEY_SIZE = 32;
-export const PROBE_SLOT_SIZE = 32;
-export const PROBE_VALUE_SIZE = 144;
+export const PROBE_SLOT_SIZE = 16;
+export const PROBE_VALUE_SIZE = 72;
 export const SLOTS_PER_PAIR = 4;
 export const LEARN_KEY_SIZE = 24;
 export const MAX_PROBES = 32;
@@ -143,7 +143,8 @@ export interface ProbeSlotLayout {
   sampleK: number;
 }
 
-export function probeValue(slots: ProbeSlotLayout[]): Buffer {
+/** The xt_probes value of a pair (key: probeKey of its addresses) watched by these slots. */
+export function probeValue(key: Buffer, slots: ProbeSlotLayout[]): Buffer {
   if (slots.length > SLOTS_PER_PAIR) {
     throw new UsageError('probe', `at most ${SLOTS_PER_PAIR} probes can watch the same address pair at once`);
   }
@@ -152,12 +153,13 @@ export function probeValue(slots: ProbeSlotLayout[]): Buffer {
   slots.forEach((s, i) => {
     mask |= 1 << i;
     const off = 8 + i * PROBE_SLOT_SIZE;
-    s.src.copy(value, off);
-    value.writeUInt8(s.proto, off + 16);
-    value.writeUInt16LE(s.port, off + 18);
-    value.writeUInt32LE(s.sampleN, off + 20);
-    value.writeUInt32LE(s.sampleK, off + 24);
-    value.writeUInt8(s.slot, 8 + SLOTS_PER_PAIR * PROBE_SLOT_SIZE + i);
+    value.writeUInt8(s.proto, off);
+    // the programs tell forward from reverse by which end of the key the packet's source is
+    value.writeUInt8(s.src.equals(key.subarray(0, 16)) ? 1 : 0, off + 1);
+    value.writeUInt16LE(s.port, off + 2);
+    value.writeUInt32LE(s.sampleN, off + 4);
+    value.writeUInt32LE(s.sampleK, off + 8);
+    value.writeUInt8(s.slot, 4 + i);
   });
   value.writeUInt32LE(mask, 0);
   return value;

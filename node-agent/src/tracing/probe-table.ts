@@ -64,7 +64,7 @@ export class ProbeTable {
     if (siblings.length >= SLOTS_PER_PAIR) {
       throw new UsageError('dst', `at most ${SLOTS_PER_PAIR} probes can watch ${filter.src} <-> ${filter.dst} at once`);
     }
-    this.writer.update(key, probeValue([...siblings, layout]));
+    this.writer.update(key, probeValue(key, [...siblings, layout]));
     this.bySlot.set(filter.slot, { pairKey, layout });
   }
 
@@ -75,7 +75,7 @@ export class ProbeTable {
     const key = Buffer.from(probe.pairKey, 'hex');
     const rest = this.slotsOf(probe.pairKey);
     if (rest.length === 0) this.writer.remove(key);
-    else this.writer.update(key, probeValue(rest));
+    else this.writer.update(key, probeValue(key, rest));
     return true;
   }
 
