@@ -6,7 +6,7 @@
  * printing one line per packet and hook to a file (-o). Traffic: closed-loop UDP request/response
  * VM A -> VM B (32 requests in flight, support/udp-rr-closed-main.ts), one client through all
  * rounds: the transactions/s the saturated path completes is the max packet rate. Rounds attach
- * every condition in a rotating order, resume the traffic, settle 0.4 s, measure an N-second
+ * every condition in a balanced order (support/balanced-order.ts), resume the traffic, settle 0.4 s, measure an N-second
  * window and pause the traffic before detaching (support/paired-rounds.ts); a tool's rate ratio
  * is the median over rounds of its rate over the untraced rate of the same round. Per tool:
  * events captured and events lost (bpftrace "Lost N events", xtrace ringbuf_full) over its whole

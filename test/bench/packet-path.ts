@@ -12,14 +12,14 @@
  * CPU-bound: relays, generator and kernel share this machine's cores) without being overloaded,
  * where an open-loop client offering above capacity makes the result depend on which queue
  * overflows first (it varied ±30 % between identical rounds). One client runs through all
- * rounds (support/paired-rounds.ts); every round attaches each condition once, in a rotating
- * order, settles 0.4 s and measures a `seconds` window of the client's ticks; a condition's ratio
- * in a round is its throughput over the untraced throughput of the same round (paired, so drift
- * in other load cancels), and the figure is the median of the per-round ratios (IQR and min-max
- * printed, and the CPU share the hypervisor stole during the windows). Same traffic in every
- * condition: the same generator, duration and packet size. Afterwards, 3 rotating rounds of
- * loss at the calibrated <1 %-loss rate and RTT p50/p99 at a light 2000/s (medians); the
- * tracers' own CPU comes from the throughput windows.
+ * rounds (support/paired-rounds.ts); every round attaches each condition once, in a balanced order
+ * (support/balanced-order.ts), settles 0.4 s and measures a `seconds` window of the client's ticks;
+ * a condition's ratio in a round is its throughput over the untraced throughput of the same round
+ * (paired, so drift in other load cancels), and the figure is the median of the per-round ratios
+ * (IQR and min-max printed, and the CPU share the hypervisor stole during the windows). Same
+ * traffic in every condition: the same generator, duration and packet size. Afterwards, one
+ * balanced block of rounds of loss at the calibrated <1 %-loss rate and RTT p50/p99 at a light
+ * 2000/s (medians); the tracers' own CPU comes from the throughput windows.
  *
  *   node --import tsx test/bench/packet-path.ts [rounds=12] [seconds=2]
  */
@@ -27,6 +27,7 @@ import { Lab, ping, startUdpEchoServer, udpRequestResponse, type VmInfo } from '
 import { emitFigures, machineLine } from './support/report.js';
 import { NO_MATCH_PAIR, TraceRunner } from './support/trace-runner.js';
 import { startClosedLoopRr } from './support/closed-rr.js';
+import { balancedBlock, balancedOrder } from './support/balanced-order.js';
 import { runPairedRounds } from './support/paired-rounds.js';
 import { baselineRange, fmtRatio, ratioFigures, summarize } from './support/paired-summary.js';
 import { median } from './support/quantiles.js';
@@ -93,10 +94,10 @@ try {
   const client = await startClosedLoopRr(lab, a, b.ip, PORT, { inflight: INFLIGHT });
   const samples = await runPairedRounds({ conds: CONDS, rounds, seconds, settleS: 0.4, client, attach }).finally(() => client.stop());
 
-  // loss at capacity and latency at a light rate: 3 rounds, rotating order, medians
+  // loss at capacity and latency at a light rate: one balanced block of rounds, medians
   const lossLatRuns = new Map<Cond, { loss: number[]; p50: number[]; p99: number[] }>(CONDS.map((c) => [c, { loss: [], p50: [], p99: [] }]));
-  for (let round = 0; round < 3; round++) {
-    for (const c of CONDS.map((_, i) => CONDS[(i + round) % CONDS.length]!)) {
+  for (let round = 0; round < balancedBlock(CONDS.length); round++) {
+    for (const c of balancedOrder(CONDS.length, round).map((i) => CONDS[i]!)) {
       const att = await attach(c);
       const l = await rr(capacity, 2);
       const lat = await rr(2000, 2);

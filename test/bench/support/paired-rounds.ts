@@ -1,6 +1,7 @@
 /**
  * The lab throughput method (packet-path, bpftrace-compare): one closed-loop client runs through
- * every round; each round attaches every condition once, in a rotating order, resumes the
+ * every round; each round attaches every condition once, in a balanced order (balanced-order.ts:
+ * every position and every predecessor equally often over a block of rounds), resumes the
  * traffic, lets it settle, measures a window of the client's reply rate, pauses the traffic and
  * detaches (tools start and stop without traffic, as they did when each window had its own client:
  * what a tool captured is all inside its CPU accounting). A condition's ratio in a round
@@ -8,6 +9,7 @@
  * of CPU time the hypervisor stole (/proc/stat) and the CPU of the condition's processes.
  */
 import type { ClosedRr } from './closed-rr.js';
+import { balancedBlock, balancedOrder } from './balanced-order.js';
 import { cpuShares, cpuTimes, sleep, threadsCpuSeconds } from './report.js';
 
 /** A condition's tools, attached and ready. */
@@ -81,10 +83,11 @@ async function measure<C extends string>(o: PairedRoundsOptions<C>, c: C): Promi
 export async function runPairedRounds<C extends string>(o: PairedRoundsOptions<C>): Promise<Map<C, WindowSample[]>> {
   const out = new Map<C, WindowSample[]>(o.conds.map((c) => [c, []]));
   const base = o.conds[0]!;
+  const block = balancedBlock(o.conds.length);
+  if (o.rounds % block !== 0) console.log(`  (${o.rounds} rounds: the order is balanced over multiples of ${block} rounds)`);
   await o.client.pause();
   for (let round = 0; round < o.rounds; round++) {
-    // rotating order: every condition runs early and late in a round as often as the others
-    const order = o.conds.map((_, i) => o.conds[(i + round) % o.conds.length]!);
+    const order = balancedOrder(o.conds.length, round).map((i) => o.conds[i]!);
     const got = new Map<C, { sample: Omit<WindowSample, 'ratio'>; note?: string }>();
     for (const c of order) got.set(c, await measure(o, c));
     const baseRate = got.get(base)!.sample.rrPerS;
