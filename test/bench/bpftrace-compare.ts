@@ -15,7 +15,7 @@
  * xtrace runs as the agent's kernel side (support/tracer-main.ts, binary batches, one process
  * per hypervisor) and as `xtrace trace` (one NDJSON line per record, like bpftrace's lines).
  *
- *   node --import tsx test/bench/bpftrace-compare.ts [rounds=8] [seconds=2]
+ *   node --import tsx test/bench/bpftrace-compare.ts [rounds=12] [seconds=2]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ import { CpuUntilExit } from './support/cpu-until-exit.js';
 import { runPairedRounds, type Attached } from './support/paired-rounds.js';
 import { baselineRange, fmtRatio, ratioFigures, summarize } from './support/paired-summary.js';
 
-const rounds = Number(process.argv[2] ?? 8);
+const rounds = Number(process.argv[2] ?? 12);
 const seconds = Number(process.argv[3] ?? 2);
 const INFLIGHT = 32;
 const PORT = 7500;
@@ -148,14 +148,14 @@ try {
   const untraced = baselineRange(samples.get('untraced')!);
   const figures: Record<string, number> = { rounds, seconds, inflight: INFLIGHT, untracedSpread: untraced.spread };
   console.log(untraced.line);
-  console.log('tool                 RR/s (median)  vs untraced: median of rounds (IQR, min-max)   steal    idle     events     lost  lost %   CPU s/M events');
+  console.log('tool                 RR/s (median)  vs untraced: median of rounds (95 % CI, IQR, min-max)            steal    idle     events     lost  lost %   CPU s/M events');
   for (const c of CONDS) {
     const s = summarize(samples.get(c)!);
     const e = acc.get(c)!;
     const cpuPerM = e.events ? (e.cpu / e.events) * 1e6 : NaN;
     const lostPct = e.events + e.lost ? (e.lost / (e.events + e.lost)) * 100 : 0;
     console.log(
-      `${c.padEnd(20)} ${s.rrPerS.toFixed(0).padStart(13)}  ${(c === 'untraced' ? '-' : fmtRatio(s.ratio)).padEnd(42)} ${(s.stealShare * 100).toFixed(1).padStart(5)} %` +
+      `${c.padEnd(20)} ${s.rrPerS.toFixed(0).padStart(13)}  ${(c === 'untraced' ? '-' : fmtRatio(s.ratio)).padEnd(58)} ${(s.stealShare * 100).toFixed(1).padStart(5)} %` +
         ` ${(s.idleShare * 100).toFixed(1).padStart(5)} %${String(e.events).padStart(11)} ${String(e.lost).padStart(8)} ${lostPct.toFixed(2).padStart(6)} % ${c === 'untraced' ? '' : cpuPerM.toFixed(2).padStart(10)}`,
     );
     const k = KEYS[c];

@@ -120,12 +120,12 @@ try {
   const untraced = baselineRange(samples.get('untraced')!);
   const figures: Record<string, number> = { capacityPps: capacity, inflight: INFLIGHT, rounds, seconds, untracedSpread: untraced.spread };
   console.log(untraced.line);
-  console.log('condition            RR/s (median)  ratio: median of rounds (IQR, min-max)      steal    idle   tracers CPU  loss@cap  RTT p50 (ratio)   RTT p99 (ratio)   records');
+  console.log('condition            RR/s (median)  ratio: median of rounds (95 % CI, IQR, min-max)                steal    idle   tracers CPU  loss@cap  RTT p50 (ratio)   RTT p99 (ratio)   records');
   for (const c of CONDS) {
     const s = summarize(samples.get(c)!);
     const ll = lossLat.get(c)!;
     console.log(
-      `${c.padEnd(20)} ${s.rrPerS.toFixed(0).padStart(13)}  ${(c === 'untraced' ? '-' : fmtRatio(s.ratio)).padEnd(40)} ${(s.stealShare * 100).toFixed(1).padStart(5)} %` +
+      `${c.padEnd(20)} ${s.rrPerS.toFixed(0).padStart(13)}  ${(c === 'untraced' ? '-' : fmtRatio(s.ratio)).padEnd(58)} ${(s.stealShare * 100).toFixed(1).padStart(5)} %` +
         ` ${(s.idleShare * 100).toFixed(1).padStart(5)} %${(Number.isNaN(s.toolCores) ? '-' : `${(s.toolCores * 100).toFixed(1)} % core`).padStart(14)} ${(ll.loss * 100).toFixed(2).padStart(8)} % ` +
         `${ll.p50.toFixed(0).padStart(6)} µs (${(ll.p50 / base.p50).toFixed(2)}) ${ll.p99.toFixed(0).padStart(7)} µs (${(ll.p99 / base.p99).toFixed(2)}) ${String(records.get(c)).padStart(9)}`,
     );

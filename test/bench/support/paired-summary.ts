@@ -27,15 +27,24 @@ export function summarize(samples: readonly WindowSample[]): CondSummary {
 
 const pct = (x: number): string => (x * 100).toFixed(1);
 
-/** "95.6 % (IQR 93.1-97.0, 88.0-101.2)": median of the rounds' ratios, interquartile range, min-max */
-export const fmtRatio = (r: Spread): string => `${pct(r.median)} % (IQR ${pct(r.p25)}-${pct(r.p75)}, ${pct(r.min)}-${pct(r.max)})`;
+/** "95.6 % (CI 91.0-98.2, IQR 93.1-97.0, 88.0-101.2)": median of the rounds' ratios, its 95 % confidence interval, interquartile range, min-max */
+export const fmtRatio = (r: Spread): string =>
+  `${pct(r.median)} % (${Number.isNaN(r.ciLo) ? '' : `CI ${pct(r.ciLo)}-${pct(r.ciHi)}, `}IQR ${pct(r.p25)}-${pct(r.p75)}, ${pct(r.min)}-${pct(r.max)})`;
 
-/** `${prefix}Ratio`, ...Min, ...Max, ...P25, ...P75 */
+/** `${prefix}Ratio`, ...Min, ...Max, ...P25, ...P75, ...CiLo, ...CiHi (the median's 95 % confidence interval) */
 export function ratioFigures(prefix: string, r: Spread): Figures {
-  return { [`${prefix}Ratio`]: r.median, [`${prefix}RatioMin`]: r.min, [`${prefix}RatioMax`]: r.max, [`${prefix}RatioP25`]: r.p25, [`${prefix}RatioP75`]: r.p75 };
+  return {
+    [`${prefix}Ratio`]: r.median,
+    [`${prefix}RatioMin`]: r.min,
+    [`${prefix}RatioMax`]: r.max,
+    [`${prefix}RatioP25`]: r.p25,
+    [`${prefix}RatioP75`]: r.p75,
+    [`${prefix}RatioCiLo`]: r.ciLo,
+    [`${prefix}RatioCiHi`]: r.ciHi,
+  };
 }
 
-/** The baseline's own range over the rounds (max / min is the `untracedSpread` figure run-all.ts judges noise by). */
+/** The baseline's own range over the rounds (max / min: the `untracedSpread` figure). */
 export function baselineRange(samples: readonly WindowSample[]): { line: string; spread: number } {
   const rates = samples.map((s) => s.rrPerS);
   const [lo, hi] = [Math.min(...rates), Math.max(...rates)];
