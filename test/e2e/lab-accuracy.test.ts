@@ -14,7 +14,8 @@
  * turnaround p50 in [truth, truth + 100 µs] where the truth is the VM relay's residence both
  * ways; clock offset within 50 µs of the injected skew. For UDP the turnaround also holds the
  * echo service's own time (the guest's receive stamp to its reply's send), which the service
- * measures and the test prints. Every excess is printed.
+ * measures: its p50 is part of the truth's upper bound (it is 40 µs here when the machine is
+ * idle and grows with load on it, which the relays do not see). Every excess is printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, ping, startUdpEchoServer, udpRequestResponse, XtraceStack, type PairJson, type SegmentJson, type UdpEchoStats, type VmInfo } from '@xtrace/test';
@@ -93,7 +94,8 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
     if (service) excesses['of which the echo service (p50)'] = us(service.service_ns.p50);
     console.log(`${proto}: excess over relay residence p50 (µs)`, excesses);
     expect(turnaround.p50_us, `turnaround p50 vs VM relay ${vmTruth} µs`).toBeGreaterThanOrEqual(vmTruth);
-    expect(turnaround.p50_us, `turnaround p50 vs VM relay ${vmTruth} µs`).toBeLessThanOrEqual(vmTruth + VM_TOLERANCE_US);
+    const serviceUs = service ? us(service.service_ns.p50) : 0;
+    expect(turnaround.p50_us, `turnaround p50 vs VM relay ${vmTruth} µs + echo service ${serviceUs} µs`).toBeLessThanOrEqual(vmTruth + serviceUs + VM_TOLERANCE_US);
     for (const dir of ['forward', 'reverse'] as const) expect(report.directions[dir].lost).toBe(0);
   }
 
