@@ -116,6 +116,8 @@ describe.skipIf(!runBpfTests)('RingBuffer (real BPF)', () => {
     // the reader's read-only mapping: the producer page and the data once (libbpf maps it twice)
     expect(mappings).toContain(4096 + ringBytes);
     expect(mappings).not.toContain(4096 + 2 * ringBytes);
+    // and unmapped when the drain thread ends, not when JS lets go of the RingBuffer
+    expect(ringMappings()).not.toContain(4096 + ringBytes);
   });
 
   it('lends batches: each valid during its call, detached after it, the memory reused for later batches', async () => {

@@ -248,6 +248,7 @@ void RingState::Run() {
   tFinalBudget = ringBytes / 8 + 1;
   reader.Consume(SampleCb, this);
   Flush();
+  reader.Close();  // now, not when JS drops the RingBuffer: the ring's memory goes with the object
   tsfn.Release();
 }
 

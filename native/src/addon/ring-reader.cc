@@ -19,9 +19,14 @@ size_t RoundedEntry(uint32_t len) { return (static_cast<size_t>(len) + kHeaderBy
 
 }  // namespace
 
-RingReader::~RingReader() {
+RingReader::~RingReader() { Close(); }
+
+void RingReader::Close() {
   if (consumer_ != nullptr) munmap(consumer_, consumerLen_);
   if (producer_ != nullptr) munmap(producer_, producerLen_);
+  consumer_ = nullptr;
+  producer_ = nullptr;
+  data_ = nullptr;
 }
 
 int RingReader::Open(int map_fd, const char** what) {
@@ -60,6 +65,7 @@ int RingReader::Open(int map_fd, const char** what) {
 int RingReader::Consume(OnEntry cb, void* ctx) {
   auto* consumerPos = static_cast<unsigned long*>(consumer_);
   auto* producerPos = static_cast<const unsigned long*>(producer_);
+  if (consumerPos == nullptr) return 0;  // closed
   unsigned long cons = __atomic_load_n(consumerPos, __ATOMIC_ACQUIRE);
   int delivered = 0;
   for (;;) {

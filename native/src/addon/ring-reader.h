@@ -26,6 +26,8 @@ class RingReader {
   int Open(int map_fd, const char** what);
   // Consumes every committed entry: the number of entries delivered, or the callback's < 0 value.
   int Consume(OnEntry cb, void* ctx);
+  // Unmaps the ring (the map's memory is the kernel's to free once nothing maps it). Idempotent.
+  void Close();
   // The map fd: poll it (EPOLLIN) for the producers' wake-ups.
   int Fd() const { return mapFd_; }
 
