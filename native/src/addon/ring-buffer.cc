@@ -13,7 +13,6 @@
 #include "addon.h"
 #include "bpf-object.h"
 #include "errors.h"
-#include "libbpf-log.h"
 
 namespace {
 
@@ -184,7 +183,6 @@ void RingState::FlushStaging(bool force) {
 
 void RingState::Run() {
   pthread_setname_np(pthread_self(), "xt-ringbuf");
-  LibbpfLogCapture quiet;
   bool paused = false;
   auto nextStaging = Clock::now();
   while (!stop.load(std::memory_order_acquire)) {
