@@ -67,18 +67,14 @@ const f = (bench: string, name: string): number => figures.get(bench)?.[name] ??
 /** "CI 88.1-97.3 %, " for a lab ratio (the median's 95 % confidence interval over the rounds) */
 const ci = (bench: string, prefix: string): string =>
   Number.isNaN(f(bench, `${prefix}RatioCiLo`)) ? '' : `CI ${(f(bench, `${prefix}RatioCiLo`) * 100).toFixed(1)}-${(f(bench, `${prefix}RatioCiHi`) * 100).toFixed(1)} %, `;
-/** lab ratios are judged by their median's confidence interval: which of [lo, hi] the target lies in */
-const LAB_CI: Record<string, [string, string]> = {
-  'probe active: RR throughput >= 95 % of untraced': ['packetPath', 'active'],
-  'per-packet events on: max rate >= 95 % of untraced': ['bpftrace', 'xtraceRate'],
-};
-const rows: [string, string, number, (v: number) => boolean, (v: number) => string][] = [
+/** what, bench, figure, target, format; for a lab ratio also its figures' prefix (judged by the median's confidence interval) */
+const rows: [string, string, number, (v: number) => boolean, (v: number) => string, string?][] = [
   ['non-matching packet per hook < 50 ns (above the empty-program floor)', 'hook', f('hook', 'nonMatchingNs'), (v) => v < 50, (v) => `${v.toFixed(1)} ns`],
   ['matching packet per hook < 300 ns (above the floor)', 'hook', f('hook', 'matchingNs'), (v) => v < 300, (v) => `${v.toFixed(1)} ns`],
-  ['probe active: RR throughput >= 95 % of untraced', 'packetPath', f('packetPath', 'activeRatio'), (v) => v >= 0.95, (v) => `${(v * 100).toFixed(1)} % (median of rounds; ${ci('packetPath', 'active')}${(f('packetPath', 'activeRatioMin') * 100).toFixed(0)}-${(f('packetPath', 'activeRatioMax') * 100).toFixed(0)} %)`],
+  ['probe active: RR throughput >= 95 % of untraced', 'packetPath', f('packetPath', 'activeRatio'), (v) => v >= 0.95, (v) => `${(v * 100).toFixed(1)} % (median of rounds; ${ci('packetPath', 'active')}${(f('packetPath', 'activeRatioMin') * 100).toFixed(0)}-${(f('packetPath', 'activeRatioMax') * 100).toFixed(0)} %)`, 'active'],
   ['addon drain >= 80 % of the C consumer', 'drain', f('drain', 'ratio'), (v) => v >= 0.8, (v) => `${(v * 100).toFixed(1)} %`],
   ['pipeline >= 1,000,000 records/s with zero loss', 'pipeline', f('pipeline', 'zeroLossRate'), (v) => v >= 1e6, (v) => `${(v / 1e6).toFixed(2)} M/s`],
-  ['per-packet events on: max rate >= 95 % of untraced', 'bpftrace', f('bpftrace', 'xtraceRateRatio'), (v) => v >= 0.95, (v) => `${(v * 100).toFixed(1)} % (${ci('bpftrace', 'xtraceRate')}${(f('bpftrace', 'xtraceRateRatioMin') * 100).toFixed(0)}-${(f('bpftrace', 'xtraceRateRatioMax') * 100).toFixed(0)} %; bpftrace ${(f('bpftrace', 'bpftraceRateRatio') * 100).toFixed(1)} %)`],
+  ['per-packet events on: max rate >= 95 % of untraced', 'bpftrace', f('bpftrace', 'xtraceRateRatio'), (v) => v >= 0.95, (v) => `${(v * 100).toFixed(1)} % (${ci('bpftrace', 'xtraceRate')}${(f('bpftrace', 'xtraceRateRatioMin') * 100).toFixed(0)}-${(f('bpftrace', 'xtraceRateRatioMax') * 100).toFixed(0)} %; bpftrace ${(f('bpftrace', 'bpftraceRateRatio') * 100).toFixed(1)} %)`, 'xtraceRate'],
   ['CPU per million events >= 10x less than bpftrace', 'bpftrace', f('bpftrace', 'cpuAdvantage'), (v) => v >= 10, (v) => `${v.toFixed(1)} x`],
   ['agent RSS < 80 MB at the zero-loss rate', 'pipeline', f('pipeline', 'agentRssAtRateMb'), (v) => v < 80, (v) => `${v.toFixed(1)} MB (idle ${f('pipeline', 'agentRssIdleMb').toFixed(1)} MB)`],
 ];
@@ -86,16 +82,14 @@ console.log(`\n=== targets (issue 5) — ${machineLine()}`);
 // A lab ratio decides a target only when its median's 95 % confidence interval lies on one side of
 // it: rounds on this shared machine differ by ±10 % and more, and a median of a few of them moves
 // by several points between runs. NOISY: the interval spans the target (more rounds, a quieter machine).
-const verdictOf = (what: string, v: number, ok: (v: number) => boolean): string => {
+const verdictOf = (bench: string, v: number, ok: (v: number) => boolean, labPrefix?: string): string => {
   if (Number.isNaN(v)) return 'n/a ';
-  const lab = LAB_CI[what];
-  if (!lab) return ok(v) ? 'PASS' : 'MISS';
-  const [lo, hi] = [f(lab[0], `${lab[1]}RatioCiLo`), f(lab[0], `${lab[1]}RatioCiHi`)];
+  const [lo, hi] = labPrefix ? [f(bench, `${labPrefix}RatioCiLo`), f(bench, `${labPrefix}RatioCiHi`)] : [NaN, NaN];
   if (Number.isNaN(lo)) return ok(v) ? 'PASS' : 'MISS';
   return ok(lo) ? 'PASS' : !ok(hi) ? 'MISS' : 'NOISY';
 };
-for (const [what, , v, ok, fmt] of rows) {
-  const verdict = verdictOf(what, v, ok);
+for (const [what, bench, v, ok, fmt, labPrefix] of rows) {
+  const verdict = verdictOf(bench, v, ok, labPrefix);
   console.log(`${verdict.padEnd(5)} ${what}: ${Number.isNaN(v) ? 'not measured' : fmt(v)}${verdict === 'NOISY' ? ' — the median\'s 95 % CI spans the target: more rounds or a quieter machine decide' : ''}`);
 }
 console.log(
