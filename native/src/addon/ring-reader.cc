@@ -41,9 +41,9 @@ int RingReader::Open(int map_fd, const char** what) {
     return -EINVAL;
   }
   mapFd_ = map_fd;
-  pageSize_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  size_t pageSize = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   mask_ = info.max_entries - 1;
-  consumerLen_ = pageSize_;
+  consumerLen_ = pageSize;
   consumer_ = mmap(nullptr, consumerLen_, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
   if (consumer_ == MAP_FAILED) {
     consumer_ = nullptr;
@@ -51,14 +51,14 @@ int RingReader::Open(int map_fd, const char** what) {
     return -errno;
   }
   // the producer page and the data area once (libbpf: twice, 2 * max_entries)
-  producerLen_ = pageSize_ + info.max_entries;
-  producer_ = mmap(nullptr, producerLen_, PROT_READ, MAP_SHARED, map_fd, static_cast<off_t>(pageSize_));
+  producerLen_ = pageSize + info.max_entries;
+  producer_ = mmap(nullptr, producerLen_, PROT_READ, MAP_SHARED, map_fd, static_cast<off_t>(pageSize));
   if (producer_ == MAP_FAILED) {
     producer_ = nullptr;
     *what = "mmap of the producer page and data";
     return -errno;
   }
-  data_ = static_cast<const uint8_t*>(producer_) + pageSize_;
+  data_ = static_cast<const uint8_t*>(producer_) + pageSize;
   return 0;
 }
 

@@ -33,7 +33,6 @@ class RingReader {
 
  private:
   int mapFd_ = -1;
-  size_t pageSize_ = 0;
   size_t mask_ = 0;
   void* consumer_ = nullptr;  // consumer position page (read-write)
   size_t consumerLen_ = 0;
