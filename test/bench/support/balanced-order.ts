@@ -11,7 +11,7 @@ export function balancedOrder(n: number, round: number): number[] {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`balancedOrder: n must be a positive integer, got ${n}`);
   // first row 0, 1, n-1, 2, n-2, ...; row r adds r (mod n)
   const first = Array.from({ length: n }, (_, j) => (j === 0 ? 0 : j % 2 === 1 ? (j + 1) / 2 : n - j / 2));
-  const r = round % (n % 2 === 0 ? n : 2 * n);
+  const r = round % balancedBlock(n);
   const row = first.map((c) => (c + r) % n);
   // odd n: the second n rounds run the first n reversed, which balances the successors
   return r >= n ? row.reverse() : row;
