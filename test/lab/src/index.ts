@@ -6,5 +6,6 @@ export * from './state.js';
 export * from './relay-process.js';
 export * from './lab.js';
 export * from './truth-log.js';
+export * from './echo-exchanges.js';
 export * from './traffic/index.js';
 export * from './xtrace-stack.js';

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { UsageError } from '@xtrace/proto';
@@ -44,6 +44,7 @@ import {
   type RelayRecord,
   type RelayStats,
 } from './relay-process.js';
+import { parseTruthLog, TRUTH_RECORD_SIZE, type TruthRecord } from './truth-log.js';
 import { inNs, ipBatch, listNetns, listRootLinks, pidAlive, run, sleep, type RunOptions, type RunResult } from './shell.js';
 import { hostWireMode, isIdle, resolveKnobs, resolveSpec, type LabSpec, type WireMode, type RelayKnobs, type ResolvedRelayKnobs } from './spec.js';
 import {
@@ -587,6 +588,29 @@ export class Lab {
   /** Zeroes a relay's counters and samples (SIGUSR2), confirmed before returning. */
   resetRelayStats(name: string): Promise<void> {
     return resetRelayStats(this.relay(name));
+  }
+
+  /**
+   * Where a relay's truth log (`truthLog` in the spec) ends now: pass it to relayTruth after the
+   * traffic to read only that traffic's frames. Flushes the log first.
+   */
+  async relayTruthMark(name: string): Promise<number> {
+    const file = this.truthFile(name);
+    await queryRelayStats(this.relay(name)); // a stats request flushes the log
+    return statSync(file).size;
+  }
+
+  /** The frames a relay logged from byte `since` of its truth log on (relayTruthMark); flushes the log first. */
+  async relayTruth(name: string, since = 0): Promise<TruthRecord[]> {
+    const file = this.truthFile(name);
+    await queryRelayStats(this.relay(name));
+    return parseTruthLog(readFileSync(file).subarray(since - (since % TRUTH_RECORD_SIZE)));
+  }
+
+  private truthFile(name: string): string {
+    const file = this.relay(name).truthFile;
+    if (!file) throw new UsageError('truthLog', `relay ${name} keeps no truth log: start the lab with { truthLog: true } or set it with setRelayKnobs`);
+    return file;
   }
 
   /**
