@@ -143,10 +143,11 @@ try {
     };
   };
   const client = await startClosedLoopRr(lab, a, b.ip, PORT, { inflight: INFLIGHT });
-  const samples = await runPairedRounds({ conds: CONDS, rounds, seconds, settleS: 0.4, client, attach }).finally(() => client.stop());
+  const { samples, roundsRun, roundsUsed, selection } = await runPairedRounds({ conds: CONDS, rounds, seconds, settleS: 0.4, client, attach }).finally(() => client.stop());
   await server.stop();
   const untraced = baselineRange(samples.get('untraced')!);
-  const figures: Record<string, number> = { rounds, seconds, inflight: INFLIGHT, untracedSpread: untraced.spread };
+  const figures: Record<string, number> = { rounds, roundsRun, roundsUsed, seconds, inflight: INFLIGHT, untracedSpread: untraced.spread };
+  console.log(selection);
   console.log(untraced.line);
   console.log('tool                 RR/s (median)  vs untraced: median of rounds (95 % CI, IQR, min-max)            steal    idle     events     lost  lost %   CPU s/M events');
   for (const c of CONDS) {

@@ -92,7 +92,7 @@ try {
   console.log(`untraced capacity (<1 % loss, open loop): ${capacity}/s; throughput: closed loop, ${INFLIGHT} requests in flight`);
 
   const client = await startClosedLoopRr(lab, a, b.ip, PORT, { inflight: INFLIGHT });
-  const samples = await runPairedRounds({ conds: CONDS, rounds, seconds, settleS: 0.4, client, attach }).finally(() => client.stop());
+  const { samples, roundsRun, roundsUsed, selection } = await runPairedRounds({ conds: CONDS, rounds, seconds, settleS: 0.4, client, attach }).finally(() => client.stop());
 
   // loss at capacity and latency at a light rate: one balanced block of rounds, medians
   const lossLatRuns = new Map<Cond, { loss: number[]; p50: number[]; p99: number[] }>(CONDS.map((c) => [c, { loss: [], p50: [], p99: [] }]));
@@ -118,7 +118,8 @@ try {
 
   const base = lossLat.get('untraced')!;
   const untraced = baselineRange(samples.get('untraced')!);
-  const figures: Record<string, number> = { capacityPps: capacity, inflight: INFLIGHT, rounds, seconds, untracedSpread: untraced.spread };
+  const figures: Record<string, number> = { capacityPps: capacity, inflight: INFLIGHT, rounds, roundsRun, roundsUsed, seconds, untracedSpread: untraced.spread };
+  console.log(selection);
   console.log(untraced.line);
   console.log('condition            RR/s (median)  ratio: median of rounds (95 % CI, IQR, min-max)                steal    idle   tracers CPU  loss@cap  RTT p50 (ratio)   RTT p99 (ratio)   records');
   for (const c of CONDS) {

@@ -7,9 +7,13 @@
  * what a tool captured is all inside its CPU accounting). A condition's ratio in a round
  * is its rate over the baseline's (conds[0]) rate of the same round. Per window also the share
  * of CPU time the hypervisor stole (/proc/stat) and the CPU of the condition's processes.
+ * Rounds run until `rounds` of them had no window with more than maxSteal of the CPU stolen
+ * (XTRACE_BENCH_MAX_STEAL, default 3 %) or maxRounds ran (XTRACE_BENCH_MAX_ROUNDS, default twice
+ * `rounds`); which of them the figures use: round-selection.ts.
  */
 import type { ClosedRr } from './closed-rr.js';
 import { balancedBlock, balancedOrder } from './balanced-order.js';
+import { chooseRounds, isCleanRound } from './round-selection.js';
 import { cpuShares, cpuTimes, sleep, threadsCpuSeconds } from './report.js';
 
 /** A condition's tools, attached and ready. */
@@ -45,7 +49,28 @@ export interface PairedRoundsOptions<C extends string> {
   client: ClosedRr;
   /** attaches condition c's tools and resolves once they are ready (undefined: nothing to attach) */
   attach(c: C): Promise<Attached | undefined>;
+  /** a round counts when no window's stolen CPU share exceeds this (default XTRACE_BENCH_MAX_STEAL or 0.03) */
+  maxSteal?: number;
+  /** rounds run at most, counted or not (default XTRACE_BENCH_MAX_ROUNDS or 2 x rounds) */
+  maxRounds?: number;
 }
+
+export interface PairedRounds<C extends string> {
+  /** every condition's samples, one per round the figures use */
+  samples: Map<C, WindowSample[]>;
+  roundsRun: number;
+  roundsUsed: number;
+  /** which rounds the figures use and why, for the report */
+  selection: string;
+}
+
+const envNumber = (name: string): number | undefined => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: expected a non-negative number, got '${v}'`);
+  return n;
+};
 
 const toolCpuS = (att: Attached | undefined): number => (att ? att.pids.reduce((x, p) => x + threadsCpuSeconds(p), 0) : NaN);
 
@@ -79,26 +104,35 @@ async function measure<C extends string>(o: PairedRoundsOptions<C>, c: C): Promi
   }
 }
 
-/** Runs the rounds (printing one line each) and returns every condition's samples, one per round. */
-export async function runPairedRounds<C extends string>(o: PairedRoundsOptions<C>): Promise<Map<C, WindowSample[]>> {
-  const out = new Map<C, WindowSample[]>(o.conds.map((c) => [c, []]));
+/** Runs the rounds (printing one line each) and returns every condition's samples, one per round used. */
+export async function runPairedRounds<C extends string>(o: PairedRoundsOptions<C>): Promise<PairedRounds<C>> {
+  const maxSteal = o.maxSteal ?? envNumber('XTRACE_BENCH_MAX_STEAL') ?? 0.03;
+  const maxRounds = Math.max(o.rounds, o.maxRounds ?? envNumber('XTRACE_BENCH_MAX_ROUNDS') ?? 2 * o.rounds);
   const base = o.conds[0]!;
   const block = balancedBlock(o.conds.length);
   if (o.rounds % block !== 0) console.log(`  (${o.rounds} rounds: the order is balanced over multiples of ${block} rounds)`);
+  const rounds: { samples: Map<C, WindowSample>; stealShares: number[] }[] = [];
+  const cleanCount = (): number => rounds.filter((r) => isCleanRound(r, maxSteal)).length;
   await o.client.pause();
-  for (let round = 0; round < o.rounds; round++) {
+  for (let round = 0; round < maxRounds && cleanCount() < o.rounds; round++) {
     const order = balancedOrder(o.conds.length, round).map((i) => o.conds[i]!);
     const got = new Map<C, { sample: Omit<WindowSample, 'ratio'>; note?: string }>();
     for (const c of order) got.set(c, await measure(o, c));
     const baseRate = got.get(base)!.sample.rrPerS;
+    const samples = new Map<C, WindowSample>();
     const parts = order.map((c) => {
       const { sample, note } = got.get(c)!;
       const ratio = sample.rrPerS / baseRate;
-      out.get(c)!.push({ ...sample, ratio });
+      samples.set(c, { ...sample, ratio });
       const extra = [c === base ? '' : `${(ratio * 100).toFixed(1)} %`, `steal ${(sample.stealShare * 100).toFixed(1)} %`, `idle ${(sample.idleShare * 100).toFixed(1)} %`, sample.timeouts ? `${sample.timeouts} timeouts` : '', note ?? ''];
       return `${c} ${sample.rrPerS.toFixed(0)} RR/s (${extra.filter(Boolean).join(', ')})`;
     });
-    console.log(`  round ${round + 1}: ${parts.join('; ')}`);
+    const r = { samples, stealShares: [...samples.values()].map((x) => x.stealShare) };
+    rounds.push(r);
+    const counted = isCleanRound(r, maxSteal) ? '' : ` (not counted: steal ${(Math.max(...r.stealShares) * 100).toFixed(1)} % > ${(maxSteal * 100).toFixed(1)} %)`;
+    console.log(`  round ${round + 1}${counted}: ${parts.join('; ')}`);
   }
-  return out;
+  const choice = chooseRounds(rounds, o.rounds, maxSteal);
+  const samples = new Map<C, WindowSample[]>(o.conds.map((c) => [c, choice.used.map((i) => rounds[i]!.samples.get(c)!)]));
+  return { samples, roundsRun: rounds.length, roundsUsed: choice.used.length, selection: choice.line };
 }
