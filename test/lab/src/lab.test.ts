@@ -122,8 +122,12 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
         `wire0 residence p50 ${w0.ab.residenceNs.p50} ns p99 ${w0.ab.residenceNs.p99} ns, lateness p50 ${w0.ab.latenessNs.p50} ns p99 ${w0.ab.latenessNs.p99} ns; ` +
         `wire1 residence p50 ${w1.ab.residenceNs.p50} ns; no-delay residence p50 ${idle.ab.residenceNs.p50} ns`,
     );
+    // 2 ms injected; the residences below pin each relay's delay to [1.0, 1.1] ms, this checks
+    // the sum end to end (a delay on the wrong or on both directions would add 2 ms more). The
+    // upper margin is for the two pings running at different moments of a shared machine
+    // (+0.67 ms seen in CI under heavy stolen CPU).
     expect(rise).toBeGreaterThan(1.8);
-    expect(rise).toBeLessThan(2.6);
+    expect(rise).toBeLessThan(3.0);
     for (const w of [w0, w1]) {
       expect(w.ab.in).toBe(100);
       expect(w.ab.out).toBe(100);
