@@ -102,6 +102,8 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
     const serviceUs = service ? us(service.service_ns.p50) : 0;
     excesses['vm turnaround over the parts p50s summed'] = turnaround.p50_us! - us(vm.ab.residenceNs.p50 + vm.ba.residenceNs.p50) - serviceUs;
     console.log(`${proto}: excess over the truth p50 (µs)`, excesses);
+    // a frame the VM relay read without its kernel stamp starts its residence late (the read time stands in)
+    console.log(`${proto}: VM relay frames kernel-stamped / not: ab ${vm.ab.stamped}/${vm.ab.unstamped}, ba ${vm.ba.stamped}/${vm.ba.unstamped}`);
     // on a failure, the whole distributions: did every sample move, or only some?
     const dist = (d: { p50: number; p90: number; p99: number }): string => `p50/p90/p99 ${us(d.p50)}/${us(d.p90)}/${us(d.p99)}`;
     const detail =
