@@ -16,7 +16,7 @@
  * transmit on the host tap to the relay's write of the reply into it (the relay both ways, the
  * guest's stack and, for UDP, the echo service), and its p50 is taken over those sums. The sum
  * of the parts' p50s is not the p50 of the sum: under load the parts have long right tails, and
- * that bound fell 50-100 µs short of what every exchange really took. Every excess is printed.
+ * that bound fell 20-110 µs short of what every exchange really took. Every excess is printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoTurnaroundsNs, Lab, ping, startUdpEchoServer, summarize, udpRequestResponse, XtraceStack, type PairJson, type SegmentJson, type UdpEchoStats, type VmInfo } from '@xtrace/test';
