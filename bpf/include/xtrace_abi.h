@@ -165,11 +165,12 @@ enum xt_config_flags {
 /*
  * Per CPU, records waiting for the ring (XT_CFG_BATCH): one ring entry of n records (n * 64
  * bytes) instead of n entries, which makes a record's share of the ring's reserve/commit, its
- * lock, the wake-up check and the counter update a 32nd. 32, not 8 or 16: each doubling from 8
- * took ~25 ns off a recorded tc run in the lab (same-run A/Bs); a record waits no longer for it,
- * as the drain thread flushes a CPU's batch by age (user space takes up to 64 records an entry).
+ * lock and its cold cache lines an eighth. 32 measured 4-12 % less BPF time per RR in the lab,
+ * but a batch that takes longer to fill reorders records across CPUs more, and the
+ * controller's UDP/TCP request-reply pairing (which pairs in arrival order) then mis-pairs
+ * exchanges: keep 8 until that pairing is order-independent (test/bench/README.md).
  */
-#define XT_BATCH_RECORDS 32
+#define XT_BATCH_RECORDS 8
 
 struct xt_batch {
 	__u32 n;            /* records waiting in r[]: user space reads it to know which CPUs to flush */
