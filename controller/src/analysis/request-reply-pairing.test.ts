@@ -98,6 +98,20 @@ describe('RequestReplyPairer', () => {
     expect(p.offer(x2.rep)).toEqual({ request: x2.req, reply: x2.rep });
   });
 
+  // Known bug, kept visible: pairing depends on the order packets finalize in. Per-CPU record
+  // batches deliver records late and out of order, so a reply can finalize before its own
+  // request while an older request is still unanswered; it is then paired with that older one
+  // (a turnaround one request interval too long). Seen in lab-accuracy as UDP turnaround p99 of
+  // 12-22 ms at 100 requests/s, and with 32-record batches a p50 515 us off (test/bench/README.md).
+  // When the pairing becomes order-independent this test fails: make it a plain `it`.
+  it.fails('UDP: a reply finalized before its own request, an older request unanswered: pairs with its own (known bug)', () => {
+    const p = new RequestReplyPairer();
+    const x1 = exchange(0);
+    const x2 = exchange(1000);
+    const got = [p.offer(x1.req), p.offer(x2.rep), p.offer(x2.req), p.offer(x1.rep)].filter((x) => x !== null);
+    expect(got[0]).toEqual({ request: x2.req, reply: x2.rep }); // today: { request: x1.req, reply: x2.rep }
+  });
+
   it('UDP roles: the probe port names the server even when it is the higher port; equal ports: forward requests', () => {
     // server on 50000, client on 40000, client on host B sending B -> A (reverse)
     const f = { sport: 40_000, dport: 50_000 };
