@@ -125,9 +125,9 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
     // 2 ms injected; the residences below pin each relay's delay to [1.0, 1.1] ms, this checks
     // the sum end to end (a delay on the wrong or on both directions would add 2 ms more). The
     // upper margin is for the two pings running at different moments of a shared machine
-    // (+0.67 ms seen in CI under heavy stolen CPU).
+    // (+0.67 and +0.97 ms seen in CI under heavy stolen CPU); a doubled delay would add 2 ms.
     expect(rise).toBeGreaterThan(1.8);
-    expect(rise).toBeLessThan(3.0);
+    expect(rise).toBeLessThan(3.5);
     for (const w of [w0, w1]) {
       expect(w.ab.in).toBe(100);
       expect(w.ab.out).toBe(100);
@@ -154,7 +154,10 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
     );
     expect(u.received).toBe(1000);
     expect(wl.ab.residenceNs.p50).toBeGreaterThanOrEqual(1_000_000);
-    expect(wl.ab.residenceNs.p50).toBeLessThanOrEqual(1_100_000);
+    // the relay's median lateness at 1000 pps: ~36 us idle, 121 us in a CI run under stolen CPU.
+    // The residence is measured, so accuracy tests do not depend on it; this bound catches a
+    // relay that does not delay, delays twice, or whose timer is broken.
+    expect(wl.ab.residenceNs.p50).toBeLessThanOrEqual(1_200_000);
     await lab.setWireImpairment(0, { ab: { delayUs: 0 } });
     await lab.setWireImpairment(1, { ab: { delayUs: 0 } });
   });
