@@ -158,6 +158,8 @@ export type AnalysisCounters = {
   drops_before_path: number;
   /** request/reply pairs found */
   pairs: number;
+  /** UDP/TCP replies paired before their hold ran out, because a bound on held packets was reached */
+  pairs_settled_early: number;
   /** a host's boot id changed: its clock restarted */
   host_reboots: number;
   stall_events_dropped: number;

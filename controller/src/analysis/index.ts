@@ -41,6 +41,6 @@ export { parseDropReasonsFromBtf } from './btf-drop-reasons.js';
 export { ClockOffsetEstimator, ntpSample, type OffsetEstimate, type OffsetSample } from './clock-offset.js';
 export { LogHistogram } from './log-histogram.js';
 export { buildPathModel, type PathModel, type PathPosition, type DirectionModel } from './path-model.js';
-export { RequestReplyPairer, type Exchange, type ExchangePacket } from './request-reply-pairing.js';
+export { RequestReplyPairer, type ExchangePacket, type ExchangeSink, type PairerOptions } from './request-reply-pairing.js';
 export { StallDetector, type StallConfig } from './stall-detector.js';
 export { TrafficBuilder, hops, type Hop, type TestPacket } from './test-traffic.js';

@@ -61,7 +61,7 @@ function seg(r: AnalysisReport, dir: 'forward' | 'reverse', from: string, to: st
 function run(batches: ReturnType<TrafficBuilder['batches']>, opts: Partial<ConstructorParameters<typeof PathMatcher>[0]> = {}) {
   const m = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 2000, ...opts });
   for (const b of batches) m.ingest(b, 0);
-  return { m, report: m.takeIntervalReport(5000) };
+  return { m, report: m.finish(5000) };
 }
 
 describe('PathMatcher', () => {
@@ -286,6 +286,29 @@ describe('PathMatcher', () => {
     expect(r.vm_turnaround).toEqual([expect.objectContaining({ from: 'tap_tx', to: 'tap_rx', count: 5, p50_us: 300, max_us: 300 })]);
     expect(r.clock[0]).toMatchObject({ offset_us: Number(BASE_B - BASE_A + 20_000_000n) / 1000, uncertainty_us: 50, samples: 5 });
     expect(seg(r, 'forward', 'nic_tx', 'nic_rx')).toMatchObject({ count: 10, p50_us: 50, max_us: 50 });
+  });
+
+  it('UDP exchanges reach the interval reports once their pairing hold ran out, the last ones in finish()', () => {
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
+    for (let i = 0; i < 4; i++) {
+      const f = hops(fwdPlan(50 * US), i * 20_000_000);
+      const r = hops(revPlan(300 * US, 50 * US), f.end);
+      tb.add({ id: BigInt(10 + 2 * i), proto: 17, sport: 40000, dport: 53, flowHash: 0x77, hops: f.hops });
+      tb.add({ id: BigInt(11 + 2 * i), proto: 17, sport: 53, dport: 40000, flowHash: 0x77, reverse: true, hops: r.hops });
+    }
+    const stages = ['tap_rx', 'ovs_in', 'ovs_out', 'nic_tx', 'nic_rx', 'tap_tx'];
+    const m = new PathMatcher({ hosts: ['A', 'B'], pairHoldMs: 1000, expectedStages: { A: stages, B: stages }, settleMs: 0 });
+    for (const b of tb.batches()) m.ingest(b, 100); // every packet completes at 100
+    expect(m.takeIntervalReport(1099).counters.pairs).toBe(0);
+    const second = m.takeIntervalReport(1100);
+    expect(second.counters.pairs).toBe(4);
+    expect(second.vm_turnaround).toEqual([expect.objectContaining({ count: 4, p50_us: 300 })]);
+    const tb2 = new TrafficBuilder({ A: BASE_A + 1_000_000_000n, B: BASE_B + 1_000_000_000n });
+    const f = hops(fwdPlan(50 * US), 0);
+    tb2.add({ id: 100n, proto: 17, sport: 40000, dport: 53, flowHash: 0x77, hops: f.hops });
+    tb2.add({ id: 101n, proto: 17, sport: 53, dport: 40000, flowHash: 0x77, reverse: true, hops: hops(revPlan(300 * US, 50 * US), f.end).hops });
+    for (const b of tb2.batches()) m.ingest({ ...b, seq: 1 }, 1200);
+    expect(m.finish(1300).counters).toMatchObject({ pairs: 5, pairs_settled_early: 0 });
   });
 
   it('same-host pair: no wire, both taps on one host', () => {

@@ -104,6 +104,12 @@ export interface MatcherOptions {
   startMs?: number;
   /** the probe's port filter: in a UDP/TCP flow the side using it is the server (request/reply roles) */
   servicePort?: number;
+  /**
+   * How long a finalized UDP/TCP reply waits (controller ms) before it is paired with its
+   * request, so that requests finalized later (records come late and out of order) are there
+   * to choose from; longer than records arrive late. Default 1000.
+   */
+  pairHoldMs?: number;
 }
 
 const STATE_FREE = 0;
@@ -198,6 +204,8 @@ export class PathMatcher {
   private readonly pairer: RequestReplyPairer;
   /** learnedAt of the expected set whose settling last finalized the complete packets waiting for it */
   private readonly sweptFor = [NaN, NaN];
+  /** controller time of the latest ingest/tick (finalize hands it to the pairer) */
+  private nowMs = 0;
   private wireBuffer = new Map<number, number[]>();
   private wireBuffered = 0;
 
@@ -225,6 +233,7 @@ export class PathMatcher {
     drops_after_delivery: 0,
     drops_before_path: 0,
     pairs: 0,
+    pairs_settled_early: 0,
     host_reboots: 0,
     stall_events_dropped: 0,
     unfinished: 0,
@@ -246,7 +255,14 @@ export class PathMatcher {
     this.probeBit = opts.probeSlot === undefined ? 0xffffffff : 2 ** opts.probeSlot;
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.settleMs = opts.settleMs ?? this.timeoutMs;
-    this.pairer = new RequestReplyPairer(opts.servicePort ? { servicePort: opts.servicePort } : {});
+    const sink = {
+      clockSample: (req: ExchangePacket, rep: ExchangePacket) => this.clockSample(req, rep),
+      exchange: (req: ExchangePacket, rep: ExchangePacket) => this.exchange(req, rep),
+    };
+    this.pairer = new RequestReplyPairer(sink, {
+      ...(opts.servicePort ? { servicePort: opts.servicePort } : {}),
+      ...(opts.pairHoldMs !== undefined ? { holdMs: opts.pairHoldMs } : {}),
+    });
     this.maxPending = Math.max(16, opts.maxPending ?? 200_000);
     this.W = this.model.width;
     this.hintUncertaintyNs = opts.hintUncertaintyNs ?? 2_000_000;
@@ -412,6 +428,7 @@ export class PathMatcher {
 
   /** Expire packets older than the timeout (controller time). */
   tick(nowMs: number): void {
+    this.nowMs = nowMs;
     const settled = (d: number): boolean => this.covered[d]! && this.sweptFor[d] !== this.learnedAt[d] && nowMs - this.learnedAt[d]! >= this.settleMs;
     const forward = settled(0);
     const reverse = settled(1);
@@ -424,7 +441,9 @@ export class PathMatcher {
       if (this.state[slot] === STATE_PENDING) this.finalize(slot, MODE_EXPIRED);
       this.release(slot);
     }
+    this.pairer.release(nowMs);
     this.counters.pending = this.pendingLive;
+    this.counters.pairs_settled_early = this.pairer.forcedEarly;
   }
 
   /** Statistics since the previous call (or start), then starts a new interval. */
@@ -461,6 +480,7 @@ export class PathMatcher {
       if (this.state[slot] === STATE_PENDING) this.finalize(slot, MODE_FLUSH);
       this.release(slot);
     }
+    this.pairer.flush();
     this.counters.pending = 0;
     return this.totalReport(nowMs);
   }
@@ -836,10 +856,7 @@ export class PathMatcher {
       this.counters.unfinished++;
     }
 
-    if (ex) {
-      const x = this.pairer.offer(ex);
-      if (x) this.exchange(x.request, x.reply);
-    }
+    if (ex) this.pairer.offer(ex, this.nowMs);
   }
 
   private noteDropSite(d: number, from: number, to: number, slot: number, reason: string): void {
@@ -913,7 +930,6 @@ export class PathMatcher {
   private exchange(req: ExchangePacket, rep: ExchangePacket): void {
     this.counters.pairs++;
     const W = this.W;
-    const H = this.model.hosts.length;
     const win = this.window;
     // turnaround at the request's destination host
     const D = req.dest;
@@ -927,7 +943,11 @@ export class PathMatcher {
       const v = rep.last[O]! - req.first[O]!;
       if (v >= 0) acc(win.rtt, (req.dir * W + req.firstPos[O]!) * W + rep.lastPos[O]!).hist.record(v);
     }
-    // clock samples for each crossing of the request's path
+  }
+
+  /** NTP-style clock samples of a request and a reply, one per crossing of the request's path. */
+  private clockSample(req: ExchangePacket, rep: ExchangePacket): void {
+    const H = this.model.hosts.length;
     const order = this.model.directions[req.dir].hostOrder;
     for (let i = 0; i + 1 < order.length; i++) {
       const x = order[i]!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ExchangePacket, RequestReplyPairer } from './request-reply-pairing.js';
+import { type ExchangePacket, type PairerOptions, RequestReplyPairer } from './request-reply-pairing.js';
 
 /** 2-host packet: host 0 = A, 1 = B; forward packets go A->B */
 function pkt(dir: number, proto: number, times: { A?: [number, number]; B?: [number, number] }, extra: Partial<ExchangePacket> = {}): ExchangePacket {
@@ -22,17 +22,32 @@ function pkt(dir: number, proto: number, times: { A?: [number, number]; B?: [num
   };
 }
 
+/** A pairer whose exchanges land in `got` and clock samples in `clock`, as [request, reply]. */
+function pairer(opts: PairerOptions = {}) {
+  const got: [ExchangePacket, ExchangePacket][] = [];
+  const clock: [ExchangePacket, ExchangePacket][] = [];
+  const p = new RequestReplyPairer({ exchange: (req, rep) => got.push([req, rep]), clockSample: (req, rep) => clock.push([req, rep]) }, opts);
+  /** offer packets at controller time `now` */
+  const offer = (now: number, ...ps: ExchangePacket[]) => ps.forEach((x) => p.offer(x, now));
+  /** what settled since the last call */
+  const take = () => got.splice(0, got.length);
+  /** the clock samples since the last call */
+  const takeClock = () => clock.splice(0, clock.length);
+  return { p, offer, take, takeClock };
+}
+
 describe('RequestReplyPairer', () => {
-  it('ICMP: pairs by id+seq in either arrival order, ignores other types', () => {
-    const p = new RequestReplyPairer();
+  it('ICMP: pairs by id+seq in either arrival order, at once, ignores other types', () => {
+    const { offer, take } = pairer();
     const req = pkt(0, 1, { A: [0, 10], B: [60, 70] }, { sport: 7, seq: 3, dport: 8 << 8 });
     const rep = pkt(1, 1, { B: [300, 310], A: [360, 370] }, { sport: 7, seq: 3, dport: 0 });
     const otherSeq = pkt(1, 1, { B: [300, 310], A: [360, 370] }, { sport: 7, seq: 4, dport: 0 });
-    expect(p.offer(rep)).toBeNull();
-    expect(p.offer(otherSeq)).toBeNull();
-    expect(p.offer(pkt(0, 1, {}, { dport: 3 << 8 }))).toBeNull(); // unreachable: not an echo
-    expect(p.offer(req)).toEqual({ request: req, reply: rep });
-    expect(p.offer(req)).toBeNull(); // consumed
+    offer(0, rep, otherSeq, pkt(0, 1, {}, { dport: 3 << 8 })); // unreachable: not an echo
+    expect(take()).toEqual([]);
+    offer(0, req);
+    expect(take()).toEqual([[req, rep]]); // no hold: ICMP pairs exactly
+    offer(0, req);
+    expect(take()).toEqual([]); // consumed
   });
 
   // client 40000 -> server 7000 (forward = client -> server unless said otherwise)
@@ -47,69 +62,163 @@ describe('RequestReplyPairer', () => {
     };
   };
 
-  it('UDP: request/reply by order on the server host, whichever finalizes first', () => {
-    const p = new RequestReplyPairer();
+  it('UDP: a reply is held for holdMs of controller time, then paired; flush() settles the rest', () => {
+    const { p, offer, take } = pairer({ holdMs: 1000 });
     const x1 = exchange(0);
     const x2 = exchange(1000);
-    expect(p.offer(x1.rep)).toBeNull();
-    expect(p.offer(x1.req)).toEqual({ request: x1.req, reply: x1.rep });
+    offer(0, x1.req, x1.rep);
+    offer(500, x2.req, x2.rep);
+    p.release(999);
+    expect(take()).toEqual([]);
+    expect(p.heldCount).toBe(4);
+    p.release(1000);
+    expect(take()).toEqual([[x1.req, x1.rep]]);
+    p.flush();
+    expect(take()).toEqual([[x2.req, x2.rep]]);
+    expect(p.heldCount).toBe(0);
+  });
+
+  it('UDP: a reply offered after a request before it gives a clock sample at once, every other one when settled', () => {
+    const { p, offer, take, takeClock } = pairer({ holdMs: 1000 });
+    const x1 = exchange(0);
+    const x2 = exchange(1000);
+    const x3 = exchange(2000);
+    offer(0, x1.req, x1.rep); // in order: sampled at once
+    offer(0, x2.rep); // before its own request, but after x1.req
+    expect(takeClock()).toEqual([
+      [x1.req, x1.rep],
+      [x1.req, x2.rep], // provisional: any exchange will do for NTP, its delay filter judges
+    ]);
+    offer(0, x3.rep, x2.req, x3.req);
+    expect(takeClock()).toEqual([[x1.req, x3.rep]]); // the latest request before it, when offered
+    expect(take()).toEqual([]);
+    p.flush();
+    expect(take()).toEqual([
+      [x1.req, x1.rep],
+      [x2.req, x2.rep],
+      [x3.req, x3.rep],
+    ]);
+    expect(takeClock()).toEqual([]); // one sample per reply
+    const { p: q, offer: offerQ, takeClock: clockQ } = pairer();
+    offerQ(0, x1.rep, x1.req);
+    expect(clockQ()).toEqual([]);
+    q.flush();
+    expect(clockQ()).toEqual([[x1.req, x1.rep]]); // no request before it when offered: sampled when settled
+  });
+
+  it('UDP: request/reply by order on the server host, whichever finalizes first', () => {
+    const { p, offer, take } = pairer();
+    const x1 = exchange(0);
+    const x2 = exchange(1000);
+    offer(0, x1.rep, x1.req);
     // the reply is not kept as a request: the next request does not pair with it (think time)
-    expect(p.offer(x2.req)).toBeNull();
-    expect(p.offer(x2.rep)).toEqual({ request: x2.req, reply: x2.rep });
+    offer(0, x2.req, x2.rep);
+    p.flush();
+    expect(take()).toEqual([
+      [x1.req, x1.rep],
+      [x2.req, x2.rep],
+    ]);
   });
 
   it('UDP: a server packet that left before the request arrived is not its reply', () => {
-    const p = new RequestReplyPairer();
+    const { p, offer, take } = pairer();
     const x = exchange(1000);
     const early = pkt(1, 17, { B: [1000, 1050], A: [1100, 1110] }, rev); // left B at 1050 < 1070
-    expect(p.offer(x.req)).toBeNull();
-    expect(p.offer(early)).toBeNull();
-    expect(p.offer(x.rep)).toEqual({ request: x.req, reply: x.rep });
+    offer(0, x.req, early, x.rep);
+    p.flush();
+    expect(take()).toEqual([[x.req, x.rep]]);
   });
 
   it('UDP: finalized out of order (reply, next request, its request, next reply): every pair right', () => {
-    const p = new RequestReplyPairer();
+    const { p, offer, take } = pairer();
     const x1 = exchange(0);
     const x2 = exchange(1000);
-    // the old heuristic learned "requests go B->A" from (reply 1, request 2) here, for good
-    expect(p.offer(x1.rep)).toBeNull();
-    expect(p.offer(x2.req)).toBeNull();
-    expect(p.offer(x1.req)).toEqual({ request: x1.req, reply: x1.rep });
-    expect(p.offer(x2.rep)).toEqual({ request: x2.req, reply: x2.rep });
+    offer(0, x1.rep, x2.req, x1.req, x2.rep);
+    p.flush();
+    expect(take()).toEqual([
+      [x1.req, x1.rep],
+      [x2.req, x2.rep],
+    ]);
   });
 
   it('UDP: a lost reply leaves its request unanswered; the next reply pairs with its own request', () => {
-    const p = new RequestReplyPairer();
+    const { p, offer, take } = pairer();
     const x1 = exchange(0);
     const x2 = exchange(1000);
-    expect(p.offer(x1.req)).toBeNull(); // x1.rep lost
-    expect(p.offer(x2.req)).toBeNull();
-    expect(p.offer(x2.rep)).toEqual({ request: x2.req, reply: x2.rep });
-    // x1.req was dropped with the pair: a late duplicate of the reply finds nothing
-    expect(p.offer(x1.rep)).toBeNull();
+    offer(0, x1.req, x2.req, x2.rep); // x1.rep lost
+    p.release(1000);
+    expect(take()).toEqual([[x2.req, x2.rep]]);
+    // x1.req was dropped with the pair: a late copy of its reply finds nothing
+    offer(1000, x1.rep);
+    p.flush();
+    expect(take()).toEqual([]);
   });
 
   it('UDP: a lost request: its reply never pairs with a later request', () => {
-    const p = new RequestReplyPairer();
+    const { p, offer, take } = pairer();
     const x1 = exchange(0);
     const x2 = exchange(1000);
-    expect(p.offer(x1.rep)).toBeNull(); // x1.req lost on the way (never reached B)
-    expect(p.offer(x2.req)).toBeNull();
-    expect(p.offer(x2.rep)).toEqual({ request: x2.req, reply: x2.rep });
+    offer(0, x1.rep, x2.req, x2.rep); // x1.req lost on the way (never reached B)
+    p.flush();
+    expect(take()).toEqual([[x2.req, x2.rep]]);
   });
 
-  // Known bug, kept visible: pairing depends on the order packets finalize in. Per-CPU record
-  // batches deliver records late and out of order, so a reply can finalize before its own
-  // request while an older request is still unanswered; it is then paired with that older one
-  // (a turnaround one request interval too long). Seen in lab-accuracy as UDP turnaround p99 of
-  // 12-22 ms at 100 requests/s, and with 32-record batches a p50 515 us off (test/bench/README.md).
-  // When the pairing becomes order-independent this test fails: make it a plain `it`.
-  it.fails('UDP: a reply finalized before its own request, an older request unanswered: pairs with its own (known bug)', () => {
-    const p = new RequestReplyPairer();
+  // The bug this hold fixed: per-CPU record batches deliver records late and out of order, so a
+  // reply can finalize before its own request while an older request is still unanswered; paired
+  // at once, it took the older one (a turnaround one request interval too long: UDP turnaround p99
+  // of 12-22 ms at 100 requests/s in lab-accuracy).
+  it('UDP: a reply finalized before its own request, an older request unanswered: pairs with its own', () => {
+    const { p, offer, take } = pairer({ holdMs: 1000 });
     const x1 = exchange(0);
     const x2 = exchange(1000);
-    const got = [p.offer(x1.req), p.offer(x2.rep), p.offer(x2.req), p.offer(x1.rep)].filter((x) => x !== null);
-    expect(got[0]).toEqual({ request: x2.req, reply: x2.rep }); // today: { request: x1.req, reply: x2.rep }
+    offer(0, x1.req);
+    offer(100, x2.rep);
+    offer(300, x2.req); // 300 ms after its reply: within the hold
+    offer(400, x1.rep);
+    p.release(1099);
+    expect(take()).toEqual([]);
+    // x2.rep's hold ran out: it and every reply before it in the server's time settle, in that order
+    p.release(1100);
+    expect(take()).toEqual([
+      [x1.req, x1.rep],
+      [x2.req, x2.rep],
+    ]);
+  });
+
+  it('UDP: every finalization order of three exchanges pairs each reply with its own request', () => {
+    const xs = [exchange(0), exchange(1000), exchange(2000)];
+    const all = xs.flatMap((x) => [x.req, x.rep]);
+    const perms = (a: ExchangePacket[]): ExchangePacket[][] =>
+      a.length <= 1 ? [a] : a.flatMap((x, i) => perms([...a.slice(0, i), ...a.slice(i + 1)]).map((r) => [x, ...r]));
+    let orders = 0;
+    for (const order of perms(all)) {
+      const { p, offer, take } = pairer();
+      order.forEach((x, i) => offer(i * 50, x)); // all within one hold
+      p.release(5000);
+      expect(take()).toEqual(xs.map((x) => [x.req, x.rep]));
+      orders++;
+    }
+    expect(orders).toBe(720);
+  });
+
+  it('UDP: a one-way flow (no replies) holds about holdMs of requests, not more', () => {
+    const { p, offer, take } = pairer({ holdMs: 1000 });
+    for (let i = 0; i < 10_000; i++) offer(i, pkt(0, 17, { A: [i * 1000, i * 1000 + 10], B: [i * 1000 + 60, i * 1000 + 70] }, fwd));
+    expect(p.heldCount).toBeLessThanOrEqual(513); // per-flow bound: 512, plus the one offered
+    expect(take()).toEqual([]);
+    const { p: q, offer: offerQ } = pairer({ holdMs: 100 });
+    for (let i = 0; i < 10_000; i++) offerQ(i, pkt(0, 17, { A: [i * 1000, i * 1000 + 10], B: [i * 1000 + 60, i * 1000 + 70] }, fwd));
+    expect(q.heldCount).toBeLessThanOrEqual(102);
+    expect(q.heldCount).toBeGreaterThanOrEqual(100);
+  });
+
+  it('UDP: past maxHeld the oldest reply is settled early, and counted', () => {
+    const { p, offer, take } = pairer({ holdMs: 1_000_000, maxHeld: 10 });
+    const flows = Array.from({ length: 20 }, (_, i) => exchange(i * 1000));
+    flows.forEach((x, i) => offer(0, { ...x.req, flowHash: i }, { ...x.rep, flowHash: i }));
+    expect(p.heldCount).toBeLessThanOrEqual(10);
+    expect(p.forcedEarly).toBeGreaterThan(0);
+    expect(take().length).toBe(p.forcedEarly);
   });
 
   it('UDP roles: the probe port names the server even when it is the higher port; equal ports: forward requests', () => {
@@ -117,18 +226,20 @@ describe('RequestReplyPairer', () => {
     const f = { sport: 40_000, dport: 50_000 };
     const r = { sport: 50_000, dport: 40_000 };
     const x = exchange(0, f, r, [1, 0]);
-    const byPort = new RequestReplyPairer({ servicePort: 50_000 });
-    expect(byPort.isRequest(x.req)).toBe(true);
-    expect(byPort.isRequest(x.rep)).toBe(false);
-    expect(byPort.offer(x.req)).toBeNull();
-    expect(byPort.offer(x.rep)).toEqual({ request: x.req, reply: x.rep });
+    const byPort = pairer({ servicePort: 50_000 });
+    expect(byPort.p.isRequest(x.req)).toBe(true);
+    expect(byPort.p.isRequest(x.rep)).toBe(false);
+    byPort.offer(0, x.req, x.rep);
+    byPort.p.flush();
+    expect(byPort.take()).toEqual([[x.req, x.rep]]);
+    const plain = pairer().p;
     // without the port both are ephemeral: the lower one is taken as the server (wrongly here)
-    expect(new RequestReplyPairer().isRequest(x.req)).toBe(false);
+    expect(plain.isRequest(x.req)).toBe(false);
     // a well-known port beats an ephemeral one whatever the numbers
-    expect(new RequestReplyPairer().isRequest(pkt(1, 17, {}, { sport: 33_000, dport: 53 }))).toBe(true);
-    expect(new RequestReplyPairer().isRequest(pkt(1, 17, {}, { sport: 4789, dport: 40_000 }))).toBe(false);
+    expect(plain.isRequest(pkt(1, 17, {}, { sport: 33_000, dport: 53 }))).toBe(true);
+    expect(plain.isRequest(pkt(1, 17, {}, { sport: 4789, dport: 40_000 }))).toBe(false);
     const same = { sport: 123, dport: 123 };
-    expect(new RequestReplyPairer().isRequest(pkt(0, 17, {}, same))).toBe(true);
-    expect(new RequestReplyPairer().isRequest(pkt(1, 17, {}, same))).toBe(false);
+    expect(plain.isRequest(pkt(0, 17, {}, same))).toBe(true);
+    expect(plain.isRequest(pkt(1, 17, {}, same))).toBe(false);
   });
 });
