@@ -26,6 +26,8 @@ const skip = bpfUnavailableReason();
 const us = (ns: number): number => ns / 1000;
 const WIRE_TOLERANCE_US = 50;
 const VM_TOLERANCE_US = 100;
+/** the slowest turnaround xtrace reports vs the slowest true exchange: far below a request interval (10 ms) */
+const PAIRING_MAX_TOLERANCE_US = 2000;
 
 function segments(report: PairJson, dir: 'forward' | 'reverse', kind: SegmentJson['kind']): SegmentJson[] {
   return report.directions[dir].segments.filter((x) => x.kind === kind);
@@ -112,6 +114,13 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
       `VM relay ab ${dist(vm.ab.residenceNs)}, ba ${dist(vm.ba.residenceNs)}${service ? `; echo service ${dist(service.service_ns)}` : ''} (µs)`;
     expect(turnaround.p50_us, `turnaround p50 vs the exchanges' ${vmTruth} µs (${detail})`).toBeGreaterThanOrEqual(vmTruth);
     expect(turnaround.p50_us, `turnaround p50 vs the exchanges' ${vmTruth} µs (${detail})`).toBeLessThanOrEqual(vmTruth + VM_TOLERANCE_US);
+    // every exchange paired with its own request: a reply paired with an earlier request would
+    // read a request interval (10 ms) too long, far above the slowest true exchange
+    console.log(`${proto}: exchanges paired ${turnaround.count} of ${exchanges.count}; max ${turnaround.max_us} µs vs the slowest true ${us(exchanges.max)} µs`);
+    const pairing = `${detail}; matcher counters ${JSON.stringify(report.counters)}`;
+    expect(turnaround.max_us, `turnaround max vs the slowest exchange's ${us(exchanges.max)} µs (${pairing})`).toBeLessThanOrEqual(us(exchanges.max) + PAIRING_MAX_TOLERANCE_US);
+    // all paired (two spared for an exchange cut by the start or end of the capture)
+    expect(turnaround.count, `exchanges paired (${pairing})`).toBeGreaterThanOrEqual(exchanges.count - 2);
     for (const dir of ['forward', 'reverse'] as const) expect(report.directions[dir].lost).toBe(0);
   }
 

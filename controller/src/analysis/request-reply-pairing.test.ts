@@ -185,6 +185,36 @@ describe('RequestReplyPairer', () => {
     ]);
   });
 
+  it('UDP: a burst (two requests sent at once, then both replies) pairs in order; a lost reply in a burst', () => {
+    const burst = () => ({
+      r1: pkt(0, 17, { A: [0, 10], B: [60, 70] }, fwd),
+      r2: pkt(0, 17, { A: [40, 50], B: [100, 110] }, fwd), // reached B before r1's reply left it
+      p1: pkt(1, 17, { B: [500, 510], A: [560, 570] }, rev),
+      p2: pkt(1, 17, { B: [530, 540], A: [590, 600] }, rev),
+    });
+    const { r1, r2, p1, p2 } = burst();
+    for (const order of [[r1, r2, p1, p2], [p2, p1, r2, r1], [r2, p1, r1, p2]]) {
+      const { p, offer, take } = pairer();
+      offer(0, ...order);
+      p.flush();
+      expect(take()).toEqual([
+        [r1, p1],
+        [r2, p2],
+      ]);
+    }
+    // one reply of the burst lost: the one left pairs with the latest request (its replies' losses came first)
+    const lost = pairer();
+    lost.offer(0, r1, r2, p2);
+    lost.p.flush();
+    expect(lost.take()).toEqual([[r2, p2]]);
+    // one request, two replies (a duplicate answer): the first pairs, the second settles unpaired
+    const dup = pairer();
+    dup.offer(0, r1, p1, p2);
+    dup.p.flush();
+    expect(dup.take()).toEqual([[r1, p1]]);
+    expect(dup.p.heldCount).toBe(0);
+  });
+
   it('UDP: every finalization order of three exchanges pairs each reply with its own request', () => {
     const xs = [exchange(0), exchange(1000), exchange(2000)];
     const all = xs.flatMap((x) => [x.req, x.rep]);

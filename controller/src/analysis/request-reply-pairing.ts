@@ -25,9 +25,11 @@
  * everything (end of run). What is held is bounded (per flow and in all); past a bound the
  * oldest reply is settled early, as it would be at its time, and `forcedEarly` counts it.
  *
- * With several requests in flight (pipelining) the reply pairs with the latest one: valid
- * clock samples still (NTP needs any exchange; the delay filter drops bad ones), but then the
- * turnaround reads as "time between the last packet in and the next packet out".
+ * A burst (k requests in, then k replies out: a client that sent several at once) pairs in
+ * order. With requests in flight across replies (R1 R2 P1 R3 P2: pipelining) a reply pairs with
+ * the latest request before it: valid clock samples still (NTP needs any exchange; the delay
+ * filter drops bad ones), but then the turnaround reads as "time between the last packet in and
+ * the next packet out".
  */
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
@@ -240,7 +242,13 @@ export class RequestReplyPairer {
     }
   }
 
-  /** Settle a flow's replies that left the server's host at or before `t`, oldest first. */
+  /**
+   * Settle a flow's replies that left the server's host at or before `t`, oldest first. A run
+   * of k requests followed by a run of m replies (in the server host's time) pairs its last
+   * min(k, m) requests with its first min(k, m) replies, in order: one request and one reply is
+   * the plain case; k > m: the older requests' replies were lost; k = m: a burst answered in
+   * order (a client that sent two at once); k < m: the extra replies settle alone, unpaired.
+   */
   private settleThrough(flow: FlowState, t: number): void {
     const reps = flow.replies;
     const reqs = flow.requests;
@@ -248,18 +256,30 @@ export class RequestReplyPairer {
     /** requests before this index are answered or passed over */
     let used = 0;
     while (n < reps.length && reps[n]!.t <= t) {
-      const reply = reps[n++]!;
-      reply.settled = true;
-      // the latest request that reached the server's host before this reply left it (the
-      // oldest replies settle first, so it is near the front)
-      let i = used - 1;
-      while (i + 1 < reqs.length && reqs[i + 1]!.t <= reply.t) i++;
-      if (i < used) continue; // its request was never seen: no exchange
-      const request = reqs[i]!;
-      for (let k = used; k <= i; k++) reqs[k]!.settled = true;
-      used = i + 1;
-      if (!reply.clocked) this.sink.clockSample(request.p, reply.p);
-      this.sink.exchange(request.p, reply.p);
+      const runStart = reps[n]!.t;
+      // the requests that reached the server's host before this reply left it (the oldest
+      // replies settle first, so they are near the front)
+      let last = used - 1;
+      while (last + 1 < reqs.length && reqs[last + 1]!.t <= runStart) last++;
+      const k = last - used + 1;
+      if (k === 0) {
+        reps[n++]!.settled = true; // its request was never seen: no exchange
+        continue;
+      }
+      const nextRequest = last + 1 < reqs.length ? reqs[last + 1]!.t : Infinity;
+      let m = 1;
+      while (n + m < reps.length && reps[n + m]!.t < nextRequest) m++;
+      const c = Math.min(k, m);
+      for (let q = used; q <= last; q++) reqs[q]!.settled = true;
+      for (let j = 0; j < c; j++) {
+        const request = reqs[last - c + 1 + j]!;
+        const reply = reps[n + j]!;
+        reply.settled = true;
+        if (!reply.clocked) this.sink.clockSample(request.p, reply.p);
+        this.sink.exchange(request.p, reply.p);
+      }
+      used = last + 1;
+      n += c;
     }
     this.held -= n + used;
     if (n > 0) reps.splice(0, n);
