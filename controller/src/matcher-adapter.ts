@@ -20,6 +20,7 @@ export class PathMatcherAnalyzer implements ProbeAnalyzer {
       hosts: ctx.hosts,
       startMs: Date.now(),
       ...(ctx.attachedStages ? { expectedStages: ctx.attachedStages } : {}),
+      ...(ctx.dropReasons ? { dropReasonsByHost: Object.fromEntries(Object.entries(ctx.dropReasons).map(([h, r]) => [h, new Map(r)])) } : {}),
       ...(ctx.port ? { servicePort: ctx.port } : {}),
     });
   }

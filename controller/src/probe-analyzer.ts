@@ -32,6 +32,8 @@ export interface AnalyzerContext {
   slots: Record<string, number>;
   /** stages each host's agent attached (its inventory): the path a packet should cross */
   attachedStages?: Record<string, string[]>;
+  /** each host's kernel drop-reason names [value, name], as its agent reported them */
+  dropReasons?: Record<string, [number, string][]>;
 }
 
 export interface ProbeAnalyzer {

@@ -129,6 +129,13 @@ export class ProbeManager {
       .map((s) => s.stage as string);
   }
 
+  /** The host kernel's drop-reason names, as its agent reported them (an old agent: none). */
+  private dropReasonsOf(host: string): [number, string][] | undefined {
+    const reasons: unknown = this.registry.get(host)?.status.dropReasons;
+    if (!Array.isArray(reasons)) return undefined;
+    return reasons.filter((r): r is [number, string] => Array.isArray(r) && typeof r[0] === 'number' && typeof r[1] === 'string');
+  }
+
   private readonly nc: NatsConnection;
   private readonly registry: AgentRegistry;
   private readonly log: pino.Logger;
@@ -281,7 +288,12 @@ export class ProbeManager {
     let analyzer: ProbeAnalyzer;
     try {
       const attachedStages = Object.fromEntries(hosts.map((h) => [h, this.attachedStagesOf(h)]));
-      const ctx = { probeId, src: req.src, dst: req.dst, hosts, slots, attachedStages, ...(req.proto ? { proto: req.proto } : {}), ...(req.port ? { port: req.port } : {}) };
+      const dropReasons: Record<string, [number, string][]> = {};
+      for (const h of hosts) {
+        const reasons = this.dropReasonsOf(h);
+        if (reasons) dropReasons[h] = reasons;
+      }
+      const ctx = { probeId, src: req.src, dst: req.dst, hosts, slots, attachedStages, dropReasons, ...(req.proto ? { proto: req.proto } : {}), ...(req.port ? { port: req.port } : {}) };
       analyzer = await this.analyzerFactory(ctx);
     } catch (e: unknown) {
       await Promise.allSettled(hosts.map((h) => sendAgentCommand(this.nc, h, { op: 'stopProbe', probeId }, this.commandTimeoutMs)));

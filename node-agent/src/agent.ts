@@ -31,6 +31,7 @@ import { ProbeSlots } from './probe-slots.js';
 import { skewRecords, splitBySlot } from './batch-split.js';
 import { EnvelopeBuilder } from './envelope-writer.js';
 import { collectYoungGeneration } from './memory.js';
+import { readKernelDropReasons } from './kernel-drop-reasons.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -56,6 +57,8 @@ export interface AgentOptions {
   maxBatchRecords?: number;
   /** TEST ONLY: see clockSkewFromEnv() */
   clockSkewNs?: bigint;
+  /** the kernel's drop-reason names [value, name] to report; default: read from its BTF (readKernelDropReasons) */
+  dropReasons?: [number, string][] | null;
 }
 
 interface ActiveProbe {
@@ -127,6 +130,7 @@ export class Agent {
   private releasedBytes = 0;
   private inventory: Inventory = { netns: 0, interfaces: [], vms: [], stages: [] };
   private inventoryError: string | undefined;
+  private readonly dropReasons: [number, string][] | null;
   private closed = false;
 
   constructor(opts: AgentOptions) {
@@ -140,6 +144,8 @@ export class Agent {
     this.idleBatchMs = opts.idleBatchMs ?? 1000;
     this.maxBatchRecords = opts.maxBatchRecords ?? 8192;
     this.skewNs = opts.clockSkewNs ?? 0n;
+    this.dropReasons = opts.dropReasons === undefined ? readKernelDropReasons() : opts.dropReasons;
+    if (!this.dropReasons) this.log.warn('no drop-reason names from the kernel BTF: the controller names drops by its built-in table');
     if (this.skewNs !== 0n) this.log.warn({ skewNs: String(this.skewNs) }, 'TEST ONLY clock skew applied to every record (XTRACE_CLOCK_SKEW_NS)');
   }
 
@@ -236,6 +242,7 @@ export class Agent {
       }),
       counters: this.safeCounters(),
     };
+    if (this.dropReasons) hb.dropReasons = this.dropReasons;
     if (this.inventoryError !== undefined) hb.inventoryError = this.inventoryError;
     return hb;
   }

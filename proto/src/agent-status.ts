@@ -47,6 +47,13 @@ export interface AgentHeartbeat {
   };
   probes: AgentProbeStatus[];
   counters: Record<string, number>;
+  /**
+   * The kernel's drop-reason names as [value, name] (its `enum skb_drop_reason`, and the
+   * openvswitch one when that module is loaded), read from its BTF when the agent started.
+   * Enum values differ between kernels, stable point releases included, so the controller names
+   * a host's drops with that host's own table. Absent when the agent could not read BTF.
+   */
+  dropReasons?: [number, string][];
   /** set when the tracer failed to report (the agent keeps running) */
   inventoryError?: string;
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
 import { AgentRegistry } from '@xtrace/controller';
@@ -33,6 +34,12 @@ describe('agent registry over real NATS (fake tracer: no BPF)', () => {
     await waitFor(() => registry!.get('xtp-hv-a') !== undefined, 1000, 'agent a to be discovered');
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(registry.findByAddress('10.0.0.1').map((r) => r.host)).toEqual(['xtp-hv-a']);
+    // the agent names its kernel's drop reasons, read from BTF (values move between kernels)
+    if (existsSync('/sys/kernel/btf/vmlinux')) {
+      const reasons = new Map(registry.get('xtp-hv-a')!.status.dropReasons);
+      expect(reasons.get(12)).toBe('NETFILTER_DROP');
+      expect(reasons.size).toBeGreaterThan(100);
+    }
 
     const b = await startTestAgent(nats.url, { hostId: 'xtp-hv-b', vmAddresses: ['10.0.0.2', '10.0.0.3'], heartbeatMs: 200 });
     agents.push(b);

@@ -37,7 +37,7 @@
 export { PathMatcher, type MatcherOptions, type RecordBatch } from './path-matcher.js';
 export { renderReport, formatDuration, type RenderOptions } from './render-report.js';
 export { DROP_REASONS_6_18, dropReasonName, defaultDropReasonTable, type DropReasonTable } from './drop-reasons.js';
-export { parseDropReasonsFromBtf } from './btf-drop-reasons.js';
+export { parseDropReasonsFromBtf } from '@xtrace/proto';
 export { ClockOffsetEstimator, ntpSample, type OffsetEstimate, type OffsetSample } from './clock-offset.js';
 export { LogHistogram } from './log-histogram.js';
 export { buildPathModel, type PathModel, type PathPosition, type DirectionModel } from './path-model.js';

@@ -239,6 +239,28 @@ describe('PathMatcher', () => {
     expect(r.counters).toMatchObject({ expired_incomplete: 2, drop_records: 1, matched: 20, packets: 22 });
   });
 
+  it("names a drop by the dropping host's own kernel table", () => {
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
+    pings(tb, 10);
+    // value 99 on each host: IPV6_NDISC_FRAG on 6.18.0, IPV6_TOO_MANY_EXTHDRS on B's 6.18.44
+    for (const [i, host] of [[0, 'A'], [1, 'B']] as const) {
+      const f = hops(fwdPlan(50 * US), 300_000_000 + i * 10_000_000);
+      const seen = host === 'A' ? 2 : 6;
+      tb.add({ id: 900n + BigInt(i), proto: 1, dport: 8 << 8, sport: 9, seq: 90 + i, hops: f.hops.slice(0, seen), drop: { host, t: f.hops[seen - 1]!.t + 1000, reason: 99 } });
+    }
+    const bTable = new Map([[99, 'IPV6_TOO_MANY_EXTHDRS']]);
+    const m = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 2000, dropReasonsByHost: { B: bTable } });
+    for (const b of tb.batches()) m.ingest(b, 0);
+    const r = m.takeIntervalReport(2000);
+    expect(r.drop_sites.map((d) => [d.host, d.reason])).toEqual(
+      expect.arrayContaining([
+        ['A', 'IPV6_NDISC_FRAG'], // no table of its own: the built-in 6.18.0 one
+        ['B', 'IPV6_TOO_MANY_EXTHDRS'],
+      ]),
+    );
+    expect(r.drop_sites).toHaveLength(2);
+  });
+
   it('stalls: a 300 ms gap in a 1 ms-paced flow at every stage; a 1 s-paced flow never stalls', () => {
     const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
     let t = 0;

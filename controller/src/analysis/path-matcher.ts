@@ -92,8 +92,10 @@ export interface MatcherOptions {
   clockWindow?: number;
   /** uncertainty given to a wall-clock hint offset, ns; default 2 ms */
   hintUncertaintyNs?: number;
-  /** drop reason names (from parseDropReasonsFromBtf); default: the Linux 6.18 table */
+  /** drop reason names (from parseDropReasonsFromBtf) for a host without its own; default: the Linux 6.18 table */
   dropReasons?: DropReasonTable;
+  /** each host's own drop reason names (its agent read them from its kernel's BTF): host id -> table */
+  dropReasonsByHost?: Record<string, DropReasonTable>;
   /**
    * Stages each host's agent attached (host id -> stage names). Seeds the expected path, so
    * a stage no packet reaches (everything dropped before it) is still a loss, not the end
@@ -152,7 +154,8 @@ export class PathMatcher {
   private readonly W: number;
   private readonly hintUncertaintyNs: number;
   private readonly maxStallEvents: number;
-  private readonly dropTable: DropReasonTable;
+  /** per host index: the names of that host kernel's drop reasons */
+  private readonly dropTables: DropReasonTable[];
   private readonly clockWindow: number;
 
   // expected positions per direction
@@ -267,7 +270,8 @@ export class PathMatcher {
     this.W = this.model.width;
     this.hintUncertaintyNs = opts.hintUncertaintyNs ?? 2_000_000;
     this.maxStallEvents = opts.maxStallEvents ?? 1000;
-    this.dropTable = opts.dropReasons ?? defaultDropReasonTable();
+    const fallback = opts.dropReasons ?? defaultDropReasonTable();
+    this.dropTables = this.model.hosts.map((h) => opts.dropReasonsByHost?.[h] ?? fallback);
     this.clockWindow = opts.clockWindow ?? 256;
     this.intervalStart = opts.startMs ?? 0;
     this.runStart = this.intervalStart;
@@ -848,7 +852,7 @@ export class PathMatcher {
       const a = segAcc(win, (d * W + prev) * W + next);
       a.lost++;
       if (this.hasDrop[slot]) {
-        const reason = dropReasonName(this.dropReason[slot]!, this.dropTable);
+        const reason = dropReasonName(this.dropReason[slot]!, this.dropTables[this.dropHost[slot]!]);
         a.addDrop(reason);
         this.noteDropSite(d, prev, next, slot, reason);
       }
