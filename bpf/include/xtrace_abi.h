@@ -165,12 +165,13 @@ enum xt_config_flags {
 /*
  * Per CPU, records waiting for the ring (XT_CFG_BATCH): one ring entry of n records (n * 64
  * bytes) instead of n entries, which makes a record's share of the ring's reserve/commit, its
- * lock and its cold cache lines an eighth. 32 measured 4-12 % less BPF time per RR in the lab,
- * but a batch that takes longer to fill reorders records across CPUs more, and the
- * controller's UDP/TCP request-reply pairing (which pairs in arrival order) then mis-pairs
- * exchanges: keep 8 until that pairing is order-independent (test/bench/README.md).
+ * lock, the wake-up check and the counter update a 32nd. 32, not 8: 4-12 % less BPF time per RR
+ * in the lab (same-run A/Bs; 64 gained nothing more). A batch that fills slowly holds records
+ * longer on a quiet CPU and reorders them across CPUs more; the drain thread flushes a CPU's
+ * batch by age, and the controller pairs requests with replies in the server host's time, not
+ * in arrival order, so neither the wait nor the order changes a result.
  */
-#define XT_BATCH_RECORDS 8
+#define XT_BATCH_RECORDS 32
 
 struct xt_batch {
 	__u32 n;            /* records waiting in r[]: user space reads it to know which CPUs to flush */

@@ -38,7 +38,7 @@ describe.skipIf(skip !== undefined)(`per-CPU record batches in BPF${skip ? ` (sk
       expect(waiting(t)).toBe(3);
       await t.stopRing();
       const records = await t.drain(0);
-      // one entry of 8 whole records, then the 3 the last flush sent: all of them, in order
+      // one entry of BATCH_RECORDS whole records, then the 3 the last flush sent: all of them, in order
       expect(records.map((r) => r.seq)).toEqual(Array.from({ length: BATCH_RECORDS + 3 }, (_, i) => i));
       expect(t.counters().emitted).toBe(BATCH_RECORDS + 3);
       const stats = t.ringStats();

@@ -11,7 +11,7 @@ export const CONFIG_SIZE = 16;
 /** xt_config.flags: records go through per-CPU batches (needs a reader that flushes them, see BATCH_STAGING) */
 export const CONFIG_BATCH = 1 << 0;
 /** Per CPU: up to BATCH_RECORDS records wait in xt_batch; xt_flush_batch sends a CPU's to the ring. */
-export const BATCH_RECORDS = 8;
+export const BATCH_RECORDS = 32;
 export const BATCH_VALUE_SIZE = 8 + BATCH_RECORDS * 64;
 /** openRingBuffer's `staging`: what the drain thread flushes on every CPU with records waiting */
 export const BATCH_STAGING = { map: 'xt_batch', program: 'xt_flush_batch' } as const;
