@@ -1,17 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
 import { startController } from '@xtrace/controller';
-import { ENVELOPE_VERSION, Subjects, encodeEnvelope, type AgentCommand, type AgentHeartbeat } from '@xtrace/proto';
+import { ENVELOPE_VERSION, Stage, Subjects, encodeEnvelope, encodeRecords, type AgentCommand, type AgentHeartbeat } from '@xtrace/proto';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { startTestAgent, testLogger, waitFor, type TestAgent } from '../support/agents.js';
 
 /** A hand-driven agent: announces, answers commands, publishes exactly the batches the test says. */
-async function rawAgent(nc: NatsConnection, host: string, vm: string, batchesAtStop: () => number): Promise<{ probeIds: string[] }> {
+async function rawAgent(
+  nc: NatsConnection,
+  host: string,
+  vm: string,
+  batchesAtStop: () => number,
+  extra: Partial<AgentHeartbeat> & { stages?: string[] } = {},
+): Promise<{ probeIds: string[] }> {
   const state = { probeIds: [] as string[] };
+  const { stages = [], ...rest } = extra;
   const hb: AgentHeartbeat = {
     v: 1, host, bootId: `boot-${host}`, seq: 1, sentAtMs: Date.now(), startedAtMs: Date.now(), version: 'raw', heartbeatMs: 60_000,
-    inventory: { netns: 1, interfaces: [], vms: [{ tap: 'tap0', ifindex: 5, addresses: [vm] }], stages: [] },
+    inventory: { netns: 1, interfaces: [], vms: [{ tap: 'tap0', ifindex: 5, addresses: [vm] }], stages: stages.map((stage) => ({ stage, attached: true })) },
     probes: [], counters: {},
+    ...rest,
   };
   nc.subscribe(Subjects.agentCmd(host), {
     callback: (_e, m) => {
@@ -70,6 +78,30 @@ describe('probe lifecycle over real NATS (fake tracer: no BPF)', () => {
     // the matcher heard of the gap (its own seq check) and of the trailing loss (told by the controller)
     expect(final.counters.lost_batches).toBe(3);
     expect(final.no_traffic).toBe(true);
+  });
+
+  it("names a drop by the drop-reason table of the host that dropped it, as its agent reported it", async () => {
+    const nc = await connect({ servers: nats.url });
+    closers.push(() => nc.close());
+    const c = await startController({ nats: { url: nats.url }, listen: '127.0.0.1:0', logger: testLogger() });
+    closers.push(() => c.close());
+    const stages = ['tap_rx', 'nic_tx', 'nic_rx', 'tap_tx'];
+    // value 99: IPV6_NDISC_FRAG in the controller's built-in 6.18.0 table; host b's kernel says otherwise
+    await rawAgent(nc, 'xtp-drop-a', '10.4.0.1', () => 1, { stages });
+    await rawAgent(nc, 'xtp-drop-b', '10.4.0.2', () => 1, { stages, dropReasons: [[12, 'NETFILTER_DROP'], [99, 'IPV6_TOO_MANY_EXTHDRS']] });
+    await waitFor(() => c.registry.list().filter((r) => r.host.startsWith('xtp-drop')).length === 2, 2000, 'raw agents registered');
+    const p = await c.probes.start({ src: '10.4.0.1', dst: '10.4.0.2', proto: '', port: 0, duration_ms: 60_000, interval_ms: 500, sample_k: 0, sample_n: 0, keep_on_disconnect: true });
+    // one packet: seen on a, dropped on b after its NIC
+    const common = { pktId: 77n, proto: 1, probeMask: 1 << 3, len: 84 };
+    const batch = (host: string, records: Parameters<typeof encodeRecords>[0]): Uint8Array =>
+      encodeEnvelope({ v: ENVELOPE_VERSION, host, bootId: `boot-${host}`, probe: p.info.probe_id, seq: 1, clock: { monoNs: 1n, realNs: 2n }, counters: {}, records: encodeRecords(records) });
+    nc.publish(Subjects.events(p.info.probe_id, 'xtp-drop-a'), batch('xtp-drop-a', [{ ...common, stage: Stage.tap_rx, tsNs: 1000n }, { ...common, stage: Stage.nic_tx, tsNs: 2000n }]));
+    nc.publish(Subjects.events(p.info.probe_id, 'xtp-drop-b'), batch('xtp-drop-b', [{ ...common, stage: Stage.nic_rx, tsNs: 5000n }, { ...common, stage: Stage.drop, tsNs: 6000n, dropReason: 99 }]));
+    await nc.flush();
+    // lost once the matcher's timeout (2 s) passed; interval reports tick it
+    await new Promise((r) => setTimeout(r, 3000));
+    const final = await c.probes.stop(p.info.probe_id, 'test');
+    expect(final.drop_sites.map((d) => [d.host, d.reason, d.count])).toEqual([['xtp-drop-b', 'IPV6_TOO_MANY_EXTHDRS', 1]]);
   });
 
   it('a controller that dies mid-probe: the agent stops the probe when its lease runs out; a new controller sees the agent', async () => {
