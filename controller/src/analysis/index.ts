@@ -18,9 +18,9 @@
  * - `nowMs` is the controller's clock; it drives expiry and interval boundaries only.
  * - Call `tick(nowMs)` on a timer when no batches arrive, so losses still get reported.
  * - Caller-known losses (NATS slow consumer, dropped messages): `noteLostBatches(n)`.
- * - Drop reasons: pass `dropReasons: parseDropReasonsFromBtf(readFileSync('/sys/kernel/btf/vmlinux'))`
- *   when the controller runs on a kernel like the agents'; otherwise the Linux 6.18 table
- *   is used. (The agents' kernels decide the numbers: ideally an agent ships its table.)
+ * - Drop reasons: `dropReasonsByHost` names each host's drops by its own kernel's table (its
+ *   agent reports it, read from BTF); `dropReasons` is the table for a host without one
+ *   (default: the Linux 6.18.0 table).
  *
  * Semantics (details at the top of each file):
  * - segments: between consecutive stages that saw a packet (path-model.ts for the order);
@@ -29,7 +29,7 @@
  * - clock offset: NTP-style from request/reply pairs, lowest-delay decile of a sliding
  *   window (clock-offset.ts); a symmetric wire is assumed, an asymmetric one biases by half
  *   the asymmetry, within the reported uncertainty. Wall-clock hints are a fallback only.
- * - pairing: ICMP echo exact, UDP/TCP heuristic (request-reply-pairing.ts).
+ * - pairing: ICMP echo exact, UDP/TCP by order in the server host's time, replies held pairHoldMs (request-reply-pairing.ts).
  * - loss: a packet that did not reach the last expected stage within timeoutMs is lost on
  *   the segment after its last stage seen, with the kernel drop reason if a DROP record came.
  * - stalls: stall-detector.ts. Histograms: log-histogram.ts (≤0.4% relative error).
