@@ -46,6 +46,32 @@ describe('clock offset', () => {
     expect(est.uncertaintyNs).toBe(50_000);
   });
 
+  it('takes the lowest-delay decile of the window, ties to the earlier sample, as sorting the window would', () => {
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (const [window, count] of [[256, 1000], [256, 40], [10, 3], [64, 64]] as const) {
+      const e = new ClockOffsetEstimator(window);
+      const kept: [number, number][] = [];
+      for (let i = 0; i < count; i++) {
+        const delay = rand(50) * 1000; // many ties
+        const offset = rand(1_000_000) - 500_000;
+        e.add(offset, delay);
+        kept[i % window] = [offset, delay];
+      }
+      // the reference: every sample of the window (storage order), stably sorted by delay
+      const byDelay = kept.map(([o, d], i) => ({ o, d, i })).sort((a, b) => a.d - b.d || a.i - b.i);
+      const low = byDelay.slice(0, Math.max(1, Math.ceil(byDelay.length / 10)));
+      const offs = low.map((x) => x.o);
+      const est = e.estimate()!;
+      expect(est.offsetNs).toBeCloseTo(offs.reduce((a, b) => a + b, 0) / offs.length, 6);
+      expect(est.minDelayNs).toBe(low[0]!.d);
+      expect(est.uncertaintyNs).toBeCloseTo(low[0]!.d / 2 + (Math.max(...offs) - Math.min(...offs)) / 2, 6);
+    }
+  });
+
   it('null before samples; ignores negative delay', () => {
     const e = new ClockOffsetEstimator();
     expect(e.estimate()).toBeNull();
