@@ -34,6 +34,21 @@ describe('LogHistogram', () => {
     }
   });
 
+  it('every value lands in the bucket whose range holds it, on both sides of 2^32 and at every power-of-two edge', () => {
+    const values: number[] = [];
+    for (let k = 7; k < 50; k++) values.push(2 ** k - 1, 2 ** k, 2 ** k + 1, 2 ** k + 0.5, 3 * 2 ** (k - 1) + 7);
+    let x = 12345;
+    for (let i = 0; i < 20_000; i++) {
+      x = (x * 48271) % 2147483647;
+      values.push((x / 2147483647) * 2 ** (7 + (i % 40)));
+    }
+    for (const v of values) {
+      const { lower, width } = bucketRange(bucketIndex(v));
+      const whole = Math.floor(v);
+      if (whole < lower || whole >= lower + width) expect.fail(`${v} in bucket [${lower}, ${lower + width})`);
+    }
+  });
+
   it('percentiles within 1% of the exact ones on a heavy-tailed sample', () => {
     const r = rng(42);
     const h = new LogHistogram();
