@@ -96,6 +96,7 @@ interface Held {
   /** controller ms when it was offered */
   at: number;
   flow: FlowState;
+  /** a reply that was paired or given up (the ripening queue skips it); unused for requests */
   settled: boolean;
   /** a reply that already gave a clock sample */
   clocked: boolean;
@@ -270,7 +271,6 @@ export class RequestReplyPairer {
       let m = 1;
       while (n + m < reps.length && reps[n + m]!.t < nextRequest) m++;
       const c = Math.min(k, m);
-      for (let q = used; q <= last; q++) reqs[q]!.settled = true;
       for (let j = 0; j < c; j++) {
         const request = reqs[last - c + 1 + j]!;
         const reply = reps[n + j]!;
@@ -329,8 +329,7 @@ export class RequestReplyPairer {
   }
 
   private dropOldestRequest(flow: FlowState): void {
-    const r = flow.requests.shift()!;
-    r.settled = true;
+    flow.requests.shift();
     this.held--;
     if (flow.replies.length === 0 && flow.requests.length === 0) this.flows.delete(flow.key);
   }
@@ -342,7 +341,6 @@ export class RequestReplyPairer {
       if (oldest !== undefined) {
         if (oldest.replies.length > 0) this.forcedEarly += oldest.replies.length;
         this.settleThrough(oldest, Infinity);
-        for (const r of oldest.requests) r.settled = true;
         this.held -= oldest.requests.length;
         this.flows.delete(oldest.key);
       }
