@@ -16,7 +16,7 @@ export interface AnalyzerBatch {
 /** the analysis part of a PairReport: an AnalysisReport, or empty when the analyzer failed */
 export type PairAnalysis = Pick<
   PairReport,
-  'interval' | 'directions' | 'vm_turnaround' | 'round_trip' | 'clock' | 'stalls' | 'drop_sites' | 'counters'
+  'interval' | 'directions' | 'vm_turnaround' | 'vm_breakdown' | 'round_trip' | 'clock' | 'stalls' | 'drop_sites' | 'counters'
 >;
 
 export interface AnalyzerContext {
@@ -52,7 +52,7 @@ export type AnalyzerFactory = (ctx: AnalyzerContext) => ProbeAnalyzer | Promise<
 
 /** the analysis part of a report whose analyzer failed */
 export function emptyAnalysis(): PairAnalysis {
-  return { interval: null, directions: { forward: null, reverse: null }, vm_turnaround: [], round_trip: [], clock: [], stalls: [], drop_sites: [], counters: {} };
+  return { interval: null, directions: { forward: null, reverse: null }, vm_turnaround: [], vm_breakdown: [], round_trip: [], clock: [], stalls: [], drop_sites: [], counters: {} };
 }
 
 /** packets matched over both directions */

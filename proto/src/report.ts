@@ -6,7 +6,7 @@
  * otherwise; latencies null when unknown (no samples, or a wire segment whose clock offset
  * could not be estimated).
  */
-export const PAIR_REPORT_SCHEMA = 'xtrace.pair/v1';
+export const PAIR_REPORT_SCHEMA = 'xtrace.pair/v2';
 
 export type SegmentKind = 'host' | 'wire' | 'vm';
 
@@ -123,6 +123,50 @@ export interface DropSiteReport {
   count: number;
 }
 
+/**
+ * The parts of a VM's share of the path, each between two stages on that VM's hypervisor (one
+ * clock). A destination VM's turnaround (its host's tap_tx of the request to tap_rx of the
+ * reply) splits into: the vhost worker waking for the request (`rx_worker_wait`, tap_tx ->
+ * vhost_rx), copying it into the guest's ring and requesting the interrupt (`rx_copy_signal`,
+ * vhost_rx -> kvm_irq), the guest (`guest`, kvm_irq -> the reply's guest_kick, or its vhost_tx
+ * when the worker was already running and no kick was needed), the worker waking for the
+ * guest's kick (`tx_worker_wait`, guest_kick -> vhost_tx, 0 without a kick) and building the
+ * reply's skb (`tx_build`, vhost_tx -> tap_rx). A source VM's request leaving: `tx_worker_wait`
+ * and `tx_build`.
+ */
+export const VM_PART_NAMES = ['rx_worker_wait', 'rx_copy_signal', 'guest', 'tx_worker_wait', 'tx_build'] as const;
+export type VmPartName = (typeof VM_PART_NAMES)[number];
+
+/** One part of a VM breakdown: a segment (kind 'vm' for the guest, 'host' for vhost's parts) with its name. */
+export interface VmPartReport extends SegmentReport {
+  part: VmPartName;
+}
+
+/**
+ * Where a VM's time goes, per exchange (destination) or per packet (source), on its
+ * hypervisor's clock. Only exchanges/packets with every point of the breakdown count, so the
+ * parts' sums add up to the total's sum exactly (means add up; quantiles do not).
+ */
+export interface VmBreakdownReport {
+  /** the hypervisor of the VM */
+  host: string;
+  /** destination: the VM answering the probe's requests; source: the VM sending them */
+  role: 'destination' | 'source';
+  /** exchanges (destination) or request packets (source) broken down */
+  count: number;
+  /** what the parts add up to: destination tap_tx -> reply tap_rx; source guest_kick -> tap_rx */
+  total: SegmentReport;
+  /** in path order */
+  parts: VmPartReport[];
+  /**
+   * exchanges or packets not broken down, by reason: `no_interrupt` (the worker's interrupt
+   * was suppressed: the guest polled), `no_vhost` (a vhost stage missing: the VM is not on
+   * vhost-net, or its hooks did not attach), `no_kick` (source only: the worker was already
+   * running)
+   */
+  incomplete: Record<string, number>;
+}
+
 /** The matcher's counters, cumulative since it started (not per interval). */
 export type AnalysisCounters = {
   batches: number;
@@ -178,8 +222,13 @@ export interface AnalysisReport {
   /** controller time, ms */
   interval: { start: number; end: number };
   directions: { forward: DirectionReport; reverse: DirectionReport };
-  /** destination VM turnaround: request's last stage -> reply's first stage on the answering host */
+  /**
+   * destination VM turnaround: request's last stage -> reply's first stage on the answering
+   * host (with vhost stages: kvm_irq -> guest_kick, the guest alone)
+   */
   vm_turnaround: SegmentReport[];
+  /** the VMs' parts (vhost worker, interrupt, guest) per exchange; empty without vhost stages */
+  vm_breakdown: VmBreakdownReport[];
   /** source-side round trip on the requesting host: request's first stage -> reply's last stage */
   round_trip: SegmentReport[];
   clock: ClockReport[];

@@ -12,6 +12,8 @@ export const Stage = {
   vhost_rx: 10,
   kvm_irq: 11,
   drop: 12,
+  guest_kick: 13,
+  ovs_upcall: 14,
 } as const;
 
 export type StageName = keyof typeof Stage;
@@ -25,10 +27,29 @@ export function stageName(id: number): StageName | `stage_${number}` {
   return stageNames.get(id) ?? `stage_${id}`;
 }
 
-/** Order of the stages a packet crosses on one host, leaving a VM (sender side). */
-export const SENDER_STAGES: readonly StageName[] = ['vhost_tx', 'tap_rx', 'ovs_in', 'ovs_out', 'tunnel_tx', 'nic_tx'];
-/** Order of the stages a packet crosses on one host, reaching a VM (receiver side). */
-export const RECEIVER_STAGES: readonly StageName[] = ['nic_rx', 'tunnel_rx', 'ovs_in', 'ovs_out', 'tap_tx', 'vhost_rx', 'kvm_irq'];
+/**
+ * Order of the stages a packet crosses on one host, leaving a VM (sender side): the guest's
+ * kick that woke the vhost worker, the worker taking the frame from the guest's ring, the
+ * tap's receive, the switch (with an upcall to ovs-vswitchd when the datapath's flow cache
+ * missed), the tunnel and the NIC.
+ */
+export const SENDER_STAGES: readonly StageName[] = ['guest_kick', 'vhost_tx', 'tap_rx', 'ovs_in', 'ovs_upcall', 'ovs_out', 'tunnel_tx', 'nic_tx'];
+/**
+ * Order of the stages a packet crosses on one host, reaching a VM (receiver side): NIC, tunnel,
+ * switch, the tap's transmit, the vhost worker copying the frame into the guest's ring, and
+ * the interrupt the worker requested for it.
+ */
+export const RECEIVER_STAGES: readonly StageName[] = ['nic_rx', 'tunnel_rx', 'ovs_in', 'ovs_upcall', 'ovs_out', 'tap_tx', 'vhost_rx', 'kvm_irq'];
+/** A host the packet crosses between two others: the switch, tunnels and NICs only. */
+export const TRANSIT_STAGES: readonly StageName[] = ['nic_rx', 'tunnel_rx', 'ovs_in', 'ovs_upcall', 'ovs_out', 'tunnel_tx', 'nic_tx'];
+
+/**
+ * Stages a packet crosses only sometimes, by design rather than by loss: the guest kicks only
+ * when the vhost worker was idle (it polls the ring while it runs), OVS makes an upcall only on
+ * a flow-cache miss, and the worker's interrupt is suppressed while the guest polls (NAPI). A
+ * packet that misses one of them is neither lost nor incomplete.
+ */
+export const OPTIONAL_STAGES: ReadonlySet<StageName> = new Set<StageName>(['guest_kick', 'ovs_upcall', 'kvm_irq']);
 
 export const Hook = {
   tc: 1,
@@ -50,6 +71,10 @@ export const Counter = {
   no_stage: 7,
   other_netns: 8,
   drop_no_dev: 9,
+  irq_suppressed: 10,
+  irq_overflow: 11,
+  vhost_xdp_frame: 12,
+  vhost_state_full: 13,
 } as const;
 export type CounterName = keyof typeof Counter;
-export const COUNTER_COUNT = 10;
+export const COUNTER_COUNT = 14;

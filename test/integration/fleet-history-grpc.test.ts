@@ -48,7 +48,7 @@ function pairReport(probeId: string, pair: typeof A, final: boolean, at: number,
     schema: PAIR_REPORT_SCHEMA, probe_id: probeId, src: pair.src, dst: pair.dst, proto: 'icmp', seq: 1, final, state: final ? 'done' : 'running',
     started_at_ms: at - 1000, elapsed_ms: 1000, no_traffic: false, message: '', table: '', interval: { start: at - 1000, end: at },
     directions: { forward: { hosts: ['hv-a', 'hv-b'], packets: 10, lost: 0, segments: [wire], total: null }, reverse: null },
-    vm_turnaround: [], round_trip: [], clock: [], stalls: [], drop_sites: [], counters: { packets: 10 }, hosts: [],
+    vm_turnaround: [], vm_breakdown: [], round_trip: [], clock: [], stalls: [], drop_sites: [], counters: { packets: 10 }, hosts: [],
   };
 }
 const report = (probeId: string, pair: typeof A, final: boolean, at: number, p50: number | null): ProbeReport => probeReportFromPairReport(pairReport(probeId, pair, final, at, p50));

@@ -47,7 +47,7 @@ describe('xtrace pair end to end over NATS and gRPC (fake tracer: no BPF)', () =
     const r = await runCli(['pair', '--src', '10.0.0.1', '--dst', '10.0.0.2', '--controller', controller.grpcAddress, '--duration', '3s', '--interval', '500ms', '--proto', 'icmp', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as PairReport;
-    expect(report.schema).toBe('xtrace.pair/v1');
+    expect(report.schema).toBe('xtrace.pair/v2');
     expect(report.final).toBe(true);
     expect(report.no_traffic).toBe(false);
     expect(report).not.toHaveProperty('table');

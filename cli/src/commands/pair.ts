@@ -147,7 +147,7 @@ export function registerPairCommand(program: Command): void {
     .option('--duration <d>', 'how long to trace (500ms, 10s, 2m)', '10s')
     .option('--interval <d>', 'interval report period', '1s')
     .option('--sample <k/n>', 'keep k of every n packets (same packets on every host), e.g. 1/10')
-    .option('--json', `print the final report as JSON (schema xtrace.pair/v1, docs/json-schema.md); progress goes to stderr`)
+    .option('--json', `print the final report as JSON (schema xtrace.pair/v2, docs/json-schema.md); progress goes to stderr`)
     .option('--keep', 'keep the probe running if this command goes away')
     .addHelpText(
       'after',

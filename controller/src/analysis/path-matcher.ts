@@ -1097,6 +1097,7 @@ export class PathMatcher {
       interval: { start, end },
       directions: { forward: dirs[0]!, reverse: dirs[1]! },
       vm_turnaround: pairStats(win.turnaround, 'vm'),
+      vm_breakdown: [],
       round_trip: pairStats(win.rtt, 'host'),
       clock: this.clockReports(),
       stalls: [...win.stalls],

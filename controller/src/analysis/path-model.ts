@@ -4,18 +4,18 @@
  * A path is the list of hosts in forward order: [srcHost, ...transitHosts, dstHost]; a
  * same-host pair is [host]. Forward packets cross hosts in that order, reverse packets
  * (flags bit0) in the opposite order. On each host the stages come in this order:
- *   first host (sender):       vhost_tx tap_rx ovs_in ovs_out tunnel_tx nic_tx   (SENDER_STAGES)
- *   last host (receiver):      nic_rx tunnel_rx ovs_in ovs_out tap_tx vhost_rx kvm_irq (RECEIVER_STAGES)
- *   transit host:              nic_rx tunnel_rx ovs_in ovs_out tunnel_tx nic_tx
- *   same host (both):          vhost_tx tap_rx ovs_in ovs_out tunnel_tx nic_tx nic_rx tunnel_rx
- *                              tap_tx vhost_rx kvm_irq (the switch is crossed once)
+ *   first host (sender):  guest_kick vhost_tx tap_rx ovs_in ovs_upcall ovs_out tunnel_tx nic_tx (SENDER_STAGES)
+ *   last host (receiver): nic_rx tunnel_rx ovs_in ovs_upcall ovs_out tap_tx vhost_rx kvm_irq (RECEIVER_STAGES)
+ *   transit host:         nic_rx tunnel_rx ovs_in ovs_upcall ovs_out tunnel_tx nic_tx (TRANSIT_STAGES)
+ *   same host (both):     guest_kick vhost_tx tap_rx ovs_in ovs_upcall ovs_out tunnel_tx nic_tx nic_rx
+ *                         tunnel_rx tap_tx vhost_rx kvm_irq (the switch is crossed once)
  * The direction (flag) plus the host says which role a host plays, so the two taps of a
  * same-host pair need no ifindex: tap_rx is always the sending VM's tap, tap_tx the other.
  * A position is dense (0..positions-1) per direction so per-packet state is a small array.
  */
-import { RECEIVER_STAGES, SENDER_STAGES, Stage, type StageName } from '@xtrace/proto';
+import { RECEIVER_STAGES, SENDER_STAGES, Stage, TRANSIT_STAGES, type StageName } from '@xtrace/proto';
 
-export const STAGE_SLOTS = 16; // stage ids are < 16 (xt_stage XT_STAGE_MAX = 13)
+export const STAGE_SLOTS = 16; // stage ids are < 16 (xt_stage XT_STAGE_MAX = 15)
 
 export interface PathPosition {
   /** index into PathModel.hosts */
@@ -40,11 +40,12 @@ export interface PathModel {
   width: number;
 }
 
-const TRANSIT_STAGES: readonly StageName[] = ['nic_rx', 'tunnel_rx', 'ovs_in', 'ovs_out', 'tunnel_tx', 'nic_tx'];
 const SAME_HOST_STAGES: readonly StageName[] = [
+  'guest_kick',
   'vhost_tx',
   'tap_rx',
   'ovs_in',
+  'ovs_upcall',
   'ovs_out',
   'tunnel_tx',
   'nic_tx',

@@ -43,7 +43,7 @@ describe('ControllerMetrics.recordReport', () => {
 
   it('the latency histogram: an interval with known latencies fills the right le buckets; the summary adds only the rest', () => {
     const pairReport = (a: AnalysisReport, final: boolean): PairReport => ({
-      schema: 'xtrace.pair/v1', probe_id: 'h1', src: '10.0.0.1', dst: '10.0.0.2', proto: '', seq: 1, final, state: final ? 'done' : 'running',
+      schema: 'xtrace.pair/v2', probe_id: 'h1', src: '10.0.0.1', dst: '10.0.0.2', proto: '', seq: 1, final, state: final ? 'done' : 'running',
       started_at_ms: 0, elapsed_ms: 0, no_traffic: false, message: '', table: '', hosts: [], ...a,
     });
     // one host, tap_rx -> tap_tx, each packet with a known latency
