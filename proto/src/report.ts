@@ -137,7 +137,10 @@ export interface DropSiteReport {
 export const VM_PART_NAMES = ['rx_worker_wait', 'rx_copy_signal', 'guest', 'tx_worker_wait', 'tx_build'] as const;
 export type VmPartName = (typeof VM_PART_NAMES)[number];
 
-/** One part of a VM breakdown: a segment (kind 'vm' for the guest, 'host' for vhost's parts) with its name. */
+/**
+ * One part of a VM breakdown: a segment (kind 'vm' for the guest, 'host' for vhost's parts) with
+ * its name; its `share` is its part of the breakdown's total (the parts' shares add up to 1).
+ */
 export interface VmPartReport extends SegmentReport {
   part: VmPartName;
 }
@@ -288,7 +291,7 @@ function fillNulls<T extends object>(o: T, keys: readonly string[]): T {
   return o;
 }
 
-function normalizeSegment(s: SegmentReport): SegmentReport {
+function normalizeSegment<S extends SegmentReport>(s: S): S {
   fillNulls(s, SEGMENT_NULLABLE);
   if (s.kind === 'wire') fillNulls(s, ['uncertainty_us', 'unresolved']);
   else {
@@ -297,6 +300,13 @@ function normalizeSegment(s: SegmentReport): SegmentReport {
   }
   s.histogram ??= null;
   return s;
+}
+
+function normalizeVmBreakdown(b: VmBreakdownReport): VmBreakdownReport {
+  normalizeSegment(b.total);
+  b.parts = (b.parts ?? []).map(normalizeSegment);
+  b.incomplete ??= {};
+  return b;
 }
 
 /**
@@ -314,6 +324,7 @@ export function normalizePairReport(r: PairReport): PairReport {
     }
   }
   r.vm_turnaround = (r.vm_turnaround ?? []).map(normalizeSegment);
+  r.vm_breakdown = (r.vm_breakdown ?? []).map(normalizeVmBreakdown);
   r.round_trip = (r.round_trip ?? []).map(normalizeSegment);
   r.clock = (r.clock ?? []).map((c) => fillNulls(c, ['min_delay_us']));
   r.interval ??= null;
