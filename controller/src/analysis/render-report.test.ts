@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PathMatcher } from './path-matcher.js';
-import { formatDuration, renderReport } from './render-report.js';
+import { formatDuration } from './format-duration.js';
+import { renderReport } from './render-report.js';
 import { TrafficBuilder, hops } from './test-traffic.js';
 
 const US = 1000;

@@ -1,10 +1,13 @@
 /**
  * Human summary of an AnalysisReport, in the spirit of the seed BCC tools' reports: per direction
  * a table of segments with p50/p95/p99/max, share of the path, loss and drop reasons, the
- * top contributors, the end-to-end total, then VM turnaround, clock offsets, drop sites and
- * stalls. Cross-host (wire) numbers always carry their ± uncertainty.
+ * top contributors, the end-to-end total, then VM turnaround, the VMs' breakdowns
+ * (render-vm-breakdown.ts), clock offsets, drop sites and stalls. Cross-host (wire) numbers
+ * always carry their ± uncertainty.
  */
 import type { AnalysisReport, DirectionReport, SegmentReport } from '@xtrace/proto';
+import { formatDuration } from './format-duration.js';
+import { renderVmBreakdown } from './render-vm-breakdown.js';
 
 export interface RenderOptions {
   /** segments listed as top contributors per direction; default 3 */
@@ -13,17 +16,6 @@ export interface RenderOptions {
   maxStalls?: number;
   /** include the counters line; default true */
   counters?: boolean;
-}
-
-/** µs -> "850ns", "12.3µs", "1.25ms", "2.10s"; null -> "-" */
-export function formatDuration(us: number | null | undefined): string {
-  if (us === null || us === undefined || !Number.isFinite(us)) return '-';
-  const a = Math.abs(us);
-  if (a < 1) return `${Math.round(us * 1000)}ns`;
-  if (a < 10) return `${us.toFixed(2)}µs`;
-  if (a < 1000) return `${us.toFixed(1)}µs`;
-  if (a < 1_000_000) return `${(us / 1000).toFixed(2)}ms`;
-  return `${(us / 1_000_000).toFixed(2)}s`;
 }
 
 function pct(x: number): string {
@@ -121,6 +113,7 @@ export function renderReport(r: AnalysisReport, opts: RenderOptions = {}): strin
       `vm turnaround ${segName(v)}: n=${v.count} p50 ${formatDuration(v.p50_us)} p95 ${formatDuration(v.p95_us)} p99 ${formatDuration(v.p99_us)} max ${formatDuration(v.max_us)}`,
     );
   }
+  for (const b of r.vm_breakdown) out.push(...renderVmBreakdown(b));
   for (const v of r.round_trip) {
     out.push(
       `round trip ${segName(v)}: n=${v.count} p50 ${formatDuration(v.p50_us)} p95 ${formatDuration(v.p95_us)} p99 ${formatDuration(v.p99_us)} max ${formatDuration(v.max_us)}`,

@@ -6,7 +6,7 @@
  * total (means and shares), and the destination's guest part is the vhost-style turnaround.
  * Not exported by the package index: `@xtrace/proto/testing`.
  */
-import { LATENCY_BUCKET_BOUNDS_US, PAIR_REPORT_SCHEMA, type PairReport, type SegmentKind, type SegmentReport, type VmBreakdownReport, type VmPartName, type VmPartReport } from '../report.js';
+import { LATENCY_BUCKET_BOUNDS_US, PAIR_REPORT_SCHEMA, type AnalysisCounters, type AnalysisReport, type PairReport, type SegmentKind, type SegmentReport, type VmBreakdownReport, type VmPartName, type VmPartReport } from '../report.js';
 
 /** a histogram with every sample in the bucket holding `us` */
 function histogramAt(us: number, count: number): NonNullable<SegmentReport['histogram']> {
@@ -47,7 +47,7 @@ export function sampleDestinationBreakdown(): VmBreakdownReport {
       part('tx_worker_wait', 'hv-b', 'guest_kick', 'vhost_tx', 'host', n, 20, total),
       part('tx_build', 'hv-b', 'vhost_tx', 'tap_rx', 'host', n, 6, total),
     ],
-    incomplete: { no_interrupt: 7, no_kick: 3 },
+    incomplete: { no_interrupt: 7, no_vhost: 2 },
   };
 }
 
@@ -65,24 +65,17 @@ export function sampleSourceBreakdown(): VmBreakdownReport {
   };
 }
 
-/** a final report of a 5 s ICMP probe 10.0.0.1 (hv-a) -> 10.0.0.2 (hv-b) with both VM breakdowns */
-export function samplePairReport(): PairReport {
+const SAMPLE_COUNTERS: AnalysisCounters = {
+  batches: 30, lost_batches: 0, records_in: 1160, records_other_probe: 0, records_unknown_host: 0, records_bad_stage: 0, duplicates: 0, late_records: 0,
+  drop_records: 1, packets: 99, matched: 98, expired_incomplete: 1, evicted: 0, partial: 0, negative_latency: 0, drops_after_delivery: 0, drops_before_path: 0,
+  pairs: 49, pairs_settled_early: 0, host_reboots: 0, stall_events_dropped: 0, unfinished: 0, pending: 0,
+};
+
+/** the matcher's part of samplePairReport(): a 5 s ICMP probe 10.0.0.1 (hv-a) -> 10.0.0.2 (hv-b) with both VM breakdowns */
+export function sampleAnalysisReport(): AnalysisReport {
   const n = 50;
   const seg = sampleSegment;
   return {
-    schema: PAIR_REPORT_SCHEMA,
-    probe_id: 'p-sample',
-    src: '10.0.0.1',
-    dst: '10.0.0.2',
-    proto: 'icmp',
-    seq: 6,
-    final: true,
-    state: 'done',
-    started_at_ms: 1_763_900_000_000,
-    elapsed_ms: 5000,
-    no_traffic: false,
-    message: 'duration reached',
-    table: '',
     interval: { start: 1_763_900_000_000, end: 1_763_900_005_000 },
     directions: {
       forward: {
@@ -125,7 +118,27 @@ export function samplePairReport(): PairReport {
     clock: [{ hosts: ['hv-a', 'hv-b'], offset_us: 5000, uncertainty_us: 4, samples: 40, min_delay_us: 300, source: 'pairs' }],
     stalls: [{ direction: 'forward', host: 'hv-a', stage: 'tap_rx', flow_hash: 1234, gap_ms: 250, typical_gap_ms: 10, ts_ns: '123456789', detected_at_ms: 1_763_900_001_000 }],
     drop_sites: [{ direction: 'forward', host: 'hv-a', location: '0xffffffff81234567', reason: 'QDISC_DROP', from: 'nic_tx', to: 'nic_rx', count: 1 }],
-    counters: { batches: 30, lost_batches: 0, records_in: 1160, packets: 99, matched: 98, pairs: 49 },
+    counters: { ...SAMPLE_COUNTERS },
+  };
+}
+
+/** a final report of that probe, as the probe manager builds it */
+export function samplePairReport(): PairReport {
+  return {
+    schema: PAIR_REPORT_SCHEMA,
+    probe_id: 'p-sample',
+    src: '10.0.0.1',
+    dst: '10.0.0.2',
+    proto: 'icmp',
+    seq: 6,
+    final: true,
+    state: 'done',
+    started_at_ms: 1_763_900_000_000,
+    elapsed_ms: 5000,
+    no_traffic: false,
+    message: 'duration reached',
+    table: '',
+    ...sampleAnalysisReport(),
     hosts: [
       { host: 'hv-a', boot_id: 'boot-a', batches: 15, records: 580, lost_batches: 0, duplicate_batches: 0, kernel_counters: { ringbuf_full: 0, irq_suppressed: 0 } },
       { host: 'hv-b', boot_id: 'boot-b', batches: 15, records: 580, lost_batches: 0, duplicate_batches: 0, kernel_counters: { ringbuf_full: 0, irq_suppressed: 7 } },
