@@ -1,10 +1,20 @@
 /** Human rendering of reports, agent and probe lists (the JSON forms are the structured ones). */
 import type { AgentInfo, DirectionReport, PairReport, ProbeInfo, SegmentReport } from '@xtrace/proto';
+import { renderVmBreakdown, renderVmSplit } from '@xtrace/controller/analysis';
 
 function us(v: number | null | undefined): string {
   if (v === null || v === undefined) return '-';
   if (v >= 10_000) return `${(v / 1000).toFixed(1)}ms`;
   return v >= 100 ? v.toFixed(0) : v.toFixed(1);
+}
+
+/** µs with its unit, short: "3.4us", "12us", "5.0ms", "2.10s"; null -> "-" */
+function usUnit(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '-';
+  if (v < 10) return `${v.toFixed(1)}us`;
+  if (v < 1000) return `${Math.round(v)}us`;
+  if (v < 1_000_000) return `${(v / 1000).toFixed(1)}ms`;
+  return `${(v / 1_000_000).toFixed(2)}s`;
 }
 
 function table(rows: string[][], rightAlignFrom = 1): string {
@@ -51,6 +61,7 @@ export function renderPairReport(r: PairReport): string {
     out.push(renderDirection('forward', r.src, r.dst, r.directions.forward));
     out.push(renderDirection('reverse', r.dst, r.src, r.directions.reverse));
     if (r.vm_turnaround.length > 0) out.push(`vm turnaround:\n${table([['  segment', 'kind', 'count', 'p50us', 'p90us', 'p99us', 'maxus', '±us', 'lost', 'share', 'drops'], ...segmentRows(r.vm_turnaround).map((x) => [`  ${x[0]}`, ...x.slice(1)])], 2)}`);
+    for (const b of r.vm_breakdown) out.push(renderVmBreakdown(b).join('\n'));
     if (r.round_trip.length > 0) out.push(`round trip:\n${table([['  segment', 'kind', 'count', 'p50us', 'p90us', 'p99us', 'maxus', '±us', 'lost', 'share', 'drops'], ...segmentRows(r.round_trip).map((x) => [`  ${x[0]}`, ...x.slice(1)])], 2)}`);
   }
   for (const c of r.clock) {
@@ -64,17 +75,20 @@ export function renderPairReport(r: PairReport): string {
   return out.join('\n');
 }
 
-/** one line per interval report */
+/** one line per interval report: each direction's packets, end-to-end p50/p99 and loss, the clock, the destination VM's split */
 export function renderIntervalLine(r: PairReport): string {
   const t = `[${(r.elapsed_ms / 1000).toFixed(1).padStart(5)}s]`;
   if (r.no_traffic) return `${t} no matching traffic yet`;
   const dir = (name: string, d: DirectionReport | null): string => {
     if (!d) return `${name} -`;
     const tot = d.total;
-    return `${name} ${d.packets} pkts${tot ? ` e2e p50 ${us(tot.p50_us)}us p99 ${us(tot.p99_us)}us` : ''} lost ${d.lost}`;
+    return `${name} ${d.packets} pkts${tot ? ` e2e p50 ${usUnit(tot.p50_us)} p99 ${usUnit(tot.p99_us)}` : ''} lost ${d.lost}`;
   };
   const clock = r.clock[0] ? ` | clock ${r.clock[0].offset_us >= 0 ? '+' : ''}${r.clock[0].offset_us.toFixed(1)}±${r.clock[0].uncertainty_us.toFixed(1)}us` : '';
-  return `${t} ${dir('fwd', r.directions.forward)} | ${dir('rev', r.directions.reverse)}${clock}`;
+  // the answering VM's turnaround, split into the vhost worker's parts and the guest (p50s)
+  const dest = r.vm_breakdown.find((b) => b.role === 'destination' && b.count > 0);
+  const vm = dest ? ` | ${renderVmSplit(dest, usUnit)}` : '';
+  return `${t} ${dir('fwd', r.directions.forward)} | ${dir('rev', r.directions.reverse)}${clock}${vm}`;
 }
 
 export function renderAgents(agents: AgentInfo[]): string {
