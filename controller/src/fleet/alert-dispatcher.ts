@@ -81,6 +81,13 @@ export class AlertDispatcher {
   }
 }
 
+/** a segment of the kind the rule watches: a VM breakdown part for a rule that names one */
+function syntheticSegment(rule: ParsedAlertRule): AlertEvent['segment'] {
+  if (rule.vmPart === undefined) return { from: 'test', to: 'test', kind: rule.segmentKind === 'any' ? 'wire' : rule.segmentKind };
+  const part = rule.vmPart === 'any' ? 'guest' : rule.vmPart;
+  return { from: 'test', to: 'test', kind: part === 'guest' ? 'vm' : 'host', vm_breakdown: { host: 'test', role: 'destination', part } };
+}
+
 /** A synthetic firing event for `xtrace alert test`. */
 export function syntheticEvent(rule: ParsedAlertRule, now = Date.now()): AlertEvent {
   const pair = rule.selector !== 'all-cross-host' && 'pairs' in rule.selector && rule.selector.pairs[0] !== undefined ? rule.selector.pairs[0] : { src: '0.0.0.0', dst: '0.0.0.0' };
@@ -88,7 +95,7 @@ export function syntheticEvent(rule: ParsedAlertRule, now = Date.now()): AlertEv
     state: 'firing',
     rule: rule.name,
     pair: { src: pair.src, dst: pair.dst },
-    segment: { from: 'test', to: 'test', kind: rule.segmentKind === 'any' ? 'wire' : rule.segmentKind },
+    segment: syntheticSegment(rule),
     metric: rule.metric,
     value: rule.threshold + 1,
     threshold: rule.threshold,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { samplePairReport } from '@xtrace/proto/testing';
 import { AlertEvaluator, type AlertEvent } from './alert-evaluator.js';
 import { validateAlertRule } from './alert-rule.js';
+import { probeReportFromPairReport } from './pair-report-adapter.js';
 import type { ProbeReport, SegmentStats } from './probe-report.js';
 
 const pair = { src: '10.0.0.1', dst: '10.0.1.1' };
@@ -104,5 +106,36 @@ describe('AlertEvaluator', () => {
     ]);
     // the probe is forgotten after its summary: the next probe's summary counts in full
     expect(ev.observe(report(3 * S, [seg('wire', 900)], pair, 'summary', 'p2'))).toMatchObject([{ state: 'firing', segment: { kind: 'wire' } }]);
+  });
+
+  describe('VM turnaround and breakdown parts (a report with vhost stages)', () => {
+    const rule = (r: Record<string, unknown>) => validateAlertRule({ name: 'vm', metric: 'p99', for: '0s', cooldown: '0s', sinks: [{ type: 'nats', subject: 'x' }], ...r });
+    const fire = (r: Record<string, unknown>) => {
+      const ev = new AlertEvaluator();
+      ev.setRules([rule(r)]);
+      return ev.observe(probeReportFromPairReport(samplePairReport())).map((e) => ({ from: e.segment.from, to: e.segment.to, kind: e.segment.kind, part: e.segment.vm_breakdown, value: e.value }));
+    };
+
+    it("'the destination guest's p99 > 5 ms' as a part rule: one event naming the VM and part", () => {
+      expect(fire({ vmPart: 'guest', threshold: 4000 })).toEqual([
+        { from: 'hv-b.kvm_irq', to: 'hv-b.guest_kick', kind: 'vm', part: { host: 'hv-b', role: 'destination', part: 'guest' }, value: 5000 },
+      ]);
+    });
+
+    it('a vm segment rule sees the turnaround once, not the guest part again', () => {
+      expect(fire({ segmentKind: 'vm', threshold: 4000 })).toEqual([{ from: 'hv-b.kvm_irq', to: 'hv-b.guest_kick', kind: 'vm', part: undefined, value: 5000 }]);
+    });
+
+    it("'waiting for the vhost worker (kick)' fires for each VM that waits; host rules stay on the path segments", () => {
+      expect(fire({ vmPart: 'tx_worker_wait', threshold: 15 }).map((e) => e.part)).toEqual([
+        { host: 'hv-b', role: 'destination', part: 'tx_worker_wait' },
+        { host: 'hv-a', role: 'source', part: 'tx_worker_wait' },
+      ]);
+      const host = fire({ segmentKind: 'host', threshold: 15 });
+      expect(host.every((e) => e.part === undefined)).toBe(true);
+      expect(host.map((e) => `${e.from}>${e.to}`)).toEqual([
+        'hv-a.guest_kick>hv-a.vhost_tx', 'hv-a.tap_rx>hv-a.nic_tx', 'hv-b.nic_rx>hv-b.tap_tx', 'hv-b.guest_kick>hv-b.vhost_tx', 'hv-b.tap_rx>hv-b.nic_tx', 'hv-a.nic_rx>hv-a.tap_tx',
+      ]);
+    });
   });
 });

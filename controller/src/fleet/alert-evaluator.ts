@@ -11,15 +11,16 @@
  * a probe shorter than the matcher's settle time (a typical scheduled probe) reports all its
  * packets in the summary, and its summary is then the data point for the rule.
  */
-import type { ParsedAlertRule } from './alert-rule.js';
+import { ruleWatchesSegment, type ParsedAlertRule } from './alert-rule.js';
 import { selectorMatchesPair, type InventoryAgent } from './pair-selector.js';
-import { pairKey, type Pair, type ProbeReport, type SegmentStats } from './probe-report.js';
+import { pairKey, segmentIdentity, type Pair, type ProbeReport, type SegmentStats, type VmPartRef } from './probe-report.js';
 
 export interface AlertEvent {
   state: 'firing' | 'resolved';
   rule: string;
   pair: Pair;
-  segment: { from: string; to: string; kind: SegmentStats['kind'] };
+  /** vm_breakdown: set when the segment is a VM breakdown part (which VM, which part) */
+  segment: { from: string; to: string; kind: SegmentStats['kind']; vm_breakdown?: VmPartRef };
   metric: ParsedAlertRule['metric'];
   value: number;
   threshold: number;
@@ -63,8 +64,6 @@ export interface AlertEvaluatorOptions {
 /** running probes whose interval segments are remembered; older ones are forgotten first */
 const MAX_TRACKED_PROBES = 4096;
 
-const segmentKey = (s: SegmentStats) => `${s.from}>${s.to}`;
-
 export class AlertEvaluator {
   private rules = new Map<string, ParsedAlertRule>();
   private readonly states = new Map<string, EpisodeState>();
@@ -94,17 +93,17 @@ export class AlertEvaluator {
     for (const rule of this.rules.values()) {
       if (!selectorMatchesPair(rule.selector, report.pair, agents)) continue;
       for (const seg of segments) {
-        if (rule.segmentKind !== 'any' && seg.kind !== rule.segmentKind) continue;
+        if (!ruleWatchesSegment(rule, seg)) continue;
         const value = metricValue(seg, rule.metric);
         if (Number.isNaN(value) || (seg.count === 0 && seg.lost === 0)) continue;
-        const key = `${rule.name}|${pairKey(report.pair)}|${segmentKey(seg)}`;
+        const key = `${rule.name}|${pairKey(report.pair)}|${segmentIdentity(seg)}`;
         let st = this.states.get(key);
         if (st === undefined) this.states.set(key, (st = { firing: false, quietUntil: 0 }));
         const holds = value > rule.threshold;
         const base = {
           rule: rule.name,
           pair: { src: report.pair.src, dst: report.pair.dst },
-          segment: { from: seg.from, to: seg.to, kind: seg.kind },
+          segment: { from: seg.from, to: seg.to, kind: seg.kind, ...(seg.vm_breakdown !== undefined ? { vm_breakdown: { ...seg.vm_breakdown } } : {}) },
           metric: rule.metric,
           value,
           threshold: rule.threshold,
@@ -139,14 +138,14 @@ export class AlertEvaluator {
     const shown = this.intervalSegments.get(report.probeId);
     if (report.kind === 'summary') {
       this.intervalSegments.delete(report.probeId);
-      return shown === undefined ? report.segments : report.segments.filter((s) => !shown.has(segmentKey(s)));
+      return shown === undefined ? report.segments : report.segments.filter((s) => !shown.has(segmentIdentity(s)));
     }
     let seen = shown;
     if (seen === undefined) {
       this.intervalSegments.set(report.probeId, (seen = new Set()));
       if (this.intervalSegments.size > MAX_TRACKED_PROBES) this.intervalSegments.delete(this.intervalSegments.keys().next().value as string);
     }
-    for (const s of report.segments) if (s.count > 0 || s.lost > 0) seen.add(segmentKey(s));
+    for (const s of report.segments) if (s.count > 0 || s.lost > 0) seen.add(segmentIdentity(s));
     return report.segments;
   }
 

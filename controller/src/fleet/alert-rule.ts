@@ -1,13 +1,17 @@
 /** Alert rules, stored as JSON in KV `xtrace_alerts`, one key per rule name. */
-import { UsageError } from '@xtrace/proto';
+import { UsageError, VM_PART_NAMES, type VmPartName } from '@xtrace/proto';
 import { parseDurationMs } from './duration.js';
 import { validatePairSelector, type PairSelector } from './pair-selector.js';
+import type { SegmentStats } from './probe-report.js';
 import { validateName } from './schedule.js';
 
 export const ALERT_METRICS = ['p50', 'p99', 'max', 'loss'] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
 export const SEGMENT_KINDS = ['host', 'wire', 'vm', 'any'] as const;
 export type AlertSegmentKind = (typeof SEGMENT_KINDS)[number];
+/** what a rule's `vmPart` may name: one part of the VMs' breakdowns (VM_PART_NAMES), or any */
+export const ALERT_VM_PARTS = [...VM_PART_NAMES, 'any'] as const;
+export type AlertVmPart = VmPartName | 'any';
 
 export type SinkSpec =
   | { type: 'webhook'; url: string; timeoutMs?: number; retries?: number }
@@ -18,6 +22,11 @@ export interface AlertRule {
   name: string;
   selector: PairSelector;
   segmentKind: AlertSegmentKind;
+  /**
+   * set: the rule watches the VMs' breakdown parts of that name (any: every part) instead of
+   * path segments, and segmentKind stays 'any'; absent: path segments and VM turnarounds only
+   */
+  vmPart?: AlertVmPart;
   metric: AlertMetric;
   op: '>';
   /** µs for latency metrics, packets for loss */
@@ -90,6 +99,13 @@ export function validateAlertRule(value: unknown, field = 'rule'): ParsedAlertRu
   if (!SEGMENT_KINDS.includes(segmentKind as AlertSegmentKind)) {
     throw new UsageError(`${field}.segmentKind`, `expected one of ${SEGMENT_KINDS.join(', ')}, got ${JSON.stringify(segmentKind)}`);
   }
+  const vmPart = o['vmPart'];
+  if (vmPart !== undefined) {
+    if (!ALERT_VM_PARTS.includes(vmPart as AlertVmPart)) {
+      throw new UsageError(`${field}.vmPart`, `expected one of ${ALERT_VM_PARTS.join(', ')}, got ${JSON.stringify(vmPart)}`);
+    }
+    if (segmentKind !== 'any') throw new UsageError(`${field}.vmPart`, `selects VM breakdown parts, not ${String(segmentKind)} segments: give one of segmentKind and vmPart`);
+  }
   if (!ALERT_METRICS.includes(o['metric'] as AlertMetric)) {
     throw new UsageError(`${field}.metric`, `expected one of ${ALERT_METRICS.join(', ')}, got ${JSON.stringify(o['metric'])}`);
   }
@@ -113,6 +129,7 @@ export function validateAlertRule(value: unknown, field = 'rule'): ParsedAlertRu
     name,
     selector,
     segmentKind: segmentKind as AlertSegmentKind,
+    ...(vmPart !== undefined ? { vmPart: vmPart as AlertVmPart } : {}),
     metric: o['metric'] as AlertMetric,
     op: '>',
     threshold,
@@ -130,6 +147,7 @@ export function alertRuleRecord(r: AlertRule): AlertRule {
     name: r.name,
     selector: r.selector,
     segmentKind: r.segmentKind,
+    ...(r.vmPart !== undefined ? { vmPart: r.vmPart } : {}),
     metric: r.metric,
     op: r.op,
     threshold: r.threshold,
@@ -138,4 +156,15 @@ export function alertRuleRecord(r: AlertRule): AlertRule {
     sinks: r.sinks,
     createdAt: r.createdAt,
   };
+}
+
+/**
+ * Whether a rule watches a report segment: a rule naming a VM part sees only breakdown parts
+ * (of that name); any other rule only path segments and turnarounds, by kind. Parts re-slice the
+ * path's time, so a rule on both would fire twice for one slow stretch.
+ */
+export function ruleWatchesSegment(rule: Pick<AlertRule, 'segmentKind' | 'vmPart'>, seg: Pick<SegmentStats, 'kind' | 'vm_breakdown'>): boolean {
+  if (rule.vmPart !== undefined) return seg.vm_breakdown !== undefined && (rule.vmPart === 'any' || seg.vm_breakdown.part === rule.vmPart);
+  if (seg.vm_breakdown !== undefined) return false;
+  return rule.segmentKind === 'any' || seg.kind === rule.segmentKind;
 }

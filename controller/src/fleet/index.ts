@@ -5,7 +5,7 @@
  * @xtrace/proto's SegmentKind.
  */
 export * from './duration.js';
-export { pairKey, parsePair, pairText, subjectToken, type SegmentStats, type Pair, type ProbeReport } from './probe-report.js';
+export { pairKey, parsePair, pairText, subjectToken, segmentIdentity, type SegmentStats, type VmPartRef, type Pair, type ProbeReport } from './probe-report.js';
 export * from './pair-selector.js';
 export { PROBE_PROTOS as SCHEDULE_PROTOS, type ProbeProto as ScheduleProto } from './schedule.js';
 export { MIN_EVERY_MS, MAX_EVERY_MS, slotStart, validateName, validateSchedule, scheduleRecord, type Schedule, type ParsedSchedule } from './schedule.js';

@@ -1,12 +1,15 @@
 /**
  * Turns the pipeline's PairReport (proto/src/report.ts) into the fleet layer's ProbeReport:
  * both directions' segments, named host-qualified (`hvA.tap_rx` → `hvA.nic_tx`) so forward
- * and reverse segments stay apart, and the full PairReport kept alongside for history.
+ * and reverse segments stay apart, the destination VM's turnaround (kind 'vm'), the parts of
+ * every VM breakdown (marked with `vm_breakdown`), and the full PairReport kept alongside for
+ * history. The round trip stays out: it spans both directions' segments and the turnaround,
+ * which the rules and metrics already see.
  */
-import type { PairReport, SegmentReport } from '@xtrace/proto';
+import type { PairReport, SegmentReport, VmBreakdownReport } from '@xtrace/proto';
 import type { ProbeReport, SegmentStats } from './probe-report.js';
 
-function toStats(s: SegmentReport, direction: 'forward' | 'reverse'): SegmentStats | undefined {
+function toStats(s: SegmentReport): SegmentStats | undefined {
   if (s.kind !== 'host' && s.kind !== 'wire' && s.kind !== 'vm') return undefined;
   const n = (v: number | null | undefined) => (typeof v === 'number' ? v : Number.NaN);
   return {
@@ -22,18 +25,29 @@ function toStats(s: SegmentReport, direction: 'forward' | 'reverse'): SegmentSta
     drop_reasons: s.drop_reasons,
     share: s.share,
     histogram: s.histogram ?? null,
-    direction,
   };
+}
+
+function breakdownParts(b: VmBreakdownReport): SegmentStats[] {
+  return b.parts.flatMap((p) => {
+    const st = toStats(p);
+    return st === undefined ? [] : [{ ...st, vm_breakdown: { host: b.host, role: b.role, part: p.part } }];
+  });
 }
 
 export function probeReportFromPairReport(r: PairReport): ProbeReport {
   const segments: SegmentStats[] = [];
-  for (const dir of ['forward', 'reverse'] as const) {
-    for (const s of r.directions[dir]?.segments ?? []) {
-      const st = toStats(s, dir);
-      if (st !== undefined) segments.push(st);
+  for (const direction of ['forward', 'reverse'] as const) {
+    for (const s of r.directions[direction]?.segments ?? []) {
+      const st = toStats(s);
+      if (st !== undefined) segments.push({ ...st, direction });
     }
   }
+  for (const s of r.vm_turnaround) {
+    const st = toStats(s);
+    if (st !== undefined) segments.push(st);
+  }
+  for (const b of r.vm_breakdown) segments.push(...breakdownParts(b));
   const out: ProbeReport = {
     probeId: r.probe_id,
     pair: { src: r.src, dst: r.dst },

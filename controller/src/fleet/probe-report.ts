@@ -3,7 +3,15 @@
  * (controller/src/analysis): only the fields the fleet layer reads are required, anything else
  * is carried through to history untouched.
  */
-import { UsageError, type LatencyHistogram, type SegmentKind } from '@xtrace/proto';
+import { UsageError, type LatencyHistogram, type SegmentKind, type VmBreakdownReport, type VmPartName } from '@xtrace/proto';
+
+/** Which VM and which part of its breakdown a segment is (PairReport.vm_breakdown). */
+export interface VmPartRef {
+  /** the VM's hypervisor */
+  host: string;
+  role: VmBreakdownReport['role'];
+  part: VmPartName;
+}
 
 export interface SegmentStats {
   from: string;
@@ -19,7 +27,25 @@ export interface SegmentStats {
   share?: number;
   /** over LATENCY_BUCKET_BOUNDS_US (@xtrace/proto), when the report carried one */
   histogram?: LatencyHistogram | null;
+  /** the direction whose path holds the segment; absent on a VM's turnaround and breakdown parts, which span both */
+  direction?: 'forward' | 'reverse';
+  /**
+   * set on a VM breakdown part only. A part re-slices time the path segments already hold
+   * (rx_worker_wait is the forward tap_tx -> vhost_rx, over fully broken-down exchanges only),
+   * so rules select parts by name and metrics keep them in families of their own.
+   */
+  vm_breakdown?: VmPartRef;
   [extra: string]: unknown;
+}
+
+/**
+ * What tells a report's segments apart (alert episodes, metric counting): kind and stages, and
+ * for a breakdown part its VM's role and part name, since a part may span the same stages as a
+ * path segment, and a same-host pair's two VMs share a host.
+ */
+export function segmentIdentity(s: Pick<SegmentStats, 'from' | 'to' | 'kind' | 'vm_breakdown'>): string {
+  const id = `${s.kind}|${s.from}>${s.to}`;
+  return s.vm_breakdown === undefined ? id : `${id}|${s.vm_breakdown.role}.${s.vm_breakdown.part}`;
 }
 
 /** One direction VM src → VM dst, by address. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalysisReport, PairReport } from '@xtrace/proto';
+import { samplePairReport } from '@xtrace/proto/testing';
 import { PathMatcher } from '../../analysis/path-matcher.js';
 import { TrafficBuilder } from '../../analysis/test-traffic.js';
 import { probeReportFromPairReport } from '../pair-report-adapter.js';
@@ -87,6 +88,46 @@ describe('ControllerMetrics.recordReport', () => {
     expect([h.le('0.000002'), h.le('0.000004'), h.le('0.000008'), h.le('+Inf')]).toEqual([0, 1, 2, 6]);
     expect(h.count).toBe(6);
     expect(h.sum).toBeCloseTo(0.020988, 9);
+  });
+});
+
+describe('ControllerMetrics.recordReport: VM turnaround and breakdown parts', () => {
+  const sample = (final: boolean) => probeReportFromPairReport({ ...samplePairReport(), final });
+  const series = (m: ControllerMetrics, family: string) => parseExposition(m.registry.render()).get(family)?.samples ?? [];
+
+  it('each part gets its own histogram and quantiles by VM host, role and part; the turnaround is a vm segment', () => {
+    const m = new ControllerMetrics();
+    m.recordReport(sample(false));
+    const guest = { src: '10.0.0.1', dst: '10.0.0.2', host: 'hv-b', role: 'destination', part: 'guest' };
+    const mine = series(m, 'xtrace_vm_part_latency_seconds').filter((x) => Object.entries(guest).every(([k, v]) => x.labels[k] === v));
+    expect(mine.find((x) => x.name.endsWith('_count'))?.value).toBe(40);
+    expect(mine.find((x) => x.name.endsWith('_sum'))?.value).toBeCloseTo(0.2, 9);
+    expect(mine.find((x) => x.name.endsWith('_bucket') && x.labels['le'] === '0.008192')?.value).toBe(40);
+    expect(mine.find((x) => x.name.endsWith('_bucket') && x.labels['le'] === '0.004096')?.value).toBe(0);
+    expect(m.vmPartQuantile.value({ ...guest, part: 'rx_worker_wait', quantile: '0.99' })).toBeCloseTo(12e-6, 12);
+    expect(m.vmPartQuantile.value({ ...guest, host: 'hv-a', role: 'source', part: 'tx_worker_wait', quantile: '0.5' })).toBeCloseTo(30e-6, 12);
+    const parts = new Set(series(m, 'xtrace_vm_part_latency_quantile_seconds').map((x) => `${x.labels['host']} ${x.labels['role']} ${x.labels['part']}`));
+    expect([...parts]).toEqual([
+      'hv-b destination rx_worker_wait', 'hv-b destination rx_copy_signal', 'hv-b destination guest', 'hv-b destination tx_worker_wait', 'hv-b destination tx_build',
+      'hv-a source tx_worker_wait', 'hv-a source tx_build',
+    ]);
+    // the turnaround among the segments, kind vm; the path segment a part re-slices counted once, by the path
+    expect(m.segmentPackets.value({ src: '10.0.0.1', dst: '10.0.0.2', kind: 'vm', segment: 'hv-b.kvm_irq>hv-b.guest_kick' })).toBe(40);
+    expect(m.segmentPackets.value({ src: '10.0.0.1', dst: '10.0.0.2', kind: 'host', segment: 'hv-b.tap_tx>hv-b.vhost_rx' })).toBe(49);
+    expect(series(m, 'xtrace_segment_latency_quantile_seconds').some((x) => 'part' in x.labels)).toBe(false);
+  });
+
+  it('a summary adds to the parts only what the intervals did not count', () => {
+    const m = new ControllerMetrics();
+    m.recordReport(sample(false));
+    const summary = sample(true);
+    const guest = summary.segments.find((s) => s.vm_breakdown?.part === 'guest')!;
+    guest.count = 41;
+    guest.histogram = { ...guest.histogram!, counts: guest.histogram!.counts.map((c) => (c ? 41 : 0)), sum_us: 205_000 };
+    m.recordReport(summary);
+    const count = (part: string) => series(m, 'xtrace_vm_part_latency_seconds').find((x) => x.name.endsWith('_count') && x.labels['part'] === part && x.labels['role'] === 'destination')?.value;
+    expect(count('guest')).toBe(41);
+    expect(count('rx_worker_wait')).toBe(40);
   });
 });
 

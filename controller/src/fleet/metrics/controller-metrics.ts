@@ -1,15 +1,16 @@
 /**
  * The controller's metric set. Feeding points for the pipeline: recordReport (each interval
- * report and summary: segment packets, loss, latency histograms and quantiles), recordEvents
+ * report and summary: segment packets, loss, latency histograms and quantiles, and the VMs'
+ * breakdown parts' latency), recordEvents
  * / recordLoss (per received batch), probe lifecycle, attach failures, and the fleet layer's
  * scheduler and alert events.
  */
 import { LATENCY_BUCKET_BOUNDS_US } from '@xtrace/proto';
 import type { AlertEvent } from '../alert-evaluator.js';
-import type { ProbeReport, Pair, SegmentStats } from '../probe-report.js';
+import { segmentIdentity, type ProbeReport, type Pair, type SegmentStats, type VmPartRef } from '../probe-report.js';
 import type { SchedulerEvent } from '../scheduler.js';
 import type { DeliveryResult } from '../sinks/alert-sink.js';
-import { MetricsRegistry, type Counter, type Gauge, type Histogram } from './registry.js';
+import { MetricsRegistry, type Counter, type Gauge, type Histogram, type Labels } from './registry.js';
 
 /** `le` of the latency histogram: the reports' bucket bounds (1 µs … 4.19 s, ×2) in seconds */
 export const LATENCY_BUCKETS_SECONDS = LATENCY_BUCKET_BOUNDS_US.map((us) => us / 1e6);
@@ -24,12 +25,23 @@ interface Counted {
 }
 
 const segLabels = (pair: Pair, seg: Pick<SegmentStats, 'from' | 'to' | 'kind'>) => ({ src: pair.src, dst: pair.dst, kind: seg.kind, segment: `${seg.from}>${seg.to}` });
+const vmPartLabels = (pair: Pair, ref: VmPartRef) => ({ src: pair.src, dst: pair.dst, host: ref.host, role: ref.role, part: ref.part });
+
+/** the families a report segment feeds: latency always, packets and losses for path segments */
+interface LatencyFamilies {
+  latency: Histogram;
+  quantile: Gauge;
+  packets?: Counter;
+  lost?: Counter;
+}
 
 export class ControllerMetrics {
   readonly segmentLatency: Histogram;
   readonly segmentQuantile: Gauge;
   readonly segmentPackets: Counter;
   readonly segmentLost: Counter;
+  readonly vmPartLatency: Histogram;
+  readonly vmPartQuantile: Gauge;
   readonly events: Counter;
   readonly eventsRate: Gauge;
   readonly ringbufLost: Counter;
@@ -54,6 +66,14 @@ export class ControllerMetrics {
     this.segmentQuantile = registry.gauge({ name: 'xtrace_segment_latency_quantile_seconds', help: 'Latency quantile of a path segment over the last interval report', labelNames: [...seg, 'quantile'] });
     this.segmentPackets = registry.counter({ name: 'xtrace_segment_packets_total', help: 'Packets timed across a path segment', labelNames: seg });
     this.segmentLost = registry.counter({ name: 'xtrace_segment_lost_packets_total', help: 'Packets lost in a path segment', labelNames: seg });
+    // VM breakdown parts get families of their own: a part re-slices time the path segments
+    // already count (rx_worker_wait is the forward tap_tx -> vhost_rx, over fully broken-down
+    // exchanges), so under xtrace_segment_* any sum over segments would count it twice, and a
+    // part is asked for by its name (part="guest"), which no segment label carries. Their
+    // _count is the exchanges (requests, for a source VM) broken down; a part loses nothing.
+    const part = ['src', 'dst', 'host', 'role', 'part'] as const;
+    this.vmPartLatency = registry.histogram({ name: 'xtrace_vm_part_latency_seconds', help: "Per-exchange latency of a part of a VM's breakdown (vhost worker, interrupt, guest), per pair, VM host and role", labelNames: part, buckets: LATENCY_BUCKETS_SECONDS });
+    this.vmPartQuantile = registry.gauge({ name: 'xtrace_vm_part_latency_quantile_seconds', help: "Latency quantile of a part of a VM's breakdown over the last interval report", labelNames: [...part, 'quantile'] });
     this.events = registry.counter({ name: 'xtrace_events_total', help: 'Packet events received from agents', labelNames: ['host'] });
     this.eventsRate = registry.gauge({ name: 'xtrace_events_per_second', help: 'Packet events received per second over the last 10 s', labelNames: ['host'] });
     this.ringbufLost = registry.counter({ name: 'xtrace_ringbuf_lost_total', help: 'Events lost because an agent ring buffer was full', labelNames: ['host'] });
@@ -82,9 +102,11 @@ export class ControllerMetrics {
       if (this.counted.size > 4096) this.counted.delete(this.counted.keys().next().value as string);
     }
     if (r.kind === 'summary') this.counted.delete(r.probeId);
+    const pathFamilies: LatencyFamilies = { latency: this.segmentLatency, quantile: this.segmentQuantile, packets: this.segmentPackets, lost: this.segmentLost };
+    const vmPartFamilies: LatencyFamilies = { latency: this.vmPartLatency, quantile: this.vmPartQuantile };
     for (const s of r.segments) {
-      const l = segLabels(r.pair, s);
-      const key = `${s.kind}|${l.segment}`;
+      const [l, families]: [Labels, LatencyFamilies] = s.vm_breakdown === undefined ? [segLabels(r.pair, s), pathFamilies] : [vmPartLabels(r.pair, s.vm_breakdown), vmPartFamilies];
+      const key = segmentIdentity(s);
       const before = seen?.get(key) ?? { count: 0, lost: 0, buckets: [], sumUs: 0 };
       const summary = r.kind === 'summary';
       const added = (now: number, already: number) => (summary ? Math.max(0, now - already) : now);
@@ -99,16 +121,16 @@ export class ControllerMetrics {
           sumUs: before.sumUs + sumUs,
         });
       }
-      this.segmentPackets.inc(l, added(s.count, before.count));
-      this.segmentLost.inc(l, added(s.lost, before.lost));
-      if (buckets !== undefined) this.segmentLatency.addCounts(l, buckets, sumUs / 1e6);
+      families.packets?.inc(l, added(s.count, before.count));
+      families.lost?.inc(l, added(s.lost, before.lost));
+      if (buckets !== undefined) families.latency.addCounts(l, buckets, sumUs / 1e6);
       for (const [q, v] of [
         ['0.5', s.p50_us],
         ['0.9', s.p90_us],
         ['0.99', s.p99_us],
         ['1', s.max_us],
       ] as const) {
-        if (s.count > 0 && Number.isFinite(v)) this.segmentQuantile.set({ ...l, quantile: q }, v / 1e6);
+        if (s.count > 0 && Number.isFinite(v)) families.quantile.set({ ...l, quantile: q }, v / 1e6);
       }
     }
   }
