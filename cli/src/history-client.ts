@@ -29,6 +29,8 @@ export function normalizeHistoryRecord(r: HistoryRecord): HistoryRecord {
     const o = s as unknown as Record<string, unknown>;
     for (const k of NULLABLE) o[k] ??= null;
     s.histogram ??= null;
+    // stored without one unless it is a VM breakdown part; gRPC decodes an absent message as null
+    if (s.vm_breakdown == null) delete s.vm_breakdown;
   }
   if (rep['pairReport'] != null) normalizePairReport(rep['pairReport'] as PairReport);
   return r;

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAIR_REPORT_SCHEMA, XtraceError, type PairReport, type SegmentReport } from '@xtrace/proto';
+import { samplePairReport } from '@xtrace/proto/testing';
 import { probeReportFromPairReport, startController, type Controller, type HistoryRecord, type ProbeReport } from '@xtrace/controller';
 import { ControllerClient, fromGrpcError } from '../../cli/src/grpc-client.js';
 import { readHistory } from '../../cli/src/history-client.js';
@@ -129,6 +130,25 @@ describe('history over gRPC (real controller, real NATS)', () => {
     expect(text).toMatch(/p50=- p99=- max=-/); // the unknown latency
     expect(await run('history', '--pair', '10.9.9.9,10.9.9.8')).toMatch(/no history for 10\.9\.9\.9 -> 10\.9\.9\.8/);
     await expect(run('history', '--pair', `${A.src},${A.dst}`, '--follow', '--limit', '3')).rejects.toMatchObject({ code: 'usage', field: '--limit' });
+  });
+
+  it('a report with VM breakdowns keeps them through the store and gRPC: the parts among the segments, the breakdown in the pairReport', async () => {
+    const C = { src: '10.7.0.9', dst: '10.7.1.9' };
+    const sent: PairReport = { ...samplePairReport(), probe_id: 'h-vm', src: C.src, dst: C.dst, table: 'the table' };
+    await ctl.fleet!.onReport(probeReportFromPairReport(sent));
+    const [rec] = await list(client, { pair: C });
+    const parts = rec!.report.segments.filter((s) => s.vm_breakdown !== undefined);
+    expect(parts.map((s) => `${s.vm_breakdown!.host} ${s.vm_breakdown!.role} ${s.vm_breakdown!.part} ${s.from}->${s.to} ${s.kind}`)).toEqual([
+      'hv-b destination rx_worker_wait hv-b.tap_tx->hv-b.vhost_rx host',
+      'hv-b destination rx_copy_signal hv-b.vhost_rx->hv-b.kvm_irq host',
+      'hv-b destination guest hv-b.kvm_irq->hv-b.guest_kick vm',
+      'hv-b destination tx_worker_wait hv-b.guest_kick->hv-b.vhost_tx host',
+      'hv-b destination tx_build hv-b.vhost_tx->hv-b.tap_rx host',
+      'hv-a source tx_worker_wait hv-a.guest_kick->hv-a.vhost_tx host',
+      'hv-a source tx_build hv-a.vhost_tx->hv-a.tap_rx host',
+    ]);
+    expect(rec!.report.segments.find((s) => s.kind === 'vm' && s.vm_breakdown === undefined)).toMatchObject({ from: 'hv-b.kvm_irq', to: 'hv-b.guest_kick', count: 40 });
+    expect(rec!.report['pairReport']).toEqual(sent);
   });
 
   it('WatchHistory resumes from a point in time, then delivers new reports as they are stored, until cancelled', async () => {

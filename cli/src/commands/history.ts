@@ -16,7 +16,8 @@ function us(v: unknown): string {
 export function renderHistoryRecord(r: HistoryRecord): string {
   const rep = r.report;
   const head = `${new Date(rep.at).toISOString()}  ${rep.kind.padEnd(8)}  ${rep.probeId}  ${rep.pair.src} -> ${rep.pair.dst}`;
-  const segs = (rep.segments ?? []).map((s) => `    ${`${s.from}->${s.to}`.padEnd(24)} ${s.kind.padEnd(4)} n=${s.count} p50=${us(s.p50_us)} p99=${us(s.p99_us)} max=${us(s.max_us)} lost=${s.lost}`);
+  const part = (s: (typeof rep.segments)[number]) => (s.vm_breakdown ? `  ${s.vm_breakdown.role} vm part ${s.vm_breakdown.part}` : '');
+  const segs = (rep.segments ?? []).map((s) => `    ${`${s.from}->${s.to}`.padEnd(24)} ${s.kind.padEnd(4)} n=${s.count} p50=${us(s.p50_us)} p99=${us(s.p99_us)} max=${us(s.max_us)} lost=${s.lost}${part(s)}`);
   return [head, ...segs].join('\n');
 }
 
