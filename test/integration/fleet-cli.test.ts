@@ -102,4 +102,21 @@ describe('fleet CLI commands', () => {
     await run('alert', 'rm', 'loss');
     expect(JSON.parse(await run('alert', 'list', '--json')).rules).toHaveLength(1);
   });
+
+  it('alert add --vm-part: a rule on a part of the VMs\' breakdowns, listed and tested as such', async () => {
+    expect(await run('alert', 'add', 'guest-slow', '--vm-part', 'guest', '--metric', 'p99', '--above', '5ms', '--webhook', hookUrl)).toMatch(
+      /alert guest-slow added: vm part guest p99 > 5000us for 0s/,
+    );
+    await expect(run('alert', 'add', 'x', '--vm-part', 'worker', '--metric', 'p99', '--above', '1ms', '--webhook', hookUrl)).rejects.toSatisfy(
+      (e: unknown) => e instanceof UsageError && e.field === '--vm-part',
+    );
+    await expect(run('alert', 'add', 'x', '--segment', 'vm', '--vm-part', 'guest', '--metric', 'p99', '--above', '1ms', '--webhook', hookUrl)).rejects.toThrow(/give --segment or --vm-part/);
+    const rules = JSON.parse(await run('alert', 'list', '--json')) as { rules: { name: string; segmentKind: string; vmPart?: string }[] };
+    expect(rules.rules.find((r) => r.name === 'guest-slow')).toMatchObject({ segmentKind: 'any', vmPart: 'guest' });
+    expect(await run('alert', 'list')).toMatch(/guest-slow\s+all-cross-host\s+vm part guest\s+p99 > 5000us/);
+    const before = hookBodies.length;
+    await run('alert', 'test', 'guest-slow');
+    expect(hookBodies[before]).toMatchObject({ rule: 'guest-slow', test: true, segment: { kind: 'vm', vm_breakdown: { role: 'destination', part: 'guest' } } });
+    await run('alert', 'rm', 'guest-slow');
+  });
 });

@@ -1,8 +1,10 @@
 /** `xtrace alert add|list|rm|test`: alert rules in NATS KV xtrace_alerts, evaluated by the controllers. */
 import type { Command } from 'commander';
-import { UsageError, XtraceError } from '@xtrace/proto';
+import { UsageError, VM_PART_NAMES, XtraceError } from '@xtrace/proto';
+import { VM_PART_LABELS } from '@xtrace/controller/analysis';
 import {
   ALERT_METRICS,
+  ALERT_VM_PARTS,
   AlertDispatcher,
   AlertStore,
   SEGMENT_KINDS,
@@ -12,6 +14,7 @@ import {
   syntheticEvent,
   type AlertMetric,
   type AlertSegmentKind,
+  type AlertVmPart,
   type ParsedAlertRule,
   type SinkSpec,
 } from '@xtrace/controller';
@@ -29,6 +32,11 @@ function ruleJson(r: ParsedAlertRule) {
 
 function thresholdText(r: ParsedAlertRule): string {
   return r.metric === 'loss' ? `${r.threshold} pkts` : `${r.threshold}us`;
+}
+
+/** what the rule watches: a segment kind, or a part of the VMs' breakdowns */
+function watchedText(r: ParsedAlertRule): string {
+  return r.vmPart !== undefined ? `vm part ${r.vmPart}` : r.segmentKind;
 }
 
 function sinkText(s: SinkSpec): string {
@@ -53,10 +61,16 @@ export function registerAlertCommand(program: Command, depsIn: FleetCommandDeps 
     .addHelpText(
       'after',
       `
+Segments: each direction's path segments (host, wire) and the destination VM's turnaround (vm).
+With vhost stages, --vm-part watches a part of the VMs' breakdowns instead:
+${VM_PART_NAMES.map((p) => `  ${p.padEnd(15)} ${VM_PART_LABELS[p].name}`).join('\n')}
+
 Examples:
   xtrace alert add wire-slow --segment wire --metric p99 --above 500us --for 30s --cooldown 5m --webhook http://hooks.example/xtrace
   xtrace alert add host-loss --segment host --metric loss --above 10 --for 1m --exec '/usr/local/bin/page-oncall'
   xtrace alert add any-max --metric max --above 20ms --nats-subject ops.alerts
+  xtrace alert add guest-slow --vm-part guest --metric p99 --above 5ms --for 1m --nats-subject ops.alerts
+  xtrace alert add vhost-slow --vm-part rx_worker_wait --metric p99 --above 1ms --webhook http://hooks.example/xtrace
   xtrace alert test wire-slow`,
     );
 
@@ -66,6 +80,7 @@ Examples:
       .description('add an alert rule')
       .option('--pairs <selector>', 'which pairs (as in schedule add)', 'all-cross-host')
       .option('--segment <kind>', `segment kind: ${SEGMENT_KINDS.join('|')}`, 'any')
+      .option('--vm-part <part>', `a part of the VMs' breakdowns instead of segments: ${ALERT_VM_PARTS.join('|')}`)
       .requiredOption('--metric <metric>', `${ALERT_METRICS.join('|')}`)
       .requiredOption('--above <threshold>', 'latency (e.g. 500us, 2ms) or, for loss, a packet count')
       .option('--for <duration>', 'condition must hold this long before firing', '0s')
@@ -77,10 +92,14 @@ Examples:
   ).action(
     async (
       name: string,
-      f: Flags & { pairs: string; segment: string; metric: string; above: string; for: string; cooldown: string; webhook?: string[]; exec?: string[]; natsSubject?: string[] },
+      f: Flags & { pairs: string; segment: string; vmPart?: string; metric: string; above: string; for: string; cooldown: string; webhook?: string[]; exec?: string[]; natsSubject?: string[] },
     ) => {
       if (!ALERT_METRICS.includes(f.metric as AlertMetric)) throw new UsageError('--metric', `expected one of ${ALERT_METRICS.join(', ')}, got "${f.metric}"`);
       if (!SEGMENT_KINDS.includes(f.segment as AlertSegmentKind)) throw new UsageError('--segment', `expected one of ${SEGMENT_KINDS.join(', ')}, got "${f.segment}"`);
+      if (f.vmPart !== undefined) {
+        if (!ALERT_VM_PARTS.includes(f.vmPart as AlertVmPart)) throw new UsageError('--vm-part', `expected one of ${ALERT_VM_PARTS.join(', ')}, got "${f.vmPart}"`);
+        if (f.segment !== 'any') throw new UsageError('--vm-part', `watches VM breakdown parts, not ${f.segment} segments: give --segment or --vm-part`);
+      }
       const sinks: SinkSpec[] = [
         ...(f.webhook ?? []).map((url): SinkSpec => ({ type: 'webhook', url })),
         ...(f.exec ?? []).map((command): SinkSpec => ({ type: 'exec', command })),
@@ -93,6 +112,7 @@ Examples:
           name,
           selector: parsePairSelector(f.pairs, '--pairs'),
           segmentKind: f.segment as AlertSegmentKind,
+          ...(f.vmPart !== undefined ? { vmPart: f.vmPart as AlertVmPart } : {}),
           metric,
           threshold: parseThreshold(f.above, metric),
           for: f.for,
@@ -103,7 +123,7 @@ Examples:
       deps.out(
         f.json
           ? `${JSON.stringify(ruleJson(rule), null, 2)}\n`
-          : `alert ${rule.name} added: ${rule.segmentKind} ${rule.metric} > ${thresholdText(rule)} for ${rule.for}, cooldown ${rule.cooldown} -> ${rule.sinks.map(sinkText).join(', ')}\n`,
+          : `alert ${rule.name} added: ${watchedText(rule)} ${rule.metric} > ${thresholdText(rule)} for ${rule.for}, cooldown ${rule.cooldown} -> ${rule.sinks.map(sinkText).join(', ')}\n`,
       );
     },
   );
@@ -119,7 +139,7 @@ Examples:
         ? 'no alert rules\n'
         : `${table([
             ['NAME', 'PAIRS', 'SEGMENT', 'CONDITION', 'FOR', 'COOLDOWN', 'SINKS'],
-            ...rules.map((r) => [r.name, formatPairSelector(r.selector), r.segmentKind, `${r.metric} > ${thresholdText(r)}`, r.for, r.cooldown, r.sinks.map(sinkText).join(' ')]),
+            ...rules.map((r) => [r.name, formatPairSelector(r.selector), watchedText(r), `${r.metric} > ${thresholdText(r)}`, r.for, r.cooldown, r.sinks.map(sinkText).join(' ')]),
           ])}\n`,
     );
   });
