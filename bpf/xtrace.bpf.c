@@ -8,7 +8,10 @@
 #include "progs/tc.h"
 #include "progs/net-tracepoints.h"
 #include "progs/drops.h"
-#include "progs/function-hooks.h"
+#include "progs/tun.h"
+#include "progs/ovs.h"
+#include "progs/vhost-net.h"
+#include "progs/kvm-irq.h"
 #include "progs/batch-flush.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

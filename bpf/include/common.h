@@ -8,14 +8,17 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "xtrace_abi.h"
-#include "maps.h"
-#include "packet.h"
-#include "emit.h"
-#include "probe.h"
 
 #define XT_DIR_INGRESS 0
 #define XT_DIR_EGRESS 1
 #define XT_TC_NEXT -1 /* TCX_NEXT / TC_ACT_UNSPEC: let the packet go on untouched */
+
+#include "maps.h"
+#include "packet.h"
+#include "emit.h"
+#include "probe.h"
+#include "kernel-types.h"
+#include "vhost.h"
 
 static __always_inline __u32 xt_dev_netns(const struct net_device *dev)
 {
@@ -58,15 +61,49 @@ static __always_inline int xt_skb_reader(struct sk_buff *skb, struct xt_reader *
 }
 
 /*
+ * Tracing programs that read the skb by probe reads (kprobe, classic tracepoint, module-type
+ * hooks): records the packet at `w` (stage, hook, netns and ifindex set; in scope).
+ */
+static __always_inline void xt_trace_skb_at(struct sk_buff *skb, struct xt_where *w)
+{
+	struct xt_reader r;
+	__u16 ethertype;
+
+	if (xt_skb_reader(skb, &r, &ethertype)) {
+		xt_count(XT_C_PARSE_FAIL);
+		return;
+	}
+	w->len = BPF_CORE_READ(skb, len);
+	xt_observe(&r, 0, ethertype, w);
+}
+
+/*
+ * A packet event of a function whose stage is fixed (an OVS port's receive, ...): records it
+ * when `dev` is in the agent's namespace.
+ */
+static __always_inline void xt_trace_stage_skb(struct sk_buff *skb, struct net_device *dev, __u16 stage, __u8 hook)
+{
+	struct xt_config *cfg = xt_config();
+	struct xt_where w = { .hook = hook, .stage = stage };
+
+	if (!cfg || !cfg->active_probes || !skb || !dev)
+		return;
+	w.netns = xt_dev_netns(dev);
+	if (w.netns != cfg->netns)
+		return;
+	xt_where_config(&w, cfg);
+	w.ifindex = BPF_CORE_READ(dev, ifindex);
+	xt_trace_skb_at(skb, &w);
+}
+
+/*
  * Tracing programs (tracepoint, kprobe) on a device-scoped packet event: observe when the
  * device is a stage owned by this hook kind in the agent's namespace.
  */
 static __always_inline void xt_trace_dev_skb(struct sk_buff *skb, struct net_device *dev, __u32 dir, __u8 hook)
 {
 	struct xt_config *cfg = xt_config();
-	struct xt_reader r;
 	struct xt_where w = { .hook = hook };
-	__u16 ethertype;
 
 	if (!cfg || !cfg->active_probes || !dev)
 		return;
@@ -78,12 +115,9 @@ static __always_inline void xt_trace_dev_skb(struct sk_buff *skb, struct net_dev
 	w.stage = xt_stage_of(w.netns, w.ifindex, dir, hook);
 	if (!w.stage)
 		return;
-	if (xt_skb_reader(skb, &r, &ethertype)) {
-		xt_count(XT_C_PARSE_FAIL);
-		return;
-	}
-	w.len = BPF_CORE_READ(skb, len);
-	xt_observe(&r, 0, ethertype, &w);
+	if (w.stage == XT_STAGE_TAP_RX)
+		xt_vhost_take_send(&w);
+	xt_trace_skb_at(skb, &w);
 }
 
 /*
@@ -130,6 +164,8 @@ static __always_inline void xt_btf_dev_skb(struct sk_buff *skb, struct net_devic
 	w.stage = xt_stage_of(w.netns, w.ifindex, dir, hook);
 	if (!w.stage)
 		return;
+	if (w.stage == XT_STAGE_TAP_RX)
+		xt_vhost_take_send(&w);
 	xt_btf_observe(skb, &w);
 }
 

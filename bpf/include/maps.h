@@ -133,4 +133,34 @@ struct {
 	__type(value, struct xt_learn_last);
 } xt_learn_last SEC(".maps");
 
+/*
+ * vhost workers' state (struct xt_vhost_task), keyed by the worker's task pointer. LRU: a
+ * worker that exits leaves its entry behind, and the oldest goes first when the map is full.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, struct xt_vhost_task);
+} xt_vhost_tasks SEC(".maps");
+
+/* A zeroed xt_vhost_task to create entries from (too large for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xt_vhost_task);
+} xt_vhost_blank SEC(".maps");
+
+/*
+ * Guest kicks not yet taken by their worker: the TX virtqueue's backend socket (the tap's) ->
+ * the kick's time. The worker's next tun_sendmsg on that socket takes it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u64);
+} xt_vhost_kicks SEC(".maps");
+
 #endif

@@ -130,13 +130,17 @@ static __always_inline __u32 xt_sample(const struct xt_probe_value *v, __u32 mas
 struct xt_where {
 	__u32 probes_gen;  /* xt_config.probes_gen when the program started */
 	__u8 batch;        /* XT_CFG_BATCH: records go through the CPU's batch */
+	__u8 vhost;        /* XT_CFG_VHOST: vhost-net programs are attached */
+	__u8 hook;
+	__u8 vhost_hook;   /* tap_rx in a vhost worker: the hook of its tun_sendmsg program */
+	__u16 stage;
 	__u32 netns;
 	__u32 ifindex;
 	__u32 len;
-	__u16 stage;
-	__u8 hook;
 	__u32 drop_reason;
 	__u64 drop_location;
+	__u64 vhost_send_ts; /* tap_rx in a vhost worker: when the worker took the frame (vhost_tx); else 0 */
+	__u64 vhost_kick_ts; /* ... and the guest kick that woke it (guest_kick); else 0 */
 };
 
 /* What every program takes from the configuration once it knows it is in scope. */
@@ -144,17 +148,18 @@ static __always_inline void xt_where_config(struct xt_where *w, const struct xt_
 {
 	w->probes_gen = cfg->probes_gen;
 	w->batch = (cfg->flags & XT_CFG_BATCH) != 0;
+	w->vhost = (cfg->flags & XT_CFG_VHOST) != 0;
 }
 
 /*
- * The common path of every program once it knows where it is: parse, select, sample,
- * identify, emit. Every way a packet can leave without a record is counted.
+ * The common path of every program once it knows where it is: parse, select, sample, identify.
+ * Fills *rec (everything but nothing the caller does not know: ts is now) and returns true when a
+ * probe keeps the packet. Every way a packet can leave without a record is counted.
  */
-static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, __u16 ethertype,
-				       const struct xt_where *w)
+static __always_inline bool xt_keep(const struct xt_reader *r, __u32 l3_off, __u16 ethertype,
+				    const struct xt_where *w, struct xt_record *rec)
 {
 	struct xt_packet p = {};
-	struct xt_record rec = {};
 	struct xt_probe_value *v;
 	struct xt_selection m;
 	__u8 saddr_is_lo;
@@ -164,22 +169,22 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 	ret = xt_parse(r, l3_off, ethertype, &p);
 	if (ret == -2) {
 		xt_count(XT_C_NOT_IP);
-		return;
+		return false;
 	}
 	if (ret < 0) {
 		xt_count(XT_C_PARSE_FAIL);
-		return;
+		return false;
 	}
 	v = xt_lookup_pair(&p, w->probes_gen, &saddr_is_lo);
 	if (!v)
-		return;
+		return false;
 	if (xt_parse_l4(r, &p)) {
 		xt_count(XT_C_PARSE_FAIL);
-		return;
+		return false;
 	}
 	m = xt_select(v, &p, saddr_is_lo);
 	if (!m.probe_mask)
-		return;
+		return false;
 	xt_count(XT_C_MATCHED);
 
 	__u64 pkt_id = xt_packet_id(r, &p);
@@ -187,29 +192,64 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 
 	if (!mask) {
 		xt_count(XT_C_SAMPLED_OUT);
-		return;
+		return false;
 	}
 	/*
 	 * The clock is read once the packet is kept: packets of no probe, of another port or
 	 * protocol, or sampled out never pay for it. Every stage reads it at the same point of the
 	 * same code, so segment latencies (differences) do not move.
 	 */
-	rec.ts_ns = bpf_ktime_get_ns();
-	rec.pkt_id = pkt_id;
-	rec.netns = w->netns;
-	rec.ifindex = w->ifindex;
-	rec.len = w->len;
-	rec.drop_reason = w->drop_reason;
-	rec.probe_mask = mask;
-	rec.stage = w->stage;
-	rec.hook = w->hook;
-	rec.flags = p.flags | (m.reverse ? XT_F_REVERSE : 0);
-	rec.sport = p.sport;
-	rec.dport = p.dport;
-	rec.proto = p.proto;
-	rec.flow_hash = xt_flow_hash(&p);
-	rec.seq = p.seq;
-	rec.drop_location = w->drop_location;
+	rec->ts_ns = bpf_ktime_get_ns();
+	rec->pkt_id = pkt_id;
+	rec->netns = w->netns;
+	rec->ifindex = w->ifindex;
+	rec->len = w->len;
+	rec->drop_reason = w->drop_reason;
+	rec->probe_mask = mask;
+	rec->stage = w->stage;
+	rec->hook = w->hook;
+	rec->flags = p.flags | (m.reverse ? XT_F_REVERSE : 0);
+	rec->sport = p.sport;
+	rec->dport = p.dport;
+	rec->proto = p.proto;
+	rec->flow_hash = xt_flow_hash(&p);
+	rec->seq = p.seq;
+	rec->drop_location = w->drop_location;
+	return true;
+}
+
+/*
+ * The same packet's record at an earlier stage this program learned the time of (a tap_rx in a
+ * vhost worker knows its vhost_tx and guest_kick): `rec` is emitted with that stage, time and
+ * hook, and given back unchanged.
+ */
+static __always_inline void xt_emit_earlier(struct xt_record *rec, __u16 stage, __u64 ts, __u8 hook, int batched)
+{
+	__u64 ts0 = rec->ts_ns;
+	__u16 stage0 = rec->stage;
+	__u8 hook0 = rec->hook;
+
+	rec->ts_ns = ts;
+	rec->stage = stage;
+	rec->hook = hook;
+	xt_emit(rec, batched);
+	rec->ts_ns = ts0;
+	rec->stage = stage0;
+	rec->hook = hook0;
+}
+
+/* Records a kept packet at `w`, with the earlier stages `w` carries. */
+static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, __u16 ethertype,
+				       const struct xt_where *w)
+{
+	struct xt_record rec = {};
+
+	if (!xt_keep(r, l3_off, ethertype, w, &rec))
+		return;
+	if (w->vhost_kick_ts)
+		xt_emit_earlier(&rec, XT_STAGE_GUEST_KICK, w->vhost_kick_ts, w->vhost_hook, w->batch);
+	if (w->vhost_send_ts)
+		xt_emit_earlier(&rec, XT_STAGE_VHOST_TX, w->vhost_send_ts, w->vhost_hook, w->batch);
 	xt_emit(&rec, w->batch);
 }
 

@@ -27,7 +27,9 @@ enum xt_stage {
 	XT_STAGE_VHOST_RX = 10,  /* vhost worker handed the frame to the guest */
 	XT_STAGE_KVM_IRQ = 11,   /* interrupt injected into the guest */
 	XT_STAGE_DROP = 12,      /* skb:kfree_skb saw the packet freed as a drop */
-	XT_STAGE_MAX = 13,
+	XT_STAGE_GUEST_KICK = 13,/* the guest's kick that woke the vhost worker which then took the frame */
+	XT_STAGE_OVS_UPCALL = 14,/* the OVS datapath missed its flow cache and sent the packet to ovs-vswitchd */
+	XT_STAGE_MAX = 15,
 };
 
 /* How the record was observed. */
@@ -138,7 +140,11 @@ enum xt_counter {
 	XT_C_NO_STAGE = 7,       /* device/direction not a stage in scope */
 	XT_C_OTHER_NETNS = 8,    /* tracepoint hit outside the agent's namespace */
 	XT_C_DROP_NO_DEV = 9,    /* kfree_skb of a matching packet with no device to scope it */
-	XT_C_MAX = 10,
+	XT_C_IRQ_SUPPRESSED = 10,/* vhost_rx records whose batch raised no interrupt (the guest polled): no kvm_irq */
+	XT_C_IRQ_OVERFLOW = 11,  /* vhost_rx records beyond XT_IRQ_BATCH in one batch: no kvm_irq */
+	XT_C_VHOST_XDP = 12,     /* frames the vhost worker took from the tap as XDP frames: no skb, no vhost_rx */
+	XT_C_VHOST_STATE = 13,   /* vhost stages lost because the per-worker state could not be created */
+	XT_C_MAX = 14,
 };
 
 struct xt_counter_set {
@@ -160,6 +166,11 @@ enum xt_config_flags {
 	 * (the addon's drain thread, openRingBuffer's `staging` option): else they could wait forever.
 	 */
 	XT_CFG_BATCH = 1 << 0,
+	/*
+	 * vhost-net programs are attached: a tap's receive in a vhost worker looks up the worker's
+	 * state for the frame's vhost_tx (and guest_kick) times. Off: tap_rx pays nothing for it.
+	 */
+	XT_CFG_VHOST = 1 << 1,
 };
 
 /*
@@ -177,6 +188,26 @@ struct xt_batch {
 	__u32 n;            /* records waiting in r[]: user space reads it to know which CPUs to flush */
 	__u32 busy;         /* a program on this CPU is inside the batch: a nested one emits directly */
 	struct xt_record r[XT_BATCH_RECORDS];
+};
+
+/*
+ * Per vhost worker (keyed by its task): what its current tun_sendmsg call delivers to the tap
+ * (the frames' vhost_tx time and the guest kick that woke the worker), and the records of the
+ * frames it copied to the guest since its last interrupt request, which get their kvm_irq
+ * stage when the worker signals the guest (vhost_add_used_and_signal_n -> irqfd_wakeup).
+ */
+#define XT_IRQ_BATCH 64
+
+struct xt_vhost_task {
+	__u64 send_ts;      /* tun_sendmsg entry; 0: no frame of a call waits for its tap_rx */
+	__u64 kick_ts;      /* the kick that woke the worker for this call; 0: none */
+	__u32 send_ifindex; /* the tap the call writes to */
+	__u16 send_left;    /* frames of the call not yet seen at tap_rx (XDP batches carry several) */
+	__u8 send_hook;     /* enum xt_hook of the tun_sendmsg program */
+	__u8 irq_armed;     /* the worker asked to signal the guest for irq[]: the next interrupt is theirs */
+	__u32 irq_n;        /* records waiting in irq[] */
+	__u32 pad;
+	struct xt_record irq[XT_IRQ_BATCH];
 };
 
 #endif

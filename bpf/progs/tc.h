@@ -73,6 +73,8 @@ static __always_inline int xt_tc(struct __sk_buff *skb, __u32 dir)
 		xt_count(XT_C_NO_STAGE);
 		return XT_TC_NEXT;
 	}
+	if (w.stage == XT_STAGE_TAP_RX)
+		xt_vhost_take_send(&w);
 	l3 = xt_parse_eth(&r, 0, &ethertype);
 	if (l3 < 0) {
 		xt_count(XT_C_PARSE_FAIL);
