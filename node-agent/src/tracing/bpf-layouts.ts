@@ -10,6 +10,8 @@ export const STAGE_VALUE_SIZE = 8;
 export const CONFIG_SIZE = 16;
 /** xt_config.flags: records go through per-CPU batches (needs a reader that flushes them, see BATCH_STAGING) */
 export const CONFIG_BATCH = 1 << 0;
+/** xt_config.flags: vhost-net programs are attached; tap_rx looks up the vhost worker's state */
+export const CONFIG_VHOST = 1 << 1;
 /** Per CPU: up to BATCH_RECORDS records wait in xt_batch; xt_flush_batch sends a CPU's to the ring. */
 export const BATCH_RECORDS = 32;
 export const BATCH_VALUE_SIZE = 8 + BATCH_RECORDS * 64;
@@ -103,13 +105,13 @@ let probesGen = 0;
  * xt_probes entry (xt_pair_cache) stops being used the moment the config is written: write the
  * config after every change to xt_probes (the tracer and the test harnesses do).
  */
-export function configValue(activeProbes: number, netns: number, opts: { batch?: boolean } = {}): Buffer {
+export function configValue(activeProbes: number, netns: number, opts: { batch?: boolean; vhost?: boolean } = {}): Buffer {
   const value = Buffer.alloc(CONFIG_SIZE);
   value.writeUInt32LE(activeProbes, 0);
   value.writeUInt32LE(netns >>> 0, 4);
   probesGen = (probesGen + 1) >>> 0;
   value.writeUInt32LE(probesGen, 8);
-  value.writeUInt32LE(opts.batch ? CONFIG_BATCH : 0, 12);
+  value.writeUInt32LE((opts.batch ? CONFIG_BATCH : 0) | (opts.vhost ? CONFIG_VHOST : 0), 12);
   return value;
 }
 

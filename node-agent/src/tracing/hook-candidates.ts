@@ -15,6 +15,12 @@ export interface HookCandidate {
   tracepoint?: [string, string];
   /** may not load on a given kernel (fentry, kprobe, module tracepoints): load-probed first */
   optional?: true;
+  /**
+   * Programs the stage needs beside this one, as alternatives (the first that attaches is used;
+   * none: this candidate fails). kvm_irq's interrupt is attributed to the frames the worker
+   * signalled for, which a second program marks.
+   */
+  companions?: HookCandidate[];
 }
 
 const tc = (dir: 'ingress' | 'egress'): HookCandidate[] => [
@@ -54,31 +60,52 @@ export const DEVICE_STAGE_HOOKS: Partial<Record<StageName, { dir: 'ingress' | 'e
       ...transmit,
     ],
   },
-  ovs_in: {
-    dir: 'ingress',
-    candidates: [
-      { method: 'fentry', program: 'xt_fentry_ovs_vport_receive', hook: 'fentry', optional: true },
-      { method: 'kprobe', program: 'xt_kprobe_ovs_vport_receive', hook: 'kprobe', optional: true },
-    ],
-  },
-  ovs_out: {
-    dir: 'egress',
-    candidates: [
-      { method: 'fentry', program: 'xt_fentry_ovs_vport_send', hook: 'fentry', optional: true },
-      { method: 'kprobe', program: 'xt_kprobe_ovs_vport_send', hook: 'kprobe', optional: true },
-      {
-        method: 'tracepoint',
-        program: 'xt_tp_ovs_do_execute_action',
-        hook: 'tracepoint',
-        tracepoint: ['openvswitch', 'ovs_do_execute_action'],
-        optional: true,
-      },
-    ],
-  },
   tunnel_tx: { dir: 'egress', candidates: [...tc('egress'), ...transmit] },
   tunnel_rx: { dir: 'ingress', candidates: [...tc('ingress'), ...receive] },
   nic_tx: { dir: 'egress', candidates: [...tc('egress'), ...transmit] },
   nic_rx: { dir: 'ingress', candidates: [...tc('ingress'), ...receive] },
+};
+
+/** fentry, then kprobe, on one kernel function (`xt_fentry_<fn>`, `xt_kprobe_<fn>`). */
+const traced = (fn: string): HookCandidate[] => [
+  { method: 'fentry', program: `xt_fentry_${fn}`, hook: 'fentry', optional: true },
+  { method: 'kprobe', program: `xt_kprobe_${fn}`, hook: 'kprobe', optional: true },
+];
+
+const moduleTracepoint = (category: string, name: string): HookCandidate => ({
+  method: 'tracepoint',
+  program: `xt_tp_${name}`,
+  hook: 'tracepoint',
+  tracepoint: [category, name],
+  optional: true,
+});
+
+/**
+ * Stages observed at a kernel function rather than a device: the program fixes the stage, so
+ * these share devices and directions with the device stages (a tap that is an OVS port is
+ * tap_rx and ovs_in on the same ingress) without a conflict. `needs`: the stage whose hook must
+ * be attached for this one to record (vhost_tx is recorded by the tap's tap_rx program).
+ */
+export const FUNCTION_STAGE_HOOKS: Partial<Record<StageName, { candidates: HookCandidate[]; needs?: StageName }>> = {
+  ovs_in: { candidates: traced('ovs_vport_receive') },
+  ovs_upcall: { candidates: [...traced('ovs_dp_upcall'), moduleTracepoint('openvswitch', 'ovs_dp_upcall')] },
+  ovs_out: { candidates: [...traced('ovs_vport_send'), moduleTracepoint('openvswitch', 'ovs_do_execute_action')] },
+  vhost_tx: { candidates: traced('tun_sendmsg'), needs: 'tap_rx' },
+  guest_kick: { candidates: traced('vhost_poll_wakeup'), needs: 'vhost_tx' },
+  vhost_rx: { candidates: traced('tun_recvmsg') },
+  /*
+   * kvm:kvm_msi_set_irq first: it fires in the worker for every MSI injection its irqfd makes,
+   * deferred ones included (kvm_set_msi_irq runs before the fast path is tried). fentry on
+   * irqfd_wakeup attaches on Debian's 6.12 but never fires there (measured with bpftrace's kfunc
+   * beside a kprobe that does), so it comes last.
+   */
+  kvm_irq: {
+    candidates: [moduleTracepoint('kvm', 'kvm_msi_set_irq'), ...traced('irqfd_wakeup').reverse()].map((c) => ({
+      ...c,
+      companions: traced('vhost_add_used_and_signal_n'),
+    })),
+    needs: 'vhost_rx',
+  },
 };
 
 export const DROP_CANDIDATES: HookCandidate[] = [

@@ -8,7 +8,7 @@ import { errorMessage, type HookName, type StageName } from '@xtrace/proto';
 import type { Attachment, BpfObject } from '@xtrace/native';
 import { describeCandidate, type AttachMethod, type HookCandidate } from './hook-candidates.js';
 import { DEV_STAGE_SLOTS, devStageValue, stageKey, stageValue, u32Key } from './bpf-layouts.js';
-import type { DeviceStage, StagePlan } from './stage-plan.js';
+import type { DeviceStage, FunctionStage, StagePlan } from './stage-plan.js';
 import type { StageReport } from './tracer-api.js';
 
 export interface HookManagerOptions {
@@ -50,6 +50,21 @@ export class HookManager {
         const hooks = new Set((report.hook ?? '').split(', ').filter(Boolean));
         hooks.add(got);
         report.hook = [...hooks].join(', ');
+      }
+    }
+
+    for (const fs of plan.functionStages) {
+      const report = reportFor(fs.stage);
+      report.devices.push(...fs.devices.map((d) => d.name));
+      const needed = fs.needs ? reports.get(fs.needs) : undefined;
+      if (fs.needs && !needed?.attached) {
+        report.fallbacks.push({ candidate: '(all)', reason: `records through the ${fs.needs} stage's hook, which is not attached` });
+        continue;
+      }
+      const got = this.attachFunctionStage(fs, report.fallbacks);
+      if (got) {
+        report.attached = true;
+        report.hook = got;
       }
     }
 
@@ -111,6 +126,41 @@ export class HookManager {
       }
     }
     return undefined;
+  }
+
+  /** Returns the hook description on success (with its companion); appends each failed candidate's reason. */
+  private attachFunctionStage(fs: FunctionStage, fallbacks: StageReport['fallbacks']): string | undefined {
+    for (const candidate of fs.candidates) {
+      const label = describeCandidate(candidate);
+      const skip = this.skipReason(candidate);
+      if (skip) {
+        fallbacks.push({ candidate: label, reason: skip });
+        continue;
+      }
+      const companion = this.attachCompanion(candidate);
+      if (companion.ok === false) {
+        fallbacks.push({ candidate: label, reason: companion.reason });
+        continue;
+      }
+      const result = this.attachGlobal(candidate);
+      if (result.ok) return companion.label ? `${label} + ${companion.label}` : label;
+      fallbacks.push({ candidate: label, reason: result.reason });
+    }
+    return undefined;
+  }
+
+  /** The first of a candidate's companions that attaches (none needed: ok). */
+  private attachCompanion(c: HookCandidate): { ok: true; label?: string } | { ok: false; reason: string } {
+    if (!c.companions?.length) return { ok: true };
+    const reasons: string[] = [];
+    for (const companion of c.companions) {
+      const label = describeCandidate(companion);
+      const skip = this.skipReason(companion);
+      const result = skip ? { ok: false as const, reason: skip } : this.attachGlobal(companion);
+      if (result.ok) return { ok: true, label };
+      reasons.push(`${label}: ${result.reason}`);
+    }
+    return { ok: false, reason: `needs one of: ${reasons.join('; ')}` };
   }
 
   /** Programs find the stage of a device below DEV_STAGE_SLOTS in the xt_dev_stages array (cheaper than the hash per packet). */

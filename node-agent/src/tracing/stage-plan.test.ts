@@ -36,7 +36,8 @@ describe('planStages', () => {
     const why = Object.fromEntries(plan.unobservable.map((u) => [u.stage, u.reason]));
     expect(why['ovs_in']).toMatch(/openvswitch module not loaded.*Linux bridge br0/);
     expect(why['vhost_tx']).toMatch(/vhost_net module not loaded/);
-    expect(why['kvm_irq']).toBe('kvm module not loaded');
+    expect(why['kvm_irq']).toMatch(/vhost_net module not loaded/);
+    expect(why['guest_kick']).toMatch(/vhost_net module not loaded/);
     expect(plan.dropCandidates.map((c) => c.method)).toEqual(['tp_btf', 'tracepoint']);
   });
 
@@ -48,11 +49,37 @@ describe('planStages', () => {
     expect(nicRx?.candidates.map((c) => c.method)).toEqual(['tcx', 'clsact', 'tp_btf', 'tracepoint']);
   });
 
-  it('plans OVS stages on datapath ports when the openvswitch module is loaded', () => {
+  it('plans OVS stages at datapath functions (covering its ports) when the openvswitch module is loaded', () => {
     const ovs = [iface('ovs-system', 3, 'ovs'), iface('vnet0', 5, 'tap', 'ovs-system'), iface('eth0', 2, 'nic')];
     const plan = planStages(ovs, modules('openvswitch'));
-    const stages = plan.deviceStages.filter((s) => s.stage.startsWith('ovs')).map((s) => `${s.stage}@${s.device.name}`);
-    expect(stages).toEqual(['ovs_in@vnet0', 'ovs_out@vnet0']);
+    const stages = plan.functionStages.map((s) => `${s.stage}@${s.devices.map((d) => d.name).join(',')}`);
+    expect(stages).toEqual(['ovs_in@vnet0', 'ovs_upcall@vnet0', 'ovs_out@vnet0']);
+    // the tap that is an OVS port keeps its own device stages: the two do not share a map entry
+    expect(plan.deviceStages.map((s) => s.stage)).toEqual(expect.arrayContaining(['tap_rx', 'tap_tx']));
+    const upcall = plan.functionStages.find((s) => s.stage === 'ovs_upcall');
+    expect(upcall?.candidates.map((c) => c.method)).toEqual(['fentry', 'kprobe', 'tracepoint']);
+  });
+
+  it('plans the vhost and interrupt stages on a host with vhost_net and kvm, each after the stage it needs', () => {
+    const plan = planStages(hypervisor, modules('vhost_net', 'kvm'));
+    expect(plan.functionStages.map((s) => `${s.stage}${s.needs ? `<${s.needs}` : ''}`)).toEqual([
+      'vhost_tx<tap_rx',
+      'guest_kick<vhost_tx',
+      'vhost_rx',
+      'kvm_irq<vhost_rx',
+    ]);
+    const irq = plan.functionStages.find((s) => s.stage === 'kvm_irq');
+    expect(irq?.candidates.map((c) => `${c.method} ${c.program}`)).toEqual([
+      'tracepoint xt_tp_kvm_msi_set_irq',
+      'kprobe xt_kprobe_irqfd_wakeup',
+      'fentry xt_fentry_irqfd_wakeup',
+    ]);
+    expect(irq?.candidates[0]?.companions?.map((c) => c.program)).toEqual([
+      'xt_fentry_vhost_add_used_and_signal_n',
+      'xt_kprobe_vhost_add_used_and_signal_n',
+    ]);
+    const noKvm = planStages(hypervisor, modules('vhost_net'));
+    expect(noKvm.unobservable.find((u) => u.stage === 'kvm_irq')?.reason).toMatch(/kvm module not loaded/);
   });
 
   it('says why stages are missing on a host with no VMs or tunnels', () => {

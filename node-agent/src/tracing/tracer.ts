@@ -15,7 +15,7 @@ import { readKernelCounters } from './kernel-counters.js';
 import { discoverScope, isVmPort, type ScopeOptions } from './inventory.js';
 import { ProbeTable } from './probe-table.js';
 import { probeProgramLoads } from './program-availability.js';
-import { planStages } from './stage-plan.js';
+import { plannedCandidates, planStages } from './stage-plan.js';
 import type { Counters, HostInterface, Inventory, ProbeFilter, StageReport, Tracer, VmEntry } from './tracer-api.js';
 
 export const DEFAULT_BPF_OBJECT = fileURLToPath(new URL('../../../bpf/build/xtrace.bpf.o', import.meta.url));
@@ -140,7 +140,9 @@ class BpfTracer implements Tracer {
   }
 
   private writeConfig(): void {
-    this.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(this.probes.size, this.netns, { batch: this.batching }));
+    // vhost_tx is recorded by tap_rx in the worker: only then does tap_rx look the worker up
+    const vhost = this.stageReports.some((r) => r.stage === 'vhost_tx' && r.attached);
+    this.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(this.probes.size, this.netns, { batch: this.batching, vhost }));
   }
 
   async inventory(): Promise<Inventory> {
@@ -222,7 +224,7 @@ export async function createTracer(options: TracerOptions): Promise<TracerWithRe
     if (removed > 0) options.logger.warn({ device: iface.name, removed }, 'removed stale xtrace tc filters');
   }
 
-  const candidates = [...plan.deviceStages.flatMap((s) => s.candidates), ...plan.dropCandidates];
+  const candidates = plannedCandidates(plan);
   const wanted = new Set(candidates.filter((c) => !disabled.has(c.method)).map((c) => c.program));
   const risky = candidates.filter((c) => c.optional && wanted.has(c.program));
   const unavailable = probeProgramLoads(native, objectPath, new Set(risky.map((c) => c.program)));
