@@ -15,6 +15,7 @@ export XN_RUN=/run/xtrace-nested
 
 arg() { tr ' ' '\n' < /proc/cmdline | sed -n "s/^$1=//p"; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
+step() { echo "XN-STEP $1 uptime=$(uptime_s)s"; }   # where a boot's time goes
 
 power_off() {
   echo "XN-POWEROFF uptime=$(uptime_s)s"
@@ -62,9 +63,11 @@ set -a
 . "$XN_JOB/config.env"
 set +a
 
+step mounted
 hostname "$XN_HOSTNAME"
 # no udev here: the NICs' and the control port's drivers are loaded by name too
-for m in virtio_net virtio_console openvswitch vxlan tun vhost_net kvm_amd; do modprobe "$m" || fail "modprobe $m"; done
+modprobe -a virtio_net virtio_console openvswitch vxlan tun vhost_net kvm_amd || fail "modprobe (see above)"
+step modules
 [ -c /dev/kvm ] || fail "no /dev/kvm after modprobe kvm_amd (does -cpu max expose svm?)"
 
 # IPv6 off: no router solicitations or MLD reports on the traced path

@@ -1,0 +1,98 @@
+/**
+ * The nested lab end to end (test/lab/README.md, "Nested hypervisors"): two Debian kernels as
+ * hypervisors under QEMU TCG, Open vSwitch with a VXLAN port each, one KVM guest each on a
+ * vhost-net tap, and the xtrace agent in each registering with a controller on this machine
+ * through the management network's only forward.
+ *
+ * Kernel: XTRACE_NESTED_KERNEL (debian-6.12 by default; debian-6.1 or an exact kver).
+ * Skipped without root or QEMU (failed instead under CI=true).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startEmbeddedNats, type EmbeddedNats } from '@xtrace/controller';
+import { NestedLab, nestedLabUnavailableReason } from '@xtrace/test';
+import { runCli, XTRACE_BIN } from '../../support/cli.js';
+
+const skip = nestedLabUnavailableReason();
+const KERNEL = process.env['XTRACE_NESTED_KERNEL'] ?? 'debian-6.12';
+
+interface AgentJson {
+  host: string;
+  state?: string;
+}
+
+describe.skipIf(skip !== undefined)(`nested lab on ${KERNEL}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let nats: EmbeddedNats | undefined;
+  let controller: ChildProcess | undefined;
+  let controllerAddress = '';
+  let lab: NestedLab | undefined;
+
+  beforeAll(async () => {
+    await NestedLab.teardownAll(); // a crashed earlier run's QEMUs would only slow this one down
+    nats = await startEmbeddedNats({ instance: 'nested-lab-test' });
+    controllerAddress = `127.0.0.1:${await freePort()}`;
+    controller = spawn(process.execPath, [XTRACE_BIN, 'controller', '--nats', nats.url, '--listen', controllerAddress], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, XTRACE_LOG_LEVEL: 'info' },
+    });
+    const t0 = Date.now();
+    lab = await NestedLab.up({ kernel: KERNEL, hosts: 2, natsPort: nats.port, agent: { start: true }, timeoutMs: 240_000 });
+    const controllerLog = createWriteStream(join(lab.dir, 'controller.log'));
+    controller.stdout?.pipe(controllerLog);
+    controller.stderr?.pipe(controllerLog);
+    const t = lab.timings;
+    console.log(
+      `nested lab ${lab.id} on ${lab.kernelVersion}: up in ${(Date.now() - t0) / 1000} s (assets ${t.assetsMs} ms, cross-host check ${t.crossCheckMs} ms)\n` +
+        t.hosts
+          .map((h, i) => `  hypervisor ${i}: booted ${h.bootMs} ms, OVS ${h.ovsMs} ms, VMs ${h.vmsMs} ms, ready ${h.readyMs} ms, agent ${h.agentMs ?? '-'} ms`)
+          .join('\n'),
+    );
+  }, 300_000);
+
+  afterAll(async () => {
+    const t0 = Date.now();
+    await lab?.down();
+    if (lab) console.log(`nested lab down in ${(Date.now() - t0) / 1000} s`);
+    controller?.kill('SIGTERM');
+    await nats?.stop();
+  }, 60_000);
+
+  it('forwards VM (0,0) <-> VM (1,0) across VXLAN through OVS: ping from the VM', async () => {
+    const out = await lab!.vmExec(0, 0, `ping -c 5 -i 0.2 -W 2 ${lab!.vm(1, 0).ip}`, { timeoutMs: 30_000 });
+    expect(out).toMatch(/5 packets transmitted, 5 packets received/);
+  }, 60_000);
+
+  it('answers 20 held echo requests across VXLAN: none lost, held 5 ms as asked', async () => {
+    const r = await lab!.guestClient(0, 0, { dst: lab!.vm(1, 0).ip, count: 20, rate: 20, holdUs: 5000, perExchange: true });
+    console.log(`guest client: rtt p50 ${r.rtt_us.p50} us, service p50 ${r.service_us.p50} us, hold p50 ${r.hold_us.p50} us (min ${r.hold_us.min}, max ${r.hold_us.max})`);
+    expect(r.sent).toBe(20);
+    expect(r.lost).toBe(0);
+    expect(r.exchanges).toHaveLength(20);
+    expect(r.hold_us.p50).toBeGreaterThanOrEqual(5000);
+    expect(r.hold_us.p50).toBeLessThanOrEqual(5600);
+  }, 120_000);
+
+  it('runs every VM on vhost-net: its QEMU has a vhost-<pid> worker thread', async () => {
+    for (const i of [0, 1]) {
+      const r = await lab!.exec(i, 'pid=$(cat /run/xtrace-nested/vm0.pid); ps -L -o comm= -p "$pid"; echo "pid=$pid"');
+      const pid = /pid=(\d+)/.exec(r.stdout)?.[1];
+      expect(pid, r.stdout + r.stderr).toBeDefined();
+      expect(r.stdout.split('\n').map((l) => l.trim())).toContain(`vhost-${pid}`);
+    }
+  }, 60_000);
+
+  it('registers both agents with the controller through the forwarded NATS', async () => {
+    const want = [lab!.hostId(0), lab!.hostId(1)];
+    let agents: AgentJson[] = [];
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      const r = await runCli(['agents', '--json', '--controller', controllerAddress], { timeoutMs: 30_000 });
+      if (r.code === 0) agents = (JSON.parse(r.stdout) as { agents: AgentJson[] }).agents;
+      if (want.every((h) => agents.some((a) => a.host === h && a.state === 'up'))) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(agents.filter((a) => a.state === 'up').map((a) => a.host).sort(), JSON.stringify(agents)).toEqual(expect.arrayContaining(want));
+  }, 120_000);
+});
