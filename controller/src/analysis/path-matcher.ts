@@ -11,7 +11,11 @@
  * Packet life:
  *  - created by its first record (any host, any order: B's batch may come before A's);
  *  - complete when it has every position ("expected set") that packets of its direction
- *    have shown so far, and the expected set spans every host of the path -> finalized at once;
+ *    have shown so far, and the expected set spans every host of the path -> finalized at once,
+ *    or `optionalGraceMs` later once its direction has shown an optional stage (proto
+ *    OPTIONAL_STAGES: guest_kick, ovs_upcall, kvm_irq), whose records may still be on their way;
+ *    optional stages never join the expected set: a packet without one is neither lost nor
+ *    partial, and a packet with one gets its segments;
  *  - otherwise finalized when `timeoutMs` of controller time passed since its first record
  *    (controller time is what the caller passes as nowMs): if it never reached the last
  *    expected position, that is a loss on the segment from its last seen position to the
@@ -23,6 +27,7 @@
  * Same host+stage twice for one id: the first is kept, `duplicates` counts the rest.
  */
 import {
+  OPTIONAL_STAGES,
   RECORD_SIZE,
   RecordOffset,
   Stage,
@@ -47,6 +52,7 @@ import {
 import { SegmentAccumulator, latencyFields, toSegmentReport } from './segment-accumulator.js';
 import { StatsWindow, acc, segAcc } from './stats-window.js';
 import { StallDetector } from './stall-detector.js';
+import { VM_IN_STAGES, VM_OUT_STAGES } from './vm-breakdown.js';
 
 export interface RecordBatch {
   hostId: string;
@@ -112,6 +118,12 @@ export interface MatcherOptions {
    * to choose from; longer than records arrive late. Default 1000.
    */
   pairHoldMs?: number;
+  /**
+   * How long a complete packet waits for records of optional stages (controller ms) once its
+   * direction has shown one: a kvm_irq record is written after its vhost_rx, and may come in a
+   * later batch. Default 500 (records wait < 2 flush intervals in BPF, then one in the agent).
+   */
+  optionalGraceMs?: number;
 }
 
 const STATE_FREE = 0;
@@ -167,6 +179,14 @@ export class PathMatcher {
   private readonly minE = [-1, -1];
   private readonly maxE = [-1, -1];
   private readonly posHost: [Int16Array, Int16Array];
+  /** per direction and position: 1 when the position's stage is optional (never expected) */
+  private readonly optionalPos: [Uint8Array, Uint8Array];
+  /** per direction: a packet showed an optional stage, so complete packets wait optionalGraceMs */
+  private readonly optionalSeen = [false, false];
+  private readonly optionalGraceMs: number;
+  /** per direction: positions of VM_IN_STAGES on the direction's last host, of VM_OUT_STAGES on its first (-1: none) */
+  private readonly vmInPos: [Int16Array, Int16Array];
+  private readonly vmOutPos: [Int16Array, Int16Array];
 
   // slot pool (struct of arrays)
   private cap = 0;
@@ -174,6 +194,10 @@ export class PathMatcher {
   private state = new Uint8Array(0);
   private dir = new Uint8Array(0);
   private seen = new Uint16Array(0);
+  /** records of expected (non-optional) positions */
+  private seenReq = new Uint16Array(0);
+  /** controller ms when the packet completed and began waiting for optional records; NaN: not waiting */
+  private completeAt = new Float64Array(0);
   private proto = new Uint8Array(0);
   private sport = new Uint16Array(0);
   private dport = new Uint16Array(0);
@@ -193,6 +217,11 @@ export class PathMatcher {
   private qHead = 0;
   private qSize = 0;
   private pendingLive = 0;
+  // complete packets waiting optionalGraceMs, in completion order (with the time, to spot a reused slot)
+  private readonly graceQueue: Int32Array;
+  private readonly graceAt: Float64Array;
+  private gHead = 0;
+  private gSize = 0;
 
   // id -> slot, linear probing
   private readonly tMask: number;
@@ -277,11 +306,25 @@ export class PathMatcher {
     this.runStart = this.intervalStart;
     this.expected = [new Uint8Array(this.W), new Uint8Array(this.W)];
     this.posHost = [new Int16Array(this.W).fill(-1), new Int16Array(this.W).fill(-1)];
+    this.optionalPos = [new Uint8Array(this.W), new Uint8Array(this.W)];
+    this.optionalGraceMs = opts.optionalGraceMs ?? 500;
+    this.vmInPos = [new Int16Array(VM_IN_STAGES.length), new Int16Array(VM_IN_STAGES.length)];
+    this.vmOutPos = [new Int16Array(VM_OUT_STAGES.length), new Int16Array(VM_OUT_STAGES.length)];
     for (let d = 0; d < 2; d++) {
-      this.model.directions[d]!.positions.forEach((p, i) => (this.posHost[d]![i] = p.host));
+      const dm = this.model.directions[d]!;
+      dm.positions.forEach((p, i) => {
+        this.posHost[d]![i] = p.host;
+        if (OPTIONAL_STAGES.has(p.stageName)) this.optionalPos[d]![i] = 1;
+      });
+      const origin = dm.hostOrder[0]!;
+      const dest = dm.hostOrder[dm.hostOrder.length - 1]!;
+      VM_IN_STAGES.forEach((st, i) => (this.vmInPos[d]![i] = dm.lookup[dest * STAGE_SLOTS + Stage[st]]!));
+      VM_OUT_STAGES.forEach((st, i) => (this.vmOutPos[d]![i] = dm.lookup[origin * STAGE_SLOTS + Stage[st]]!));
     }
     if (opts.expectedStages) this.seedExpected(opts.expectedStages, this.intervalStart);
     this.queue = new Int32Array(this.maxPending);
+    this.graceQueue = new Int32Array(this.maxPending);
+    this.graceAt = new Float64Array(this.maxPending);
     let bits = 4;
     while (1 << bits < this.maxPending * 2) bits++;
     this.tMask = (1 << bits) - 1;
@@ -415,15 +458,18 @@ export class PathMatcher {
         continue;
       }
       this.ts[ti] = t;
-      const seenNow = ++this.seen[slot]!;
-      if (this.expected[d]![pos] === 0) this.learn(d, pos, nowMs);
+      this.seen[slot]!++;
+      const required = this.optionalPos[d]![pos] === 0;
+      if (!required) this.optionalSeen[d] = true;
+      else if (this.expected[d]![pos] === 0) this.learn(d, pos, nowMs);
       // stalls, per flow+direction+stage
       const sk = d * W + pos;
       const det = this.stalls[sk] ?? (this.stalls[sk] = new StallDetector(this.stallCfg));
       const hit = det.observe(this.flowHash[slot]!, t);
       if (hit !== null) this.stall(d, pos, h, slot, t, hit.gapNs, hit.typicalNs, nowMs);
-      if (seenNow === this.expectedCount[d] && this.covered[d] && nowMs - this.learnedAt[d]! >= this.settleMs) {
-        this.finalize(slot, MODE_COMPLETE);
+      if (!required) continue;
+      if (++this.seenReq[slot]! === this.expectedCount[d] && this.covered[d] && nowMs - this.learnedAt[d]! >= this.settleMs) {
+        this.complete(slot, nowMs);
       }
     }
     this.counters.records_in += n;
@@ -437,6 +483,7 @@ export class PathMatcher {
     const forward = settled(0);
     const reverse = settled(1);
     if (forward || reverse) this.finalizeSettled(forward, reverse);
+    this.finalizeGraced(nowMs);
     const limit = nowMs - this.timeoutMs;
     while (this.qSize > 0) {
       const slot = this.queue[this.qHead]!;
@@ -478,6 +525,7 @@ export class PathMatcher {
    */
   finish(nowMs: number): AnalysisReport {
     this.tick(nowMs);
+    this.finalizeGraced(Infinity);
     while (this.qSize > 0) {
       const slot = this.queue[this.qHead]!;
       this.popQueue();
@@ -539,7 +587,39 @@ export class PathMatcher {
       const slot = this.queue[(this.qHead + i) % this.maxPending]!;
       if (this.state[slot] !== STATE_PENDING) continue;
       const d = this.dir[slot]!;
-      if ((d === 0 ? forward : reverse) && this.seen[slot] === this.expectedCount[d]) this.finalize(slot, MODE_COMPLETE);
+      if ((d === 0 ? forward : reverse) && this.seenReq[slot] === this.expectedCount[d]) this.complete(slot, this.nowMs);
+    }
+  }
+
+  /**
+   * A packet has every expected stage: finalized now, or, once its direction has shown an
+   * optional stage, after optionalGraceMs (records of optional stages come later).
+   */
+  private complete(slot: number, nowMs: number): void {
+    if (!this.optionalSeen[this.dir[slot]!] || this.optionalGraceMs <= 0) {
+      this.finalize(slot, MODE_COMPLETE);
+      return;
+    }
+    if (this.completeAt[slot] === this.completeAt[slot]) return; // already waiting
+    this.completeAt[slot] = nowMs;
+    const gi = (this.gHead + this.gSize) % this.maxPending;
+    this.graceQueue[gi] = slot;
+    this.graceAt[gi] = nowMs;
+    this.gSize++;
+  }
+
+  /** Finalizes complete packets whose grace ran out by nowMs (Infinity: all). */
+  private finalizeGraced(nowMs: number): void {
+    const limit = nowMs - this.optionalGraceMs;
+    while (this.gSize > 0) {
+      const slot = this.graceQueue[this.gHead]!;
+      const at = this.graceAt[this.gHead]!;
+      // a slot finalized otherwise (expired, evicted) and reused since is not this entry's
+      const current = this.completeAt[slot] === at && this.state[slot] === STATE_PENDING;
+      if (current && at > limit) break;
+      this.gHead = (this.gHead + 1) % this.maxPending;
+      this.gSize--;
+      if (current) this.finalize(slot, MODE_COMPLETE);
     }
   }
 
@@ -602,6 +682,10 @@ export class PathMatcher {
     this.state = grow(this.state, (l) => new Uint8Array(l));
     this.dir = grow(this.dir, (l) => new Uint8Array(l));
     this.seen = grow(this.seen, (l) => new Uint16Array(l));
+    this.seenReq = grow(this.seenReq, (l) => new Uint16Array(l));
+    const completeAt = new Float64Array(n).fill(NaN);
+    completeAt.set(this.completeAt);
+    this.completeAt = completeAt;
     this.proto = grow(this.proto, (l) => new Uint8Array(l));
     this.sport = grow(this.sport, (l) => new Uint16Array(l));
     this.dport = grow(this.dport, (l) => new Uint16Array(l));
@@ -659,6 +743,8 @@ export class PathMatcher {
     this.tableIdx[slot] = i;
     this.state[slot] = STATE_PENDING;
     this.seen[slot] = 0;
+    this.seenReq[slot] = 0;
+    this.completeAt[slot] = NaN;
     this.hasDrop[slot] = 0;
     this.createdMs[slot] = nowMs;
     this.pendingLive++;
@@ -729,8 +815,15 @@ export class PathMatcher {
     const win = this.window;
     const H = this.model.hosts.length;
     this.state[slot] = STATE_DONE;
+    this.completeAt[slot] = NaN;
     this.pendingLive--;
     win.packets[d]!++;
+    const at = (p: number): number => (p < 0 ? NaN : ts[base + p]!);
+    const vmIn = this.vmInPos[d]!;
+    const vmOut = this.vmOutPos[d]!;
+    const vmOutPoints = [at(vmOut[0]!), at(vmOut[1]!), at(vmOut[2]!)] as const;
+    // the probe's requests leaving the source VM (its own hypervisor's clock)
+    if (d === 0) win.vm.recordSource(this.model.directions[0].hostOrder[0]!, vmOutPoints);
 
     const p8 = this.proto[slot]!;
     const pairable = p8 === IPPROTO_ICMP || p8 === IPPROTO_ICMPV6 || p8 === IPPROTO_UDP || p8 === IPPROTO_TCP;
@@ -750,12 +843,19 @@ export class PathMatcher {
         last: new Array<number>(H).fill(NaN),
         firstPos: new Array<number>(H).fill(-1),
         lastPos: new Array<number>(H).fill(-1),
+        vmIn: [at(vmIn[0]!), at(vmIn[1]!), at(vmIn[2]!)],
+        vmOut: vmOutPoints,
       };
     }
 
+    // the end-to-end total spans the expected stages only (optional ones lie outside them or
+    // split a segment inside: they neither start nor end it)
+    const minE = this.minE[d]!;
+    const maxE = this.maxE[d]!;
     let prev = -1;
     let prevTs = 0;
     let first = -1;
+    let last = -1;
     let sum = 0;
     let unresolvedCrossings = 0;
     let pendHp = -1;
@@ -774,11 +874,16 @@ export class PathMatcher {
         ex.lastPos[hq] = p;
         ex.last[hq] = t;
       }
-      if (prev < 0) first = p;
-      else {
+      const inTotal = p >= minE && p <= maxE;
+      if (inTotal) {
+        if (first < 0) first = p;
+        last = p;
+      }
+      if (prev >= 0) {
         const hp = ph[prev]!;
         const raw = t - prevTs;
         const key = (d * W + prev) * W + p;
+        const counts = inTotal && prev >= minE;
         if (hp === hq) {
           let lat = raw;
           if (lat < 0) {
@@ -786,7 +891,7 @@ export class PathMatcher {
             lat = 0;
           }
           segAcc(win, key).hist.record(lat);
-          sum += lat;
+          if (counts) sum += lat;
         } else {
           const c = this.clockFor(hp, hq);
           if (c) {
@@ -798,13 +903,17 @@ export class PathMatcher {
             const a = segAcc(win, key);
             a.hist.record(lat);
             if (c.uncertaintyNs > a.uncertaintyNs) a.uncertaintyNs = c.uncertaintyNs;
-            sum += lat;
-            totalUnc += c.uncertaintyNs;
+            if (counts) {
+              sum += lat;
+              totalUnc += c.uncertaintyNs;
+            }
           } else {
-            unresolvedCrossings++;
-            pendHp = hp;
-            pendHq = hq;
-            sum += raw;
+            if (counts) {
+              unresolvedCrossings++;
+              pendHp = hp;
+              pendHq = hq;
+              sum += raw;
+            }
             this.bufferWire(key, hp, hq, raw, 0);
           }
         }
@@ -813,8 +922,8 @@ export class PathMatcher {
       prevTs = t;
     }
 
-    if (prev > first && first === this.minE[d] && prev === this.maxE[d]) {
-      const key = (d * W + first) * W + prev;
+    if (last > first && first === minE && last === maxE) {
+      const key = (d * W + first) * W + last;
       if (unresolvedCrossings === 0) {
         const a = acc(win.totals, key);
         a.hist.record(sum);
@@ -844,7 +953,7 @@ export class PathMatcher {
       else this.counters.unfinished++;
     } else if (next < 0) {
       this.counters.matched++;
-      if (this.seen[slot]! < this.expectedCount[d]!) this.counters.partial++;
+      if (this.seenReq[slot]! < this.expectedCount[d]!) this.counters.partial++;
       if (this.hasDrop[slot]) this.counters.drops_after_delivery++;
     } else if (mode === MODE_EXPIRED) {
       this.counters.expired_incomplete++;
@@ -937,6 +1046,7 @@ export class PathMatcher {
     const win = this.window;
     // turnaround at the request's destination host
     const D = req.dest;
+    win.vm.recordExchange(D, req.vmIn, rep.vmOut);
     if (req.lastPos[D]! >= 0 && rep.firstPos[D]! >= 0) {
       const v = rep.first[D]! - req.last[D]!;
       if (v >= 0) acc(win.turnaround, (req.dir * W + req.lastPos[D]!) * W + rep.firstPos[D]!).hist.record(v);
@@ -1097,7 +1207,7 @@ export class PathMatcher {
       interval: { start, end },
       directions: { forward: dirs[0]!, reverse: dirs[1]! },
       vm_turnaround: pairStats(win.turnaround, 'vm'),
-      vm_breakdown: [],
+      vm_breakdown: win.vm.report(this.model.hosts),
       round_trip: pairStats(win.rtt, 'host'),
       clock: this.clockReports(),
       stalls: [...win.stalls],

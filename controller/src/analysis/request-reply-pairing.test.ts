@@ -18,6 +18,8 @@ function pkt(dir: number, proto: number, times: { A?: [number, number]; B?: [num
     last,
     firstPos: first.map((t) => (Number.isNaN(t) ? -1 : 0)),
     lastPos: last.map((t) => (Number.isNaN(t) ? -1 : 0)),
+    vmIn: [NaN, NaN, NaN],
+    vmOut: [NaN, NaN, NaN],
     ...extra,
   };
 }

@@ -55,6 +55,10 @@ export interface ExchangePacket {
   /** per host index: first/last position seen (-1: none) */
   firstPos: number[];
   lastPos: number[];
+  /** at the destination host: tap_tx, vhost_rx, kvm_irq (ns, NaN: not seen); see vm-breakdown.ts */
+  vmIn: readonly [number, number, number];
+  /** at the origin host: guest_kick, vhost_tx, tap_rx */
+  vmOut: readonly [number, number, number];
 }
 
 /** Where the pairer's results go. */

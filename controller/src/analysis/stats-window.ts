@@ -5,6 +5,7 @@
  */
 import type { DropSiteReport, StallReport } from '@xtrace/proto';
 import { SegmentAccumulator } from './segment-accumulator.js';
+import { VmBreakdownStats } from './vm-breakdown.js';
 
 /** Per-interval (and, merged, whole-run) statistics. */
 export class StatsWindow {
@@ -14,6 +15,7 @@ export class StatsWindow {
   readonly totals = new Map<number, SegmentAccumulator>();
   readonly turnaround = new Map<number, SegmentAccumulator>();
   readonly rtt = new Map<number, SegmentAccumulator>();
+  readonly vm = new VmBreakdownStats();
   readonly dropSites = new Map<string, DropSiteReport>();
   readonly stalls: StallReport[] = [];
   readonly packets = [0, 0];
@@ -24,6 +26,7 @@ export class StatsWindow {
     mergeMap(this.totals, o.totals);
     mergeMap(this.turnaround, o.turnaround);
     mergeMap(this.rtt, o.rtt);
+    this.vm.merge(o.vm);
     for (const [k, v] of o.dropSites) {
       const mine = this.dropSites.get(k);
       if (mine) mine.count += v.count;
