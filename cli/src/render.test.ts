@@ -32,6 +32,6 @@ describe('renderPairReport', () => {
     expect(at('vm breakdown hv-a (source VM): 35 requests\n')).toBeGreaterThan(at('vm breakdown hv-b'));
     expect(at('round trip:')).toBeGreaterThan(at('vm breakdown hv-a'));
     expect(text).toContain('  waiting for the vhost worker         tap_tx -> vhost_rx      12.0µs  12.0µs  12.0µs  12.0µs  12.0µs   0.2%\n');
-    expect(text).toContain('  not broken down: 15 no_kick (no kick, the worker was already running)\n');
+    expect(text).toContain('  not broken down: 15 no_vhost (a vhost stage missing)\n');
   });
 });

@@ -24,7 +24,7 @@ describe('PairReport through the gRPC encoding', () => {
     expect(received).toEqual(sent);
     expect(received.vm_breakdown.map((b) => [b.host, b.role, b.parts.map((p) => p.part), b.incomplete])).toEqual([
       ['hv-b', 'destination', ['rx_worker_wait', 'rx_copy_signal', 'guest', 'tx_worker_wait', 'tx_build'], { no_interrupt: 7, no_vhost: 2 }],
-      ['hv-a', 'source', ['tx_worker_wait', 'tx_build'], { no_kick: 15 }],
+      ['hv-a', 'source', ['tx_worker_wait', 'tx_build'], { no_vhost: 15 }],
     ]);
   });
 

@@ -164,8 +164,8 @@ export interface VmBreakdownReport {
   /**
    * exchanges or packets not broken down, by reason: `no_interrupt` (the worker's interrupt
    * was suppressed: the guest polled), `no_vhost` (a vhost stage missing: the VM is not on
-   * vhost-net, or its hooks did not attach), `no_kick` (source only: the worker was already
-   * running)
+   * vhost-net, or its hooks did not attach), `out_of_order` (a part came out below zero: the
+   * points were not in path order)
    */
   incomplete: Record<string, number>;
 }

@@ -20,7 +20,7 @@ describe('renderVmBreakdown', () => {
 
   it('a source VM counts requests; a breakdown with nothing left out has no such line; unknown latencies and part names show as they are', () => {
     const b = sampleSourceBreakdown();
-    b.incomplete = { no_kick: 0 };
+    b.incomplete = { no_vhost: 0 };
     const p = b.parts[0]!;
     Object.assign(p, { part: 'rx_future_part', count: 0, p50_us: null, p90_us: null, p99_us: null, max_us: null, mean_us: null });
     const lines = renderVmBreakdown(b);

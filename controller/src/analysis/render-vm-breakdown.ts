@@ -24,7 +24,7 @@ export const VM_PART_LABELS: Readonly<Record<VmPartName, { name: string; short: 
 const INCOMPLETE_REASONS: Readonly<Record<string, string>> = {
   no_interrupt: 'interrupt suppressed, the guest was polling',
   no_vhost: 'a vhost stage missing',
-  no_kick: 'no kick, the worker was already running',
+  out_of_order: 'points out of path order',
 };
 
 function pct(x: number): string {

@@ -61,7 +61,7 @@ export function sampleSourceBreakdown(): VmBreakdownReport {
     count: n,
     total: sampleSegment('hv-a', 'guest_kick', 'tap_rx', 'host', n, total, 1),
     parts: [part('tx_worker_wait', 'hv-a', 'guest_kick', 'vhost_tx', 'host', n, 30, total), part('tx_build', 'hv-a', 'vhost_tx', 'tap_rx', 'host', n, 8, total)],
-    incomplete: { no_kick: 15 },
+    incomplete: { no_vhost: 15 },
   };
 }
 
