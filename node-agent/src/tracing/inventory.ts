@@ -68,6 +68,29 @@ function kindOf(link: IpLink): InterfaceKind {
   return 'other';
 }
 
+/**
+ * Remote endpoints of Open vSwitch tunnel ports (`options:remote_ip`): OVS drives one
+ * flow-based device (vxlan_sys_4789, genev_sys_6081) for all of them, which names no remote
+ * itself. None when OVS is not installed or not running.
+ */
+async function ovsTunnelRemotes(): Promise<string[]> {
+  try {
+    const { stdout } = await run('ovs-vsctl', ['--timeout=5', '--format=json', '--columns=options', 'list', 'Interface'], { maxBuffer: 16 << 20 });
+    const table = JSON.parse(stdout) as { data?: unknown[][] };
+    const remotes: string[] = [];
+    for (const [options] of table.data ?? []) {
+      // an OVSDB map: ["map", [[key, value], ...]]
+      const pairs = Array.isArray(options) && options[0] === 'map' && Array.isArray(options[1]) ? (options[1] as unknown[]) : [];
+      for (const pair of pairs) {
+        if (Array.isArray(pair) && pair[0] === 'remote_ip' && typeof pair[1] === 'string' && pair[1] !== 'flow') remotes.push(pair[1]);
+      }
+    }
+    return remotes;
+  } catch {
+    return [];
+  }
+}
+
 /** Addresses that the tunnels send to: their underlay next hops decide which device is the NIC. */
 async function tunnelUnderlayDevices(links: IpLink[]): Promise<Set<string>> {
   const byIndex = new Map(links.map((l) => [l.ifindex, l.ifname]));
@@ -88,6 +111,7 @@ async function tunnelUnderlayDevices(links: IpLink[]): Promise<Set<string>> {
       const fdb = await ipJson<IpFdb[]>(['bridge', '-j', 'fdb', 'show', 'dev', link.ifname]);
       for (const entry of fdb) if (entry.dst) remotes.add(entry.dst);
     }
+    if (data['external'] === true && link.master !== undefined) for (const remote of await ovsTunnelRemotes()) remotes.add(remote);
   }
   for (const remote of remotes) {
     const routes = await ipJson<{ dev?: string }[]>(['ip', '-j', 'route', 'get', remote]).catch(() => []);
