@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # build-vm-image.sh: the nested lab's VM image, a Debian kernel (the cached debian-6.1 one, fetched
 # if needed) + a busybox initrd with its virtio-net modules, xtrace-guest and vm-init.sh as /init.
-# Output in $XTRACE_NESTED_DIR/vm (default /var/cache/xtrace/nested/vm): vmlinuz, initrd.gz, kver.
+# Output in $XTRACE_NESTED_DIR/vm (default /var/cache/xtrace/nested/vm): vmlinux (the kernel
+# uncompressed, booted through its PVH entry: a VM is ready in ~12 s instead of ~25 s, most of
+# the difference being xz decompression in a guest that is KVM nested in TCG), initrd.gz, kver.
 # Idempotent: rebuilt only when an input (kernel, init, xtrace-guest, busybox) changed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -13,7 +15,7 @@ out=$NESTED_DIR/vm
 lock_cache
 
 digest=$(inputs_digest "$kver" "$NESTED_HERE/vm-init.sh" "$guest_bin" /bin/busybox "$0" "$NESTED_HERE/lib.sh")
-if [ -s "$out/initrd.gz" ] && [ -s "$out/vmlinuz" ] && [ "$(cat "$out/inputs" 2>/dev/null)" = "$digest" ]; then
+if [ -s "$out/initrd.gz" ] && [ -s "$out/vmlinux" ] && [ "$(cat "$out/inputs" 2>/dev/null)" = "$digest" ]; then
   echo "$out"
   exit 0
 fi
@@ -25,7 +27,8 @@ cp /bin/busybox "$guest_bin" "$work/initrd/bin/"
 copy_modules "$(kernel_dir "$kver")" "$kver" "$work/initrd/mods" virtio_pci virtio_net
 install -m 755 "$NESTED_HERE/vm-init.sh" "$work/initrd/init"
 pack_initramfs "$work/initrd" "$out/initrd.gz"
-cp "$(kernel_dir "$kver")/boot/vmlinuz-$kver" "$out/vmlinuz.tmp" && mv "$out/vmlinuz.tmp" "$out/vmlinuz"
+extract_vmlinux "$(kernel_dir "$kver")/boot/vmlinuz-$kver" "$out/vmlinux" || die "no ELF kernel found inside vmlinuz-$kver"
+rm -f "$out/vmlinuz" "$out/vmlinux-exp"   # earlier layouts
 echo "$kver" > "$out/kver"
 echo "$digest" > "$out/inputs"
 log "built $out (kernel $kver; modules: $(tr '\n' ' ' < "$work/initrd/mods/order"))"

@@ -26,7 +26,7 @@ start() {
     -accel kvm -cpu host -smp 1 -m "$memory" -nodefaults -no-user-config -display none -no-reboot \
     -chardev "socket,id=console,path=$XN_RUN/vm$j.sock,server=on,wait=off,logfile=$console_log" \
     -serial chardev:console \
-    -kernel "$XN_VM_IMAGE/vmlinuz" -initrd "$XN_VM_IMAGE/initrd.gz" \
+    -kernel "$XN_VM_IMAGE/vmlinux" -initrd "$XN_VM_IMAGE/initrd.gz" \
     -append "console=ttyS0 quiet panic=-1 xg.ip=$ip xg.mtu=$mtu xg.neigh=$neigh xg.echo_port=7000" \
     -netdev "tap,id=net0,ifname=$tap,script=no,downscript=no,vhost=on" \
     -device "virtio-net-pci,netdev=net0,mac=$mac" \

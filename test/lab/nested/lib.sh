@@ -53,5 +53,29 @@ pack_initramfs() {
   mv "$2.tmp" "$2"
 }
 
+# extract_vmlinux BZIMAGE OUT: the uncompressed ELF kernel inside a bzImage (xz, zstd or gzip), which
+# QEMU boots through its PVH entry: no firmware real-mode path, no decompression in the guest (under
+# TCG, or KVM nested in TCG, decompressing an xz kernel alone takes seconds).
+extract_vmlinux() {
+  local bz=$1 out=$2 magic tool offset
+  for magic in 'xz:\xfd7zXZ\x00' 'zstd:\x28\xb5\x2f\xfd' 'gzip:\x1f\x8b\x08'; do
+    tool=${magic%%:*}
+    offset=$(LC_ALL=C grep -obUaP "${magic#*:}" "$bz" | head -1 | cut -d: -f1)
+    [ -n "$offset" ] || continue
+    # the payload is followed by the rest of the bzImage: decode the first stream only, ignore the rest
+    case $tool in
+      xz) tail -c +$((offset + 1)) "$bz" | xz -dc --single-stream > "$out.tmp" 2>/dev/null ;;
+      zstd) tail -c +$((offset + 1)) "$bz" | zstd -dcq > "$out.tmp" 2>/dev/null ;;
+      gzip) tail -c +$((offset + 1)) "$bz" | gzip -dc > "$out.tmp" 2>/dev/null ;;
+    esac
+    if [ "$(head -c 4 "$out.tmp" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; then
+      mv "$out.tmp" "$out"
+      return 0
+    fi
+  done
+  rm -f "$out.tmp"
+  return 1
+}
+
 # kernel_dir KVER: where a fetched kernel lives.
 kernel_dir() { echo "$NESTED_DIR/kernels/$1"; }

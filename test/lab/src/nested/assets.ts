@@ -22,7 +22,8 @@ export interface HypervisorKernel {
 
 export interface VmImage {
   dir: string;
-  vmlinuz: string;
+  /** uncompressed ELF, booted through its PVH entry */
+  vmlinux: string;
   initrd: string;
 }
 
@@ -44,5 +45,5 @@ export async function prepareVmImage(): Promise<VmImage> {
     throw new NestedPrerequisiteError(`cannot build the VM image (test/lab/nested/build-vm-image.sh exited ${r.code ?? r.signal}): ${r.stderr.trim().slice(-1500)}`);
   }
   const dir = join(nestedCacheDir(), 'vm');
-  return { dir, vmlinuz: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.gz') };
+  return { dir, vmlinux: join(dir, 'vmlinux'), initrd: join(dir, 'initrd.gz') };
 }
