@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs and builds everything xtrace needs on a fresh Debian 12 machine, as root.
 # Idempotent: run it again after pulling. Steps: Debian packages, npm packages, BPF
-# objects, the libbpf addon, the compiled JavaScript, the lab's relay, the container engine for
-# integration tests.
+# objects, the libbpf addon, the compiled JavaScript, the lab's relay, the nested lab's kernels
+# and VM image, the container engine for integration tests. Starts no service.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,15 +18,37 @@ PACKAGES=(
   bpftool iproute2 nftables iputils-ping ethtool
   nats-server podman runc
   bpftrace linux-perf
+  # the nested lab (test/lab/nested): Debian kernels as QEMU hypervisors with Open vSwitch and KVM guests
+  qemu-system-x86 openvswitch-switch socat busybox-static cpio kmod xz-utils zstd libc6-dev util-linux
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Debian's policy-rc.d: while it exits 101, package scripts start no service. openvswitch-switch's
+# would start OVS on this machine, which needs none (the nested lab runs OVS inside its guests).
+# An existing policy is left as it is.
+POLICY_RC=/usr/sbin/policy-rc.d
+without_service_starts() {
+  if [ -e "$POLICY_RC" ]; then "$@"; return; fi
+  printf '#!/bin/sh\n# setup.sh: no service starts while it installs packages\nexit 101\n' > "$POLICY_RC"
+  chmod 755 "$POLICY_RC"
+  trap 'rm -f "$POLICY_RC"' EXIT
+  local rc=0
+  "$@" || rc=$?
+  rm -f "$POLICY_RC"
+  trap - EXIT
+  return $rc
+}
+
 if [ ${#missing[@]} -gt 0 ]; then
   log "apt-get install ${missing[*]}"
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  without_service_starts env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if [[ " ${missing[*]} " == *" openvswitch-switch "* ]] && [ -d /run/systemd/system ]; then
+    # installed just now: not started, and not at the next boot either
+    systemctl disable openvswitch-switch.service ovs-vswitchd.service ovsdb-server.service > /dev/null 2>&1 || true
+  fi
 fi
 
 # npm install, not npm ci: the registry here lacks some other-platform optional packages
@@ -51,6 +73,13 @@ if [ -f test/lab/relay/Makefile ]; then
   log "lab relay (test/lab/relay/build)"
   make -C test/lab/relay
 fi
+
+log "nested lab: the hypervisors' Debian kernels and the VM image (test/lab/nested, cache ${XTRACE_NESTED_DIR:-/var/cache/xtrace/nested})"
+# the newest debian-6.1 and debian-6.12 in apt's lists, fetched once (a newer one replaces it)
+for kernel in debian-6.1 debian-6.12; do
+  echo "$kernel: $(test/lab/nested/fetch-kernel.sh "$kernel")"
+done
+test/lab/nested/build-vm-image.sh > /dev/null
 
 if [ -x test/support/podman-setup.sh ]; then
   log "container engine for integration tests"

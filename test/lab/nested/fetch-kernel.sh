@@ -10,7 +10,8 @@
 #     /var/cache/xtrace/nested), depmod;
 #   * builds the hypervisor initramfs (build-hypervisor-initramfs.sh) and points the alias
 #     symlink kernels/<alias> at <kver>.
-# Idempotent: a cached kernel is not fetched again and an up-to-date initramfs not rebuilt.
+# Idempotent: a cached kernel is not fetched again and an up-to-date initramfs not rebuilt; when a
+# newer kernel takes an alias, the one it replaced is removed.
 # Needs (Debian): apt, dpkg, kmod, busybox-static, cpio, xz-utils, zstd.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -80,5 +81,13 @@ fi
 
 is_fetched "$kver" || fetch "$kver"
 "$NESTED_HERE/build-hypervisor-initramfs.sh" "$kver"
-[ -z "$pattern" ] || ln -sfn "$kver" "$kernels/$want"
+if [ -n "$pattern" ]; then
+  old=$(readlink "$kernels/$want" || true)
+  ln -sfn "$kver" "$kernels/$want"
+  # a newer kernel took the alias: drop the one it replaced, unless another alias still names it
+  if [ -n "$old" ] && [ "$old" != "$kver" ] && ! readlink "$kernels"/debian-* | grep -qxF "$old"; then
+    rm -rf "$(kernel_dir "$old")"
+    log "removed $old (replaced by $kver as $want)"
+  fi
+fi
 echo "$kver"

@@ -24,7 +24,8 @@ lock_cache() {
 inputs_digest() {
   local x
   for x in "$@"; do
-    if [ -f "$x" ]; then sha1sum "$x"; else printf '%s\n' "$x"; fi
+    # contents only: the same file reached by another path is the same input
+    if [ -f "$x" ]; then sha1sum < "$x"; else printf '%s\n' "$x"; fi
   done | sha1sum | cut -d' ' -f1
 }
 
