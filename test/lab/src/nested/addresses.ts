@@ -24,6 +24,8 @@ export const NESTED_HOSTS = 2;
 export const MAX_VMS_PER_HOST = 4;
 
 export const hypervisorName = (id: string, i: number): string => `xn${id}-hv${i}`;
+/** inside a hypervisor: pid files, VM console sockets, OVS database (hypervisor-init.sh's XN_RUN) */
+export const HYPERVISOR_RUN_DIR = '/run/xtrace-nested';
 
 export const MGMT_DEV = 'mgmt0';
 export const MGMT_NET = '172.29.0.0/24';

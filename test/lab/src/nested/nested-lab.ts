@@ -11,6 +11,7 @@ import { UsageError } from '@xtrace/proto';
 import { sleep } from '../shell.js';
 import {
   BRIDGE,
+  HYPERVISOR_RUN_DIR,
   MAX_VMS_PER_HOST,
   NESTED_HOSTS,
   NESTED_ID_RE,
@@ -276,6 +277,13 @@ export class NestedLab {
       throw new NestedCommandError(where, command, r, why, { log: tailOf(this.logs(i).vmConsoles[j]!, 30) });
     }
     return r.stdout;
+  }
+
+  /** The pid of VM (i, j)'s QEMU inside hypervisor i (its vhost worker is `vhost-<pid>`). */
+  async vmQemuPid(i: number, j: number): Promise<number> {
+    this.vm(i, j);
+    const r = await this.run(i, `cat ${HYPERVISOR_RUN_DIR}/vm${j}.pid`, 10_000);
+    return Number(r.stdout.trim());
   }
 
   /** Runs `xtrace-guest client` in VM (i, j) against its echo servers; returns the parsed summary (and exchanges). */
