@@ -33,7 +33,8 @@ describe.skipIf(skip !== undefined)(`nested lab on ${KERNEL}${skip ? ` (skipped:
     await NestedLab.teardownAll(); // a crashed earlier run's QEMUs would only slow this one down
     nats = await startEmbeddedNats({ instance: 'nested-lab-test' });
     controllerAddress = `127.0.0.1:${await freePort()}`;
-    controller = spawn(process.execPath, [XTRACE_BIN, 'controller', '--nats', nats.url, '--listen', controllerAddress], {
+    // dies with this process, like the lab's QEMUs (PR_SET_PDEATHSIG)
+    controller = spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', process.execPath, XTRACE_BIN, 'controller', '--nats', nats.url, '--listen', controllerAddress], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, XTRACE_LOG_LEVEL: 'info' },
     });

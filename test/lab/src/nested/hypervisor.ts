@@ -5,7 +5,7 @@
  * console, QEMU's own messages, OVS, VM consoles, the agent.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   MGMT_DEV,
@@ -21,6 +21,7 @@ import {
 import type { HypervisorKernel, VmImage } from './assets.js';
 import { ControlChannel, type CommandReply } from './control-channel.js';
 import { HypervisorBootError, NestedLabError, type LogTail } from './errors.js';
+import { tailOf } from './log-file.js';
 import { NESTED_SCRIPTS, REPO_ROOT } from './paths.js';
 import { killOnExit, releaseOnExit, terminate } from './processes.js';
 import { hypervisorQemuArgv } from './qemu-command.js';
@@ -51,6 +52,8 @@ export interface HypervisorLogs {
   agent: string;
   /** VM j's serial console (everything it printed, commands included) */
   vmConsoles: string[];
+  /** VM j's QEMU's own messages (why it did not start) */
+  vmQemu: string[];
 }
 
 export class Hypervisor {
@@ -208,12 +211,6 @@ function logsOf(jobDir: string, vms: number): HypervisorLogs {
     ovsVswitchd: join(jobDir, 'ovs-vswitchd.log'),
     agent: join(jobDir, 'agent.log'),
     vmConsoles: Array.from({ length: vms }, (_, j) => join(jobDir, `vm${j}-console.log`)),
+    vmQemu: Array.from({ length: vms }, (_, j) => join(jobDir, `vm${j}-qemu.log`)),
   };
-}
-
-/** The last `lines` lines of a log ('' when it does not exist yet). */
-export function tailOf(path: string, lines: number): LogTail {
-  if (!existsSync(path)) return { path, tail: '' };
-  const text = readFileSync(path, 'utf8');
-  return { path, tail: text.split('\n').slice(-lines - 1).join('\n') };
 }

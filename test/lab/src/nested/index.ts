@@ -11,4 +11,6 @@ export type { CommandReply } from './control-channel.js';
 export type { HypervisorLogs } from './hypervisor.js';
 export * from './guest-client.js';
 export { nestedLabMissing, nestedLabUnavailableReason } from './prerequisites.js';
+export * from './spec.js';
+export * from './timings.js';
 export * from './nested-lab.js';

@@ -5,67 +5,32 @@
  * KVM guests (nested SVM) with vhost-net; optionally the xtrace agent in each hypervisor,
  * talking to a NATS server on the machine's loopback.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { UsageError } from '@xtrace/proto';
 import { sleep } from '../shell.js';
-import {
-  BRIDGE,
-  HYPERVISOR_RUN_DIR,
-  MAX_VMS_PER_HOST,
-  NESTED_HOSTS,
-  NESTED_ID_RE,
-  UNDERLAY_DEV,
-  VM_MTU,
-  VM_PREFIX,
-  VXLAN_VNI,
-  hypervisorName,
-  natsUrlInside,
-  randomNestedId,
-  underlayIp,
-  vmIp,
-  vmMac,
-  vmTap,
-} from './addresses.js';
-import { prepareKernel, prepareVmImage, type NestedKernel } from './assets.js';
+import { HYPERVISOR_RUN_DIR, NESTED_HOSTS, hypervisorName, underlayIp, vmIp, vmMac, vmTap } from './addresses.js';
+import { prepareKernel, prepareVmImage } from './assets.js';
 import type { CommandReply } from './control-channel.js';
-import { NestedCommandError, NestedLabError } from './errors.js';
+import { NestedCommandError, NestedLabError, type LogTail } from './errors.js';
 import { guestClientBoundMs, guestClientCommand, parseGuestClientOutput, type GuestClientOptions, type GuestClientResult } from './guest-client.js';
-import { Hypervisor, tailOf, type HypervisorLogs } from './hypervisor.js';
-import { NESTED_SCRIPTS, REPO_ROOT, hypervisorControlSocket, hypervisorJobDir, nestedLabDir } from './paths.js';
+import { Hypervisor, type HypervisorLogs } from './hypervisor.js';
+import {
+  AGENT_EXITED_RE,
+  AGENT_RUNNING_RE,
+  agentStartCommand,
+  agentStopCommand,
+  ovsSetupCommand,
+  vmStartCommand,
+  vmWaitReadyCommand,
+} from './hypervisor-scripts.js';
+import { fileSize, readFrom, tailOf } from './log-file.js';
+import { hypervisorControlSocket, hypervisorJobDir, nestedLabDir } from './paths.js';
 import { assertNestedLabPrerequisites } from './prerequisites.js';
-import { shellCommand, shq } from './shell-quote.js';
-import { listNestedStateIds, writeNestedState, type NestedLabState } from './state.js';
+import { DEFAULT_AGENT_TIMEOUT_MS, resolveNestedSpec, type NestedAgentOptions, type NestedLabSpec } from './spec.js';
+import { writeNestedState, type NestedLabState } from './state.js';
 import { teardownNestedLab, teardownNestedLabs, type NestedTeardownReport } from './teardown.js';
+import type { HypervisorTimings, NestedLabTimings } from './timings.js';
 import { freeUdpPorts } from './udp-ports.js';
-
-export interface NestedAgentOptions {
-  /** appended to `agent --nats … --host-id …` */
-  args?: string[];
-  /** set for the agent (XTRACE_LOG_LEVEL defaults to info) */
-  env?: Record<string, string>;
-  /** until its log says "agent running" (default 180 s: node starts slowly under TCG) */
-  timeoutMs?: number;
-}
-
-export interface NestedLabSpec {
-  /** 4 chars [a-z0-9] (default: random) */
-  id?: string;
-  kernel: NestedKernel;
-  /** two: one point-to-point underlay link joins them */
-  hosts: 2;
-  /** default 1, at most 4 */
-  vmsPerHost?: number;
-  /** the port of the NATS server on the machine's 127.0.0.1 that agents reach */
-  natsPort: number;
-  agent?: NestedAgentOptions & { start: boolean };
-  /** per hypervisor (default 2048) */
-  memoryMb?: number;
-  /** per VM (default 256) */
-  vmMemoryMb?: number;
-  /** for up() as a whole (default 300 s) */
-  timeoutMs?: number;
-}
 
 export interface NestedVm {
   host: number;
@@ -76,45 +41,15 @@ export interface NestedVm {
   tap: string;
 }
 
-/** Wall times of one hypervisor's bring-up, from the start of its QEMU (ms). */
-export interface HypervisorTimings {
-  /** until its control server answered (kernel, init, modules, NICs) */
-  bootMs: number;
-  /** OVS set up and forwarding (hypervisor-ovs.sh) */
-  ovsMs: number;
-  /** from starting its VMs until each printed its ready marker */
-  vmsMs: number;
-  /** until this hypervisor was ready (before the cross-host check and the agent) */
-  readyMs: number;
-  /** from starting its agent until its log said "agent running" (when up() started it) */
-  agentMs?: number;
-}
-
-export interface NestedLabTimings {
-  /** the whole up() */
-  upMs: number;
-  /** fetch-kernel.sh + build-vm-image.sh (cached: well under a second) */
-  assetsMs: number;
-  /** VM (i, 0) <-> VM (other, 0) across VXLAN: ping and one echo exchange */
-  crossCheckMs: number;
-  hosts: HypervisorTimings[];
-}
-
 export interface NestedExecResult {
-  code: number | null;
+  code: number;
   stdout: string;
   stderr: string;
+  /** how long it ran in the hypervisor */
   ms: number;
 }
 
-const DEFAULT_MEMORY_MB = 2048;
-const DEFAULT_VM_MEMORY_MB = 256;
-const DEFAULT_UP_TIMEOUT_MS = 300_000;
-const DEFAULT_AGENT_TIMEOUT_MS = 180_000;
-
 export class NestedLab {
-  private readonly agentLogOffsets = new Map<number, number>();
-
   private constructor(
     private readonly st: NestedLabState,
     private readonly hypervisors: Hypervisor[],
@@ -146,7 +81,7 @@ export class NestedLab {
    */
   static async up(spec: NestedLabSpec): Promise<NestedLab> {
     const t0 = Date.now();
-    const resolved = resolveSpec(spec);
+    const resolved = resolveNestedSpec(spec);
     assertNestedLabPrerequisites();
     const deadline = t0 + resolved.timeoutMs;
 
@@ -300,38 +235,24 @@ export class NestedLab {
    * took until its log said "agent running". Its log: logs(i).agent.
    */
   async startAgent(i: number, opts: NestedAgentOptions = {}): Promise<number> {
-    const hv = this.hv(i);
     const t0 = Date.now();
-    const logFile = hv.logs().agent;
-    this.agentLogOffsets.set(i, existsSync(logFile) ? statSync(logFile).size : 0);
-    const args = ['--nats', natsUrlInside(), '--host-id', this.hostId(i), ...agentNicArgs(), ...(opts.args ?? [])];
+    const log = this.logs(i).agent;
+    const from = fileSize(log);
     const env = { XTRACE_LOG_LEVEL: process.env['XTRACE_LOG_LEVEL'] ?? 'info', ...opts.env };
-    const assignments = Object.entries(env).map(([k, v]) => `${k}=${shq(v)}`);
-    const script = [...assignments, shellCommand([join(NESTED_SCRIPTS, 'hypervisor-agent.sh'), 'start', ...args])].join(' ');
-    await this.run(i, script, 30_000);
-    await this.waitAgentLog(i, /"msg":"agent running"/, opts.timeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS);
-    return Date.now() - t0;
+    await this.run(i, agentStartCommand(this.hostId(i), opts.args ?? [], env), 30_000);
+    const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS);
+    for (;;) {
+      const text = readFrom(log, from);
+      if (AGENT_RUNNING_RE.test(text)) return Date.now() - t0;
+      const why = AGENT_EXITED_RE.exec(text)?.[0] ?? this.hv(i).exitReason ?? (Date.now() > deadline ? `its log did not say it runs in ${opts.timeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS} ms` : undefined);
+      if (why) throw new NestedLabError(`hypervisor ${i}: agent not running: ${why}`, { log: tailOf(log, 30) });
+      await sleep(500);
+    }
   }
 
   /** Stops hypervisor i's agent (SIGTERM, SIGKILL after 10 s). */
   async stopAgent(i: number): Promise<void> {
-    await this.run(i, shellCommand([join(NESTED_SCRIPTS, 'hypervisor-agent.sh'), 'stop']), 30_000);
-  }
-
-  /** Waits until the agent's log (since its last start) matches `pattern`; throws with the log's tail if it exited or timed out. */
-  private async waitAgentLog(i: number, pattern: RegExp, timeoutMs: number): Promise<void> {
-    const file = this.hv(i).logs().agent;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const text = readFrom(file, this.agentLogOffsets.get(i) ?? 0);
-      if (pattern.test(text)) return;
-      const exited = /=== agent exited rc=\d+/.exec(text)?.[0];
-      if (exited || Date.now() > deadline || this.hv(i).exitReason) {
-        const why = exited ?? this.hv(i).exitReason ?? `its log did not match ${pattern} in ${timeoutMs} ms`;
-        throw new NestedLabError(`hypervisor ${i}: agent not running: ${why}`, { log: tailOf(file, 30) });
-      }
-      await sleep(500);
-    }
+    await this.run(i, agentStopCommand(), 30_000);
   }
 
   // ---------------------------------------------------------------- bring-up
@@ -343,14 +264,22 @@ export class NestedLab {
   }
 
   /** Runs a lab script in hypervisor i; a failure throws with its output. */
-  private async run(i: number, script: string, timeoutMs: number): Promise<CommandReply> {
+  private async run(i: number, script: string, timeoutMs: number, log: () => LogTail = () => this.hv(i).consoleTail(20)): Promise<CommandReply> {
     const r = await this.hv(i).exec(script, timeoutMs);
     if (r.code !== 0) {
-      throw new NestedCommandError(`hypervisor ${i}`, script, r, r.timedOut ? `timed out after ${timeoutMs} ms` : `exit ${r.code ?? r.signal}`, {
-        log: this.hv(i).consoleTail(20),
-      });
+      throw new NestedCommandError(`hypervisor ${i}`, script, r, r.timedOut ? `timed out after ${timeoutMs} ms` : `exit ${r.code ?? r.signal}`, { log: log() });
     }
     return r;
+  }
+
+  /** What tells why VMs of hypervisor i did not come up: a VM QEMU's complaint, a VM's console, else the hypervisor's console. */
+  private vmFailureLog(i: number): LogTail {
+    const logs = this.logs(i);
+    for (const file of [...logs.vmQemu, ...logs.vmConsoles]) {
+      const t = tailOf(file, 30);
+      if (t.tail.trim()) return t;
+    }
+    return this.hv(i).consoleTail(20);
   }
 
   /** One hypervisor: boot, OVS, VMs. */
@@ -362,23 +291,19 @@ export class NestedLab {
 
     const o0 = Date.now();
     const taps = Array.from({ length: this.st.vmsPerHost }, (_, j) => vmTap(j));
-    const peer = (i + 1) % NESTED_HOSTS;
-    await this.run(i, shellCommand([join(NESTED_SCRIPTS, 'hypervisor-ovs.sh'), BRIDGE, String(VXLAN_VNI), underlayIp(peer), ...taps]), left());
+    await this.run(i, ovsSetupCommand(underlayIp((i + 1) % NESTED_HOSTS), taps), left());
     const ovsMs = Date.now() - o0;
 
     const v0 = Date.now();
-    const vmScript = join(NESTED_SCRIPTS, 'hypervisor-vm.sh');
-    const starts: string[] = [];
-    for (let j = 0; j < this.st.vmsPerHost; j++) {
+    const starts = taps.map((_, j) => {
       const vm = this.vm(i, j);
-      // static neighbours: no ARP on the traced path, as in the namespace lab
-      const neighbours = this.vms()
-        .filter((o) => o.host !== i || o.index !== j)
-        .map((o) => `${o.ip}@${o.mac}`);
-      starts.push(shellCommand([vmScript, 'start', String(j), `${vm.ip}/${VM_PREFIX}`, vm.mac, vm.tap, String(VM_MTU), String(vmMemoryMb), ...neighbours]));
-    }
-    const waits = taps.map((_, j) => shellCommand([vmScript, 'wait-ready', String(j), String(Math.ceil(left() / 1000))]));
-    await this.run(i, [...starts, ...waits].join(' && \\\n'), left());
+      const neighbours = this.vms().filter((o) => o.host !== i || o.index !== j);
+      return vmStartCommand({ ...vm, memoryMb: vmMemoryMb, neighbours });
+    });
+    // wait-ready gives up before the command's own timeout, so that its message makes it back
+    const waitS = Math.max(1, Math.floor((left() - 5000) / 1000));
+    const waits = taps.map((_, j) => vmWaitReadyCommand(j, waitS));
+    await this.run(i, [...starts, ...waits].join(' && \\\n'), left(), () => this.vmFailureLog(i));
     const vmsMs = Date.now() - v0;
     return { bootMs, ovsMs, vmsMs, readyMs: Date.now() - hv.startedAt };
   }
@@ -395,61 +320,5 @@ export class NestedLab {
         if (echo.received !== 1) throw new NestedLabError(`vm ${hv.index}/0: no echo reply from ${peer.ip} (vm ${peer.host}/0) across VXLAN`);
       }),
     );
-  }
-}
-
-interface ResolvedNestedSpec {
-  id: string;
-  vmsPerHost: number;
-  memoryMb: number;
-  vmMemoryMb: number;
-  timeoutMs: number;
-}
-
-function resolveSpec(spec: NestedLabSpec): ResolvedNestedSpec {
-  if (spec.hosts !== NESTED_HOSTS) throw new UsageError('hosts', `the nested lab has exactly ${NESTED_HOSTS} hypervisors (one point-to-point underlay link), got ${String(spec.hosts)}`);
-  const vmsPerHost = spec.vmsPerHost ?? 1;
-  if (!Number.isInteger(vmsPerHost) || vmsPerHost < 1 || vmsPerHost > MAX_VMS_PER_HOST) throw new UsageError('vmsPerHost', `expected 1..${MAX_VMS_PER_HOST}, got ${vmsPerHost}`);
-  if (!Number.isInteger(spec.natsPort) || spec.natsPort < 1 || spec.natsPort > 65535) throw new UsageError('natsPort', `expected a TCP port, got ${spec.natsPort}`);
-  const taken = new Set(listNestedStateIds());
-  let id = spec.id;
-  if (id !== undefined) {
-    if (!NESTED_ID_RE.test(id)) throw new UsageError('id', `expected 4 chars [a-z0-9], got "${id}"`);
-    if (taken.has(id)) throw new UsageError('id', `nested lab ${id} exists; take it down first (NestedLab.teardownAll)`);
-  } else {
-    do id = randomNestedId();
-    while (taken.has(id));
-  }
-  return {
-    id,
-    vmsPerHost,
-    memoryMb: spec.memoryMb ?? DEFAULT_MEMORY_MB,
-    vmMemoryMb: spec.vmMemoryMb ?? DEFAULT_VM_MEMORY_MB,
-    timeoutMs: spec.timeoutMs ?? DEFAULT_UP_TIMEOUT_MS,
-  };
-}
-
-/**
- * `--nic underlay0` when this checkout's `xtrace agent` has a --nic option (it names the NIC
- * the overlay leaves by; OVS's VXLAN device carries no remote to discover it from); older
- * agents would refuse the unknown option. Read from the CLI's source: the agent runs from it.
- */
-function agentNicArgs(): string[] {
-  const source = join(REPO_ROOT, 'cli', 'src', 'commands', 'agent.ts');
-  return existsSync(source) && /['"`]--nic\b/.test(readFileSync(source, 'utf8')) ? ['--nic', UNDERLAY_DEV] : [];
-}
-
-/** A file's text from byte `offset` on ('' when it does not exist). */
-function readFrom(file: string, offset: number): string {
-  if (!existsSync(file)) return '';
-  const fd = openSync(file, 'r');
-  try {
-    const size = statSync(file).size;
-    if (size <= offset) return '';
-    const buf = Buffer.alloc(size - offset);
-    readSync(fd, buf, 0, buf.length, offset);
-    return buf.toString('utf8');
-  } finally {
-    closeSync(fd);
   }
 }
