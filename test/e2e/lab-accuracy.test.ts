@@ -19,7 +19,8 @@
  * that bound fell 20-110 µs short of what every exchange really took. Every excess is printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoTurnaroundsNs, Lab, ping, startUdpEchoServer, summarize, udpRequestResponse, XtraceStack, type PairJson, type SegmentJson, type UdpEchoStats, type VmInfo } from '@xtrace/test';
+import type { PairReport, SegmentReport } from '@xtrace/proto';
+import { echoTurnaroundsNs, Lab, ping, startUdpEchoServer, summarize, udpRequestResponse, XtraceStack, type UdpEchoStats, type VmInfo } from '@xtrace/test';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 
 const skip = bpfUnavailableReason();
@@ -29,8 +30,8 @@ const VM_TOLERANCE_US = 100;
 /** the slowest turnaround xtrace reports vs the slowest true exchange: far below a request interval (10 ms) */
 const PAIRING_MAX_TOLERANCE_US = 2000;
 
-function segments(report: PairJson, dir: 'forward' | 'reverse', kind: SegmentJson['kind']): SegmentJson[] {
-  return report.directions[dir].segments.filter((x) => x.kind === kind);
+function segments(report: PairReport, dir: 'forward' | 'reverse', kind: SegmentReport['kind']): SegmentReport[] {
+  return report.directions[dir]!.segments.filter((x) => x.kind === kind);
 }
 
 function only<T>(list: T[], what: string): T {
@@ -67,7 +68,7 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
   let vmTruthSince = 0;
 
   /** Runs pair while traffic flows; relay stats are reset first so both see the same packets. */
-  async function measure(traffic: () => Promise<unknown>, args: string[]): Promise<PairJson> {
+  async function measure(traffic: () => Promise<unknown>, args: string[]): Promise<PairReport> {
     for (const name of lab.relayNames()) await lab.resetRelayStats(name);
     vmTruthSince = await lab.relayTruthMark(vmB.relay);
     const pair = stack.pair(vmA.ip, vmB.ip, ['--duration', '6s', ...args]);
@@ -79,7 +80,7 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
     return run.report!;
   }
 
-  async function expectWireAndVmMatchTruth(report: PairJson, proto: 'icmp' | 'udp', service?: UdpEchoStats): Promise<void> {
+  async function expectWireAndVmMatchTruth(report: PairReport, proto: 'icmp' | 'udp', service?: UdpEchoStats): Promise<void> {
     const wire = await lab.relayStats(wireRelay);
     const vm = await lab.relayStats(vmB.relay);
     for (const d of [wire.ab, wire.ba, vm.ab, vm.ba]) expect(d.enqueueClock, d.stampError).toBe('kernel');
@@ -121,13 +122,13 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
     expect(turnaround.max_us, `turnaround max vs the slowest exchange's ${us(exchanges.max)} µs (${pairing})`).toBeLessThanOrEqual(us(exchanges.max) + PAIRING_MAX_TOLERANCE_US);
     // all paired (two spared for an exchange cut by the start or end of the capture)
     expect(turnaround.count, `exchanges paired (${pairing})`).toBeGreaterThanOrEqual(exchanges.count - 2);
-    for (const dir of ['forward', 'reverse'] as const) expect(report.directions[dir].lost).toBe(0);
+    for (const dir of ['forward', 'reverse'] as const) expect(report.directions[dir]!.lost).toBe(0);
   }
 
   /** UDP request/response at 100/s to the echo service in VM B while `pair` runs. */
   async function measureUdp(port: number): Promise<void> {
     const server = await startUdpEchoServer(lab, vmB, port, { durationMs: 30_000 });
-    let report: PairJson;
+    let report: PairReport;
     try {
       report = await measure(() => udpRequestResponse(lab, vmA, vmB.ip, port, { count: 300, ratePps: 100 }), ['--proto', 'udp', '--port', String(port)]);
     } catch (e: unknown) {
@@ -140,7 +141,7 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
   it('ICMP, 1 ms wire: wire and VM turnaround p50 match the relays', async () => {
     const report = await measure(icmpTraffic, ['--proto', 'icmp']);
     await expectWireAndVmMatchTruth(report, 'icmp');
-    expect(report.directions.forward.packets).toBeGreaterThanOrEqual(150);
+    expect(report.directions.forward!.packets).toBeGreaterThanOrEqual(150);
   }, 120_000);
 
   it('UDP request/response, 1 ms wire: wire and VM turnaround p50 match the relays', async () => {
@@ -189,7 +190,7 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
         const notForwarded = r.in - r.out - r.queued;
         const wire = only(segments(report, dir, 'wire'), `${dir} wire`);
         expect(wire.lost, `${dir}: relay dropped ${r.dropped}, overflow ${r.overflow}, write errors ${r.writeErr}, in ${r.in} out ${r.out}`).toBe(notForwarded);
-        for (const s of report.directions[dir].segments.filter((x) => x.kind !== 'wire')) expect(s.lost, `${dir} ${s.from}->${s.to}`).toBe(0);
+        for (const s of report.directions[dir]!.segments.filter((x) => x.kind !== 'wire')) expect(s.lost, `${dir} ${s.from}->${s.to}`).toBe(0);
       }
     } finally {
       await lab.setWireImpairment(0, { ab: { delayUs: 1000 }, ba: { delayUs: 1000 } });
@@ -199,7 +200,7 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
   it("an nftables drop inside the destination host is reported on that host's segment with the drop reason", async () => {
     const rule = await lab.addDropRule(1, { family: 'netdev', device: 'vxlan0', match: 'ip protocol icmp' });
     let dropped = 0;
-    let report: PairJson;
+    let report: PairReport;
     try {
       report = await measure(() => ping(lab, vmA, vmB.ip, { count: 20, intervalMs: 20, waitS: 1 }), ['--proto', 'icmp']);
       dropped = await lab.dropRuleCount(rule);
@@ -207,7 +208,7 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
       await lab.removeDropRule(rule);
     }
     expect(dropped).toBe(20);
-    const lossy = report.directions.forward.segments.filter((s) => s.lost > 0);
+    const lossy = report.directions.forward!.segments.filter((s) => s.lost > 0);
     const seg = only(lossy, 'segment with loss');
     expect(seg.kind).toBe('host');
     expect(seg.from_host).toBe(stack.hostId(1));

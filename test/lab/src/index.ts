@@ -9,4 +9,5 @@ export * from './truth-log.js';
 export * from './echo-exchanges.js';
 export * from './traffic/index.js';
 export * from './xtrace-stack.js';
+export * from './controller-stack.js';
 export * from './nested/index.js';
