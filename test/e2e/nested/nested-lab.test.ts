@@ -7,42 +7,25 @@
  * Kernel: XTRACE_NESTED_KERNEL (debian-6.12 by default; debian-6.1 or an exact kver).
  * Skipped without root or QEMU (failed instead under CI=true).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startEmbeddedNats, type EmbeddedNats } from '@xtrace/controller';
-import { NestedLab, nestedAddresses, nestedLabUnavailableReason } from '@xtrace/test';
-import { runCli, XTRACE_BIN } from '../../support/cli.js';
+import { ControllerStack, NestedLab, nestedAddresses, nestedLabUnavailableReason } from '@xtrace/test';
 
 const skip = nestedLabUnavailableReason();
 const KERNEL = process.env['XTRACE_NESTED_KERNEL'] ?? 'debian-6.12';
 
-interface AgentJson {
-  host: string;
-  state?: string;
-}
-
 describe.skipIf(skip !== undefined)(`nested lab on ${KERNEL}${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  let nats: EmbeddedNats | undefined;
-  let controller: ChildProcess | undefined;
-  let controllerAddress = '';
+  let stack: ControllerStack | undefined;
   let lab: NestedLab | undefined;
+  const logDir = mkdtempSync(join(tmpdir(), 'xtrace-nested-test-'));
 
   beforeAll(async () => {
     await NestedLab.teardownAll(); // a crashed earlier run's QEMUs would only slow this one down
-    nats = await startEmbeddedNats({ instance: 'nested-lab-test' });
-    controllerAddress = `127.0.0.1:${await freePort()}`;
-    // dies with this process, like the lab's QEMUs (PR_SET_PDEATHSIG)
-    controller = spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', process.execPath, XTRACE_BIN, 'controller', '--nats', nats.url, '--listen', controllerAddress], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, XTRACE_LOG_LEVEL: 'info' },
-    });
+    stack = await ControllerStack.start({ instance: 'nested-lab-test', logDir });
     const t0 = Date.now();
-    lab = await NestedLab.up({ kernel: KERNEL, hosts: 2, natsPort: nats.port, agent: { start: true }, timeoutMs: 240_000 });
-    const controllerLog = createWriteStream(join(lab.dir, 'controller.log'));
-    controller.stdout?.pipe(controllerLog);
-    controller.stderr?.pipe(controllerLog);
+    lab = await NestedLab.up({ kernel: KERNEL, hosts: 2, natsPort: stack.nats.port, agent: { start: true }, timeoutMs: 240_000 });
     const t = lab.timings;
     console.log(
       `nested lab ${lab.id} on ${lab.kernelVersion}: up in ${(Date.now() - t0) / 1000} s (assets ${t.assetsMs} ms, cross-host check ${t.crossCheckMs} ms)\n` +
@@ -56,8 +39,8 @@ describe.skipIf(skip !== undefined)(`nested lab on ${KERNEL}${skip ? ` (skipped:
     const t0 = Date.now();
     await lab?.down();
     if (lab) console.log(`nested lab down in ${(Date.now() - t0) / 1000} s`);
-    controller?.kill('SIGTERM');
-    await nats?.stop();
+    await stack?.stop();
+    rmSync(logDir, { recursive: true, force: true });
   }, 60_000);
 
   it('forwards VM (0,0) <-> VM (1,0) across VXLAN through OVS: ping from the VM', async () => {
@@ -90,7 +73,7 @@ describe.skipIf(skip !== undefined)(`nested lab on ${KERNEL}${skip ? ` (skipped:
     const forwarded = await lab!.exec(0, connect(NATS_FORWARD.ip, NATS_FORWARD.port));
     expect(forwarded.stdout, forwarded.stderr).toBe('INFO');
     // unrestricted, QEMU's user network would map its own address to the machine's loopback
-    const gateway = await lab!.exec(0, connect(MGMT_GATEWAY, nats!.port));
+    const gateway = await lab!.exec(0, connect(MGMT_GATEWAY, stack!.nats.port));
     expect(gateway.code, gateway.stdout).not.toBe(0);
     // and there is no route out: nothing is sent at all
     const route = await lab!.exec(0, 'ip route get 192.0.2.1');
@@ -98,15 +81,8 @@ describe.skipIf(skip !== undefined)(`nested lab on ${KERNEL}${skip ? ` (skipped:
   }, 60_000);
 
   it('registers both agents with the controller through the forwarded NATS', async () => {
-    const want = [lab!.hostId(0), lab!.hostId(1)];
-    let agents: AgentJson[] = [];
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline) {
-      const r = await runCli(['agents', '--json', '--controller', controllerAddress], { timeoutMs: 30_000 });
-      if (r.code === 0) agents = (JSON.parse(r.stdout) as { agents: AgentJson[] }).agents;
-      if (want.every((h) => agents.some((a) => a.host === h && a.state === 'up'))) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    expect(agents.filter((a) => a.state === 'up').map((a) => a.host).sort(), JSON.stringify(agents)).toEqual(expect.arrayContaining(want));
+    const hosts = [lab!.hostId(0), lab!.hostId(1)];
+    const agents = await stack!.waitAgents({ hosts, vmAddresses: [] }, 90_000);
+    expect(agents.filter((a) => a.state === 'up').map((a) => a.host)).toEqual(expect.arrayContaining(hosts));
   }, 120_000);
 });
