@@ -15,6 +15,7 @@ export interface CreateTracerOptions {
   ringBufferBytes?: number;
   logger: pino.Logger;
   vms?: { tap: string; addresses: string[] }[];
+  nics?: string[];
 }
 type CreateTracer = (opts: CreateTracerOptions) => Promise<Tracer>;
 
@@ -38,6 +39,8 @@ export interface RunAgentOptions {
   /** xt_events size in bytes (the tracer's default when absent) */
   ringBufferBytes?: number;
   vms?: { tap: string; addresses: string[] }[];
+  /** the host's NICs (default: the tunnels' underlay devices) */
+  nics?: string[];
   logger?: pino.Logger;
   /** tests: use this tracer instead of the BPF one */
   tracer?: Tracer;
@@ -70,6 +73,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunningAgent> {
       const tOpts: CreateTracerOptions = { logger: logger.child({ part: 'tracer' }) };
       if (opts.bpfObjectPath !== undefined) tOpts.bpfObjectPath = opts.bpfObjectPath;
       if (opts.vms !== undefined) tOpts.vms = opts.vms;
+      if (opts.nics !== undefined) tOpts.nics = opts.nics;
       if (opts.ringBufferBytes !== undefined) tOpts.ringBufferBytes = opts.ringBufferBytes;
       tracer = await createTracer(tOpts);
     }

@@ -31,6 +31,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--bpf-object <path>', 'BPF object file (default: bpf/build/xtrace.bpf.o)')
     .option('--ring-buffer-mb <n>', 'size of the BPF ring buffer in MiB, a power of two (it costs twice that in RSS)', '4')
     .option('--metrics-listen <host:port|off>', 'serve Prometheus /metrics (events/s, ring-buffer loss, batches, attach failures) here', 'off')
+    .option('--nic <dev...>', "the host's NICs (default: the underlay devices of its VXLAN/Geneve tunnels, OVS's included)")
     .option('--vm <tap=ip,...>', 'declare a VM: its tap and addresses (repeatable; others are learned from traffic)', (v: string, prev: { tap: string; addresses: string[] }[] | undefined) => parseVm(v, prev));
   addNatsOptions(cmd);
   cmd
@@ -51,6 +52,7 @@ export function registerAgentCommand(program: Command): void {
       if (typeof f.hostId === 'string') opts.hostId = f.hostId;
       if (typeof f.bpfObject === 'string') opts.bpfObjectPath = f.bpfObject;
       opts.ringBufferBytes = parseRingBufferMb(String(f.ringBufferMb ?? '4'));
+      if (Array.isArray(f.nic)) opts.nics = f.nic as string[];
       if (Array.isArray(f.vm)) opts.vms = f.vm as { tap: string; addresses: string[] }[];
       const running = await runAgent(opts);
       let metrics: Awaited<ReturnType<typeof import('@xtrace/controller').startMetricsServer>> | undefined;
