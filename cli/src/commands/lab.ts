@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '@xtrace/proto';
 import type { WireMode, LabSpec, LabStatus, ResolvedImpairment, TeardownReport } from '@xtrace/test';
+import { registerLabNestedCommand } from './lab-nested.js';
 
 /** The lab (TypeScript run through tsx, never compiled), loaded when a lab command runs. */
 const loadLab = async (): Promise<typeof import('@xtrace/test').Lab> => (await import('@xtrace/test')).Lab;
@@ -24,7 +25,7 @@ export function parseLoss(field: string, text: string): number {
   return v;
 }
 
-function parseIntIn(field: string, text: string, min: number, max: number): number {
+export function parseIntIn(field: string, text: string, min: number, max: number): number {
   const v = Number(text);
   if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(field, `expected an integer in [${min}, ${max}], got "${text}"`);
   return v;
@@ -148,7 +149,7 @@ export function registerLabCommand(program: Command): Command {
     .command('down')
     .description('remove a lab (namespaces, links, relays, nft tables, processes); idempotent')
     .argument('[id]', 'lab id (default: the only lab)')
-    .option('--all', 'remove every lab on this machine')
+    .option('--all', 'remove every lab on this machine (nested labs too)')
     .option('--json', 'print what was removed as JSON')
     .action(async (id: string | undefined, o: { all?: boolean; json?: boolean }) => {
       const Lab = await loadLab();
@@ -165,13 +166,17 @@ export function registerLabCommand(program: Command): Command {
         }
         reps = [await Lab.teardown(id)];
       }
-      if (o.json) process.stdout.write(JSON.stringify(reps, null, 2) + '\n');
-      else if (reps.length === 0) process.stdout.write('no lab to remove\n');
-      else
+      // --all: nested labs too (a live one belongs to its `xtrace lab nested`, but --all means all)
+      const nested = o.all ? await (await import('@xtrace/test')).NestedLab.teardownAll({ all: true }) : [];
+      if (o.json) process.stdout.write(JSON.stringify(o.all ? { labs: reps, nested } : reps, null, 2) + '\n');
+      else if (reps.length === 0 && nested.length === 0) process.stdout.write('no lab to remove\n');
+      else {
         for (const r of reps)
           process.stdout.write(
             `lab ${r.id} down: ${r.namespaces.length} namespaces, ${r.killedRelays} relays, ${r.killedProcesses} other processes, ${r.links.length} root links removed\n`,
           );
+        for (const r of nested) process.stdout.write(`nested lab ${r.id} down: ${r.killedProcesses} processes (QEMU, socat) killed\n`);
+      }
     });
 
   lab
@@ -201,5 +206,6 @@ export function registerLabCommand(program: Command): Command {
       for (const x of orphans) process.stdout.write(`lab ${x}: leftovers without state (remove with: xtrace lab down ${x})\n`);
     });
 
+  registerLabNestedCommand(lab);
   return lab;
 }
