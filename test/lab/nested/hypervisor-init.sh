@@ -8,7 +8,7 @@
 #
 # Kernel command line: xn.job=DIR (the host's job directory, shared rw over 9p tag "job", mounted
 # at the same path) xn.kroot=DIR (the fetched kernel: boot/, lib/modules/<kver>/).
-# Console markers the host reads: XN-BOOTED, XN-FAILED <why>, XN-POWEROFF.
+# Console markers: XN-STEP <step> (boot timing), XN-BOOTED, XN-FAILED <why> (the host quotes it), XN-POWEROFF.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LANG=C.UTF-8
 HERE=$(dirname "$(readlink -f "$0")")
 export XN_RUN=/run/xtrace-nested
