@@ -54,9 +54,9 @@ export const AGENT_RUNNING_RE = /"msg":"agent running"/;
 export const AGENT_EXITED_RE = /=== agent exited rc=\d+/;
 
 /**
- * `--nic underlay0` when this checkout's `xtrace agent` has a --nic option (it names the NIC
- * the overlay leaves by; OVS's VXLAN device carries no remote to discover it from); an agent
- * without it would refuse the unknown option. Read from the CLI's source: the agent runs from it.
+ * `--nic underlay0` when this checkout's `xtrace agent` has a --nic option (it names the NIC the
+ * overlay leaves by instead of leaving it to discovery); an agent without the option would
+ * refuse it. Read from the CLI's source: the agent runs from this checkout.
  */
 function agentNicArgs(): string[] {
   const source = join(REPO_ROOT, 'cli', 'src', 'commands', 'agent.ts');
