@@ -632,7 +632,7 @@ export class PathMatcher {
         if (id === undefined) continue;
         for (let d = 0; d < 2; d++) {
           const pos = this.model.directions[d]!.lookup[h * STAGE_SLOTS + id]!;
-          if (pos >= 0 && this.expected[d]![pos] === 0) this.learn(d, pos, nowMs);
+          if (pos >= 0 && this.optionalPos[d]![pos] === 0 && this.expected[d]![pos] === 0) this.learn(d, pos, nowMs);
         }
       }
     }

@@ -58,7 +58,7 @@ function exchanges(t: Traffic): TrafficBuilder {
 function analyse(
   tb: TrafficBuilder,
   ingest: (m: PathMatcher) => void = (m) => tb.batches().forEach((b) => m.ingest(b, 0)),
-  opts: { optionalGraceMs?: number; settleMs?: number } = {},
+  opts: { optionalGraceMs?: number; settleMs?: number; expectedStages?: Record<string, string[]> } = {},
 ): AnalysisReport {
   const m = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 2000, servicePort: 7000, ...opts });
   ingest(m);
@@ -117,6 +117,13 @@ describe('PathMatcher on vhost, interrupt and OVS upcall stages', () => {
     const src = r.vm_breakdown.find((b) => b.role === 'source')!;
     expect(src).toMatchObject({ host: 'A', count: 30 });
     expect(src.parts.map((p) => [p.part, Math.round(p.mean_us!)])).toEqual([['tx_worker_wait', 30], ['tx_build', 5]]);
+  });
+
+  it('does not expect the optional stages an agent attached: a packet without them is complete', () => {
+    const attached = ['guest_kick', 'vhost_tx', 'tap_rx', 'ovs_in', 'ovs_upcall', 'ovs_out', 'nic_tx', 'nic_rx', 'tap_tx', 'vhost_rx', 'kvm_irq'];
+    const r = analyse(exchanges({ n: 10 }), undefined, { expectedStages: { A: attached, B: attached } });
+    expect(r.counters.partial).toBe(0);
+    expect(r.counters.matched).toBe(20);
   });
 
   it('takes a reply without a kick (the worker was running) as no wait, and leaves out exchanges without an interrupt', () => {
