@@ -8,7 +8,8 @@
 #
 # VM J's serial console is the unix socket $XN_RUN/vmJ.sock (vm-console.py talks to it); QEMU's
 # logfile= keeps everything it printed in $XN_JOB/vmJ-console.log, QEMU's own messages go to
-# $XN_JOB/vmJ-qemu.log. The process is named <hostname>-vmJ (ps, teardown).
+# $XN_JOB/vmJ-qemu.log. The process is named <hostname>-vmJ (ps, teardown); debug-threads names its
+# threads ("CPU 0/KVM": tests raise the vCPU above a CPU hog that delays the vhost worker).
 set -euo pipefail
 cmd=$1 j=$2
 pidfile=$XN_RUN/vm$j.pid
@@ -22,7 +23,7 @@ start() {
   neigh=$(IFS=,; echo "$*")
   date +%s.%N > "$XN_RUN/vm$j.started"
   # -daemonize: QEMU returns once the VM runs (or fails with its reason on stderr), pid in the pidfile
-  qemu-system-x86_64 -name "$XN_HOSTNAME-vm$j,process=$XN_HOSTNAME-vm$j" \
+  qemu-system-x86_64 -name "$XN_HOSTNAME-vm$j,process=$XN_HOSTNAME-vm$j,debug-threads=on" \
     -accel kvm -cpu host -smp 1 -m "$memory" -nodefaults -no-user-config -display none -no-reboot \
     -chardev "socket,id=console,path=$XN_RUN/vm$j.sock,server=on,wait=off,logfile=$console_log" \
     -serial chardev:console \
