@@ -78,22 +78,31 @@ static __always_inline void xt_trace_skb_at(struct sk_buff *skb, struct xt_where
 }
 
 /*
+ * Whether a probe is active and `dev` (probe-read) is in the agent's namespace: fills w's netns,
+ * ifindex and what it takes from the configuration.
+ */
+static __always_inline bool xt_trace_in_scope(const struct xt_config *cfg, struct net_device *dev, struct xt_where *w)
+{
+	if (!cfg || !cfg->active_probes || !dev)
+		return false;
+	w->netns = xt_dev_netns(dev);
+	if (w->netns != cfg->netns)
+		return false;
+	xt_where_config(w, cfg);
+	w->ifindex = BPF_CORE_READ(dev, ifindex);
+	return true;
+}
+
+/*
  * A packet event of a function whose stage is fixed (an OVS port's receive, ...): records it
  * when `dev` is in the agent's namespace.
  */
 static __always_inline void xt_trace_stage_skb(struct sk_buff *skb, struct net_device *dev, __u16 stage, __u8 hook)
 {
-	struct xt_config *cfg = xt_config();
 	struct xt_where w = { .hook = hook, .stage = stage };
 
-	if (!cfg || !cfg->active_probes || !skb || !dev)
-		return;
-	w.netns = xt_dev_netns(dev);
-	if (w.netns != cfg->netns)
-		return;
-	xt_where_config(&w, cfg);
-	w.ifindex = BPF_CORE_READ(dev, ifindex);
-	xt_trace_skb_at(skb, &w);
+	if (skb && xt_trace_in_scope(xt_config(), dev, &w))
+		xt_trace_skb_at(skb, &w);
 }
 
 /*
@@ -102,16 +111,10 @@ static __always_inline void xt_trace_stage_skb(struct sk_buff *skb, struct net_d
  */
 static __always_inline void xt_trace_dev_skb(struct sk_buff *skb, struct net_device *dev, __u32 dir, __u8 hook)
 {
-	struct xt_config *cfg = xt_config();
 	struct xt_where w = { .hook = hook };
 
-	if (!cfg || !cfg->active_probes || !dev)
+	if (!xt_trace_in_scope(xt_config(), dev, &w))
 		return;
-	w.netns = xt_dev_netns(dev);
-	if (w.netns != cfg->netns)
-		return;
-	xt_where_config(&w, cfg);
-	w.ifindex = BPF_CORE_READ(dev, ifindex);
 	w.stage = xt_stage_of(w.netns, w.ifindex, dir, hook);
 	if (!w.stage)
 		return;
@@ -119,6 +122,40 @@ static __always_inline void xt_trace_dev_skb(struct sk_buff *skb, struct net_dev
 		xt_vhost_take_send(&w);
 	xt_trace_skb_at(skb, &w);
 }
+
+/*
+ * An fentry and a kprobe program on one kernel function (xt_fentry_<fn>, xt_kprobe_<fn>), both
+ * calling handler(arguments..., hook): the agent attaches the first that loads (fentry where the
+ * kernel has trampolines, a kprobe where it refuses them). The handler reads through probe reads,
+ * which both kinds allow. XT_TRACED2 passes the function's first two arguments, XT_TRACED4 four.
+ */
+#define XT_TRACED2(fn, handler, t1, a1, t2, a2)                                  \
+	SEC("fentry/" #fn)                                                         \
+	int BPF_PROG(xt_fentry_##fn, t1 a1, t2 a2)                                 \
+	{                                                                          \
+		handler(a1, a2, XT_HOOK_FENTRY);                                   \
+		return 0;                                                          \
+	}                                                                          \
+	SEC("kprobe/" #fn)                                                         \
+	int BPF_KPROBE(xt_kprobe_##fn, t1 a1, t2 a2)                               \
+	{                                                                          \
+		handler(a1, a2, XT_HOOK_KPROBE);                                   \
+		return 0;                                                          \
+	}
+
+#define XT_TRACED4(fn, handler, t1, a1, t2, a2, t3, a3, t4, a4)                  \
+	SEC("fentry/" #fn)                                                         \
+	int BPF_PROG(xt_fentry_##fn, t1 a1, t2 a2, t3 a3, t4 a4)                   \
+	{                                                                          \
+		handler(a1, a2, a3, a4, XT_HOOK_FENTRY);                           \
+		return 0;                                                          \
+	}                                                                          \
+	SEC("kprobe/" #fn)                                                         \
+	int BPF_KPROBE(xt_kprobe_##fn, t1 a1, t2 a2, t3 a3, t4 a4)                 \
+	{                                                                          \
+		handler(a1, a2, a3, a4, XT_HOOK_KPROBE);                           \
+		return 0;                                                          \
+	}
 
 /*
  * The same for BTF-typed programs (tp_btf, fentry), whose skb and device are trusted kernel

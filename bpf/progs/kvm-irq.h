@@ -21,19 +21,13 @@ static __always_inline void xt_kvm_irq(void *key, __u8 hook)
 	xt_vhost_irq_flush(st, bpf_ktime_get_ns(), hook, (cfg->flags & XT_CFG_BATCH) != 0);
 }
 
-SEC("fentry/irqfd_wakeup")
-int BPF_PROG(xt_fentry_irqfd_wakeup, wait_queue_entry_t *wait, unsigned mode, int sync, void *key)
+/* irqfd_wakeup(wait, mode, sync, key): KVM's irqfd was signalled */
+static __always_inline void xt_irqfd_wakeup(wait_queue_entry_t *wait, unsigned mode, int sync, void *key, __u8 hook)
 {
-	xt_kvm_irq(key, XT_HOOK_FENTRY);
-	return 0;
+	xt_kvm_irq(key, hook);
 }
 
-SEC("kprobe/irqfd_wakeup")
-int BPF_KPROBE(xt_kprobe_irqfd_wakeup, wait_queue_entry_t *wait, unsigned mode, int sync, void *key)
-{
-	xt_kvm_irq(key, XT_HOOK_KPROBE);
-	return 0;
-}
+XT_TRACED4(irqfd_wakeup, xt_irqfd_wakeup, wait_queue_entry_t *, wait, unsigned, mode, int, sync, void *, key)
 
 SEC("tracepoint/kvm/kvm_msi_set_irq")
 int xt_tp_kvm_msi_set_irq(void *ctx)

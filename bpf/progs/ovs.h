@@ -12,19 +12,7 @@ static __always_inline void xt_ovs_in(struct vport___xt *vport, struct sk_buff *
 	xt_trace_stage_skb(skb, BPF_CORE_READ(vport, dev), XT_STAGE_OVS_IN, hook);
 }
 
-SEC("fentry/ovs_vport_receive")
-int BPF_PROG(xt_fentry_ovs_vport_receive, struct vport___xt *vport, struct sk_buff *skb)
-{
-	xt_ovs_in(vport, skb, XT_HOOK_FENTRY);
-	return 0;
-}
-
-SEC("kprobe/ovs_vport_receive")
-int BPF_KPROBE(xt_kprobe_ovs_vport_receive, struct vport___xt *vport, struct sk_buff *skb)
-{
-	xt_ovs_in(vport, skb, XT_HOOK_KPROBE);
-	return 0;
-}
+XT_TRACED2(ovs_vport_receive, xt_ovs_in, struct vport___xt *, vport, struct sk_buff *, skb)
 
 /*
  * ovs_vport_send(vport, skb, mac_proto): a packet leaves through vport (ovs_out). skb->dev is
@@ -36,19 +24,7 @@ static __always_inline void xt_ovs_out(struct vport___xt *vport, struct sk_buff 
 	xt_trace_stage_skb(skb, BPF_CORE_READ(vport, dev), XT_STAGE_OVS_OUT, hook);
 }
 
-SEC("fentry/ovs_vport_send")
-int BPF_PROG(xt_fentry_ovs_vport_send, struct vport___xt *vport, struct sk_buff *skb)
-{
-	xt_ovs_out(vport, skb, XT_HOOK_FENTRY);
-	return 0;
-}
-
-SEC("kprobe/ovs_vport_send")
-int BPF_KPROBE(xt_kprobe_ovs_vport_send, struct vport___xt *vport, struct sk_buff *skb)
-{
-	xt_ovs_out(vport, skb, XT_HOOK_KPROBE);
-	return 0;
-}
+XT_TRACED2(ovs_vport_send, xt_ovs_out, struct vport___xt *, vport, struct sk_buff *, skb)
 
 /*
  * The fallback for ovs_out: the datapath executes an output action. The tracepoint does not
@@ -71,21 +47,13 @@ int xt_tp_ovs_do_execute_action(struct trace_event_raw_ovs_do_execute_action___x
  * whose ovs_out the same identity finds. Userspace actions (sFlow, controller) also upcall: only
  * misses are the packet's path.
  */
-SEC("fentry/ovs_dp_upcall")
-int BPF_PROG(xt_fentry_ovs_dp_upcall, void *dp, struct sk_buff *skb, void *key, struct dp_upcall_info___xt *info)
+static __always_inline void xt_ovs_upcall(void *dp, struct sk_buff *skb, void *key, struct dp_upcall_info___xt *info, __u8 hook)
 {
 	if (BPF_CORE_READ(info, cmd) == XT_OVS_PACKET_CMD_MISS)
-		xt_trace_stage_skb(skb, BPF_CORE_READ(skb, dev), XT_STAGE_OVS_UPCALL, XT_HOOK_FENTRY);
-	return 0;
+		xt_trace_stage_skb(skb, BPF_CORE_READ(skb, dev), XT_STAGE_OVS_UPCALL, hook);
 }
 
-SEC("kprobe/ovs_dp_upcall")
-int BPF_KPROBE(xt_kprobe_ovs_dp_upcall, void *dp, struct sk_buff *skb, void *key, struct dp_upcall_info___xt *info)
-{
-	if (BPF_CORE_READ(info, cmd) == XT_OVS_PACKET_CMD_MISS)
-		xt_trace_stage_skb(skb, BPF_CORE_READ(skb, dev), XT_STAGE_OVS_UPCALL, XT_HOOK_KPROBE);
-	return 0;
-}
+XT_TRACED4(ovs_dp_upcall, xt_ovs_upcall, void *, dp, struct sk_buff *, skb, void *, key, struct dp_upcall_info___xt *, info)
 
 SEC("tracepoint/openvswitch/ovs_dp_upcall")
 int xt_tp_ovs_dp_upcall(struct trace_event_raw_ovs_dp_upcall___xt *ctx)

@@ -14,7 +14,7 @@
  * until the worker takes a frame from that socket. The latest kick wins: the worker takes the
  * frame after the last notification it woke for.
  */
-static __always_inline void xt_vhost_kick(wait_queue_entry_t *wait, void *key)
+static __always_inline void xt_vhost_kick(wait_queue_entry_t *wait, unsigned mode, int sync, void *key, __u8 hook)
 {
 	struct xt_config *cfg = xt_config();
 	struct vhost_poll___xt *poll;
@@ -41,19 +41,7 @@ static __always_inline void xt_vhost_kick(wait_queue_entry_t *wait, void *key)
 	bpf_map_update_elem(&xt_vhost_kicks, &sock, &now, BPF_ANY);
 }
 
-SEC("fentry/vhost_poll_wakeup")
-int BPF_PROG(xt_fentry_vhost_poll_wakeup, wait_queue_entry_t *wait, unsigned mode, int sync, void *key)
-{
-	xt_vhost_kick(wait, key);
-	return 0;
-}
-
-SEC("kprobe/vhost_poll_wakeup")
-int BPF_KPROBE(xt_kprobe_vhost_poll_wakeup, wait_queue_entry_t *wait, unsigned mode, int sync, void *key)
-{
-	xt_vhost_kick(wait, key);
-	return 0;
-}
+XT_TRACED4(vhost_poll_wakeup, xt_vhost_kick, wait_queue_entry_t *, wait, unsigned, mode, int, sync, void *, key)
 
 /*
  * tun_sendmsg(sock, m, total_len): a vhost worker hands the tap a frame it took from the guest
@@ -97,19 +85,7 @@ static __always_inline void xt_vhost_send(void *sock, struct msghdr *m, __u8 hoo
 	st->send_hook = hook;
 }
 
-SEC("fentry/tun_sendmsg")
-int BPF_PROG(xt_fentry_tun_sendmsg, struct socket *sock, struct msghdr *m)
-{
-	xt_vhost_send(sock, m, XT_HOOK_FENTRY);
-	return 0;
-}
-
-SEC("kprobe/tun_sendmsg")
-int BPF_KPROBE(xt_kprobe_tun_sendmsg, struct socket *sock, struct msghdr *m)
-{
-	xt_vhost_send(sock, m, XT_HOOK_KPROBE);
-	return 0;
-}
+XT_TRACED2(tun_sendmsg, xt_vhost_send, struct socket *, sock, struct msghdr *, m)
 
 /*
  * tun_recvmsg(sock, m, total_len, flags): the vhost worker takes the next frame the tap queued
@@ -168,19 +144,7 @@ static __always_inline void xt_vhost_recv(void *sock, struct msghdr *m, __u8 hoo
 	st->irq_n++;
 }
 
-SEC("fentry/tun_recvmsg")
-int BPF_PROG(xt_fentry_tun_recvmsg, struct socket *sock, struct msghdr *m)
-{
-	xt_vhost_recv(sock, m, XT_HOOK_FENTRY);
-	return 0;
-}
-
-SEC("kprobe/tun_recvmsg")
-int BPF_KPROBE(xt_kprobe_tun_recvmsg, struct socket *sock, struct msghdr *m)
-{
-	xt_vhost_recv(sock, m, XT_HOOK_KPROBE);
-	return 0;
-}
+XT_TRACED2(tun_recvmsg, xt_vhost_recv, struct socket *, sock, struct msghdr *, m)
 
 /*
  * vhost_add_used_and_signal_n(dev, vq, heads, count): the worker returns buffers to the guest
@@ -188,7 +152,7 @@ int BPF_KPROBE(xt_kprobe_tun_recvmsg, struct socket *sock, struct msghdr *m)
  * worker's state are now this signal's: the interrupt that follows in this call (irqfd_wakeup)
  * is theirs. A signal that found the list still armed follows one that raised no interrupt.
  */
-static __always_inline void xt_vhost_signal(void *dev, void *vq)
+static __always_inline void xt_vhost_signal(void *dev, void *vq, __u8 hook)
 {
 	struct xt_vhost_task *st = xt_vhost_task(false);
 	char *rx_vq;
@@ -202,16 +166,4 @@ static __always_inline void xt_vhost_signal(void *dev, void *vq)
 		st->irq_armed = 1;
 }
 
-SEC("fentry/vhost_add_used_and_signal_n")
-int BPF_PROG(xt_fentry_vhost_add_used_and_signal_n, void *dev, void *vq)
-{
-	xt_vhost_signal(dev, vq);
-	return 0;
-}
-
-SEC("kprobe/vhost_add_used_and_signal_n")
-int BPF_KPROBE(xt_kprobe_vhost_add_used_and_signal_n, void *dev, void *vq)
-{
-	xt_vhost_signal(dev, vq);
-	return 0;
-}
+XT_TRACED2(vhost_add_used_and_signal_n, xt_vhost_signal, void *, dev, void *, vq)
