@@ -78,6 +78,8 @@ describe('planStages', () => {
       'xt_fentry_vhost_add_used_and_signal_n',
       'xt_kprobe_vhost_add_used_and_signal_n',
     ]);
+    const noPorts = planStages(hypervisor, modules('openvswitch'));
+    expect(noPorts.unobservable.find((u) => u.stage === 'ovs_in')?.reason).toMatch(/no Open vSwitch datapath port/);
     const noKvm = planStages(hypervisor, modules('vhost_net'));
     expect(noKvm.unobservable.find((u) => u.stage === 'kvm_irq')?.reason).toMatch(/kvm module not loaded/);
   });
