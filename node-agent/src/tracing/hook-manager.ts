@@ -188,8 +188,21 @@ export class HookManager {
     return result;
   }
 
-  detachAll(): void {
-    for (const attachment of this.attachments.splice(0).reverse()) attachment.destroy();
+  /**
+   * Destroys every attachment, the last attached first. One that fails to detach does not keep
+   * the others attached (a classic tc filter left behind outlives the process); its error is
+   * returned with the others'.
+   */
+  detachAll(): unknown[] {
+    const failed: unknown[] = [];
+    for (const attachment of this.attachments.splice(0).reverse()) {
+      try {
+        attachment.destroy();
+      } catch (e: unknown) {
+        failed.push(e);
+      }
+    }
     this.globals.clear();
+    return failed;
   }
 }

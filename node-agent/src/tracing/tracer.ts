@@ -199,7 +199,7 @@ class BpfTracer implements Tracer {
     if (this.closed) return;
     this.closed = true;
     this.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(0, this.netns));
-    this.hooks.detachAll();
+    for (const err of this.hooks.detachAll()) this.logger.warn({ err }, 'a hook did not detach');
     await this.ring?.close();
     this.object.close();
   }
