@@ -13,6 +13,7 @@ interface TraceFlags {
   duration?: string;
   nic?: string[];
   bpfObject?: string;
+  bpfStats?: boolean;
 }
 
 export function registerTraceCommand(program: Command): void {
@@ -26,12 +27,14 @@ export function registerTraceCommand(program: Command): void {
     .option('--duration <d>', 'stop after this long (e.g. 10s); default: until Ctrl-C')
     .option('--nic <dev...>', "the host's NICs (default: the tunnels' underlay devices)")
     .option('--bpf-object <path>', 'the compiled BPF object (default: bpf/build/xtrace.bpf.o)')
+    .option('--bpf-stats', "measure every attached program's in-kernel time (bpf_stats) and print runs and ns per run in the summary")
     .addHelpText(
       'after',
       `
 Output (NDJSON): {"type":"ready","inventory":{...stages: what each stage attached to, or why not}},
 then {"type":"record","stageName":"tap_rx","pktId":"…","tsNs":"…",...} per packet and stage,
-and {"type":"summary","records":N,"counters":{ringbuf_full,parse_fail,...}} at the end.
+and {"type":"summary","records":N,"counters":{ringbuf_full,parse_fail,...}} at the end (with --bpf-stats also
+"programs":[{"program","runs","ns_per_run"}]: each program's in-kernel cost, bpf_stats' own included).
 
 Examples:
   xtrace trace --src 192.168.1.10 --dst 192.168.1.20 --duration 5s
@@ -49,6 +52,7 @@ Examples:
         ...(f.duration ? { durationMs: parseDuration(f.duration, '--duration') } : {}),
         ...(f.nic ? { nics: f.nic } : {}),
         ...(f.bpfObject ? { bpfObjectPath: f.bpfObject } : {}),
+        ...(f.bpfStats ? { bpfStats: true } : {}),
       });
     });
 }

@@ -5,6 +5,7 @@
  * SIGTERM, or --duration). Used by operators on a single host and by the kernel-side tests.
  */
 import { pino } from 'pino';
+import { native } from '@xtrace/native';
 import { decodeRecords, stageName, type DecodedRecord } from '@xtrace/proto';
 import { addressBytes } from './bpf-layouts.js';
 import { createTracer } from './tracer.js';
@@ -15,6 +16,11 @@ export interface LocalTraceOptions {
   durationMs?: number;
   bpfObjectPath?: string;
   nics?: string[];
+  /**
+   * keep the kernel's bpf_stats on while tracing and put each attached program's runs and
+   * in-kernel time (ns per run, bpf_stats' own cost included) in the summary
+   */
+  bpfStats?: boolean;
   write?: (line: string) => void;
 }
 
@@ -45,6 +51,7 @@ export async function runLocalTrace(options: LocalTraceOptions): Promise<void> {
     ...(options.bpfObjectPath ? { bpfObjectPath: options.bpfObjectPath } : {}),
     ...(options.nics ? { nics: options.nics } : {}),
   });
+  const stats = options.bpfStats ? native.enableStats() : undefined;
   let records = 0;
   tracer.onBatch((batch) => {
     for (const r of decodeRecords(batch)) {
@@ -63,7 +70,14 @@ export async function runLocalTrace(options: LocalTraceOptions): Promise<void> {
     });
   } finally {
     const counters = tracer.counters();
+    const programs = stats
+      ? tracer
+          .programStats()
+          .filter((p) => p.runCount > 0)
+          .map((p) => ({ program: p.name, runs: p.runCount, ns_per_run: Math.round((p.runTimeNs / p.runCount) * 10) / 10 }))
+      : undefined;
+    stats?.close();
     await tracer.close();
-    write(JSON.stringify({ type: 'summary', records, counters }));
+    write(JSON.stringify({ type: 'summary', records, counters, ...(programs ? { programs } : {}) }));
   }
 }
