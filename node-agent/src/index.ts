@@ -6,3 +6,4 @@ export * from './probe-slots.js';
 export * from './testing/fake-tracer.js';
 export type * from './tracing/tracer-api.js';
 export * from './memory.js';
+export { readKernelDropReasons } from './kernel-drop-reasons.js';

@@ -5,15 +5,19 @@
  * attached stage on both hosts under one id, in path order, with no loss unexplained; a
  * packet dropped by nftables is reported with the kernel's drop reason.
  */
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordFlag } from '@xtrace/proto';
 import { dropReasonName } from '@xtrace/controller/analysis';
+import { readKernelDropReasons } from '@xtrace/node-agent';
 import { Lab, ping, startTcpEchoServer, startUdpEchoServer, tcpRequestResponse, udpRequestResponse, type VmInfo } from '@xtrace/test';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
+import { kernelFeatures } from '../support/kernel-features.js';
 import { upTwoHostLab } from '../support/two-host-lab.js';
 import { TraceProcess, type TraceRecord } from '../support/trace-process.js';
 
 const skip = bpfUnavailableReason();
+const kernelDropReasons = new Map(readKernelDropReasons() ?? []);
 const FORWARD_PATH = ['A:tap_rx', 'A:tunnel_tx', 'A:nic_tx', 'B:nic_rx', 'B:tunnel_rx', 'B:tap_tx'];
 const REVERSE_PATH = ['B:tap_rx', 'B:tunnel_tx', 'B:nic_tx', 'A:nic_rx', 'A:tunnel_rx', 'A:tap_tx'];
 
@@ -76,13 +80,26 @@ describe.skipIf(skip !== undefined)(`kernel path in a two-hypervisor lab${skip ?
       for (const stage of ['tap_rx', 'tap_tx', 'tunnel_tx', 'tunnel_rx', 'nic_tx', 'nic_rx', 'drop']) {
         expect(stages[stage]?.attached, `${stage}: ${JSON.stringify(stages[stage])}`).toBe(true);
       }
-      expect(stages['tap_rx']?.hook).toMatch(/^tcx ingress/);
-      // fentry is refused on this kernel, kprobes are not built in: tap_tx falls back to tcx
-      expect(stages['tap_tx']?.hook).toMatch(/^tcx egress/);
-      expect(stages['tap_tx']?.fallbacks.map((f) => f.candidate)).toEqual(['fentry tun_net_xmit', 'kprobe tun_net_xmit']);
-      for (const stage of ['ovs_in', 'vhost_tx', 'kvm_irq']) {
-        expect(stages[stage]?.attached).toBe(false);
-        expect(stages[stage]?.fallbacks[0]?.reason.length).toBeGreaterThan(10);
+      const k = kernelFeatures();
+      expect(stages['tap_rx']?.hook).toMatch(k.tcx ? /^tcx ingress/ : /^clsact ingress/);
+      // tap_tx: fentry on tun_net_xmit where the kernel accepts it (Debian's), else a kprobe, else tc
+      // (this build machine refuses fentry and has no kprobes); every better hook that failed says why
+      const tapTx = stages['tap_tx'];
+      const better = ['fentry tun_net_xmit', 'kprobe tun_net_xmit'];
+      const got = better.find((h) => tapTx?.hook === h);
+      if (got) expect(tapTx?.fallbacks.map((f) => f.candidate)).toEqual(better.slice(0, better.indexOf(got)));
+      else {
+        expect(k.kprobes, `tap_tx fell back to ${tapTx?.hook} on a kernel with kprobes`).toBe(false);
+        expect(tapTx?.hook).toMatch(k.tcx ? /^tcx egress/ : /^clsact egress/);
+        expect(tapTx?.fallbacks.map((f) => f.candidate)).toEqual(better);
+      }
+      // no OVS datapath in this lab; its relay VMs are not on vhost-net, but with the module loaded
+      // (a nested hypervisor) the vhost hooks attach all the same, and simply see nothing
+      const loaded = (m: string): boolean => existsSync(`/sys/module/${m}`);
+      const expected = { ovs_in: false, vhost_tx: loaded('vhost_net'), kvm_irq: loaded('vhost_net') && loaded('kvm') };
+      for (const [stage, attached] of Object.entries(expected)) {
+        expect(stages[stage]?.attached, `${stage}: ${JSON.stringify(stages[stage])}`).toBe(attached);
+        if (!attached) expect(stages[stage]?.fallbacks[0]?.reason.length).toBeGreaterThan(10);
       }
       expect(ta.inventory!.vms.map((v) => v.tap)).toEqual([vmA.hostTap]);
     } finally {
@@ -149,7 +166,8 @@ describe.skipIf(skip !== undefined)(`kernel path in a two-hypervisor lab${skip ?
     const drops = tb.records.filter((r) => r.stageName === 'drop');
     expect(drops).toHaveLength(3);
     for (const d of drops) {
-      expect(dropReasonName(d.dropReason)).toBe('NETFILTER_DROP');
+      // named by the running kernel's own enum (values move between kernels: 6.1's differ from 6.18's)
+      expect(dropReasonName(d.dropReason, kernelDropReasons)).toBe('NETFILTER_DROP');
       // the dropped packet is the one A sent: same id at A's tap, and B saw it arrive
       expect(ta.records.some((r) => r.pktId === d.pktId && r.stageName === 'tap_rx')).toBe(true);
       expect(tb.records.some((r) => r.pktId === d.pktId && r.stageName === 'nic_rx')).toBe(true);

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import type { Counters, Inventory } from '@xtrace/node-agent/tracing';
 
 import { XTRACE_BIN } from './cli.js';
+import { scaledMs } from './time-scale.js';
 
 export { XTRACE_BIN };
 
@@ -52,7 +53,7 @@ export class TraceProcess {
     return new TraceProcess(spawnIn([process.execPath, XTRACE_BIN, 'trace', ...args]));
   }
 
-  async ready(timeoutMs = 30_000): Promise<Inventory & { pid: number }> {
+  async ready(timeoutMs = scaledMs(30_000)): Promise<Inventory & { pid: number }> {
     if (!this.inventory) {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`xtrace trace not ready in ${timeoutMs} ms: ${this.stderr.join('')}`)), timeoutMs);
