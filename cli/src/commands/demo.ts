@@ -3,17 +3,22 @@
  * namespaces, starts NATS, a controller and a real agent (real BPF) per hypervisor, injects a
  * known wire delay and VM turnaround, runs `xtrace pair` between two VMs on different hosts
  * while they ping, prints the report next to the truth the lab's relays measured, and tears
- * everything down (also on Ctrl-C or failure).
+ * everything down (also on Ctrl-C or failure). With --kernel, the virtualization layer instead:
+ * nested Debian hypervisors with OVS and vhost-net KVM guests (demo-nested.ts).
  */
 import { Command } from 'commander';
 import { UsageError } from '@xtrace/proto';
 import type { XtraceStack } from '@xtrace/test';
+import { runNestedDemo } from './demo-nested.js';
 import { parseDurationUs } from './lab.js';
+import { withTeardown } from './with-teardown.js';
 
 interface DemoFlags {
   wireDelay: string;
   vmDelay: string;
-  duration: string;
+  duration?: string;
+  kernel?: string;
+  guestHold: string;
 }
 
 const say = (line: string): void => void process.stderr.write(`xtrace demo: ${line}\n`);
@@ -24,23 +29,37 @@ export function registerDemoCommand(program: Command): void {
     .description('build a two-hypervisor lab, trace two VMs with known injected delays, print the report next to the truth, clean up')
     .option('--wire-delay <d>', 'one-way delay injected on the wire between the hypervisors', '1ms')
     .option('--vm-delay <d>', "delay injected each way inside the destination VM's virtual NIC", '200us')
-    .option('--duration <d>', 'how long `xtrace pair` traces', '5s')
+    .option('--duration <d>', 'how long `xtrace pair` traces (default 5s; with --kernel 12s)')
+    .option('--kernel <kernel>', 'trace between KVM guests on nested hypervisors running this Debian kernel (debian-6.1, debian-6.12): vhost, interrupt and OVS stages')
+    .option('--guest-hold <d>', "with --kernel: how long the destination VM's service holds each request", '5ms')
     .addHelpText(
       'after',
       `
 Needs root (network namespaces, taps, BPF) and the README's set-up (./setup.sh).
 Leaves nothing behind: namespaces, relays, agents, controller and NATS are removed at the end.
 
+With --kernel: two Debian kernels boot as hypervisors under QEMU (1-2 min), with Open vSwitch, VXLAN,
+a KVM guest each on vhost-net and an agent each; the report splits the destination VM's turnaround
+into the vhost worker, the interrupt and the guest, next to the hold the guest measured itself.
+
 Examples:
   xtrace demo
-  xtrace demo --wire-delay 250us --vm-delay 0`,
+  xtrace demo --wire-delay 250us --vm-delay 0
+  xtrace demo --kernel debian-6.12 --guest-hold 10ms`,
     )
     .action(async (f: DemoFlags) => {
       if (process.getuid?.() !== 0) throw new UsageError('demo', 'needs root: network namespaces, taps and BPF (run as root after ./setup.sh)');
       const wireUs = parseDurationUs('--wire-delay', f.wireDelay);
       const vmUs = parseDurationUs('--vm-delay', f.vmDelay);
-      const durationMs = parseDurationUs('--duration', f.duration) / 1000;
+      const durationMs = parseDurationUs('--duration', f.duration ?? (f.kernel ? '12s' : '5s')) / 1000;
       if (durationMs < 2000) throw new UsageError('--duration', 'at least 2s, so the trace sees enough traffic');
+      if (f.kernel !== undefined) {
+        if (durationMs < 8000) throw new UsageError('--duration', 'at least 8s with --kernel: the VMs start sending once the probe runs');
+        const holdUs = parseDurationUs('--guest-hold', f.guestHold);
+        if (holdUs > 1_000_000) throw new UsageError('--guest-hold', `at most 1s, got "${f.guestHold}"`);
+        process.exitCode = await runNestedDemo({ kernel: f.kernel, holdUs, durationMs });
+        return;
+      }
 
       // the lab is TypeScript run through tsx (never compiled): loaded only here
       const { Lab, ping, XtraceStack: Stack } = await import('@xtrace/test');
@@ -56,19 +75,13 @@ Examples:
         await stack?.stop();
         await lab.down();
       };
-      const onSignal = (): void => {
-        say('interrupted: tearing down');
-        void teardown().finally(() => process.exit(130));
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
+      await withTeardown(say, teardown, async () => {
         const [vmA, vmB] = [lab.vm(0, 0), lab.vm(1, 0)];
         say('starting NATS, a controller and an agent in each hypervisor');
         stack = await Stack.start(lab);
         for (const name of lab.relayNames()) await lab.resetRelayStats(name);
-        say(`tracing ${vmA.ip} (hypervisor 0) -> ${vmB.ip} (hypervisor 1) for ${f.duration} while it pings`);
-        const pair = stack.cli(['pair', '--src', vmA.ip, '--dst', vmB.ip, '--proto', 'icmp', '--duration', f.duration, '--controller', stack.controllerAddress]);
+        say(`tracing ${vmA.ip} (hypervisor 0) -> ${vmB.ip} (hypervisor 1) for ${durationMs / 1000}s while it pings`);
+        const pair = stack.cli(['pair', '--src', vmA.ip, '--dst', vmB.ip, '--proto', 'icmp', '--duration', `${durationMs}ms`, '--controller', stack.controllerAddress]);
         await new Promise((r) => setTimeout(r, 1000));
         await ping(lab, vmA, vmB.ip, { count: Math.floor((durationMs - 1500) / 20), intervalMs: 20 });
         const result = await pair;
@@ -90,11 +103,6 @@ Examples:
           ].join('\n'),
         );
         process.exitCode = result.code;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        say('tearing down the lab');
-        await teardown();
-      }
+      });
     });
 }
