@@ -1,7 +1,7 @@
 /**
  * Every xtrace benchmark in sequence (issue 5), then the targets with PASS/MISS.
  *   npm run bench            (= node --import tsx test/bench/run-all.ts)
- *   XTRACE_BENCH_ONLY=hook,drain npm run bench   runs a subset (keys: hook, drain, pipeline, agentRss, matcher, packetCost, packetPath, bpftrace)
+ *   XTRACE_BENCH_ONLY=hook,drain npm run bench   runs a subset (keys: hook, drain, pipeline, agentRss, matcher, packetCost, packetPath, bpftrace, vmHooks)
  * Each benchmark is its own process (one command each, listed below) and prints its own
  * figures; this collects their `#BENCH` lines. Needs root (BPF, namespaces), a built
  * bpf/build/xtrace.bpf.o and native addon (./setup.sh), bpftrace and nats-server.
@@ -27,6 +27,7 @@ const BENCHES: Bench[] = [
   { key: 'packetCost', title: '2a. packet cost: where the CPU goes per request/response (bpf_stats, tracer CPU)', argv: tsx('test/bench/packet-cost.ts', '3', '3', '5000'), timeoutS: 240 },
   { key: 'packetPath', title: '2b. packet path: UDP request/response throughput and latency through the lab', argv: tsx('test/bench/packet-path.ts', '12', '2'), timeoutS: 1200 },
   { key: 'bpftrace', title: '4. xtrace vs bpftrace, same hooks, same traffic', argv: tsx('test/bench/bpftrace-compare.ts', '12', '2'), timeoutS: 1200 },
+  { key: 'vmHooks', title: '7. virtualization-layer hooks on a distro kernel (nested hypervisors, bpf_stats per invocation)', argv: tsx('test/bench/vm-hook-cost.ts', '300'), timeoutS: 900 },
 ];
 
 const only = process.env['XTRACE_BENCH_ONLY']?.split(',').map((s) => s.trim());
