@@ -30,24 +30,35 @@ const stack = await ControllerStack.start({ instance: 'bench-vm-hooks', logDir: 
 const lab = await NestedLab.up({ kernel, hosts: 2, natsPort: stack.nats.port, agent: { start: false } });
 try {
   const [a, b] = [lab.vm(0, 0), lab.vm(1, 0)];
-  const seconds = Math.ceil(exchanges / rate) + 25; // node starts slowly under TCG
-  const trace = (i: number) =>
-    lab.exec(
+  // one xtrace trace per hypervisor, in the background until the traffic is over (node starts slowly under TCG)
+  const out = '/tmp/xtrace-bench-trace';
+  for (const i of [0, 1]) {
+    await lab.exec(
       i,
-      `cd ${process.cwd()} && XTRACE_LOG_LEVEL=warn node cli/bin/xtrace.js trace --src ${a.ip} --dst ${b.ip} --proto udp --port 7000 --duration ${seconds}s --bpf-stats | tail -1`,
-      { timeoutMs: (seconds + 120) * 1000 },
+      `cd ${process.cwd()} && XTRACE_LOG_LEVEL=warn setsid node cli/bin/xtrace.js trace --src ${a.ip} --dst ${b.ip} --proto udp --port 7000 --bpf-stats ` +
+        `> ${out}.ndjson 2> ${out}.err < /dev/null &`,
     );
-  const tracing = [trace(0), trace(1)];
-  // the traces are ready when their programs are attached: both list xt_tc_ingress as a live program
-  const deadline = Date.now() + 120_000;
+  }
+  const deadline = Date.now() + 180_000;
   for (;;) {
-    const ready = await Promise.all([0, 1].map((i) => lab.exec(i, 'bpftool prog show | grep -c "name xt_tc_ingress"')));
+    const ready = await Promise.all([0, 1].map((i) => lab.exec(i, `grep -c '"type":"ready"' ${out}.ndjson`)));
     if (ready.every((r) => Number(r.stdout.trim()) > 0)) break;
-    if (Date.now() > deadline) throw new Error('xtrace trace did not attach in 120 s');
+    if (Date.now() > deadline) throw new Error('xtrace trace was not ready in 180 s');
     await new Promise((r) => setTimeout(r, 1000));
   }
   const client = await lab.guestClient(0, 0, { dst: b.ip, count: exchanges, rate });
-  const summaries = (await Promise.all(tracing)).map((r) => JSON.parse(r.stdout.trim()) as { records: number; programs?: ProgramCost[] });
+  // the trace's own pid, from its ready line: $! would be the shell that started it
+  const pid = `$(grep -m1 '"type":"ready"' ${out}.ndjson | sed 's/.*"pid":\\([0-9]*\\).*/\\1/')`;
+  const stop =
+    `pid=${pid}; kill -TERM $pid; for i in $(seq 240); do kill -0 $pid 2> /dev/null || break; sleep 0.5; done; ` +
+    `grep '"type":"summary"' ${out}.ndjson || { echo "no summary; alive: $(kill -0 $pid 2>&1 && echo yes)"; wc -l ${out}.ndjson; tail -5 ${out}.err; }`;
+  const summaries = await Promise.all(
+    [0, 1].map(async (i) => {
+      const r = await lab.exec(i, stop, { timeoutMs: 180_000 });
+      if (!r.stdout.includes('"summary"')) throw new Error(`hypervisor ${i}: xtrace trace printed no summary: ${r.stdout} ${r.stderr}`);
+      return JSON.parse(r.stdout.trim()) as { records: number; programs?: ProgramCost[] };
+    }),
+  );
   console.log(`${lab.kernelVersion}: ${client.sent} exchanges (${client.lost} lost), rtt p50 ${client.rtt_us.p50} µs; records ${summaries.map((s) => s.records).join(' + ')}`);
   const figures: Record<string, number> = {};
   summaries.forEach((s, i) => {
