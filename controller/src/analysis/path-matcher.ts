@@ -12,8 +12,9 @@
  *  - created by its first record (any host, any order: B's batch may come before A's);
  *  - complete when it has every position ("expected set") that packets of its direction
  *    have shown so far, and the expected set spans every host of the path -> finalized at once,
- *    or `optionalGraceMs` later once its direction has shown an optional stage (proto
- *    OPTIONAL_STAGES: guest_kick, ovs_upcall, kvm_irq), whose records may still be on their way;
+ *    unless its direction has optional stages (proto OPTIONAL_STAGES) and it lacks one after
+ *    the last expected position (kvm_irq, written after vhost_rx): then when that record comes,
+ *    or `optionalGraceMs` later;
  *    optional stages never join the expected set: a packet without one is neither lost nor
  *    partial, and a packet with one gets its segments;
  *  - otherwise finalized when `timeoutMs` of controller time passed since its first record
@@ -119,11 +120,21 @@ export interface MatcherOptions {
    */
   pairHoldMs?: number;
   /**
-   * How long a complete packet waits for records of optional stages (controller ms) once its
-   * direction has shown one: a kvm_irq record is written after its vhost_rx, and may come in a
-   * later batch. Default 500 (records wait < 2 flush intervals in BPF, then one in the agent).
+   * How long a complete packet waits for records of optional stages written after its last
+   * expected one (controller ms), once its direction has shown such a record: a kvm_irq record
+   * is written after its vhost_rx, and may come in a later batch. A packet that has them all is
+   * finalized at once. Default 500 (records wait < 2 flush intervals in BPF, then one in the agent).
    */
   optionalGraceMs?: number;
+}
+
+const NO_POINTS: readonly [number, number, number] = [NaN, NaN, NaN];
+
+/** A packet's times at three positions (-1: not on the path), NaN where it has none. */
+function pointsAt(ts: Float64Array, base: number, pos: Int16Array): readonly [number, number, number] {
+  const [a, b, c] = [pos[0]!, pos[1]!, pos[2]!];
+  if (a < 0 && b < 0 && c < 0) return NO_POINTS;
+  return [a < 0 ? NaN : ts[base + a]!, b < 0 ? NaN : ts[base + b]!, c < 0 ? NaN : ts[base + c]!];
 }
 
 const STATE_FREE = 0;
@@ -181,8 +192,16 @@ export class PathMatcher {
   private readonly posHost: [Int16Array, Int16Array];
   /** per direction and position: 1 when the position's stage is optional (never expected) */
   private readonly optionalPos: [Uint8Array, Uint8Array];
-  /** per direction: a packet showed an optional stage, so complete packets wait optionalGraceMs */
+  /** per direction: a packet showed an optional stage (or an agent has one attached) */
   private readonly optionalSeen = [false, false];
+  /**
+   * per direction: the optional positions after its last expected-capable one (kvm_irq: written
+   * after the packet's last expected record). Once the direction has optional stages, a complete
+   * packet waits optionalGraceMs only while it lacks one of these; optional positions inside the
+   * path (guest_kick, ovs_upcall) are written before a later expected stage, so they are in by
+   * completion (one that is not counts as a late record).
+   */
+  private readonly latePos: [number[], number[]] = [[], []];
   private readonly optionalGraceMs: number;
   /** per direction: positions of VM_IN_STAGES on the direction's last host, of VM_OUT_STAGES on its first (-1: none) */
   private readonly vmInPos: [Int16Array, Int16Array];
@@ -316,6 +335,8 @@ export class PathMatcher {
         this.posHost[d]![i] = p.host;
         if (OPTIONAL_STAGES.has(p.stageName)) this.optionalPos[d]![i] = 1;
       });
+      const lastRequired = this.optionalPos[d]!.lastIndexOf(0, dm.positions.length - 1);
+      for (let i = lastRequired + 1; i < dm.positions.length; i++) this.latePos[d]!.push(i);
       const origin = dm.hostOrder[0]!;
       const dest = dm.hostOrder[dm.hostOrder.length - 1]!;
       VM_IN_STAGES.forEach((st, i) => (this.vmInPos[d]![i] = dm.lookup[dest * STAGE_SLOTS + Stage[st]]!));
@@ -460,14 +481,18 @@ export class PathMatcher {
       this.ts[ti] = t;
       this.seen[slot]!++;
       const required = this.optionalPos[d]![pos] === 0;
-      if (!required) this.optionalSeen[d] = true;
-      else if (this.expected[d]![pos] === 0) this.learn(d, pos, nowMs);
+      if (required && this.expected[d]![pos] === 0) this.learn(d, pos, nowMs);
       // stalls, per flow+direction+stage
       const sk = d * W + pos;
       const det = this.stalls[sk] ?? (this.stalls[sk] = new StallDetector(this.stallCfg));
       const hit = det.observe(this.flowHash[slot]!, t);
       if (hit !== null) this.stall(d, pos, h, slot, t, hit.gapNs, hit.typicalNs, nowMs);
-      if (!required) continue;
+      if (!required) {
+        this.optionalSeen[d] = true;
+        // the late record a complete packet was waiting for: no need to wait any longer
+        if (this.completeAt[slot] === this.completeAt[slot] && this.hasLate(slot, d)) this.finalize(slot, MODE_COMPLETE);
+        continue;
+      }
       if (++this.seenReq[slot]! === this.expectedCount[d] && this.covered[d] && nowMs - this.learnedAt[d]! >= this.settleMs) {
         this.complete(slot, nowMs);
       }
@@ -591,12 +616,20 @@ export class PathMatcher {
     }
   }
 
+  /** The packet has a record at every late optional position of its direction. */
+  private hasLate(slot: number, d: number): boolean {
+    const base = slot * this.W;
+    for (const pos of this.latePos[d]!) if (this.ts[base + pos] !== this.ts[base + pos]) return false;
+    return true;
+  }
+
   /**
-   * A packet has every expected stage: finalized now, or, once its direction has shown an
-   * optional stage, after optionalGraceMs (records of optional stages come later).
+   * A packet has every expected stage: finalized now, or, once its direction has optional
+   * stages, when it also has the late ones (kvm_irq) or optionalGraceMs later (they may come later).
    */
   private complete(slot: number, nowMs: number): void {
-    if (!this.optionalSeen[this.dir[slot]!] || this.optionalGraceMs <= 0) {
+    const d = this.dir[slot]!;
+    if (!this.optionalSeen[d] || this.optionalGraceMs <= 0 || this.hasLate(slot, d)) {
       this.finalize(slot, MODE_COMPLETE);
       return;
     }
@@ -632,7 +665,9 @@ export class PathMatcher {
         if (id === undefined) continue;
         for (let d = 0; d < 2; d++) {
           const pos = this.model.directions[d]!.lookup[h * STAGE_SLOTS + id]!;
-          if (pos >= 0 && this.optionalPos[d]![pos] === 0 && this.expected[d]![pos] === 0) this.learn(d, pos, nowMs);
+          if (pos < 0) continue;
+          if (this.optionalPos[d]![pos] === 1) this.optionalSeen[d] = true;
+          else if (this.expected[d]![pos] === 0) this.learn(d, pos, nowMs);
         }
       }
     }
@@ -818,10 +853,7 @@ export class PathMatcher {
     this.completeAt[slot] = NaN;
     this.pendingLive--;
     win.packets[d]!++;
-    const at = (p: number): number => (p < 0 ? NaN : ts[base + p]!);
-    const vmIn = this.vmInPos[d]!;
-    const vmOut = this.vmOutPos[d]!;
-    const vmOutPoints = [at(vmOut[0]!), at(vmOut[1]!), at(vmOut[2]!)] as const;
+    const vmOutPoints = pointsAt(ts, base, this.vmOutPos[d]!);
     // the probe's requests leaving the source VM (its own hypervisor's clock)
     if (d === 0) win.vm.recordSource(this.model.directions[0].hostOrder[0]!, vmOutPoints);
 
@@ -843,7 +875,7 @@ export class PathMatcher {
         last: new Array<number>(H).fill(NaN),
         firstPos: new Array<number>(H).fill(-1),
         lastPos: new Array<number>(H).fill(-1),
-        vmIn: [at(vmIn[0]!), at(vmIn[1]!), at(vmIn[2]!)],
+        vmIn: pointsAt(ts, base, this.vmInPos[d]!),
         vmOut: vmOutPoints,
       };
     }

@@ -102,8 +102,8 @@ export class VmBreakdownStats {
   }
 
   private add(s: VmStats, parts: number[], total: number): void {
-    if (parts.some((p) => p < 0)) return s.skip('out_of_order');
-    parts.forEach((p, i) => s.parts[i]!.hist.record(p));
+    for (const p of parts) if (p < 0) return s.skip('out_of_order');
+    for (let i = 0; i < parts.length; i++) s.parts[i]!.hist.record(parts[i]!);
     s.total.hist.record(total);
   }
 

@@ -142,23 +142,38 @@ describe('PathMatcher on vhost, interrupt and OVS upcall stages', () => {
     const tb = exchanges({ n: 10 });
     const batches = tb.batches();
     const lateIrq = (m: PathMatcher): void => {
-      // every record but B's kvm_irq first, at t=0; the kvm_irq records 300 ms later
+      // every record but B's kvm_irq at t=0; the expected set settles (100 ms) and the packets
+      // complete at t=300 ms, when B's kvm_irq records come in a batch of their own
+      const late: Buffer[] = [];
       for (const b of batches) {
         const keep: number[] = [];
-        const late: number[] = [];
-        for (let i = 0; i < b.records.byteLength / 64; i++) (b.records[i * 64 + 36] === 11 && b.hostId === 'B' ? late : keep).push(i);
+        const held: number[] = [];
+        for (let i = 0; i < b.records.byteLength / 64; i++) (b.records[i * 64 + 36] === 11 && b.hostId === 'B' ? held : keep).push(i);
         const pick = (idx: number[]) => Buffer.concat(idx.map((i) => b.records.subarray(i * 64, i * 64 + 64)));
         m.ingest({ ...b, records: pick(keep) }, 0);
-        m.tick(300);
-        m.ingest({ ...b, seq: b.seq + 1000, records: pick(late) }, 300);
+        if (held.length > 0) late.push(pick(held));
       }
+      m.tick(300);
+      for (const records of late) m.ingest({ hostId: 'B', bootId: 'boot-B', seq: 1000, records }, 300);
     };
-    // settled at once (settleMs 0): without the grace the packets finalize before their interrupt
-    const r = analyse(tb, lateIrq, { optionalGraceMs: 500, settleMs: 0 });
+    const r = analyse(tb, lateIrq, { optionalGraceMs: 500, settleMs: 100 });
     expect(r.counters.late_records).toBe(0);
     expect(r.directions.forward.segments.find((s) => s.to === 'kvm_irq')?.count).toBe(10);
-    const noGrace = analyse(tb, lateIrq, { optionalGraceMs: 0, settleMs: 0 });
+    // without the grace the packets finalize before their interrupt
+    const noGrace = analyse(tb, lateIrq, { optionalGraceMs: 0, settleMs: 100 });
     expect(noGrace.counters.late_records).toBeGreaterThanOrEqual(10);
+  });
+
+  it('finalizes a complete packet that has its interrupt at once, and one without it after the grace', () => {
+    const tb = exchanges({ n: 10, irq: (i) => i < 6 });
+    const m = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 2000, servicePort: 7000, optionalGraceMs: 500, settleMs: 100 });
+    for (const b of tb.batches()) m.ingest(b, 0);
+    m.tick(200);
+    // 20 packets; the 4 requests without kvm_irq wait for it, everything else is final
+    expect(m.pending).toBe(4);
+    m.tick(800);
+    expect(m.pending).toBe(0);
+    expect(m.finish(10_000).counters.late_records).toBe(0);
   });
 
   it('has no breakdown on a path without vhost stages (relay VMs)', () => {
