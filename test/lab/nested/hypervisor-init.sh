@@ -35,6 +35,10 @@ fail() {
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+# The checkout (this script's, found from $HERE) and the fetched kernel may live under a directory
+# covered with a tmpfs below (a clone in /tmp): held aside now, bound back once the tmpfs are on.
+keep=("$(readlink -f "$HERE/../../..")" "$(arg xn.kroot)")
+for i in "${!keep[@]}"; do mkdir -p "/xn-keep/$i" && mount --bind "${keep[$i]}" "/xn-keep/$i"; done
 mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /run/lock /run/netns /run/openvswitch "$XN_RUN"
 mkdir -p /dev/pts /dev/shm
@@ -48,6 +52,10 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 # the machine's container store and OVS database are not this hypervisor's
 mount -t tmpfs tmpfs /var/lib/containers 2>/dev/null
 mount -t tmpfs tmpfs /etc/openvswitch 2>/dev/null
+for i in "${!keep[@]}"; do
+  if [ -e "${keep[$i]}/." ] && [ -n "$(ls -A "${keep[$i]}" 2> /dev/null)" ]; then umount "/xn-keep/$i"; continue; fi
+  mkdir -p "${keep[$i]}" && mount --bind "/xn-keep/$i" "${keep[$i]}" || fail "cannot bind ${keep[$i]} back over the tmpfs"
+done
 
 kroot=$(arg xn.kroot)
 kver=$(uname -r)
