@@ -6,10 +6,7 @@
  * time, and the report is printed next to what the VM measured itself: the hold lands on the
  * guest segment (kvm_irq -> guest_kick), the vhost worker and OVS get theirs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ControllerStack, NestedLab } from '@xtrace/test';
+import { NestedSession } from './nested-session.js';
 import { withTeardown } from './with-teardown.js';
 
 export interface NestedDemoOptions {
@@ -22,22 +19,13 @@ export interface NestedDemoOptions {
 const say = (line: string): void => void process.stderr.write(`xtrace demo: ${line}\n`);
 
 export async function runNestedDemo(o: NestedDemoOptions): Promise<number> {
-  // the lab is TypeScript run through tsx (never compiled): loaded only here
-  const { ControllerStack: Stack, NestedLab: Nested } = await import('@xtrace/test');
-  const logDir = mkdtempSync(join(tmpdir(), 'xtrace-demo-'));
-  let stack: ControllerStack | undefined;
-  let lab: NestedLab | undefined;
-  const teardown = async (): Promise<void> => {
-    await lab?.down();
-    await stack?.stop();
-    rmSync(logDir, { recursive: true, force: true });
-  };
-  return withTeardown(say, teardown, async () => {
-    stack = await Stack.start({ instance: 'demo-nested', logDir });
+  const session = await NestedSession.open('demo');
+  return withTeardown(say, () => session.teardown(), async () => {
+    const stack = await session.startStack('demo-nested');
     say(`booting two ${o.kernel} hypervisors under QEMU (OVS, VXLAN, a vhost-net KVM guest and an agent each): 1-2 min`);
-    lab = await Nested.up({ kernel: o.kernel, hosts: 2, natsPort: stack.nats.port, agent: { start: true } });
+    const lab = (session.lab = await session.test.NestedLab.up({ kernel: o.kernel, hosts: 2, natsPort: stack.nats.port, agent: { start: true } }));
     const [a, b] = [lab.vm(0, 0), lab.vm(1, 0)];
-    const nudge = () => lab!.vmExec(0, 0, `ping -c 2 -i 0.2 -W 2 ${b.ip} > /dev/null; echo done`, { timeoutMs: 20_000 });
+    const nudge = () => lab.vmExec(0, 0, `ping -c 2 -i 0.2 -W 2 ${b.ip} > /dev/null; echo done`, { timeoutMs: 20_000 });
     await stack.waitAgents({ hosts: [lab.hostId(0), lab.hostId(1)], vmAddresses: [a.ip, b.ip] }, 180_000, nudge);
     const rate = 20;
     const count = Math.max(10, Math.floor(((o.durationMs - 4000) / 1000) * rate));

@@ -4,13 +4,11 @@
  * foreground until Ctrl-C. Its QEMUs die with this process (PR_SET_PDEATHSIG), so unlike the
  * namespace lab it never outlives the command that made it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '@xtrace/proto';
 import type { ControllerStack, NestedLab } from '@xtrace/test';
 import { parseIntIn } from './lab.js';
+import { NestedSession } from './nested-session.js';
 
 interface NestedFlags {
   kernel: string;
@@ -80,34 +78,25 @@ Examples:
       const natsPortFlag = f.natsPort !== undefined ? parseIntIn('--nats-port', f.natsPort, 1, 65535) : undefined;
       const agents = Boolean(f.agents) || natsPortFlag !== undefined;
 
-      // the lab is TypeScript run through tsx (never compiled): loaded only here
-      const { ControllerStack: Stack, NestedLab: Nested } = await import('@xtrace/test');
       const { freePort } = await import('@xtrace/controller');
-      const logDir = mkdtempSync(join(tmpdir(), 'xtrace-lab-nested-'));
-      let stack: ControllerStack | undefined;
-      let lab: NestedLab | undefined;
-      const teardown = async (): Promise<void> => {
-        await lab?.down();
-        await stack?.stop();
-        rmSync(logDir, { recursive: true, force: true });
-      };
+      const session = await NestedSession.open('lab-nested');
       const stopped = new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
       try {
-        if (agents && natsPortFlag === undefined) stack = await Stack.start({ instance: 'lab-nested', logDir });
+        const stack = agents && natsPortFlag === undefined ? await session.startStack('lab-nested') : undefined;
         // without agents nothing connects: any port nobody listens on
         const natsPort = natsPortFlag ?? stack?.nats.port ?? (await freePort());
         say(`booting 2 hypervisors on ${f.kernel}, ${vmsPerHost} VM(s) each${agents ? ', with agents' : ''}`);
-        const up = Nested.up({ kernel: f.kernel, hosts: 2, vmsPerHost, natsPort, memoryMb, agent: { start: agents } });
+        const up = session.test.NestedLab.up({ kernel: f.kernel, hosts: 2, vmsPerHost, natsPort, memoryMb, agent: { start: agents } });
         const first = await Promise.race([up, stopped]);
         if (typeof first === 'string') {
           say('interrupted while booting: tearing down');
-          lab = await up.catch(() => undefined);
+          session.lab = await up.catch(() => undefined);
           return;
         }
-        lab = first;
+        const lab = (session.lab = first);
         if (f.ping) {
           for (let i = 0; i < lab.hostCount; i++) {
             await lab.vmExec(i, 0, `ping -q -i 0.2 ${lab.vm((i + 1) % lab.hostCount, 0).ip} > /dev/null 2>&1 &`);
@@ -117,7 +106,7 @@ Examples:
         else printLab(lab, stack);
         say(`${await stopped}: tearing down`);
       } finally {
-        await teardown();
+        await session.teardown();
       }
     });
 }
