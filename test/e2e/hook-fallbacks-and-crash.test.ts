@@ -131,12 +131,14 @@ describe.skipIf(skip !== undefined)(`hook fallbacks and crash cleanup${skip ? ` 
     await crashed.kill();
     // classic tc filters are not links: they outlive the process (why the next start cleans)
     expect(await tcFilters(0, vmA.hostTap)).toMatch(/xt_tc_(ingress|egress)/);
-    const stale = await tcFilters(0, vmA.hostTap);
+    // every device's filters before the next start: what a failure below needs to be read
+    const stale = (await Promise.all(['nic0', 'vxlan0', vmA.hostTap].map(async (dev) => `${dev}: ${await tcFilters(0, dev)}`))).join('\n');
     const next = start(0, 'tcx');
     await next.ready();
-    expect(next.stderrText(), `filters before it started: ${stale}`).toMatch(/removed stale xtrace tc filters/);
     await next.stop();
+    // (its stderr is whole once it exited)
+    expect(next.stderrText(), `filters before it started: ${stale}`).toMatch(new RegExp(`"device":"${vmA.hostTap}","removed":\\d+,"msg":"removed stale xtrace tc filters"`));
     const hooks = JSON.stringify(next.inventory?.stages.map((x) => [x.stage, x.hook, x.devices]));
-    expect(await tcFilters(0, vmA.hostTap), `the next tracer's hooks ${hooks}; its output: ${next.stderrText().slice(-3000)}`).toBe('');
+    expect(await tcFilters(0, vmA.hostTap), `the next tracer's hooks ${hooks}; its output: ${next.stderrText().slice(-3000)}; filters before it started: ${stale}`).toBe('');
   }, 60_000);
 });
