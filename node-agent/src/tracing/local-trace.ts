@@ -4,7 +4,7 @@
  * line per record, and a `summary` line with the kernel counters when stopped (SIGINT,
  * SIGTERM, or --duration). Used by operators on a single host and by the kernel-side tests.
  */
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { native } from '@xtrace/native';
 import { decodeRecords, stageName, type DecodedRecord } from '@xtrace/proto';
 import { addressBytes } from './bpf-layouts.js';
@@ -45,7 +45,26 @@ export async function runLocalTrace(options: LocalTraceOptions): Promise<void> {
   // validate the filter before touching the kernel
   addressBytes(options.filter.src, '--src');
   addressBytes(options.filter.dst, '--dst');
-  const logger = pino({ level: process.env['XTRACE_LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
+  // synchronous: a short-lived command's warnings (stale filters removed, a hook that did not
+  // detach) must not wait in a buffer when it exits
+  const logger = pino({ level: process.env['XTRACE_LOG_LEVEL'] ?? 'warn' }, pino.destination({ dest: 2, sync: true }));
+  // SIGINT/SIGTERM handled from before the first hook is attached until the last is detached: a
+  // signal while attaching stops right after, and one during the cleanup (a second Ctrl-C, a
+  // supervisor's repeated SIGTERM) cannot kill it with clsact filters still attached
+  let requestStop = (): void => undefined;
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  const onSignal = (): void => requestStop();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await traceUntilStopped(options, write, logger, stopRequested);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function traceUntilStopped(options: LocalTraceOptions, write: (line: string) => void, logger: Logger, stopRequested: Promise<void>): Promise<void> {
   const tracer = await createTracer({
     logger,
     ...(options.bpfObjectPath ? { bpfObjectPath: options.bpfObjectPath } : {}),
@@ -63,10 +82,8 @@ export async function runLocalTrace(options: LocalTraceOptions): Promise<void> {
     tracer.addProbe({ ...options.filter, slot: 0 });
     write(JSON.stringify({ type: 'ready', pid: process.pid, inventory: await tracer.inventory() }));
     await new Promise<void>((resolve) => {
-      const stop = (): void => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      if (options.durationMs) setTimeout(stop, options.durationMs).unref();
+      void stopRequested.then(resolve);
+      if (options.durationMs) setTimeout(resolve, options.durationMs).unref();
     });
   } finally {
     const counters = tracer.counters();
