@@ -135,10 +135,12 @@ describe.skipIf(skip !== undefined)(`hook fallbacks and crash cleanup${skip ? ` 
     const stale = (await Promise.all(['nic0', 'vxlan0', vmA.hostTap].map(async (dev) => `${dev}: ${await tcFilters(0, dev)}`))).join('\n');
     const next = start(0, 'tcx');
     await next.ready();
-    await next.stop();
+    const stopAt = Date.now();
+    const code = await next.stop();
+    const stopped = `exit ${code ?? next.signal} after ${Date.now() - stopAt} ms, summary ${next.summary ? 'printed' : 'missing'}`;
     // (its stderr is whole once it exited)
     expect(next.stderrText(), `filters before it started: ${stale}`).toMatch(new RegExp(`"device":"${vmA.hostTap}","removed":\\d+,"msg":"removed stale xtrace tc filters"`));
     const hooks = JSON.stringify(next.inventory?.stages.map((x) => [x.stage, x.hook, x.devices]));
-    expect(await tcFilters(0, vmA.hostTap), `the next tracer's hooks ${hooks}; its output: ${next.stderrText().slice(-3000)}; filters before it started: ${stale}`).toBe('');
+    expect(await tcFilters(0, vmA.hostTap), `the next tracer (${stopped}) hooks ${hooks}; its output: ${next.stderrText().slice(-3000)}; filters before it started: ${stale}`).toBe('');
   }, 60_000);
 });

@@ -31,6 +31,8 @@ export class TraceProcess {
   readonly records: TraceRecord[] = [];
   inventory: (Inventory & { pid: number }) | undefined;
   summary: { records: number; counters: Counters } | undefined;
+  /** the signal that ended the process, if one did */
+  signal: NodeJS.Signals | null = null;
   private readonly stderr: string[] = [];
   private readonly exited: Promise<number | null>;
   private readyWaiters: (() => void)[] = [];
@@ -45,7 +47,13 @@ export class TraceProcess {
       } else if (msg.type === 'summary') this.summary = msg as unknown as TraceProcess['summary'];
     });
     child.stderr?.on('data', (d: Buffer) => this.stderr.push(d.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': the process's last output may still be in its pipes when it exits
+    this.exited = new Promise((resolve) =>
+      child.once('close', (code, signal) => {
+        this.signal = signal;
+        resolve(code);
+      }),
+    );
   }
 
   /** Spawn with `spawnIn(ns, argv)` of the lab (or any spawner), args after `trace`. */
