@@ -135,9 +135,11 @@ describe.skipIf(skip !== undefined)(`hook fallbacks and crash cleanup${skip ? ` 
     const stale = (await Promise.all(['nic0', 'vxlan0', vmA.hostTap].map(async (dev) => `${dev}: ${await tcFilters(0, dev)}`))).join('\n');
     const next = start(0, 'tcx');
     await next.ready();
+    // which signals it catches right before it is told to stop (SIGTERM is bit 14 of SigCgt)
+    const caught = /SigCgt:\s*(\w+)/.exec(readFileSync(`/proc/${next.inventory!.pid}/status`, 'utf8'))?.[1];
     const stopAt = Date.now();
     const code = await next.stop();
-    const stopped = `exit ${code ?? next.signal} after ${Date.now() - stopAt} ms, summary ${next.summary ? 'printed' : 'missing'}`;
+    const stopped = `exit ${code ?? next.signal} after ${Date.now() - stopAt} ms (SigCgt ${caught} before), summary ${next.summary ? 'printed' : 'missing'}`;
     // (its stderr is whole once it exited)
     expect(next.stderrText(), `filters before it started: ${stale}`).toMatch(new RegExp(`"device":"${vmA.hostTap}","removed":\\d+,"msg":"removed stale xtrace tc filters"`));
     const hooks = JSON.stringify(next.inventory?.stages.map((x) => [x.stage, x.hook, x.devices]));

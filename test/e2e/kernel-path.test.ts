@@ -15,6 +15,7 @@ import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 import { kernelFeatures } from '../support/kernel-features.js';
 import { upTwoHostLab } from '../support/two-host-lab.js';
 import { TraceProcess, type TraceRecord } from '../support/trace-process.js';
+import { scaledMs } from '../support/time-scale.js';
 
 const skip = bpfUnavailableReason();
 const kernelDropReasons = new Map(readKernelDropReasons() ?? []);
@@ -66,7 +67,7 @@ describe.skipIf(skip !== undefined)(`kernel path in a two-hypervisor lab${skip ?
 
   beforeAll(async () => {
     ({ lab, vmA, vmB } = await upTwoHostLab());
-  }, 120_000);
+  }, scaledMs(120_000));
 
   afterAll(async () => {
     await Promise.all(tracers.map((t) => t.kill()));
@@ -149,7 +150,7 @@ describe.skipIf(skip !== undefined)(`kernel path in a two-hypervisor lab${skip ?
       expect(t.summary?.counters.ringbuf_full).toBe(0);
       expect(t.summary?.counters.parse_fail).toBe(0);
     }
-  }, 120_000);
+  }, scaledMs(120_000));
 
   it('reports a packet dropped by nftables in the destination host with the kernel drop reason', async () => {
     const [ta, tb] = await startTracers(['--proto', 'icmp']);
@@ -173,5 +174,5 @@ describe.skipIf(skip !== undefined)(`kernel path in a two-hypervisor lab${skip ?
       expect(tb.records.some((r) => r.pktId === d.pktId && r.stageName === 'nic_rx')).toBe(true);
       expect(tb.records.some((r) => r.pktId === d.pktId && r.stageName === 'tap_tx')).toBe(false);
     }
-  }, 60_000);
+  }, scaledMs(60_000));
 });

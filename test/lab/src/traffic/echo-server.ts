@@ -21,7 +21,7 @@ export async function startEchoServer<Stats>(lab: Lab, vm: VmInfo, argv: string[
     child,
     stop() {
       if (!stopped) {
-        stopped = waitForJsonLine<Stats>(child, (v) => v['event'] === 'stats', 5000, what);
+        stopped = waitForJsonLine<Stats>(child, (v) => v['event'] === 'stats', 30_000, what); // a ceiling: slow machines (a TCG hypervisor) need it
         child.kill('SIGTERM');
       }
       return stopped;
