@@ -121,7 +121,8 @@ export interface MatcherOptions {
   pairHoldMs?: number;
   /**
    * How long a complete packet waits for records of optional stages written after its last
-   * expected one (controller ms), once its direction has shown such a record: a kvm_irq record
+   * expected one (controller ms), once its direction has optional stages (a record of one, or an
+   * agent reporting one attached): a kvm_irq record
    * is written after its vhost_rx, and may come in a later batch. A packet that has them all is
    * finalized at once. Default 500 (records wait < 2 flush intervals in BPF, then one in the agent).
    */

@@ -69,12 +69,14 @@ export function planStages(interfaces: HostInterface[], modules: KernelModules):
   for (const tunnel of tunnels) plan.deviceStages.push(deviceStage('tunnel_tx', tunnel), deviceStage('tunnel_rx', tunnel));
   for (const nic of nics) plan.deviceStages.push(deviceStage('nic_tx', nic), deviceStage('nic_rx', nic));
 
-  const datapaths = new Set(interfaces.filter((i) => i.kind === 'ovs').map((i) => i.name));
-  const ovsPorts = interfaces.filter((i) => i.master !== undefined && datapaths.has(i.master));
-  if (modules.has('openvswitch') && ovsPorts.length > 0) {
-    for (const stage of ['ovs_in', 'ovs_upcall', 'ovs_out'] as const) plan.functionStages.push(functionStage(stage, ovsPorts));
-  } else if (modules.has('openvswitch')) {
-    unobservable(['ovs_in', 'ovs_upcall', 'ovs_out'], 'openvswitch module loaded, but no Open vSwitch datapath port in this namespace');
+  if (modules.has('openvswitch')) {
+    const datapaths = new Set(interfaces.filter((i) => i.kind === 'ovs').map((i) => i.name));
+    const ports = interfaces.filter((i) => i.master !== undefined && datapaths.has(i.master));
+    if (ports.length > 0) {
+      for (const stage of ['ovs_in', 'ovs_upcall', 'ovs_out'] as const) plan.functionStages.push(functionStage(stage, ports));
+    } else {
+      unobservable(['ovs_in', 'ovs_upcall', 'ovs_out'], 'openvswitch module loaded, but no Open vSwitch datapath port in this namespace');
+    }
   } else {
     const linux = bridges.map((b) => b.name).join(', ');
     const reason = linux
