@@ -7,7 +7,7 @@
  * area with bpf_probe_read_kernel from its network header. Every load is bounds-checked
  * against the reader's limit, so the same parser serves both.
  *
- * Identity (DESIGN.md "Packet identity"): a 64-bit hash of fields no hop rewrites:
+ * Identity (docs/architecture.md "Packet identity"): a 64-bit hash of fields no hop rewrites:
  * inner addresses, IPv4 id/length/fragment offset (IPv6 payload length), protocol, L4
  * ports/lengths/TCP seq+ack+flags, ICMP type/code/id/seq, and up to 16 bytes of L4
  * payload. TTL, checksums (offloads leave them partial on some hops), MACs and outer

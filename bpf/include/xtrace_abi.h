@@ -12,7 +12,7 @@
 #define XT_PAYLOAD_ID_BYTES 16  /* L4 payload bytes folded into the packet id */
 #define XT_WAKEUP_BYTES (256 << 10) /* ring buffer data that wakes the reader (~3600 records; rings are >= 1 MiB) */
 
-/* Stages of the path model (DESIGN.md "Path model and segments"). */
+/* Stages of the path model (docs/architecture.md "Path model and segments"). */
 enum xt_stage {
 	XT_STAGE_NONE = 0,
 	XT_STAGE_VHOST_TX = 1,   /* guest -> host: vhost worker took the frame */

@@ -34,7 +34,7 @@ export class UnreachableError extends XtraceError {
   }
 }
 
-/** CLI exit codes (DESIGN.md "Command-line surface"). */
+/** CLI exit codes (docs/architecture.md "Command-line contract"). */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof XtraceError) {
     switch (error.code) {

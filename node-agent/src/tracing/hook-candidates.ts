@@ -1,5 +1,5 @@
 /**
- * The ways each stage can be observed, best first (DESIGN.md "Hooks and fallbacks"), and
+ * The ways each stage can be observed, best first (docs/architecture.md "Hooks and fallbacks"), and
  * which BPF program implements each.
  */
 import type { HookName, StageName } from '@xtrace/proto';
