@@ -39,7 +39,7 @@ export { renderReport, type RenderOptions } from './render-report.js';
 export { formatDuration } from './format-duration.js';
 export { renderVmBreakdown, renderVmSplit, VM_PART_LABELS } from './render-vm-breakdown.js';
 export { DROP_REASONS_6_18, dropReasonName, defaultDropReasonTable, type DropReasonTable } from './drop-reasons.js';
-export { parseDropReasonsFromBtf } from '@xtrace/proto';
+export { parseDropReasonsFromBtf } from '@xtrace/native/btf-drop-reasons';
 export { ClockOffsetEstimator, ntpSample, type OffsetEstimate, type OffsetSample } from './clock-offset.js';
 export { LogHistogram } from './log-histogram.js';
 export { buildPathModel, type PathModel, type PathPosition, type DirectionModel } from './path-model.js';
