@@ -11,8 +11,9 @@ import {
   type ProbeInfo,
   type StartPairProbeRequest,
 } from '@xtrace/proto';
+import { renderPairReport } from '@xtrace/proto/render';
 import { ControllerClient, controllerAddress, fromGrpcError } from '../grpc-client.js';
-import { renderIntervalLine, renderPairReport } from '../render.js';
+import { renderIntervalLine } from '../render.js';
 
 interface PairFlags {
   src?: string;
