@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { samplePairReport } from '@xtrace/proto/testing';
-import { renderIntervalLine, renderPairReport } from './render.js';
+import { renderIntervalLine } from './render.js';
 
 describe('renderIntervalLine', () => {
   it("ends with the destination VM's turnaround split when the report has one", () => {
@@ -21,17 +21,5 @@ describe('renderIntervalLine', () => {
     const r = samplePairReport();
     r.directions.forward!.total = { ...r.directions.forward!.total!, p50_us: 12_000, p99_us: 2_500_000 };
     expect(renderIntervalLine(r)).toContain('e2e p50 12.0ms p99 2.50s lost 1');
-  });
-});
-
-describe('renderPairReport', () => {
-  it('shows each VM breakdown, with the shared block of the controller\'s table, between turnaround and round trip', () => {
-    const text = renderPairReport(samplePairReport());
-    const at = (s: string) => text.indexOf(s);
-    expect(at('vm breakdown hv-b (destination VM): 40 exchanges\n')).toBeGreaterThan(at('vm turnaround:'));
-    expect(at('vm breakdown hv-a (source VM): 35 requests\n')).toBeGreaterThan(at('vm breakdown hv-b'));
-    expect(at('round trip:')).toBeGreaterThan(at('vm breakdown hv-a'));
-    expect(text).toContain('  waiting for the vhost worker         tap_tx -> vhost_rx      12.0µs  12.0µs  12.0µs  12.0µs  12.0µs   0.2%\n');
-    expect(text).toContain('  not broken down: 15 no_vhost (a vhost stage missing)\n');
   });
 });

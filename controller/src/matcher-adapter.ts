@@ -4,7 +4,8 @@
  */
 import type pino from 'pino';
 import type { AnalysisReport } from '@xtrace/proto';
-import { PathMatcher, renderReport } from './analysis/index.js';
+import { renderReport } from '@xtrace/proto/render';
+import { PathMatcher } from './analysis/index.js';
 import type { AnalyzerContext, AnalyzerFactory, ProbeAnalyzer } from './probe-analyzer.js';
 
 type RenderFn = (report: AnalysisReport) => string;

@@ -4,11 +4,11 @@
  * the libbpf/kernel reason (errno, strerror) and the tail of libbpf's log (verifier output).
  */
 import { createRequire } from 'node:module';
-// not @xtrace/proto's index, which loads the gRPC modules (~7 MB) into every agent process
-import { XtraceError } from '../../proto/src/errors.js';
+import { XtraceError } from '@xtrace/proto';
 import type { BpfObject, NativeModule, RingBufferStats } from './api.js';
 
 export * from './api.js';
+export * from './btf-drop-reasons.js';
 
 /** Loading/attaching/accessing BPF failed; `op` names the addon call. */
 export class BpfError extends XtraceError {

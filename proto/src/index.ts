@@ -9,4 +9,3 @@ export * from './nats-options.js';
 export * from './duration.js';
 export * from './report.js';
 export * from './controller-address.js';
-export * from './btf-drop-reasons.js';

@@ -1,8 +1,8 @@
 /**
- * The report's TS types (report.ts) and proto/xtrace.proto must stay field-for-field equal: a
- * report goes through the serializers grpc-js itself uses for the service's methods (proto-loader
- * with the project's options), and normalizePairReport must give back exactly what went in.
- * A field the .proto lacks is dropped on the wire and fails the comparison.
+ * The report's types (report.ts) are generated from proto/xtrace.proto; this checks the values
+ * too: a report goes through the serializers grpc-js itself uses for the service's methods
+ * (proto-loader with the project's options), and normalizePairReport must give back exactly
+ * what went in.
  */
 import { describe, expect, it } from 'vitest';
 import { loadXtraceGrpc } from './grpc.js';

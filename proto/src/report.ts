@@ -1,11 +1,39 @@
 /**
  * The report of a probe, single source for the matcher (controller/src/analysis), the
- * controller's PairReport, the CLI and the tests. Mirrors the messages of proto/xtrace.proto
- * field for field (snake_case, as the JSON output of `xtrace pair --json`; documented in
- * docs/json-schema.md). Plain JSON-able objects. Times in µs (floats) unless the name says
- * otherwise; latencies null when unknown (no samples, or a wire segment whose clock offset
- * could not be estimated).
+ * controller's PairReport, the CLI and the tests. The types are the messages of
+ * proto/xtrace.proto as proto-loader decodes them (proto/src/generated/, `npm run gen:proto -w
+ * @xtrace/proto`), in the shape of the report JSON (`xtrace pair --json`, docs/json-schema.md):
+ * snake_case, a proto3 `optional` latency present and null when unknown (no samples, or a wire
+ * segment whose clock offset could not be estimated), and the strings the .proto documents as
+ * enumerations narrowed to them. normalizePairReport turns a decoded message into this shape.
+ * Plain JSON-able objects. Times in µs (floats) unless the name says otherwise.
  */
+import type { ClockEstimate__Output } from './generated/xtrace/v1/ClockEstimate.js';
+import type { Direction__Output } from './generated/xtrace/v1/Direction.js';
+import type { DropSite__Output } from './generated/xtrace/v1/DropSite.js';
+import type { HostAccounting__Output } from './generated/xtrace/v1/HostAccounting.js';
+import type { Interval__Output } from './generated/xtrace/v1/Interval.js';
+import type { LatencyHistogram__Output } from './generated/xtrace/v1/LatencyHistogram.js';
+import type { AgentInfo__Output } from './generated/xtrace/v1/AgentInfo.js';
+import type { PairReport__Output } from './generated/xtrace/v1/PairReport.js';
+import type { ProbeInfo__Output } from './generated/xtrace/v1/ProbeInfo.js';
+import type { Segment__Output } from './generated/xtrace/v1/Segment.js';
+import type { Stall__Output } from './generated/xtrace/v1/Stall.js';
+import type { StartPairProbeRequest__Output } from './generated/xtrace/v1/StartPairProbeRequest.js';
+import type { Total__Output } from './generated/xtrace/v1/Total.js';
+import type { VmBreakdown__Output } from './generated/xtrace/v1/VmBreakdown.js';
+import type { VmPart__Output } from './generated/xtrace/v1/VmPart.js';
+
+export type { PairReport__Output };
+
+/**
+ * A decoded message in the report JSON's shape: a proto3 `optional` field, absent from the
+ * decoded message when unknown, is present and null.
+ */
+type NullWhenAbsent<T> = { [K in keyof T]-?: undefined extends T[K] ? Exclude<T[K], undefined> | null : T[K] };
+/** `T` with the fields of `R` replaced (narrowed strings, nested report types) */
+type Refine<T, R> = Omit<T, keyof R> & R;
+
 export const PAIR_REPORT_SCHEMA = 'xtrace.pair/v2';
 
 export type SegmentKind = 'host' | 'wire' | 'vm';
@@ -16,112 +44,59 @@ export type SegmentKind = 'host' | 'wire' | 'vm';
  */
 export const LATENCY_BUCKET_BOUNDS_US: readonly number[] = Object.freeze(Array.from({ length: 23 }, (_, i) => 2 ** i));
 
-/** A segment's latency distribution over LATENCY_BUCKET_BOUNDS_US, mergeable by adding. */
-export interface LatencyHistogram {
-  /**
-   * samples per bucket, not cumulative: counts[i] in (bound[i-1], bound[i]], the last one
-   * (index LATENCY_BUCKET_BOUNDS_US.length) above the last bound; sums to the segment's count
-   */
-  counts: number[];
-  /** sum of every sample, µs */
-  sum_us: number;
-}
+/**
+ * A segment's latency distribution over LATENCY_BUCKET_BOUNDS_US, mergeable by adding: counts[i]
+ * in (bound[i-1], bound[i]], not cumulative, the last one (index LATENCY_BUCKET_BOUNDS_US.length)
+ * above the last bound; they sum to the segment's count. sum_us: every sample's sum.
+ */
+export type LatencyHistogram = LatencyHistogram__Output;
 
-export interface SegmentReport {
-  /** stage names (proto StageName) */
-  from: string;
-  to: string;
-  from_host: string;
-  to_host: string;
+/** what a segment (or a VM part, its copy in the .proto) narrows */
+type SegmentRefinement = {
   kind: SegmentKind;
-  count: number;
-  p50_us: number | null;
-  p90_us: number | null;
-  p95_us: number | null;
-  p99_us: number | null;
-  max_us: number | null;
-  min_us: number | null;
-  mean_us: number | null;
-  /** packets seen at `from` and never at `to` (nor later) within the timeout */
-  lost: number;
-  /** kernel drop reasons of the lost packets, by name */
-  drop_reasons: Record<string, number>;
-  /** this segment's part of the summed latency of its direction (0..1) */
-  share: number;
-  /** wire only: ± bound on every latency above, from the clock offset estimate */
+  /** wire only: ± bound on every latency, from the clock offset estimate (absent on other kinds) */
   uncertainty_us?: number | null;
   /** wire only: crossings whose latency is unknown (no clock offset estimate yet) */
   unresolved?: number | null;
   /** the latencies behind the quantiles, over LATENCY_BUCKET_BOUNDS_US; null in a report that carries none */
   histogram?: LatencyHistogram | null;
-}
+};
 
-export interface TotalReport {
-  /** first and last stage of the path as seen (e.g. vhost_tx -> kvm_irq) */
-  from: string;
-  to: string;
-  from_host: string;
-  to_host: string;
-  count: number;
-  p50_us: number | null;
-  p90_us: number | null;
-  p95_us: number | null;
-  p99_us: number | null;
-  max_us: number | null;
-  min_us: number | null;
-  mean_us: number | null;
-  /** sum of the wire uncertainties on the way; 0 for a same-host path */
-  uncertainty_us: number;
-}
+/**
+ * A segment between two stages (proto Segment): its latencies (null when unknown), the packets
+ * seen at `from` and never at `to` within the timeout (`lost`) with their kernel drop reasons by
+ * name, and its part of its direction's summed latency (`share`, 0..1).
+ */
+export type SegmentReport = Refine<NullWhenAbsent<Segment__Output>, SegmentRefinement>;
 
-export interface DirectionReport {
-  /** hosts in crossing order */
-  hosts: string[];
-  /** packets finalized in this direction */
-  packets: number;
-  lost: number;
-  segments: SegmentReport[];
-  /** end-to-end one-way latency of packets seen at both the first and last known stage */
-  total: TotalReport | null;
-}
+/**
+ * End-to-end one-way latency of a direction (proto Total), between the first and last stage of
+ * the path as seen; `uncertainty_us` sums the wire uncertainties on the way (0 for one host).
+ */
+export type TotalReport = NullWhenAbsent<Total__Output>;
 
-export interface ClockReport {
-  /** offset is clock(hosts[1]) - clock(hosts[0]) (CLOCK_MONOTONIC) */
-  hosts: [string, string];
-  offset_us: number;
-  uncertainty_us: number;
-  /** samples in the estimator window (0 for a hint) */
-  samples: number;
-  min_delay_us: number | null;
-  /** pairs: request/reply, NTP-style; hint: the hosts' wall clocks */
-  source: 'pairs' | 'hint';
-}
+/** One direction (proto Direction): hosts in crossing order, packets finalized, its segments. */
+export type DirectionReport = Refine<Direction__Output, { segments: SegmentReport[]; total: TotalReport | null }>;
 
-export interface StallReport {
-  direction: 'forward' | 'reverse';
-  host: string;
-  stage: string;
-  flow_hash: number;
-  gap_ms: number;
-  /** typical gap of the flow before the stall (EWMA), ms */
-  typical_gap_ms: number;
-  /** host CLOCK_MONOTONIC of the packet that ended the gap, ns, decimal string */
-  ts_ns: string;
-  /** controller time when it was detected, ms */
-  detected_at_ms: number;
-}
+/** offset is clock(hosts[1]) - clock(hosts[0]) (CLOCK_MONOTONIC); `samples` is 0 for a hint */
+export type ClockReport = Refine<
+  NullWhenAbsent<ClockEstimate__Output>,
+  {
+    hosts: [string, string];
+    /** pairs: request/reply, NTP-style; hint: the hosts' wall clocks */
+    source: 'pairs' | 'hint';
+  }
+>;
 
-export interface DropSiteReport {
-  direction: 'forward' | 'reverse';
-  host: string;
-  /** kfree_skb location, hex kernel text address */
-  location: string;
-  reason: string;
-  /** segment the drop was attributed to */
-  from: string;
-  to: string;
-  count: number;
-}
+/**
+ * A flow's gap at a stage (proto Stall): `typical_gap_ms` is the flow's EWMA gap before it,
+ * `ts_ns` the host CLOCK_MONOTONIC of the packet that ended it (decimal string),
+ * `detected_at_ms` controller time.
+ */
+export type StallReport = Refine<Stall__Output, { direction: 'forward' | 'reverse' }>;
+
+/** Drops at one kfree_skb location (hex kernel text address), attributed to segment from -> to. */
+export type DropSiteReport = Refine<DropSite__Output, { direction: 'forward' | 'reverse' }>;
 
 /**
  * The parts of a VM's share of the path, each between two stages on that VM's hypervisor (one
@@ -141,34 +116,29 @@ export type VmPartName = (typeof VM_PART_NAMES)[number];
  * One part of a VM breakdown: a segment (kind 'vm' for the guest, 'host' for vhost's parts) with
  * its name; its `share` is its part of the breakdown's total (the parts' shares add up to 1).
  */
-export interface VmPartReport extends SegmentReport {
-  part: VmPartName;
-}
+export type VmPartReport = Refine<NullWhenAbsent<VmPart__Output>, SegmentRefinement & { part: VmPartName }>;
 
 /**
  * Where a VM's time goes, per exchange (destination) or per packet (source), on its
- * hypervisor's clock. Only exchanges/packets with every point of the breakdown count, so the
- * parts' sums add up to the total's sum exactly (means add up; quantiles do not).
+ * hypervisor's clock (proto VmBreakdown). Only exchanges/packets with every point of the
+ * breakdown count, so the parts' sums add up to the total's sum exactly (means add up;
+ * quantiles do not). `count`: exchanges (destination) or request packets (source) broken down.
+ * `incomplete`: exchanges or packets not broken down, by reason: `no_interrupt` (the worker's
+ * interrupt was suppressed: the guest polled), `no_vhost` (a vhost stage missing: the VM is not
+ * on vhost-net, or its hooks did not attach), `out_of_order` (a part came out below zero: the
+ * points were not in path order).
  */
-export interface VmBreakdownReport {
-  /** the hypervisor of the VM */
-  host: string;
-  /** destination: the VM answering the probe's requests; source: the VM sending them */
-  role: 'destination' | 'source';
-  /** exchanges (destination) or request packets (source) broken down */
-  count: number;
-  /** what the parts add up to: destination tap_tx -> reply tap_rx; source guest_kick -> tap_rx */
-  total: SegmentReport;
-  /** in path order */
-  parts: VmPartReport[];
-  /**
-   * exchanges or packets not broken down, by reason: `no_interrupt` (the worker's interrupt
-   * was suppressed: the guest polled), `no_vhost` (a vhost stage missing: the VM is not on
-   * vhost-net, or its hooks did not attach), `out_of_order` (a part came out below zero: the
-   * points were not in path order)
-   */
-  incomplete: Record<string, number>;
-}
+export type VmBreakdownReport = Refine<
+  VmBreakdown__Output,
+  {
+    /** destination: the VM answering the probe's requests; source: the VM sending them */
+    role: 'destination' | 'source';
+    /** what the parts add up to: destination tap_tx -> reply tap_rx; source guest_kick -> tap_rx */
+    total: SegmentReport;
+    /** in path order */
+    parts: VmPartReport[];
+  }
+>;
 
 /** The matcher's counters, cumulative since it started (not per interval). */
 export type AnalysisCounters = {
@@ -216,72 +186,51 @@ export type AnalysisCounters = {
   pending: number;
 };
 
-/**
- * The matcher's output: one interval (takeIntervalReport) or the whole run
- * (totalReport/finish). A packet counts in the interval in which it was finalized
- * (completed, or expired timeoutMs after its first record).
- */
-export interface AnalysisReport {
-  /** controller time, ms */
-  interval: { start: number; end: number };
-  directions: { forward: DirectionReport; reverse: DirectionReport };
-  /**
-   * destination VM turnaround: request's last stage -> reply's first stage on the answering
-   * host (with vhost stages: kvm_irq -> guest_kick, the guest alone)
-   */
-  vm_turnaround: SegmentReport[];
-  /** the VMs' parts (vhost worker, interrupt, guest) per exchange; empty without vhost stages */
-  vm_breakdown: VmBreakdownReport[];
-  /** source-side round trip on the requesting host: request's first stage -> reply's last stage */
-  round_trip: SegmentReport[];
-  clock: ClockReport[];
-  stalls: StallReport[];
-  drop_sites: DropSiteReport[];
-  counters: AnalysisCounters;
-}
-
-/** Transport accounting of one host's batch stream (controller side). */
-export interface HostAccountingReport {
-  host: string;
-  boot_id: string;
-  batches: number;
-  records: number;
-  /** gaps in the agent's batch seq, plus batches it sent that never arrived */
-  lost_batches: number;
-  duplicate_batches: number;
-  /** ringbuf_full, parse_fail, ...: increase during the probe */
-  kernel_counters: Record<string, number>;
-}
+/** Transport accounting of one host's batch stream (controller side; proto HostAccounting). */
+export type HostAccountingReport = HostAccounting__Output;
 
 /**
  * One report of a probe (interval or final): the matcher's AnalysisReport plus probe
- * metadata. The analysis part is empty (null interval and directions, no counters) when the
- * matcher failed.
+ * metadata (proto PairReport). The analysis part is empty (null interval and directions, no
+ * counters) when the matcher failed.
  */
-export interface PairReport extends Omit<AnalysisReport, 'interval' | 'directions' | 'counters'> {
-  schema: string;
-  probe_id: string;
-  src: string;
-  dst: string;
-  proto: string;
-  /** report number, from 1 */
-  seq: number;
-  /** the summary over the whole probe */
-  final: boolean;
-  state: string;
-  started_at_ms: number;
-  elapsed_ms: number;
-  /** no matching packet (so far) */
-  no_traffic: boolean;
-  /** why it ended, warnings */
-  message: string;
-  /** human rendering of this report */
-  table: string;
-  interval: AnalysisReport['interval'] | null;
-  directions: { forward: DirectionReport | null; reverse: DirectionReport | null };
-  counters: Partial<AnalysisCounters>;
-  hosts: HostAccountingReport[];
-}
+export type PairReport = Refine<
+  PairReport__Output,
+  {
+    /** controller time, ms */
+    interval: Interval__Output | null;
+    directions: { forward: DirectionReport | null; reverse: DirectionReport | null };
+    /**
+     * destination VM turnaround: request's last stage -> reply's first stage on the answering
+     * host (with vhost stages: kvm_irq -> guest_kick, the guest alone)
+     */
+    vm_turnaround: SegmentReport[];
+    /** the VMs' parts (vhost worker, interrupt, guest) per exchange; empty without vhost stages */
+    vm_breakdown: VmBreakdownReport[];
+    /** source-side round trip on the requesting host: request's first stage -> reply's last stage */
+    round_trip: SegmentReport[];
+    clock: ClockReport[];
+    stalls: StallReport[];
+    drop_sites: DropSiteReport[];
+    counters: Partial<AnalysisCounters>;
+    hosts: HostAccountingReport[];
+  }
+>;
+
+/**
+ * The matcher's output: one interval (takeIntervalReport) or the whole run
+ * (totalReport/finish), the analysis part of a PairReport. A packet counts in the interval in
+ * which it was finalized (completed, or expired timeoutMs after its first record).
+ */
+export type AnalysisReport = Refine<
+  Pick<PairReport, 'vm_turnaround' | 'vm_breakdown' | 'round_trip' | 'clock' | 'stalls' | 'drop_sites'>,
+  {
+    /** controller time, ms */
+    interval: Interval__Output;
+    directions: { forward: DirectionReport; reverse: DirectionReport };
+    counters: AnalysisCounters;
+  }
+>;
 
 const SEGMENT_NULLABLE = ['p50_us', 'p90_us', 'p95_us', 'p99_us', 'max_us', 'min_us', 'mean_us'] as const;
 
@@ -310,10 +259,12 @@ function normalizeVmBreakdown(b: VmBreakdownReport): VmBreakdownReport {
 }
 
 /**
- * A report as gRPC decoded it (absent optionals) -> the documented JSON (null for unknown
- * latencies, null for a missing direction). Mutates and returns `r`.
+ * A report as gRPC decoded it (PairReport__Output: absent optionals; or from an older sender,
+ * a field missing) -> the documented JSON (null for unknown latencies, null for a missing
+ * direction). Mutates and returns `r`; the one conversion from the decoded message.
  */
-export function normalizePairReport(r: PairReport): PairReport {
+export function normalizePairReport(decoded: PairReport__Output | PairReport): PairReport {
+  const r = decoded as PairReport;
   r.directions ??= { forward: null, reverse: null };
   for (const key of ['forward', 'reverse'] as const) {
     const d = r.directions[key] ?? null;
@@ -333,47 +284,11 @@ export function normalizePairReport(r: PairReport): PairReport {
 
 export type ProbeState = 'starting' | 'running' | 'stopping' | 'done' | 'failed';
 
-export interface ProbeInfo {
-  probe_id: string;
-  src: string;
-  dst: string;
-  proto: string;
-  port: number;
-  duration_ms: number;
-  interval_ms: number;
-  hosts: string[];
-  src_host: string;
-  dst_host: string;
-  state: ProbeState | (string & {});
-  started_at_ms: number;
-  sample_k: number;
-  sample_n: number;
-}
+export type ProbeInfo = Refine<ProbeInfo__Output, { state: ProbeState | (string & {}) }>;
 
-export interface AgentInfo {
-  host: string;
-  boot_id: string;
-  state: 'up' | 'down' | (string & {});
-  last_seen_ms: number;
-  started_at_ms: number;
-  version: string;
-  vms: { tap: string; addresses: string[] }[];
-  probes: string[];
-  stages_attached: number;
-  stages_total: number;
-}
+export type AgentInfo = Refine<AgentInfo__Output, { state: 'up' | 'down' | (string & {}) }>;
 
-export interface StartPairProbeRequest {
-  src: string;
-  dst: string;
-  proto: string;
-  port: number;
-  duration_ms: number;
-  interval_ms: number;
-  sample_k: number;
-  sample_n: number;
-  keep_on_disconnect: boolean;
-}
+export type StartPairProbeRequest = StartPairProbeRequest__Output;
 
 /** One message of RunPairProbe's stream: the started probe first, then its reports. */
 export type PairProbeEvent = { kind: 'started'; started: ProbeInfo } | { kind: 'report'; report: PairReport };

@@ -7,10 +7,9 @@
  * nested Debian hypervisors with OVS and vhost-net KVM guests (demo-nested.ts).
  */
 import { Command } from 'commander';
-import { UsageError } from '@xtrace/proto';
+import { parseDurationUs, UsageError } from '@xtrace/proto';
 import type { XtraceStack } from '@xtrace/test';
 import { runNestedDemo } from './demo-nested.js';
-import { parseDurationUs } from './lab.js';
 import { withTeardown } from './with-teardown.js';
 
 interface DemoFlags {
@@ -49,13 +48,13 @@ Examples:
     )
     .action(async (f: DemoFlags) => {
       if (process.getuid?.() !== 0) throw new UsageError('demo', 'needs root: network namespaces, taps and BPF (run as root after ./setup.sh)');
-      const wireUs = parseDurationUs('--wire-delay', f.wireDelay);
-      const vmUs = parseDurationUs('--vm-delay', f.vmDelay);
-      const durationMs = parseDurationUs('--duration', f.duration ?? (f.kernel ? '12s' : '5s')) / 1000;
+      const wireUs = parseDurationUs(f.wireDelay, '--wire-delay');
+      const vmUs = parseDurationUs(f.vmDelay, '--vm-delay');
+      const durationMs = parseDurationUs(f.duration ?? (f.kernel ? '12s' : '5s'), '--duration') / 1000;
       if (durationMs < 2000) throw new UsageError('--duration', 'at least 2s, so the trace sees enough traffic');
       if (f.kernel !== undefined) {
         if (durationMs < 8000) throw new UsageError('--duration', 'at least 8s with --kernel: the VMs start sending once the probe runs');
-        const holdUs = parseDurationUs('--guest-hold', f.guestHold);
+        const holdUs = parseDurationUs(f.guestHold, '--guest-hold');
         if (holdUs > 1_000_000) throw new UsageError('--guest-hold', `at most 1s, got "${f.guestHold}"`);
         process.exitCode = await runNestedDemo({ kernel: f.kernel, holdUs, durationMs });
         return;

@@ -26,7 +26,5 @@ export async function withNats<T>(deps: Required<FleetCommandDeps>, flags: Recor
   }
 }
 
-export function table(rows: string[][]): string {
-  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
-}
+/** the one table helper (proto/src/render/table.ts), re-exported here for the fleet commands */
+export { table } from '@xtrace/proto/render';

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '@xtrace/proto';
-import { buildLabSpec, parseDurationUs, parseLoss } from './lab.js';
+import { buildLabSpec, parseLoss } from './lab.js';
 
 describe('xtrace lab flag parsing', () => {
-  it('parses durations with units into microseconds', () => {
-    expect(parseDurationUs('d', '1ms')).toBe(1000);
-    expect(parseDurationUs('d', '0.5ms')).toBe(500);
-    expect(parseDurationUs('d', '250us')).toBe(250);
-    expect(parseDurationUs('d', '2s')).toBe(2_000_000);
-    expect(parseDurationUs('d', '1500ns')).toBe(2);
-    expect(parseDurationUs('d', '0')).toBe(0);
-    expect(() => parseDurationUs('--wire-delay', '5')).toThrow(UsageError);
-    expect(() => parseDurationUs('--wire-delay', '1 hour')).toThrow(/--wire-delay/);
-  });
-
   it('parses loss as probability or percentage', () => {
     expect(parseLoss('l', '0.01')).toBe(0.01);
     expect(parseLoss('l', '10%')).toBeCloseTo(0.1);

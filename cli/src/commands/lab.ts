@@ -1,21 +1,10 @@
 import { Command, Option } from 'commander';
-import { UsageError } from '@xtrace/proto';
+import { parseDurationUs, UsageError } from '@xtrace/proto';
 import type { WireMode, LabSpec, LabStatus, ResolvedImpairment, TeardownReport } from '@xtrace/test';
 import { registerLabNestedCommand } from './lab-nested.js';
 
 /** The lab (TypeScript run through tsx, never compiled), loaded when a lab command runs. */
 const loadLab = async (): Promise<typeof import('@xtrace/test').Lab> => (await import('@xtrace/test')).Lab;
-
-/** "1ms", "250us", "0.5ms", "2s", "800ns", "0" → microseconds (a unit is required except for 0). */
-export function parseDurationUs(field: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)?$/.exec(text.trim());
-  if (!m || (m[2] === undefined && Number(m[1]) !== 0)) {
-    throw new UsageError(field, `expected a duration like 1ms, 250us, 0.5ms or 0, got "${text}"`);
-  }
-  const v = Number(m[1]);
-  const mult = { ns: 1e-3, us: 1, µs: 1, ms: 1e3, s: 1e6 }[m[2] ?? 'us'] ?? 1;
-  return Math.round(v * mult);
-}
 
 /** "0.01" or "1%" → probability. */
 export function parseLoss(field: string, text: string): number {
@@ -79,8 +68,8 @@ interface UpOpts {
 export function buildLabSpec(o: UpOpts): LabSpec {
   const hosts = parseIntIn('--hosts', o.hosts, 1, 24);
   const egress = {
-    delayUs: o.wireDelay !== undefined ? parseDurationUs('--wire-delay', o.wireDelay) : 0,
-    jitterUs: o.wireJitter !== undefined ? parseDurationUs('--wire-jitter', o.wireJitter) : 0,
+    delayUs: o.wireDelay !== undefined ? parseDurationUs(o.wireDelay, '--wire-delay') : 0,
+    jitterUs: o.wireJitter !== undefined ? parseDurationUs(o.wireJitter, '--wire-jitter') : 0,
     loss: o.wireLoss !== undefined ? parseLoss('--wire-loss', o.wireLoss) : 0,
   };
   const spec: LabSpec = {
@@ -88,8 +77,8 @@ export function buildLabSpec(o: UpOpts): LabSpec {
     vmsPerHost: parseIntIn('--vms', o.vms, 0, 10),
     wire: { mode: o.wire, egress },
     vm: {
-      ab: { delayUs: o.vmRxDelay !== undefined ? parseDurationUs('--vm-rx-delay', o.vmRxDelay) : 0 },
-      ba: { delayUs: o.vmTxDelay !== undefined ? parseDurationUs('--vm-tx-delay', o.vmTxDelay) : 0 },
+      ab: { delayUs: o.vmRxDelay !== undefined ? parseDurationUs(o.vmRxDelay, '--vm-rx-delay') : 0 },
+      ba: { delayUs: o.vmTxDelay !== undefined ? parseDurationUs(o.vmTxDelay, '--vm-tx-delay') : 0 },
     },
     truthLog: o.truthLog ?? false,
   };
@@ -104,7 +93,7 @@ export function buildLabSpec(o: UpOpts): LabSpec {
     spec.hostOverrides = {};
     parts.forEach((p, i) => {
       const neg = p.trim().startsWith('-');
-      const us = parseDurationUs('--clock-skew', neg ? p.trim().slice(1) : p);
+      const us = parseDurationUs(neg ? p.trim().slice(1) : p, '--clock-skew');
       (spec.hostOverrides ??= {})[i] = { clockSkewNs: (neg ? -1 : 1) * us * 1000 };
     });
   }

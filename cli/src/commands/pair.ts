@@ -4,15 +4,16 @@ import {
   UsageError,
   XtraceError,
   normalizePairReport,
-  parseDuration,
+  parseDurationMs,
   parseSample,
   type PairProbeEvent,
   type PairReport,
   type ProbeInfo,
   type StartPairProbeRequest,
 } from '@xtrace/proto';
+import { renderPairReport } from '@xtrace/proto/render';
 import { ControllerClient, controllerAddress, fromGrpcError } from '../grpc-client.js';
-import { renderIntervalLine, renderPairReport } from '../render.js';
+import { renderIntervalLine } from '../render.js';
 
 interface PairFlags {
   src?: string;
@@ -44,8 +45,8 @@ export function buildPairRequest(f: PairFlags): StartPairProbeRequest {
     port = Number(f.port);
     if (f.proto === 'icmp') throw new UsageError('--port', 'not allowed with --proto icmp');
   }
-  const durationMs = parseDuration(f.duration, '--duration');
-  const intervalMs = parseDuration(f.interval, '--interval');
+  const durationMs = parseDurationMs(f.duration, '--duration', { bareUnit: 's', positive: true });
+  const intervalMs = parseDurationMs(f.interval, '--interval', { bareUnit: 's', positive: true });
   if (intervalMs < 100) throw new UsageError('--interval', `expected at least 100ms, got '${f.interval}'`);
   const sample = f.sample !== undefined ? parseSample(f.sample, '--sample') : undefined;
   return {

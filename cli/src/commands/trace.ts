@@ -3,7 +3,7 @@
  * this kernel offers, the packets of one address pair at each stage, as NDJSON.
  */
 import type { Command } from 'commander';
-import { parseDuration, UsageError } from '@xtrace/proto';
+import { parseDurationMs, UsageError } from '@xtrace/proto';
 
 interface TraceFlags {
   src: string;
@@ -49,7 +49,7 @@ Examples:
       const port = f.port === undefined ? undefined : Number(f.port);
       await runLocalTrace({
         filter: { src: f.src, dst: f.dst, ...(proto ? { proto } : {}), ...(port !== undefined ? { port } : {}) },
-        ...(f.duration ? { durationMs: parseDuration(f.duration, '--duration') } : {}),
+        ...(f.duration ? { durationMs: parseDurationMs(f.duration, '--duration', { bareUnit: 's', positive: true }) } : {}),
         ...(f.nic ? { nics: f.nic } : {}),
         ...(f.bpfObject ? { bpfObjectPath: f.bpfObject } : {}),
         ...(f.bpfStats ? { bpfStats: true } : {}),

@@ -3,7 +3,7 @@
  * `skb:kfree_skb` reports. The numeric order changes between kernel versions, so:
  *  - `DROP_REASONS_6_18` is the table of Linux 6.18 (dumped from its BTF), used when nothing
  *    better is known;
- *  - `parseDropReasonsFromBtf()` (proto/src/btf-drop-reasons.ts) reads the running kernel's own table
+ *  - `parseDropReasonsFromBtf()` (native/src/btf-drop-reasons.ts) reads the running kernel's own table
  *    from /sys/kernel/btf/vmlinux, which the caller should prefer when it can read the file.
  * Names drop the `SKB_DROP_REASON_` / `SKB_` prefix: NOT_SPECIFIED, NO_SOCKET, ...
  * Values with high bits set belong to a subsystem (value >> 16): 1 mac80211, 2 openvswitch.

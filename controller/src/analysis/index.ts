@@ -35,11 +35,10 @@
  * - stalls: stall-detector.ts. Histograms: log-histogram.ts (≤0.4% relative error).
  */
 export { PathMatcher, type MatcherOptions, type RecordBatch } from './path-matcher.js';
-export { renderReport, type RenderOptions } from './render-report.js';
-export { formatDuration } from './format-duration.js';
-export { renderVmBreakdown, renderVmSplit, VM_PART_LABELS } from './render-vm-breakdown.js';
+// the renderer lives in @xtrace/proto/render (the CLI renders too); re-exported for the analysis API
+export { renderReport, formatDuration, renderVmBreakdown, renderVmSplit, VM_PART_LABELS, type RenderOptions } from '@xtrace/proto/render';
 export { DROP_REASONS_6_18, dropReasonName, defaultDropReasonTable, type DropReasonTable } from './drop-reasons.js';
-export { parseDropReasonsFromBtf } from '@xtrace/proto';
+export { parseDropReasonsFromBtf } from '@xtrace/native/btf-drop-reasons';
 export { ClockOffsetEstimator, ntpSample, type OffsetEstimate, type OffsetSample } from './clock-offset.js';
 export { LogHistogram } from './log-histogram.js';
 export { buildPathModel, type PathModel, type PathPosition, type DirectionModel } from './path-model.js';

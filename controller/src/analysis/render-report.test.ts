@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PathMatcher } from './path-matcher.js';
-import { formatDuration } from './format-duration.js';
-import { renderReport } from './render-report.js';
+import { formatDuration, renderReport } from '@xtrace/proto/render';
 import { TrafficBuilder, hops } from './test-traffic.js';
 
 const US = 1000;

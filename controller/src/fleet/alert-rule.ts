@@ -1,6 +1,6 @@
 /** Alert rules, stored as JSON in KV `xtrace_alerts`, one key per rule name. */
 import { UsageError, VM_PART_NAMES, type VmPartName } from '@xtrace/proto';
-import { parseDurationMs } from './duration.js';
+import { parseDurationMs } from '@xtrace/proto';
 import { validatePairSelector, type PairSelector } from './pair-selector.js';
 import type { SegmentStats } from './probe-report.js';
 import { validateName } from './schedule.js';

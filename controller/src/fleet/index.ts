@@ -4,7 +4,8 @@
  * PROBE_PROTOS: different sets there) carry a Schedule prefix here; segment kinds are
  * @xtrace/proto's SegmentKind.
  */
-export * from './duration.js';
+// the one duration grammar (proto/src/duration.ts), re-exported for the CLI's fleet commands
+export { parseDurationUs, parseDurationMs, formatDurationMs, parseTimePoint } from '@xtrace/proto';
 export { pairKey, parsePair, pairText, subjectToken, segmentIdentity, type SegmentStats, type VmPartRef, type Pair, type ProbeReport } from './probe-report.js';
 export * from './pair-selector.js';
 export { PROBE_PROTOS as SCHEDULE_PROTOS, type ProbeProto as ScheduleProto } from './schedule.js';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '@xtrace/proto';
 import { parsePairSelector, resolvePairSelector, selectorMatchesPair, validatePairSelector, type InventoryAgent } from './pair-selector.js';
-import { parseDurationMs, parseDurationUs } from './duration.js';
 import { slotStart, validateSchedule } from './schedule.js';
 
 const agents: InventoryAgent[] = [
@@ -57,15 +56,6 @@ describe('pair selectors', () => {
 });
 
 describe('durations and schedules', () => {
-  it('parses durations', () => {
-    expect(parseDurationUs('500us', 'x')).toBe(500);
-    expect(parseDurationUs('2ms', 'x')).toBe(2000);
-    expect(parseDurationMs('1m30s', 'x')).toBe(90_000);
-    expect(parseDurationMs('7d', 'x')).toBe(7 * 86_400_000);
-    expect(() => parseDurationMs('500', 'f')).toThrow(/f: "500" has no unit/);
-    expect(() => parseDurationMs('5 minutes', 'f')).toThrow(UsageError);
-  });
-
   it('validates schedules field by field and computes slots from the creation time', () => {
     const ok = { name: 'n', every: '1m', duration: '10s', pairs: 'all-cross-host', paused: false, createdAt: 1000 };
     expect(validateSchedule(ok)).toMatchObject({ everyMs: 60_000, durationMs: 10_000 });

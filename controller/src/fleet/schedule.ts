@@ -1,6 +1,6 @@
 /** A scheduled probe: which pairs, how often, for how long. Stored as JSON in KV `xtrace_schedules`. */
 import { UsageError } from '@xtrace/proto';
-import { parseDurationMs } from './duration.js';
+import { parseDurationMs } from '@xtrace/proto';
 import { validatePairSelector, type PairSelector } from './pair-selector.js';
 
 export const PROBE_PROTOS = ['any', 'icmp', 'tcp', 'udp'] as const;

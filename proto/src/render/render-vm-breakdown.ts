@@ -1,12 +1,12 @@
 /**
  * Human rendering of a report's VM breakdowns (AnalysisReport.vm_breakdown): per VM, its
  * parts in path order with plain-English names, their latency and share of the VM's total, and
- * why some exchanges were not broken down. One block for both tables a user sees: the
- * controller's (renderReport, carried as PairReport.table) and the CLI's fallback
- * (renderPairReport, when a report has no table).
+ * why some exchanges were not broken down (a block of render-report.ts; the split line is the
+ * CLI's interval line's).
  */
-import type { VmBreakdownReport, VmPartName } from '@xtrace/proto';
+import type { VmBreakdownReport, VmPartName } from '../report.js';
 import { formatDuration } from './format-duration.js';
+import { tableLines } from './table.js';
 
 /**
  * what each part is, for people: `name` in tables, `short` in one-line summaries (a part name
@@ -31,16 +31,6 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
 }
 
-function alignedTable(rows: string[][], rightFrom: number): string[] {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) =>
-    r
-      .map((cell, c) => (c >= rightFrom ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
 function unitNoun(b: VmBreakdownReport, n: number): string {
   const noun = b.role === 'destination' ? 'exchange' : 'request';
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -61,7 +51,7 @@ export function renderVmBreakdown(b: VmBreakdownReport): string[] {
   const rows: string[][] = [['part', 'stages', 'p50', 'p90', 'p99', 'max', 'mean', 'share']];
   for (const p of b.parts) rows.push([VM_PART_LABELS[p.part]?.name ?? p.part, `${p.from} -> ${p.to}`, ...stats(p), p.count ? pct(p.share) : '-']);
   rows.push(['total', `${b.total.from} -> ${b.total.to}`, ...stats(b.total), '']);
-  const lines = alignedTable(rows, 2);
+  const lines = tableLines(rows, { rightFrom: 2 });
   const incomplete = incompleteLine(b);
   if (incomplete !== undefined) lines.push(incomplete);
   return [head, ...lines.map((l) => `  ${l}`)];

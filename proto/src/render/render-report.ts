@@ -1,13 +1,16 @@
 /**
- * Human summary of an AnalysisReport, in the spirit of the seed BCC tools' reports: per direction
+ * The human rendering of a report, in the spirit of the seed BCC tools' reports: per direction
  * a table of segments with p50/p95/p99/max, share of the path, loss and drop reasons, the
  * top contributors, the end-to-end total, then VM turnaround, the VMs' breakdowns
  * (render-vm-breakdown.ts), clock offsets, drop sites and stalls. Cross-host (wire) numbers
- * always carry their ± uncertainty.
+ * always carry their ± uncertainty. renderReport renders the matcher's AnalysisReport (the
+ * controller's PairReport.table); renderPairReport a whole PairReport with the same blocks
+ * (the CLI, for a report that carries no table: its analyzer failed or had no renderer).
  */
-import type { AnalysisReport, DirectionReport, SegmentReport } from '@xtrace/proto';
+import type { AnalysisReport, DirectionReport, PairReport, SegmentReport } from '../report.js';
 import { formatDuration } from './format-duration.js';
 import { renderVmBreakdown } from './render-vm-breakdown.js';
+import { tableLines } from './table.js';
 
 export interface RenderOptions {
   /** segments listed as top contributors per direction; default 3 */
@@ -28,18 +31,8 @@ function segName(s: { from: string; to: string; from_host: string; to_host: stri
 
 function withUnc(s: SegmentReport, v: number | null): string {
   const base = formatDuration(v);
-  if (s.kind === 'wire' && v !== null && s.uncertainty_us !== undefined) return `${base}±${formatDuration(s.uncertainty_us)}`;
+  if (s.kind === 'wire' && v !== null && s.uncertainty_us != null) return `${base}±${formatDuration(s.uncertainty_us)}`;
   return base;
-}
-
-function table(rows: string[][], align: ('l' | 'r')[]): string[] {
-  const widths = align.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) =>
-    r
-      .map((c, i) => (align[i] === 'l' ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
-      .join('  ')
-      .trimEnd(),
-  );
 }
 
 function dropText(d: Record<string, number>): string {
@@ -48,7 +41,8 @@ function dropText(d: Record<string, number>): string {
     .join(',');
 }
 
-function renderDirection(name: string, d: DirectionReport, top: number): string[] {
+function renderDirection(name: string, d: DirectionReport | null, top: number): string[] {
+  if (!d) return [`${name}  no data`];
   const out: string[] = [];
   out.push(`${name}  ${d.hosts.join(' -> ')}   packets ${d.packets}  lost ${d.lost}`);
   if (d.segments.length === 0) {
@@ -86,7 +80,7 @@ function renderDirection(name: string, d: DirectionReport, top: number): string[
       '',
     ]);
   }
-  for (const line of table(rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])) out.push(`  ${line}`);
+  for (const line of tableLines(rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])) out.push(`  ${line}`);
   const contributors = [...d.segments].filter((s) => s.count > 0).sort((a, b) => b.share - a.share).slice(0, top);
   if (contributors.length) {
     out.push(`  top contributors: ${contributors.map((s) => `${segName(s)} ${pct(s.share)}`).join(', ')}`);
@@ -101,11 +95,12 @@ function renderDirection(name: string, d: DirectionReport, top: number): string[
   return out;
 }
 
-export function renderReport(r: AnalysisReport, opts: RenderOptions = {}): string {
+/** the blocks of a report after its first line: directions, VMs, round trip, clocks, drops, stalls */
+type ReportBlocks = Pick<PairReport, 'directions' | 'vm_turnaround' | 'vm_breakdown' | 'round_trip' | 'clock' | 'drop_sites' | 'stalls'>;
+
+function renderBlocks(r: ReportBlocks, opts: RenderOptions): string[] {
   const top = opts.top ?? 3;
   const out: string[] = [];
-  const secs = ((r.interval.end - r.interval.start) / 1000).toFixed(1);
-  out.push(`interval ${secs}s`);
   out.push(...renderDirection('forward', r.directions.forward, top));
   out.push(...renderDirection('reverse', r.directions.reverse, top));
   for (const v of r.vm_turnaround) {
@@ -134,6 +129,15 @@ export function renderReport(r: AnalysisReport, opts: RenderOptions = {}): strin
       out.push(`  ${s.direction} ${s.host}.${s.stage} flow ${s.flow_hash.toString(16)}: gap ${s.gap_ms}ms (typical ${s.typical_gap_ms}ms)`);
     }
   }
+  return out;
+}
+
+/** The matcher's report: its interval, the blocks, the counters line. Ends with a newline. */
+export function renderReport(r: AnalysisReport, opts: RenderOptions = {}): string {
+  const out: string[] = [];
+  const secs = ((r.interval.end - r.interval.start) / 1000).toFixed(1);
+  out.push(`interval ${secs}s`);
+  out.push(...renderBlocks(r, opts));
   if (opts.counters ?? true) {
     const c = r.counters;
     out.push(
@@ -141,4 +145,21 @@ export function renderReport(r: AnalysisReport, opts: RenderOptions = {}): strin
     );
   }
   return out.join('\n') + '\n';
+}
+
+/**
+ * A whole report as the CLI prints one that carries no table: the probe, the blocks (or that
+ * no traffic was seen), the transport accounting and the controller's note. No newline at the end.
+ */
+export function renderPairReport(r: PairReport, opts: RenderOptions = {}): string {
+  const out: string[] = [];
+  const secs = (r.elapsed_ms / 1000).toFixed(1);
+  out.push(`xtrace pair ${r.src} -> ${r.dst}  probe ${r.probe_id}, ${secs}s${r.proto ? `, ${r.proto}` : ''}${r.final ? '' : ' (interval)'}`);
+  if (r.no_traffic) out.push(`no matching traffic between ${r.src} and ${r.dst} was seen${r.message ? ` (${r.message})` : ''}`);
+  else out.push(...renderBlocks(r, opts));
+  out.push(
+    `transport: ${r.hosts.map((h) => `${h.host} ${h.batches} batches/${h.records} records (${h.lost_batches} lost, ${h.duplicate_batches} dup${h.kernel_counters['ringbuf_full'] ? `, ringbuf_full ${h.kernel_counters['ringbuf_full']}` : ''})`).join('; ')}`,
+  );
+  if (r.message && !r.no_traffic) out.push(`note: ${r.message}`);
+  return out.join('\n');
 }

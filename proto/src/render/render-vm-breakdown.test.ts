@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleAnalysisReport, sampleDestinationBreakdown, sampleSourceBreakdown } from '@xtrace/proto/testing';
+import { sampleAnalysisReport, sampleDestinationBreakdown, sampleSourceBreakdown } from '../testing/sample-pair-report.js';
 import { renderReport } from './render-report.js';
 import { renderVmBreakdown, renderVmSplit } from './render-vm-breakdown.js';
 

@@ -1,0 +1,13 @@
+// Generated from proto/xtrace.proto by `npm run gen:proto -w @xtrace/proto`: do not edit.
+// Original file: xtrace.proto
+
+
+export interface HistoryPair {
+  'src'?: (string);
+  'dst'?: (string);
+}
+
+export interface HistoryPair__Output {
+  'src': (string);
+  'dst': (string);
+}

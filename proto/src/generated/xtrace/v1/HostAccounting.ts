@@ -1,0 +1,42 @@
+// Generated from proto/xtrace.proto by `npm run gen:proto -w @xtrace/proto`: do not edit.
+// Original file: xtrace.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+/**
+ * Transport accounting of one host's batch stream (controller side).
+ */
+export interface HostAccounting {
+  'host'?: (string);
+  'boot_id'?: (string);
+  'batches'?: (number | string | Long);
+  'records'?: (number | string | Long);
+  /**
+   * seq gaps (and batches the agent sent that never arrived)
+   */
+  'lost_batches'?: (number | string | Long);
+  'duplicate_batches'?: (number | string | Long);
+  /**
+   * ringbuf_full, parse_fail, ... (increase during the probe)
+   */
+  'kernel_counters'?: ({[key: string]: number | string});
+}
+
+/**
+ * Transport accounting of one host's batch stream (controller side).
+ */
+export interface HostAccounting__Output {
+  'host': (string);
+  'boot_id': (string);
+  'batches': (number);
+  'records': (number);
+  /**
+   * seq gaps (and batches the agent sent that never arrived)
+   */
+  'lost_batches': (number);
+  'duplicate_batches': (number);
+  /**
+   * ringbuf_full, parse_fail, ... (increase during the probe)
+   */
+  'kernel_counters': ({[key: string]: number});
+}

@@ -1,0 +1,58 @@
+// Generated from proto/xtrace.proto by `npm run gen:proto -w @xtrace/proto`: do not edit.
+// Original file: xtrace.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface StartPairProbeRequest {
+  'src'?: (string);
+  'dst'?: (string);
+  /**
+   * "", "icmp", "udp", "tcp"
+   */
+  'proto'?: (string);
+  /**
+   * 0: any
+   */
+  'port'?: (number);
+  /**
+   * 0: default (10 s)
+   */
+  'duration_ms'?: (number | string | Long);
+  /**
+   * 0: default (1 s)
+   */
+  'interval_ms'?: (number | string | Long);
+  /**
+   * keep sample_k of sample_n packets; 0/0: keep all
+   */
+  'sample_k'?: (number);
+  'sample_n'?: (number);
+  'keep_on_disconnect'?: (boolean);
+}
+
+export interface StartPairProbeRequest__Output {
+  'src': (string);
+  'dst': (string);
+  /**
+   * "", "icmp", "udp", "tcp"
+   */
+  'proto': (string);
+  /**
+   * 0: any
+   */
+  'port': (number);
+  /**
+   * 0: default (10 s)
+   */
+  'duration_ms': (number);
+  /**
+   * 0: default (1 s)
+   */
+  'interval_ms': (number);
+  /**
+   * keep sample_k of sample_n packets; 0/0: keep all
+   */
+  'sample_k': (number);
+  'sample_n': (number);
+  'keep_on_disconnect': (boolean);
+}

@@ -1,0 +1,11 @@
+// Generated from proto/xtrace.proto by `npm run gen:proto -w @xtrace/proto`: do not edit.
+// Original file: xtrace.proto
+
+
+export interface StopProbeRequest {
+  'probe_id'?: (string);
+}
+
+export interface StopProbeRequest__Output {
+  'probe_id': (string);
+}
