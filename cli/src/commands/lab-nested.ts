@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '@xtrace/proto';
-import type { ControllerStack, NestedLab } from '@xtrace/test';
+import type { ControllerStack, NestedLab } from '@xtrace/lab';
 import { parseIntIn } from './lab.js';
 import { NestedSession } from './nested-session.js';
 
@@ -89,7 +89,7 @@ Examples:
         // without agents nothing connects: any port nobody listens on
         const natsPort = natsPortFlag ?? stack?.nats.port ?? (await freePort());
         say(`booting 2 hypervisors on ${f.kernel}, ${vmsPerHost} VM(s) each${agents ? ', with agents' : ''}`);
-        const up = session.test.NestedLab.up({ kernel: f.kernel, hosts: 2, vmsPerHost, natsPort, memoryMb, agent: { start: agents } });
+        const up = session.labModule.NestedLab.up({ kernel: f.kernel, hosts: 2, vmsPerHost, natsPort, memoryMb, agent: { start: agents } });
         const first = await Promise.race([up, stopped]);
         if (typeof first === 'string') {
           say('interrupted while booting: tearing down');

@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '@xtrace/proto';
-import type { WireMode, LabSpec, LabStatus, ResolvedImpairment, TeardownReport } from '@xtrace/test';
+import type { WireMode, LabSpec, LabStatus, ResolvedImpairment, TeardownReport } from '@xtrace/lab';
 import { registerLabNestedCommand } from './lab-nested.js';
 
 /** The lab (TypeScript run through tsx, never compiled), loaded when a lab command runs. */
-const loadLab = async (): Promise<typeof import('@xtrace/test').Lab> => (await import('@xtrace/test')).Lab;
+const loadLab = async (): Promise<typeof import('@xtrace/lab').Lab> => (await import('@xtrace/lab')).Lab;
 
 /** "1ms", "250us", "0.5ms", "2s", "800ns", "0" → microseconds (a unit is required except for 0). */
 export function parseDurationUs(field: string, text: string): number {
@@ -167,7 +167,7 @@ export function registerLabCommand(program: Command): Command {
         reps = [await Lab.teardown(id)];
       }
       // --all: nested labs too (a live one belongs to its `xtrace lab nested`, but --all means all)
-      const nested = o.all ? await (await import('@xtrace/test')).NestedLab.teardownAll({ all: true }) : [];
+      const nested = o.all ? await (await import('@xtrace/lab')).NestedLab.teardownAll({ all: true }) : [];
       if (o.json) process.stdout.write(JSON.stringify(o.all ? { labs: reps, nested } : reps, null, 2) + '\n');
       else if (reps.length === 0 && nested.length === 0) process.stdout.write('no lab to remove\n');
       else {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { freePort, startEmbeddedNats, type EmbeddedNats } from '@xtrace/controller';
 import type { AgentInfo, PairReport } from '@xtrace/proto';
 import { LabError } from './errors.js';
-import { runCli, XTRACE_BIN } from '../../support/cli.js';
+import { runCli, XTRACE_BIN } from './xtrace-cli.js';
 
 export interface PairRun {
   code: number;

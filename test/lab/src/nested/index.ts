@@ -1,4 +1,4 @@
-// The nested lab's public surface (exported from @xtrace/test). Its addresses are a namespace:
+// The nested lab's public surface (exported from @xtrace/lab). Its addresses are a namespace:
 // their names (vmIp, underlayIp, …) are the namespace lab's too.
 export * as nestedAddresses from './addresses.js';
 export * from './errors.js';
