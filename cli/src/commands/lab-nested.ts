@@ -5,7 +5,7 @@
  * namespace lab it never outlives the command that made it.
  */
 import type { Command } from 'commander';
-import { UsageError } from '@xtrace/proto';
+import { freePort, UsageError } from '@xtrace/proto';
 import type { ControllerStack, NestedLab } from '@xtrace/lab';
 import { parseIntIn } from './lab.js';
 import { NestedSession } from './nested-session.js';
@@ -78,7 +78,6 @@ Examples:
       const natsPortFlag = f.natsPort !== undefined ? parseIntIn('--nats-port', f.natsPort, 1, 65535) : undefined;
       const agents = Boolean(f.agents) || natsPortFlag !== undefined;
 
-      const { freePort } = await import('@xtrace/controller');
       const session = await NestedSession.open('lab-nested');
       const stopped = new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', resolve);
