@@ -12,7 +12,9 @@
  * package's package.json with its exports pointing at .js, build/node_modules/@xtrace/* linking
  * the compiled packages, and every other file or folder (bpf/build, native/build, xtrace.proto,
  * ...) a symlink to the source tree, so paths relative to import.meta.url resolve as in the
- * sources. @xtrace/test (the lab) is not compiled: it runs through tsx.
+ * sources. @xtrace/lab (test/lab, behind `xtrace lab` and `xtrace demo`) is not compiled: it runs
+ * through tsx (it spawns its traffic generators as TypeScript through tsx too), and so do those
+ * two commands (cli/bin/xtrace.js).
  *
  * Every build goes to a new .build/<id> and build is a symlink swapped atomically at the end,
  * so a process running the previous build never sees half-written files. BUILD-STAMP.json
@@ -38,7 +40,7 @@ const SOURCE_FILES = [
 /** compiled workspace packages, linked as build/node_modules/<name> */
 const PACKAGES = ['proto', 'native', 'node-agent', 'controller', 'cli'];
 /** inputs that change what the build means without being compiled */
-const META_FILES = ['tsconfig.json', 'package.json', ...PACKAGES.map((p) => `${p}/package.json`), 'test/package.json', 'tools/build.mjs', 'tools/build-state.mjs'];
+const META_FILES = ['tsconfig.json', 'package.json', ...PACKAGES.map((p) => `${p}/package.json`), 'test/lab/package.json', 'tools/build.mjs', 'tools/build-state.mjs'];
 const TOP_LEVEL_SKIP = new Set(['node_modules', 'build', '.build', '.git']);
 /** build outputs the compiled code finds relative to itself: linked even before they exist (make runs later) */
 const ALWAYS_LINK = ['bpf/build', 'native/build'];

@@ -2,8 +2,8 @@
 // Entry point. Runs the compiled build (build/cli/src/main.js, made by `npm run build`, which
 // setup.sh and the test scripts run) when it matches the sources byte for byte; otherwise it
 // runs the TypeScript sources through tsx and says why on stderr, so old code never runs
-// silently. `lab` and `demo` always run the sources: they drive the test lab (test/lab),
-// which is TypeScript run through tsx. XTRACE_FROM_SOURCE=1 forces the sources quietly.
+// silently. `lab` and `demo` always run the sources: they drive the lab (@xtrace/lab, test/lab),
+// which is not compiled and runs through tsx. XTRACE_FROM_SOURCE=1 forces the sources quietly.
 import { compiledUrl } from '../../tools/build-state.mjs';
 
 const command = process.argv[2];

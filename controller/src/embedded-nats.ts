@@ -7,11 +7,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pino from 'pino';
-import { XtraceError, errorMessage } from '@xtrace/proto';
+import { XtraceError, errorMessage, freePort } from '@xtrace/proto';
+
+/** re-exported for callers of the controller: it lives in proto/src/free-port.ts, so the lab and the CLI need not load the controller */
+export { freePort };
 
 export const NATS_SERVER_BIN = process.env.XTRACE_NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 const STORE_PREFIX = 'xtrace-nats-';
@@ -33,18 +35,6 @@ export interface EmbeddedNatsOptions {
   runDir?: string;
   /** listen address (default 127.0.0.1; the lab binds 0.0.0.0 so agents in namespaces reach it) */
   host?: string;
-}
-
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function defaultRunDir(): string {

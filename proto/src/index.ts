@@ -9,3 +9,4 @@ export * from './nats-options.js';
 export * from './duration.js';
 export * from './report.js';
 export * from './controller-address.js';
+export * from './free-port.js';

@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Lab, ping, XtraceStack } from '@xtrace/test';
+import { Lab, ping, XtraceStack } from '@xtrace/lab';
 import { build } from '../../tools/build.mjs';
 import { emitFigures, machineLine, rssMb } from './support/report.js';
 

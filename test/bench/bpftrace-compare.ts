@@ -21,7 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lab, ping, startUdpEchoServer } from '@xtrace/test';
+import { Lab, ping, startUdpEchoServer } from '@xtrace/lab';
 import { emitFigures, machineLine, sleep } from './support/report.js';
 import { startClosedLoopRr } from './support/closed-rr.js';
 import { TraceRunner } from './support/trace-runner.js';

@@ -20,7 +20,7 @@
  *   node --import tsx test/bench/packet-cost.ts [rounds=5] [seconds=3] [rate=5000]   (XTRACE_BENCH_CONDS=tc,tcIdle,tpBtf,...: a subset)
  */
 import { native } from '@xtrace/native';
-import { Lab, ping, startUdpEchoServer, udpRequestResponse } from '@xtrace/test';
+import { Lab, ping, startUdpEchoServer, udpRequestResponse } from '@xtrace/lab';
 import { cpuTimes, emitFigures, machineLine, threadsCpuSeconds } from './support/report.js';
 import { NO_MATCH_PAIR, TraceRunner, type TraceSummary } from './support/trace-runner.js';
 

@@ -23,7 +23,7 @@
  *
  *   node --import tsx test/bench/packet-path.ts [rounds=12] [seconds=2]
  */
-import { Lab, ping, startUdpEchoServer, udpRequestResponse, type VmInfo } from '@xtrace/test';
+import { Lab, ping, startUdpEchoServer, udpRequestResponse, type VmInfo } from '@xtrace/lab';
 import { emitFigures, machineLine } from './support/report.js';
 import { NO_MATCH_PAIR, TraceRunner } from './support/trace-runner.js';
 import { startClosedLoopRr } from './support/closed-rr.js';

@@ -7,7 +7,7 @@
  *
  * Run: node --import tsx test/bench/vm-hook-cost.ts [exchanges=300] [kernel=debian-6.12]
  */
-import { ControllerStack, NestedLab, nestedLabUnavailableReason } from '@xtrace/test';
+import { ControllerStack, NestedLab, nestedLabUnavailableReason } from '@xtrace/lab';
 import { emitFigures, machineLine } from './support/report.js';
 
 const exchanges = Number(process.argv[2] ?? 300);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordFlag } from '@xtrace/proto';
 import { dropReasonName } from '@xtrace/controller/analysis';
 import { readKernelDropReasons } from '@xtrace/node-agent';
-import { Lab, ping, startTcpEchoServer, startUdpEchoServer, tcpRequestResponse, udpRequestResponse, type VmInfo } from '@xtrace/test';
+import { Lab, ping, startTcpEchoServer, startUdpEchoServer, tcpRequestResponse, udpRequestResponse, type VmInfo } from '@xtrace/lab';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 import { kernelFeatures } from '../support/kernel-features.js';
 import { upTwoHostLab } from '../support/two-host-lab.js';

@@ -20,7 +20,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PairReport, SegmentReport } from '@xtrace/proto';
-import { echoTurnaroundsNs, Lab, ping, startUdpEchoServer, summarize, udpRequestResponse, XtraceStack, type UdpEchoStats, type VmInfo } from '@xtrace/test';
+import { echoTurnaroundsNs, Lab, ping, startUdpEchoServer, summarize, udpRequestResponse, XtraceStack, type UdpEchoStats, type VmInfo } from '@xtrace/lab';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 
 const skip = bpfUnavailableReason();

@@ -1,5 +1,5 @@
 /** A two-hypervisor lab with one VM each and a veth wire, ARP/FDB warmed by a first ping. */
-import { Lab, ping, type VmInfo } from '@xtrace/test';
+import { Lab, ping, type VmInfo } from '@xtrace/lab';
 
 export async function upTwoHostLab(): Promise<{ lab: Lab; vmA: VmInfo; vmB: VmInfo }> {
   const lab = await Lab.up({ hosts: 2, vmsPerHost: 1, wire: { mode: 'veth' } });

@@ -23,7 +23,7 @@ export async function runNestedDemo(o: NestedDemoOptions): Promise<number> {
   return withTeardown(say, () => session.teardown(), async () => {
     const stack = await session.startStack('demo-nested');
     say(`booting two ${o.kernel} hypervisors under QEMU (OVS, VXLAN, a vhost-net KVM guest and an agent each): 1-2 min`);
-    const lab = (session.lab = await session.test.NestedLab.up({ kernel: o.kernel, hosts: 2, natsPort: stack.nats.port, agent: { start: true } }));
+    const lab = (session.lab = await session.labModule.NestedLab.up({ kernel: o.kernel, hosts: 2, natsPort: stack.nats.port, agent: { start: true } }));
     const [a, b] = [lab.vm(0, 0), lab.vm(1, 0)];
     const nudge = () => lab.vmExec(0, 0, `ping -c 2 -i 0.2 -W 2 ${b.ip} > /dev/null; echo done`, { timeoutMs: 20_000 });
     await stack.waitAgents({ hosts: [lab.hostId(0), lab.hostId(1)], vmAddresses: [a.ip, b.ip] }, 180_000, nudge);

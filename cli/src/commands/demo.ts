@@ -8,7 +8,7 @@
  */
 import { Command } from 'commander';
 import { parseDurationUs, UsageError } from '@xtrace/proto';
-import type { XtraceStack } from '@xtrace/test';
+import type { XtraceStack } from '@xtrace/lab';
 import { runNestedDemo } from './demo-nested.js';
 import { withTeardown } from './with-teardown.js';
 
@@ -61,7 +61,7 @@ Examples:
       }
 
       // the lab is TypeScript run through tsx (never compiled): loaded only here
-      const { Lab, ping, XtraceStack: Stack } = await import('@xtrace/test');
+      const { Lab, ping, XtraceStack: Stack } = await import('@xtrace/lab');
       say('building a lab: 2 hypervisors (bridge, VXLAN, NIC), 1 VM each');
       const lab = await Lab.up({
         hosts: 2,

@@ -5,8 +5,8 @@
  * namespace lab it never outlives the command that made it.
  */
 import type { Command } from 'commander';
-import { UsageError } from '@xtrace/proto';
-import type { ControllerStack, NestedLab } from '@xtrace/test';
+import { freePort, UsageError } from '@xtrace/proto';
+import type { ControllerStack, NestedLab } from '@xtrace/lab';
 import { parseIntIn } from './lab.js';
 import { NestedSession } from './nested-session.js';
 
@@ -78,7 +78,6 @@ Examples:
       const natsPortFlag = f.natsPort !== undefined ? parseIntIn('--nats-port', f.natsPort, 1, 65535) : undefined;
       const agents = Boolean(f.agents) || natsPortFlag !== undefined;
 
-      const { freePort } = await import('@xtrace/controller');
       const session = await NestedSession.open('lab-nested');
       const stopped = new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', resolve);
@@ -89,7 +88,7 @@ Examples:
         // without agents nothing connects: any port nobody listens on
         const natsPort = natsPortFlag ?? stack?.nats.port ?? (await freePort());
         say(`booting 2 hypervisors on ${f.kernel}, ${vmsPerHost} VM(s) each${agents ? ', with agents' : ''}`);
-        const up = session.test.NestedLab.up({ kernel: f.kernel, hosts: 2, vmsPerHost, natsPort, memoryMb, agent: { start: agents } });
+        const up = session.labModule.NestedLab.up({ kernel: f.kernel, hosts: 2, vmsPerHost, natsPort, memoryMb, agent: { start: agents } });
         const first = await Promise.race([up, stopped]);
         if (typeof first === 'string') {
           say('interrupted while booting: tearing down');

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ControllerStack, NestedLab } from '@xtrace/test';
+import type { ControllerStack, NestedLab } from '@xtrace/lab';
 
 export class NestedSession {
   readonly logDir: string;
@@ -14,7 +14,7 @@ export class NestedSession {
   lab: NestedLab | undefined;
 
   private constructor(
-    readonly test: typeof import('@xtrace/test'),
+    readonly labModule: typeof import('@xtrace/lab'),
     name: string,
   ) {
     this.logDir = mkdtempSync(join(tmpdir(), `xtrace-${name}-`));
@@ -22,11 +22,11 @@ export class NestedSession {
 
   /** The lab is TypeScript run through tsx (never compiled): loaded only here. */
   static async open(name: string): Promise<NestedSession> {
-    return new NestedSession(await import('@xtrace/test'), name);
+    return new NestedSession(await import('@xtrace/lab'), name);
   }
 
   async startStack(instance: string): Promise<ControllerStack> {
-    this.stack = await this.test.ControllerStack.start({ instance, logDir: this.logDir });
+    this.stack = await this.labModule.ControllerStack.start({ instance, logDir: this.logDir });
     return this.stack;
   }
 

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
-import type { Lab, VmInfo } from '@xtrace/test';
+import type { Lab, VmInfo } from '@xtrace/lab';
 
 const SCRIPT = fileURLToPath(new URL('./udp-rr-closed-main.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;

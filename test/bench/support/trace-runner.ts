@@ -7,7 +7,7 @@ import { openSync, closeSync, readSync, rmSync, fstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type { Lab } from '@xtrace/test';
+import type { Lab } from '@xtrace/lab';
 import { XTRACE_BIN } from '../../support/trace-process.js';
 import { sleep } from './report.js';
 

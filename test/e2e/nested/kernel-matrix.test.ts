@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ControllerStack, NestedLab, nestedLabUnavailableReason } from '@xtrace/test';
+import { ControllerStack, NestedLab, nestedLabUnavailableReason } from '@xtrace/lab';
 import { REPO_ROOT } from '../../lab/src/nested/paths.js';
 
 const requested = process.env['XTRACE_NESTED_MATRIX'] === '1';

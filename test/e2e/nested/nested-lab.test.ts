@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControllerStack, NestedLab, nestedAddresses, nestedLabUnavailableReason } from '@xtrace/test';
+import { ControllerStack, NestedLab, nestedAddresses, nestedLabUnavailableReason } from '@xtrace/lab';
 
 const skip = nestedLabUnavailableReason();
 const KERNEL = process.env['XTRACE_NESTED_KERNEL'] ?? 'debian-6.12';

@@ -31,7 +31,7 @@ import {
   type SegmentReport,
   type VmBreakdownReport,
 } from '@xtrace/proto';
-import { ControllerStack, NestedLab, nestedLabUnavailableReason, type GuestClientResult, type NestedVm } from '@xtrace/test';
+import { ControllerStack, NestedLab, nestedLabUnavailableReason, type GuestClientResult, type NestedVm } from '@xtrace/lab';
 
 const skip = nestedLabUnavailableReason();
 const KERNEL = process.env['XTRACE_NESTED_KERNEL'] ?? 'debian-6.12';

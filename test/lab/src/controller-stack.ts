@@ -7,10 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startEmbeddedNats, type EmbeddedNats } from '@xtrace/controller';
-import type { AgentInfo, PairReport } from '@xtrace/proto';
+import { startEmbeddedNats, type EmbeddedNats } from '@xtrace/controller';
+import { freePort, type AgentInfo, type PairReport } from '@xtrace/proto';
 import { LabError } from './errors.js';
-import { runCli, XTRACE_BIN } from '../../support/cli.js';
+import { runCli, XTRACE_BIN } from './xtrace-cli.js';
 
 export interface PairRun {
   code: number;

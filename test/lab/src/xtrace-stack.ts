@@ -11,7 +11,7 @@ import type { AgentInfo } from '@xtrace/proto';
 import type { Lab } from './lab.js';
 import { ControllerStack, stopProcess, type PairRun } from './controller-stack.js';
 import { ping } from './traffic/ping.js';
-import { XTRACE_BIN } from '../../support/cli.js';
+import { XTRACE_BIN } from './xtrace-cli.js';
 
 export type { PairRun } from './controller-stack.js';
 

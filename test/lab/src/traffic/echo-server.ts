@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import type { Lab, VmInfo } from '../lab.js';
+import type { Lab } from '../lab.js';
+import type { VmInfo } from '../topology.js';
 import { waitForJsonLine } from './script-runner.js';
 
 /** A service inside a VM namespace that answers the traffic generators. */

@@ -1,4 +1,5 @@
-import type { Lab, VmInfo } from '../lab.js';
+import type { Lab } from '../lab.js';
+import type { VmInfo } from '../topology.js';
 import { LabError } from '../errors.js';
 import { summarize, type Summary } from './summary.js';
 

@@ -1,4 +1,5 @@
-import type { Lab, VmInfo } from '../lab.js';
+import type { Lab } from '../lab.js';
+import type { VmInfo } from '../topology.js';
 import { type EchoServer, startEchoServer } from './echo-server.js';
 import { scriptArgv, waitForJsonLine } from './script-runner.js';
 import type { Summary } from './summary.js';
