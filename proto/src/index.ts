@@ -10,3 +10,7 @@ export * from './duration.js';
 export * from './report.js';
 export * from './controller-address.js';
 export * from './btf-drop-reasons.js';
+export * from './operator-duration.js';
+export * from './format-latency.js';
+export * from './render-vm-breakdown.js';
+export * from './history-record.js';

@@ -37,7 +37,7 @@
 export { PathMatcher, type MatcherOptions, type RecordBatch } from './path-matcher.js';
 export { renderReport, type RenderOptions } from './render-report.js';
 export { formatDuration } from './format-duration.js';
-export { renderVmBreakdown, renderVmSplit, VM_PART_LABELS } from './render-vm-breakdown.js';
+export { renderVmBreakdown, renderVmSplit, VM_PART_LABELS } from '@xtrace/proto';
 export { DROP_REASONS_6_18, dropReasonName, defaultDropReasonTable, type DropReasonTable } from './drop-reasons.js';
 export { parseDropReasonsFromBtf } from '@xtrace/proto';
 export { ClockOffsetEstimator, ntpSample, type OffsetEstimate, type OffsetSample } from './clock-offset.js';

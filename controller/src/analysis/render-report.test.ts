@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sampleAnalysisReport } from '@xtrace/proto/testing';
 import { PathMatcher } from './path-matcher.js';
 import { formatDuration } from './format-duration.js';
 import { renderReport } from './render-report.js';
@@ -47,5 +48,20 @@ describe('renderReport', () => {
     expect(text).toContain('vm turnaround B.tap_tx -> B.tap_rx: n=19 p50 200.0µs p95 200.0µs p99 200.0µs max 200.0µs\n');
     expect(text).toContain('clock B - A: 20.000ms ± 50.0µs (pairs, 19 samples)\n');
     expect(text).toContain('drop forward A QDISC_DROP at 0xffffffff81234567 (nic_tx -> nic_rx): 1\n');
+  });
+});
+
+describe('renderReport with VM breakdowns', () => {
+  it('shows each breakdown after the VM turnaround, before the round trip', () => {
+    const text = renderReport(sampleAnalysisReport());
+    const at = (s: string) => text.indexOf(s);
+    expect(at('vm breakdown hv-b (destination VM): 40 exchanges\n')).toBeGreaterThan(at('vm turnaround hv-b.kvm_irq -> hv-b.guest_kick'));
+    expect(at('vm breakdown hv-a (source VM): 35 requests\n')).toBeGreaterThan(at('vm breakdown hv-b'));
+    expect(at('round trip ')).toBeGreaterThan(at('vm breakdown hv-a'));
+    expect(text).toContain('  guest (interrupt to its reply)       kvm_irq -> guest_kick   5.00ms  5.00ms  5.00ms  5.00ms  5.00ms  99.2%\n');
+  });
+
+  it('a report without a breakdown renders no such block', () => {
+    expect(renderReport({ ...sampleAnalysisReport(), vm_breakdown: [] })).not.toContain('vm breakdown');
   });
 });

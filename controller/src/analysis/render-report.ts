@@ -2,12 +2,11 @@
  * Human summary of an AnalysisReport, in the spirit of the seed BCC tools' reports: per direction
  * a table of segments with p50/p95/p99/max, share of the path, loss and drop reasons, the
  * top contributors, the end-to-end total, then VM turnaround, the VMs' breakdowns
- * (render-vm-breakdown.ts), clock offsets, drop sites and stalls. Cross-host (wire) numbers
+ * (proto/src/render-vm-breakdown.ts), clock offsets, drop sites and stalls. Cross-host (wire) numbers
  * always carry their ± uncertainty.
  */
-import type { AnalysisReport, DirectionReport, SegmentReport } from '@xtrace/proto';
+import { renderVmBreakdown, type AnalysisReport, type DirectionReport, type SegmentReport } from '@xtrace/proto';
 import { formatDuration } from './format-duration.js';
-import { renderVmBreakdown } from './render-vm-breakdown.js';
 
 export interface RenderOptions {
   /** segments listed as top contributors per direction; default 3 */

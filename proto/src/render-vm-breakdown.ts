@@ -3,10 +3,10 @@
  * parts in path order with plain-English names, their latency and share of the VM's total, and
  * why some exchanges were not broken down. One block for both tables a user sees: the
  * controller's (renderReport, carried as PairReport.table) and the CLI's fallback
- * (renderPairReport, when a report has no table).
+ * (cli/src/render.ts renderPairReport, when a report has no table).
  */
-import type { VmBreakdownReport, VmPartName } from '@xtrace/proto';
-import { formatDuration } from './format-duration.js';
+import type { VmBreakdownReport, VmPartName } from './report.js';
+import { formatLatencyUs as formatDuration } from './format-latency.js';
 
 /**
  * what each part is, for people: `name` in tables, `short` in one-line summaries (a part name

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleAnalysisReport, sampleDestinationBreakdown, sampleSourceBreakdown } from '@xtrace/proto/testing';
-import { renderReport } from './render-report.js';
+import { sampleDestinationBreakdown, sampleSourceBreakdown } from './testing/sample-pair-report.js';
 import { renderVmBreakdown, renderVmSplit } from './render-vm-breakdown.js';
 
 describe('renderVmBreakdown', () => {
@@ -33,20 +32,5 @@ describe('renderVmBreakdown', () => {
 describe('renderVmSplit', () => {
   it('puts every part on one line by its short name, p50s in the caller\'s format', () => {
     expect(renderVmSplit(sampleDestinationBreakdown(), (us) => `${us}`)).toBe('hv-b vm: worker 12 copy 3 guest 5000 kick 20 build 6');
-  });
-});
-
-describe('renderReport with VM breakdowns', () => {
-  it('shows each breakdown after the VM turnaround, before the round trip', () => {
-    const text = renderReport(sampleAnalysisReport());
-    const at = (s: string) => text.indexOf(s);
-    expect(at('vm breakdown hv-b (destination VM): 40 exchanges\n')).toBeGreaterThan(at('vm turnaround hv-b.kvm_irq -> hv-b.guest_kick'));
-    expect(at('vm breakdown hv-a (source VM): 35 requests\n')).toBeGreaterThan(at('vm breakdown hv-b'));
-    expect(at('round trip ')).toBeGreaterThan(at('vm breakdown hv-a'));
-    expect(text).toContain('  guest (interrupt to its reply)       kvm_irq -> guest_kick   5.00ms  5.00ms  5.00ms  5.00ms  5.00ms  99.2%\n');
-  });
-
-  it('a report without a breakdown renders no such block', () => {
-    expect(renderReport({ ...sampleAnalysisReport(), vm_breakdown: [] })).not.toContain('vm breakdown');
   });
 });
