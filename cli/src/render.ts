@@ -1,6 +1,5 @@
 /** Human rendering of reports, agent and probe lists (the JSON forms are the structured ones). */
-import type { AgentInfo, DirectionReport, PairReport, ProbeInfo, SegmentReport } from '@xtrace/proto';
-import { renderVmBreakdown, renderVmSplit } from '@xtrace/controller/analysis';
+import { renderVmBreakdown, renderVmSplit, type AgentInfo, type DirectionReport, type PairReport, type ProbeInfo, type SegmentReport } from '@xtrace/proto';
 
 function us(v: number | null | undefined): string {
   if (v === null || v === undefined) return '-';

@@ -7,6 +7,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { NatsConnection } from 'nats';
 import type pino from 'pino';
+import type { AddAlertRuleRequest, AlertDeliveryMessage, AlertEventMessage, AlertRuleMessage, AlertSinkMessage } from '@xtrace/proto';
 import { syntheticEvent, type AlertDispatcher } from './fleet/alert-dispatcher.js';
 import type { AlertEvent } from './fleet/alert-evaluator.js';
 import type { AlertRule, ParsedAlertRule, SinkSpec } from './fleet/alert-rule.js';
@@ -15,29 +16,6 @@ import type { DeliveryResult } from './fleet/sinks/alert-sink.js';
 import { NotFoundError } from './grpc-errors.js';
 import { lazyStore, noFleetError, unary } from './grpc-fleet-unary.js';
 import { pairSelectorMessage, requestedPairSelector } from './grpc-pair-selector.js';
-
-/** proto AlertSink */
-export interface AlertSinkMessage {
-  type: string;
-  url: string;
-  command: string;
-  subject: string;
-  timeoutMs?: number;
-  retries?: number;
-}
-
-/** proto AddAlertRuleRequest (absent strings decode as "", an absent vmPart as undefined) */
-export interface AddAlertRuleRequest {
-  name: string;
-  selector: { text?: string } | null;
-  segmentKind: string;
-  vmPart?: string;
-  metric: string;
-  threshold: number;
-  for: string;
-  cooldown: string;
-  sinks: AlertSinkMessage[];
-}
 
 /** A request's sink as the untrusted value validateSinkSpec checks (only its type's fields). */
 function requestedSink(s: AlertSinkMessage): Record<string, unknown> {
@@ -61,7 +39,7 @@ function sinkMessage(s: SinkSpec): AlertSinkMessage {
   return m;
 }
 
-export function alertRuleMessage(r: ParsedAlertRule) {
+export function alertRuleMessage(r: ParsedAlertRule): AlertRuleMessage {
   return {
     name: r.name,
     selector: pairSelectorMessage(r.selector),
@@ -78,13 +56,13 @@ export function alertRuleMessage(r: ParsedAlertRule) {
 }
 
 /** proto AlertDelivery: a killed exec has no exit code, `killed` says so */
-function deliveryMessage(r: DeliveryResult) {
+function deliveryMessage(r: DeliveryResult): AlertDeliveryMessage {
   const { exitCode, ...rest } = r;
   return { ...rest, killed: exitCode === null, ...(typeof exitCode === 'number' ? { exitCode } : {}) };
 }
 
 /** proto AlertEvent (the segment's vm_breakdown only on a VM breakdown part) */
-function eventMessage(ev: AlertEvent) {
+function eventMessage(ev: AlertEvent): AlertEventMessage {
   return { ...ev, test: ev.test === true };
 }
 

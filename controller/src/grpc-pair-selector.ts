@@ -2,16 +2,8 @@
  * proto PairSelector <-> the fleet layer's PairSelector (fleet/pair-selector.ts): requests
  * carry the command-line text form, responses every form.
  */
+import type { PairSelectorMessage } from '@xtrace/proto';
 import { formatPairSelector, parsePairSelector, type PairSelector } from './fleet/pair-selector.js';
-
-/** proto PairSelector */
-export interface PairSelectorMessage {
-  text: string;
-  kind: 'pairs' | 'all-cross-host' | 'sample' | 'labels';
-  pairs: { src: string; dst: string }[];
-  sample: number;
-  labels: Record<string, string>;
-}
 
 export function pairSelectorMessage(sel: PairSelector): PairSelectorMessage {
   const m: PairSelectorMessage = { text: formatPairSelector(sel), kind: 'all-cross-host', pairs: [], sample: 0, labels: {} };

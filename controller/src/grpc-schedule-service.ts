@@ -7,41 +7,21 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { NatsConnection } from 'nats';
 import type pino from 'pino';
+import type { AddScheduleRequest, ScheduleMessage, ScheduleRunMessage } from '@xtrace/proto';
 import { openScheduleRunsKv } from './fleet/kv-buckets.js';
 import { decodeClaim, parseRunKey, type RunClaim } from './fleet/run-claim.js';
 import type { ParsedSchedule, ProbeProto } from './fleet/schedule.js';
 import { ScheduleStore } from './fleet/schedule-store.js';
 import { NotFoundError } from './grpc-errors.js';
 import { lazyStore, noFleetError, unary } from './grpc-fleet-unary.js';
-import { pairSelectorMessage, requestedPairSelector, type PairSelectorMessage } from './grpc-pair-selector.js';
-
-/** proto AddScheduleRequest (absent fields decode as "" and false) */
-export interface AddScheduleRequest {
-  name: string;
-  every: string;
-  duration: string;
-  pairs: { text?: string } | null;
-  proto: string;
-  paused: boolean;
-}
-
-/** proto Schedule */
-export interface ScheduleMessage {
-  name: string;
-  every: string;
-  duration: string;
-  pairs: PairSelectorMessage;
-  paused: boolean;
-  proto: string;
-  createdAt: number;
-}
+import { pairSelectorMessage, requestedPairSelector } from './grpc-pair-selector.js';
 
 export function scheduleMessage(s: ParsedSchedule): ScheduleMessage {
   return { name: s.name, every: s.every, duration: s.duration, pairs: pairSelectorMessage(s.pairs), paused: s.paused, proto: s.proto ?? '', createdAt: s.createdAt };
 }
 
-/** proto ScheduleRun: a claim, with `resolved` telling "no pairs yet" from an empty list */
-export function scheduleRunMessage(r: RunClaim): Omit<RunClaim, 'pairs'> & { resolved: boolean; pairs: NonNullable<RunClaim['pairs']> } {
+/** a claim, with `resolved` telling "no pairs yet" from an empty list */
+export function scheduleRunMessage(r: RunClaim): ScheduleRunMessage {
   return { ...r, resolved: r.pairs !== null, pairs: r.pairs ?? [] };
 }
 

@@ -14,3 +14,4 @@ export * from './operator-duration.js';
 export * from './format-latency.js';
 export * from './render-vm-breakdown.js';
 export * from './history-record.js';
+export * from './fleet-config.js';
