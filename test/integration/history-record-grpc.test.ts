@@ -1,7 +1,7 @@
 /**
- * (No server: the controller's stored shape against the CLI's reader, so it lives with the
- * tests that may import both.) A stored history record through the ListHistory encoding (grpc-js's own serializers) and back
- * to its stored shape: the fleet's segments (path, VM turnaround, VM breakdown parts) and the
+ * A stored history record through the ListHistory encoding (grpc-js's own serializers) and back
+ * to its stored shape, without a server (the controller's shape against the CLI's reader, so
+ * it lives with the tests that may import both): the fleet's segments (path, VM turnaround, VM breakdown parts) and the
  * PairReport riding along must survive field for field, or `xtrace history --json` would lose them.
  */
 import { describe, expect, it } from 'vitest';
