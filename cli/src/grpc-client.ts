@@ -7,7 +7,7 @@ import {
   XtraceError,
   type ErrorCode,
 } from '@xtrace/proto';
-import { loadXtraceGrpc } from '@xtrace/proto/grpc';
+import { loadGrpcService, type XtraceServiceName } from '@xtrace/proto/grpc';
 
 export function controllerAddress(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const a = flag ?? env.XTRACE_CONTROLLER ?? DEFAULT_CONTROLLER_ADDRESS;
@@ -26,6 +26,11 @@ export function fromGrpcError(e: unknown, address: string): XtraceError {
     return new UnreachableError(`cannot reach the controller at ${address}: ${details}`, { cause: e });
   }
   if (se.code === grpc.status.DEADLINE_EXCEEDED) return new UnreachableError(`the controller at ${address} did not answer in time`, { cause: e });
+  const field = se.metadata?.get('xtrace-field')[0];
+  if (code === 'usage' && typeof field === 'string') {
+    // the controller's UsageError, field and all: its details are "<field>: <message>"
+    return new UsageError(field, details.startsWith(`${field}: `) ? details.slice(field.length + 2) : details, { cause: e });
+  }
   if (code !== undefined) return new XtraceError(code, details, { cause: e });
   if (se.code === grpc.status.INVALID_ARGUMENT || se.code === grpc.status.NOT_FOUND) return new XtraceError('usage', details, { cause: e });
   if (se.code === grpc.status.FAILED_PRECONDITION) return new XtraceError('agent', details, { cause: e });
@@ -34,10 +39,14 @@ export function fromGrpcError(e: unknown, address: string): XtraceError {
 
 type UnaryFn = (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
 
+/** A client of one of the controller's services (proto/xtrace.proto), Xtrace unless named. */
 export class ControllerClient {
   readonly client: grpc.Client;
-  constructor(readonly address: string) {
-    const { Client } = loadXtraceGrpc();
+  constructor(
+    readonly address: string,
+    service: XtraceServiceName = 'Xtrace',
+  ) {
+    const { Client } = loadGrpcService(service);
     this.client = new Client(address, grpc.credentials.createInsecure());
   }
 

@@ -3,8 +3,7 @@
  * the shape they are stored in (null for unknown latencies, as `xtrace history --json` prints).
  */
 import * as grpc from '@grpc/grpc-js';
-import { normalizePairReport, type PairReport } from '@xtrace/proto';
-import type { HistoryRecord, Pair } from '@xtrace/controller';
+import { normalizePairReport, type HistoryRecord, type Pair, type PairReport } from '@xtrace/proto';
 import { fromGrpcError, type ControllerClient } from './grpc-client.js';
 
 export interface HistoryFilter {

@@ -10,6 +10,8 @@ import pino from 'pino';
 import { DEFAULT_CONTROLLER_ADDRESS, UnreachableError, connectNats, errorMessage, type NatsSettings } from '@xtrace/proto';
 import { AgentRegistry } from './agent-registry.js';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.js';
+import { createAlertService } from './grpc-alert-service.js';
+import { createScheduleService } from './grpc-schedule-service.js';
 import { createXtraceService, startGrpcServer } from './grpc-service.js';
 import { ProbeManager } from './probe-manager.js';
 import type { AnalyzerFactory } from './probe-analyzer.js';
@@ -126,7 +128,10 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
         }
       }
     }
-    ({ server, address } = await startGrpcServer(listen, createXtraceService(probes, registry, logger, fleet?.history)));
+    ({ server, address } = await startGrpcServer(listen, createXtraceService(probes, registry, logger, fleet?.history), {
+      Schedules: createScheduleService(fleet !== undefined ? nc : undefined, logger),
+      AlertRules: createAlertService(fleet !== undefined ? { nc, dispatcher: fleet.dispatcher } : undefined, logger),
+    }));
   } catch (e: unknown) {
     server?.forceShutdown();
     await metricsServer?.close();

@@ -1,16 +1,22 @@
 /**
- * XtraceError -> gRPC status: the code by kind (usage: INVALID_ARGUMENT, unreachable:
- * UNAVAILABLE, agent/bpf: FAILED_PRECONDITION, else INTERNAL) and an `xtrace-code` metadata
- * entry, so clients map it back to the same error and exit code.
+ * XtraceError -> gRPC status: the code by kind (usage: INVALID_ARGUMENT, or NOT_FOUND for a
+ * NotFoundError; unreachable: UNAVAILABLE, agent/bpf: FAILED_PRECONDITION, else INTERNAL) and
+ * an `xtrace-code` metadata entry (with `xtrace-field` for a UsageError: the request field), so
+ * clients map it back to the same error and exit code.
  */
 import * as grpc from '@grpc/grpc-js';
-import { XtraceError, errorMessage } from '@xtrace/proto';
+import { UsageError, XtraceError, errorMessage } from '@xtrace/proto';
+
+/** A name (schedule, alert rule) that does not exist: NOT_FOUND, still a usage error. */
+export class NotFoundError extends UsageError {}
 
 export function toServiceError(e: unknown): Partial<grpc.StatusObject> {
   const code = e instanceof XtraceError ? e.code : 'internal';
   const status =
     code === 'usage'
-      ? grpc.status.INVALID_ARGUMENT
+      ? e instanceof NotFoundError
+        ? grpc.status.NOT_FOUND
+        : grpc.status.INVALID_ARGUMENT
       : code === 'unreachable'
         ? grpc.status.UNAVAILABLE
         : code === 'agent' || code === 'bpf'
@@ -18,5 +24,6 @@ export function toServiceError(e: unknown): Partial<grpc.StatusObject> {
           : grpc.status.INTERNAL;
   const metadata = new grpc.Metadata();
   metadata.set('xtrace-code', code);
+  if (e instanceof UsageError) metadata.set('xtrace-field', e.field);
   return { code: status, details: errorMessage(e), metadata };
 }

@@ -6,7 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type pino from 'pino';
 import { XtraceError, type PairProbeEvent, type PairReport, type StartPairProbeRequest } from '@xtrace/proto';
-import { loadXtraceGrpc } from '@xtrace/proto/grpc';
+import { loadGrpcService, loadXtraceGrpc, type XtraceServiceName } from '@xtrace/proto/grpc';
 import type { AgentRegistry } from './agent-registry.js';
 import type { HistoryStore } from './fleet/history-store.js';
 import { toServiceError } from './grpc-errors.js';
@@ -86,10 +86,16 @@ export function parseListen(listen: string): string {
   return `${m[1] === '' ? '0.0.0.0' : m[1]}:${m[2]}`;
 }
 
-export async function startGrpcServer(listen: string, impl: grpc.UntypedServiceImplementation): Promise<{ server: grpc.Server; address: string }> {
+/** `impl`: the Xtrace service; `more`: the other services of proto/xtrace.proto, on the same address */
+export async function startGrpcServer(
+  listen: string,
+  impl: grpc.UntypedServiceImplementation,
+  more: Partial<Record<Exclude<XtraceServiceName, 'Xtrace'>, grpc.UntypedServiceImplementation>> = {},
+): Promise<{ server: grpc.Server; address: string }> {
   const bind = parseListen(listen);
   const server = new grpc.Server({ 'grpc.keepalive_time_ms': 30_000 });
   server.addService(loadXtraceGrpc().service, impl);
+  for (const [name, m] of Object.entries(more) as [XtraceServiceName, grpc.UntypedServiceImplementation][]) server.addService(loadGrpcService(name).service, m);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(bind, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(new XtraceError('unreachable', `cannot listen on ${bind}: ${err.message}`, { cause: err })) : resolve(p)));
   });

@@ -25,13 +25,28 @@ export interface XtraceGrpc {
   Client: grpc.ServiceClientConstructor;
 }
 
-let cached: XtraceGrpc | undefined;
+/** the services of proto/xtrace.proto, all served by the controller on one address */
+export const XTRACE_SERVICES = ['Xtrace', 'Schedules', 'AlertRules'] as const;
+export type XtraceServiceName = (typeof XTRACE_SERVICES)[number];
 
+let pkg: Record<XtraceServiceName, grpc.ServiceClientConstructor> | undefined;
+const cached = new Map<XtraceServiceName, XtraceGrpc>();
+
+/** One service of proto/xtrace.proto (the file is parsed once). */
+export function loadGrpcService(name: XtraceServiceName): XtraceGrpc {
+  let s = cached.get(name);
+  if (s !== undefined) return s;
+  if (pkg === undefined) {
+    const def = protoLoader.loadSync(XTRACE_PROTO_PATH, PROTO_LOADER_OPTIONS);
+    pkg = (grpc.loadPackageDefinition(def) as unknown as { xtrace: { v1: Record<XtraceServiceName, grpc.ServiceClientConstructor> } }).xtrace.v1;
+  }
+  const Client = pkg[name];
+  s = { service: Client.service, Client };
+  cached.set(name, s);
+  return s;
+}
+
+/** The probe and history service (Xtrace). */
 export function loadXtraceGrpc(): XtraceGrpc {
-  if (cached) return cached;
-  const def = protoLoader.loadSync(XTRACE_PROTO_PATH, PROTO_LOADER_OPTIONS);
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { xtrace: { v1: { Xtrace: grpc.ServiceClientConstructor } } };
-  const Client = pkg.xtrace.v1.Xtrace;
-  cached = { service: Client.service, Client };
-  return cached;
+  return loadGrpcService('Xtrace');
 }

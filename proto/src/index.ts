@@ -10,3 +10,5 @@ export * from './duration.js';
 export * from './report.js';
 export * from './controller-address.js';
 export * from './free-port.js';
+export * from './history-record.js';
+export * from './fleet-config.js';

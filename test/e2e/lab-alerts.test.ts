@@ -71,7 +71,7 @@ describe.skipIf(skip !== undefined)(`alert hooks in the lab${skip ? ` (skipped: 
     const add = await stack.cli([
       'alert', 'add', 'wire-slow', '--pairs', `${vmA.ip},${vmB.ip}`, '--segment', 'wire', '--metric', 'p50', '--above', '500us',
       '--for', `${FOR_MS}ms`, '--cooldown', '1s', '--webhook', webhookUrl, '--exec', `cat >> ${execFile}; echo >> ${execFile}`,
-      '--nats-subject', 'xtrace.test.alerts', '--nats', stack.nats.url,
+      '--nats-subject', 'xtrace.test.alerts', '--controller', stack.controllerAddress,
     ]);
     expect(add.code, add.stderr).toBe(0);
 

@@ -1,18 +1,25 @@
-/** `xtrace schedule|alert` commands against a real nats-server (commander in-process); history: fleet-history-grpc.test.ts. */
+/**
+ * `xtrace schedule|alert` commands (commander in-process) against a real controller (in-process,
+ * gRPC on loopback) over a real nats-server; history: fleet-history-grpc.test.ts.
+ */
 import { createServer, type Server } from 'node:http';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '@xtrace/proto';
+import { startController, type Controller } from '@xtrace/controller';
 import { registerScheduleCommand } from '../../cli/src/commands/schedule.js';
 import { registerAlertCommand } from '../../cli/src/commands/alert.js';
+import { testLogger } from '../support/agents.js';
 import { startNatsServer, type NatsServerHandle } from './fleet-nats.js';
 
 let nats: NatsServerHandle;
+let ctl: Controller;
 let hook: Server;
 let hookUrl = '';
 const hookBodies: unknown[] = [];
 beforeAll(async () => {
   nats = await startNatsServer();
+  ctl = await startController({ nats: { url: nats.url }, listen: '127.0.0.1:0', logger: testLogger() });
   hook = createServer((req, res) => {
     let b = '';
     req.on('data', (d: Buffer) => (b += d.toString()));
@@ -27,6 +34,7 @@ beforeAll(async () => {
   hookUrl = `http://127.0.0.1:${a.port}/hook`;
 });
 afterAll(async () => {
+  await ctl?.close();
   hook?.closeAllConnections();
   await new Promise((r) => hook?.close(r));
   await nats?.stop();
@@ -35,10 +43,10 @@ afterAll(async () => {
 async function run(...args: string[]): Promise<string> {
   let out = '';
   const program = new Command().exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
-  const deps = { connect: () => nats.connect('cli'), out: (s: string) => void (out += s) };
+  const deps = { out: (s: string) => void (out += s) };
   registerScheduleCommand(program, deps);
   registerAlertCommand(program, deps);
-  await program.parseAsync(args, { from: 'user' });
+  await program.parseAsync([...args, '--controller', ctl.grpcAddress], { from: 'user' });
   return out;
 }
 
@@ -53,7 +61,7 @@ describe('fleet CLI commands', () => {
       (e: unknown) => e instanceof UsageError && e.field === 'schedule.duration',
     );
     await expect(run('schedule', 'add', 'bad', '--every', '1m', '--duration', '2s', '--pairs', '10.0.0.1')).rejects.toSatisfy(
-      (e: unknown) => e instanceof UsageError && e.field === '--pairs[0]',
+      (e: unknown) => e instanceof UsageError && e.field === 'schedule.pairs[0]',
     );
     await expect(run('schedule', 'add', 'wire', '--every', '1m', '--duration', '2s', '--pairs', 'all')).rejects.toThrow(/already exists/);
     await run('schedule', 'pause', 'wire');
@@ -64,7 +72,17 @@ describe('fleet CLI commands', () => {
     ]);
     expect(list.schedules[0]).toMatchObject({ proto: 'tcp', pairs: { pairs: [{ src: '10.0.0.1', dst: '10.0.1.1' }, { src: '10.0.0.2', dst: '10.0.1.1' }] } });
     expect(await run('schedule', 'list')).toMatch(/wire\s+5m\s+10s\s+all-cross-host\s+any\s+paused/);
-    expect(await run('schedule', 'show', 'db')).toMatch(/no runs yet/);
+    // the controller runs it at once (the first slot is due at creation): no agents, so its pairs fail
+    let shown: { schedule: { name: string }; runs: { schedule: string; pairs: { src: string; state: string }[] | null }[] } | undefined;
+    const settled = (): boolean => (shown?.runs[0]?.pairs ?? []).length > 0 && shown!.runs[0]!.pairs!.every((p) => p.state === 'failed');
+    for (let i = 0; i < 100 && !settled(); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      shown = JSON.parse(await run('schedule', 'show', 'db', '--json', '--runs', '1')) as typeof shown;
+    }
+    expect(shown?.schedule.name).toBe('db');
+    expect(shown?.runs[0]).toMatchObject({ schedule: 'db', pairs: [{ src: '10.0.0.1', state: 'failed' }, { src: '10.0.0.2', state: 'failed' }] });
+    expect(await run('schedule', 'show', 'db')).toMatch(/recent runs:\nSLOT .*\n\S+\s+\w+\s+c[0-9a-f]{8}\s+0\s+10\.0\.0\.1,10\.0\.1\.1:failed/);
+    await expect(run('schedule', 'show', 'nope')).rejects.toSatisfy((e: unknown) => e instanceof UsageError && e.field === 'name');
     await run('schedule', 'resume', 'wire');
     await run('schedule', 'rm', 'wire');
     await expect(run('schedule', 'rm', 'wire')).rejects.toThrow(/no schedule named/);
@@ -108,7 +126,7 @@ describe('fleet CLI commands', () => {
       /alert guest-slow added: vm part guest p99 > 5000us for 0s/,
     );
     await expect(run('alert', 'add', 'x', '--vm-part', 'worker', '--metric', 'p99', '--above', '1ms', '--webhook', hookUrl)).rejects.toSatisfy(
-      (e: unknown) => e instanceof UsageError && e.field === '--vm-part',
+      (e: unknown) => e instanceof UsageError && e.field === 'rule.vmPart',
     );
     await expect(run('alert', 'add', 'x', '--segment', 'vm', '--vm-part', 'guest', '--metric', 'p99', '--above', '1ms', '--webhook', hookUrl)).rejects.toThrow(/give --segment or --vm-part/);
     const rules = JSON.parse(await run('alert', 'list', '--json')) as { rules: { name: string; segmentKind: string; vmPart?: string }[] };

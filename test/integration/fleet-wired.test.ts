@@ -111,9 +111,9 @@ describe('fleet layer wired into the controller process (fake tracer: no BPF)', 
   });
 
   it('schedule -> history, alert -> webhook, reports -> /metrics, each report counted once', async () => {
-    const add = await runCli(['schedule', 'add', 'wired', '--every', '1s', '--duration', '1s', '--pairs', `${SRC},${DST}`, '--nats', nats.url]);
+    const add = await runCli(['schedule', 'add', 'wired', '--every', '1s', '--duration', '1s', '--pairs', `${SRC},${DST}`, '--controller', ctl.grpc]);
     expect(add.code, add.stderr).toBe(0);
-    const rule = await runCli(['alert', 'add', 'wire-slow', '--pairs', `${SRC},${DST}`, '--segment', 'wire', '--metric', 'p50', '--above', '10us', '--for', '0s', '--webhook', hook.url, '--nats', nats.url]);
+    const rule = await runCli(['alert', 'add', 'wire-slow', '--pairs', `${SRC},${DST}`, '--segment', 'wire', '--metric', 'p50', '--above', '10us', '--for', '0s', '--webhook', hook.url, '--controller', ctl.grpc]);
     expect(rule.code, rule.stderr).toBe(0);
 
     // the webhook got a firing event for the wire segment of this pair from a scheduled probe:
@@ -143,7 +143,7 @@ describe('fleet layer wired into the controller process (fake tracer: no BPF)', 
       8000,
       'a scheduled summary with wire segments in history',
     );
-    const rm = await runCli(['schedule', 'rm', 'wired', '--nats', nats.url]);
+    const rm = await runCli(['schedule', 'rm', 'wired', '--controller', ctl.grpc]);
     expect(rm.code, rm.stderr).toBe(0);
     const sched = recs.find((r) => r.report.kind === 'summary' && r.report.probeId.startsWith('sched-wired-') && r.report.segments.some((s) => s.kind === 'wire' && s.count > 0))!;
     const wire = sched.report.segments.find((s) => s.kind === 'wire' && s.from === `${HOST_A}.nic_tx`)!;

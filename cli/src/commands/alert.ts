@@ -1,50 +1,78 @@
-/** `xtrace alert add|list|rm|test`: alert rules in NATS KV xtrace_alerts, evaluated by the controllers. */
+/** `xtrace alert add|list|rm|test`: alert rules the controllers evaluate, through the controller's AlertRules gRPC service. */
 import type { Command } from 'commander';
-import { UsageError, VM_PART_NAMES, XtraceError } from '@xtrace/proto';
-import { VM_PART_LABELS } from '@xtrace/controller/analysis';
+import { VM_PART_LABELS } from '@xtrace/proto/render';
 import {
-  ALERT_METRICS,
-  ALERT_VM_PARTS,
-  AlertDispatcher,
-  AlertStore,
-  SEGMENT_KINDS,
-  formatPairSelector,
+  UsageError,
+  VM_PART_NAMES,
+  XtraceError,
   parseDurationUs,
-  parsePairSelector,
-  syntheticEvent,
-  type AlertMetric,
-  type AlertSegmentKind,
-  type AlertVmPart,
-  type ParsedAlertRule,
-  type SinkSpec,
-} from '@xtrace/controller';
-import { addNatsOptions } from '../nats-flags.js';
-import { fleetDeps, table, withNats, type FleetCommandDeps } from './fleet-deps.js';
+  type AddAlertRuleRequest,
+  type AlertDeliveryMessage,
+  type AlertEventMessage,
+  type AlertRuleMessage,
+  type AlertSinkMessage,
+  type TestAlertRuleResponse,
+} from '@xtrace/proto';
+import { pairSelectorJson } from '../pair-selector-json.js';
+import { addControllerOption, callController, fleetDeps, table, type FleetCommandDeps } from './fleet-deps.js';
 
-type Flags = Record<string, unknown> & { json?: boolean };
+type Flags = Record<string, unknown> & { json?: boolean; controller?: string };
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-function ruleJson(r: ParsedAlertRule) {
-  const { forMs: _f, cooldownMs: _c, ...rest } = r;
-  return rest;
+/** a sink as stored (the --json form): its type's fields only */
+function sinkJson(s: AlertSinkMessage) {
+  const extra = { ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}), ...(s.retries !== undefined ? { retries: s.retries } : {}) };
+  if (s.type === 'webhook') return { type: s.type, url: s.url, ...extra };
+  if (s.type === 'exec') return { type: s.type, command: s.command, ...extra };
+  return { type: s.type, subject: s.subject };
 }
 
-function thresholdText(r: ParsedAlertRule): string {
+/** the rule as stored (the --json form) */
+function ruleJson(r: AlertRuleMessage) {
+  return {
+    name: r.name,
+    selector: pairSelectorJson(r.selector),
+    segmentKind: r.segmentKind,
+    ...(r.vmPart !== undefined ? { vmPart: r.vmPart } : {}),
+    metric: r.metric,
+    op: r.op,
+    threshold: r.threshold,
+    for: r.for,
+    cooldown: r.cooldown,
+    sinks: r.sinks.map(sinkJson),
+    createdAt: r.createdAt,
+  };
+}
+
+/** the event as the sinks got it (the --json form) */
+function eventJson(ev: AlertEventMessage) {
+  const { segment, test, ...rest } = ev;
+  const { vm_breakdown, ...seg } = segment;
+  return { ...rest, segment: vm_breakdown ? { ...seg, vm_breakdown } : seg, ...(test ? { test } : {}) };
+}
+
+/** a delivery (the --json form): a killed exec's exit code is null */
+function deliveryJson(r: AlertDeliveryMessage) {
+  const { killed, exitCode, ...rest } = r;
+  return { ...rest, ...(killed ? { exitCode: null } : exitCode !== undefined ? { exitCode } : {}) };
+}
+
+function thresholdText(r: AlertRuleMessage): string {
   return r.metric === 'loss' ? `${r.threshold} pkts` : `${r.threshold}us`;
 }
 
 /** what the rule watches: a segment kind, or a part of the VMs' breakdowns */
-function watchedText(r: ParsedAlertRule): string {
+function watchedText(r: AlertRuleMessage): string {
   return r.vmPart !== undefined ? `vm part ${r.vmPart}` : r.segmentKind;
 }
 
-function sinkText(s: SinkSpec): string {
+function sinkText(s: AlertSinkMessage): string {
   return s.type === 'webhook' ? `webhook:${s.url}` : s.type === 'exec' ? `exec:${s.command}` : `nats:${s.subject}`;
 }
 
 /** `--above 500us` for latency metrics, `--above 5` (packets) for loss. */
-export function parseThreshold(text: string, metric: AlertMetric): number {
+export function parseThreshold(text: string, metric: string): number {
   if (metric === 'loss') {
     const n = Number(text);
     if (!Number.isInteger(n) || n < 0) throw new UsageError('--above', `loss threshold is a packet count, got "${text}"`);
@@ -52,6 +80,9 @@ export function parseThreshold(text: string, metric: AlertMetric): number {
   }
   return parseDurationUs(text, '--above');
 }
+
+/** sinks deliver with retries and timeouts (a webhook: up to 4 tries of 5 s): give them time */
+const TEST_DEADLINE_MS = 120_000;
 
 export function registerAlertCommand(program: Command, depsIn: FleetCommandDeps = {}): Command {
   const deps = fleetDeps(depsIn);
@@ -74,14 +105,14 @@ Examples:
   xtrace alert test wire-slow`,
     );
 
-  addNatsOptions(
+  addControllerOption(
     cmd
       .command('add <name>')
       .description('add an alert rule')
       .option('--pairs <selector>', 'which pairs (as in schedule add)', 'all-cross-host')
-      .option('--segment <kind>', `segment kind: ${SEGMENT_KINDS.join('|')}`, 'any')
-      .option('--vm-part <part>', `a part of the VMs' breakdowns instead of segments: ${ALERT_VM_PARTS.join('|')}`)
-      .requiredOption('--metric <metric>', `${ALERT_METRICS.join('|')}`)
+      .option('--segment <kind>', 'segment kind: host|wire|vm|any', 'any')
+      .option('--vm-part <part>', `a part of the VMs' breakdowns instead of segments: ${[...VM_PART_NAMES, 'any'].join('|')}`)
+      .requiredOption('--metric <metric>', 'p50|p99|max|loss')
       .requiredOption('--above <threshold>', 'latency (e.g. 500us, 2ms) or, for loss, a packet count')
       .option('--for <duration>', 'condition must hold this long before firing', '0s')
       .option('--cooldown <duration>', 'quiet time after a resolve before the next firing', '5m')
@@ -94,32 +125,24 @@ Examples:
       name: string,
       f: Flags & { pairs: string; segment: string; vmPart?: string; metric: string; above: string; for: string; cooldown: string; webhook?: string[]; exec?: string[]; natsSubject?: string[] },
     ) => {
-      if (!ALERT_METRICS.includes(f.metric as AlertMetric)) throw new UsageError('--metric', `expected one of ${ALERT_METRICS.join(', ')}, got "${f.metric}"`);
-      if (!SEGMENT_KINDS.includes(f.segment as AlertSegmentKind)) throw new UsageError('--segment', `expected one of ${SEGMENT_KINDS.join(', ')}, got "${f.segment}"`);
-      if (f.vmPart !== undefined) {
-        if (!ALERT_VM_PARTS.includes(f.vmPart as AlertVmPart)) throw new UsageError('--vm-part', `expected one of ${ALERT_VM_PARTS.join(', ')}, got "${f.vmPart}"`);
-        if (f.segment !== 'any') throw new UsageError('--vm-part', `watches VM breakdown parts, not ${f.segment} segments: give --segment or --vm-part`);
-      }
-      const sinks: SinkSpec[] = [
-        ...(f.webhook ?? []).map((url): SinkSpec => ({ type: 'webhook', url })),
-        ...(f.exec ?? []).map((command): SinkSpec => ({ type: 'exec', command })),
-        ...(f.natsSubject ?? []).map((subject): SinkSpec => ({ type: 'nats', subject })),
-      ];
-      if (sinks.length === 0) throw new UsageError('--webhook', 'give at least one sink: --webhook URL, --exec CMD or --nats-subject S');
-      const metric = f.metric as AlertMetric;
-      const rule = await withNats(deps, f, async (nc) =>
-        (await AlertStore.open(nc)).add({
-          name,
-          selector: parsePairSelector(f.pairs, '--pairs'),
-          segmentKind: f.segment as AlertSegmentKind,
-          ...(f.vmPart !== undefined ? { vmPart: f.vmPart as AlertVmPart } : {}),
-          metric,
-          threshold: parseThreshold(f.above, metric),
-          for: f.for,
-          cooldown: f.cooldown,
-          sinks,
-        }),
-      );
+      if (f.vmPart !== undefined && f.segment !== 'any') throw new UsageError('--vm-part', `watches VM breakdown parts, not ${f.segment} segments: give --segment or --vm-part`);
+      const sink = (type: string, v: Partial<AlertSinkMessage>): AlertSinkMessage => ({ type, url: '', command: '', subject: '', ...v });
+      const req: AddAlertRuleRequest = {
+        name,
+        selector: { text: f.pairs },
+        segmentKind: f.segment,
+        ...(f.vmPart !== undefined ? { vmPart: f.vmPart } : {}),
+        metric: f.metric,
+        threshold: parseThreshold(f.above, f.metric),
+        for: f.for,
+        cooldown: f.cooldown,
+        sinks: [
+          ...(f.webhook ?? []).map((url) => sink('webhook', { url })),
+          ...(f.exec ?? []).map((command) => sink('exec', { command })),
+          ...(f.natsSubject ?? []).map((subject) => sink('nats', { subject })),
+        ],
+      };
+      const rule = await callController<AlertRuleMessage>(f, 'AlertRules', 'AddAlertRule', req);
       deps.out(
         f.json
           ? `${JSON.stringify(ruleJson(rule), null, 2)}\n`
@@ -128,8 +151,8 @@ Examples:
     },
   );
 
-  addNatsOptions(cmd.command('list').description('list alert rules').option('--json', 'JSON output: {rules: [...]}')).action(async (f: Flags) => {
-    const rules = await withNats(deps, f, async (nc) => (await AlertStore.open(nc)).list());
+  addControllerOption(cmd.command('list').description('list alert rules').option('--json', 'JSON output: {rules: [...]}')).action(async (f: Flags) => {
+    const { rules } = await callController<{ rules: AlertRuleMessage[] }>(f, 'AlertRules', 'ListAlertRules', {});
     if (f.json) {
       deps.out(`${JSON.stringify({ rules: rules.map(ruleJson) }, null, 2)}\n`);
       return;
@@ -139,26 +162,22 @@ Examples:
         ? 'no alert rules\n'
         : `${table([
             ['NAME', 'PAIRS', 'SEGMENT', 'CONDITION', 'FOR', 'COOLDOWN', 'SINKS'],
-            ...rules.map((r) => [r.name, formatPairSelector(r.selector), watchedText(r), `${r.metric} > ${thresholdText(r)}`, r.for, r.cooldown, r.sinks.map(sinkText).join(' ')]),
+            ...rules.map((r) => [r.name, r.selector.text, watchedText(r), `${r.metric} > ${thresholdText(r)}`, r.for, r.cooldown, r.sinks.map(sinkText).join(' ')]),
           ])}\n`,
     );
   });
 
-  addNatsOptions(cmd.command('rm <name>').description('remove an alert rule')).action(async (name: string, f: Flags) => {
-    const removed = await withNats(deps, f, async (nc) => (await AlertStore.open(nc)).remove(name));
-    if (!removed) throw new UsageError('name', `no alert rule named "${name}"`);
+  addControllerOption(cmd.command('rm <name>').description('remove an alert rule')).action(async (name: string, f: Flags) => {
+    await callController(f, 'AlertRules', 'RemoveAlertRule', { name });
     deps.out(`alert ${name} removed\n`);
   });
 
-  addNatsOptions(cmd.command('test <name>').description("send a synthetic firing event to the rule's sinks and report each delivery").option('--json', 'JSON output: {event, results}')).action(
+  addControllerOption(
+    cmd.command('test <name>').description("have the controller send a synthetic firing event to the rule's sinks and report each delivery").option('--json', 'JSON output: {event, results}'),
+  ).action(
     async (name: string, f: Flags) => {
-      const { event, results } = await withNats(deps, f, async (nc) => {
-        const rule = await (await AlertStore.open(nc)).get(name);
-        if (rule === undefined) throw new UsageError('name', `no alert rule named "${name}"`);
-        const event = syntheticEvent(rule);
-        return { event, results: await new AlertDispatcher({ nc }).deliverNow(event, rule) };
-      });
-      if (f.json) deps.out(`${JSON.stringify({ event, results }, null, 2)}\n`);
+      const { event, results } = await callController<TestAlertRuleResponse>(f, 'AlertRules', 'TestAlertRule', { name }, TEST_DEADLINE_MS);
+      if (f.json) deps.out(`${JSON.stringify({ event: eventJson(event), results: results.map(deliveryJson) }, null, 2)}\n`);
       else {
         deps.out(
           `${table([
@@ -167,7 +186,7 @@ Examples:
               r.sink,
               r.ok ? 'delivered' : 'FAILED',
               String(r.attempts),
-              r.status !== undefined ? `HTTP ${r.status}` : r.exitCode !== undefined ? `exit ${r.exitCode ?? 'killed'}` : (r.error ?? ''),
+              r.status !== undefined ? `HTTP ${r.status}` : r.killed ? 'exit killed' : r.exitCode !== undefined ? `exit ${r.exitCode}` : (r.error ?? ''),
               String(r.ms),
             ]),
           ])}\n`,

@@ -1,28 +1,29 @@
-/** What the fleet commands (schedule, alert, history) need from outside; tests inject their own. */
-import type { NatsConnection } from 'nats';
-import { connectNats, resolveNatsSettings } from '@xtrace/proto';
+/** What the fleet commands (schedule, alert) share: their controller client, output and tables. */
+import type { Command } from 'commander';
+import type { XtraceServiceName } from '@xtrace/proto/grpc';
+import { ControllerClient, controllerAddress } from '../grpc-client.js';
 
 export interface FleetCommandDeps {
-  /** open a NATS connection from the command's --nats* flags / XTRACE_NATS_* env */
-  connect?: (flags: Record<string, unknown>) => Promise<NatsConnection>;
-  /** stdout writer */
+  /** stdout writer; tests inject their own */
   out?: (text: string) => void;
 }
 
 export function fleetDeps(deps: FleetCommandDeps = {}): Required<FleetCommandDeps> {
-  return {
-    connect: deps.connect ?? ((flags) => connectNats(resolveNatsSettings(flags), 'xtrace-cli', { maxReconnectAttempts: 0 })),
-    out: deps.out ?? ((t) => void process.stdout.write(t)),
-  };
+  return { out: deps.out ?? ((t) => void process.stdout.write(t)) };
 }
 
-/** Run `f` with a connection that is always closed afterwards. */
-export async function withNats<T>(deps: Required<FleetCommandDeps>, flags: Record<string, unknown>, f: (nc: NatsConnection) => Promise<T>): Promise<T> {
-  const nc = await deps.connect(flags);
+/** Adds --controller (as `xtrace pair` has it) to a subcommand. */
+export function addControllerOption(cmd: Command): Command {
+  return cmd.option('--controller <host:port>', 'controller gRPC address [env XTRACE_CONTROLLER, default 127.0.0.1:7070]');
+}
+
+/** A unary call of one of the controller's services, on a client closed afterwards. */
+export async function callController<T>(flags: { controller?: unknown }, service: XtraceServiceName, method: string, req: unknown, timeoutMs?: number): Promise<T> {
+  const client = new ControllerClient(controllerAddress(typeof flags.controller === 'string' ? flags.controller : undefined), service);
   try {
-    return await f(nc);
+    return await client.unary<T>(method, req, timeoutMs);
   } finally {
-    await nc.close();
+    client.close();
   }
 }
 

@@ -3,8 +3,7 @@
  * stored probe reports, read through the controller's gRPC API (ListHistory / WatchHistory).
  */
 import type { Command } from 'commander';
-import { UsageError } from '@xtrace/proto';
-import { parsePair, parseTimePoint, type HistoryRecord } from '@xtrace/controller';
+import { UsageError, parsePair, parseTimePoint, type HistoryRecord } from '@xtrace/proto';
 import { ControllerClient, controllerAddress } from '../grpc-client.js';
 import { readHistory, type HistoryFilter } from '../history-client.js';
 import { parsePositiveInt } from '../positive-int.js';

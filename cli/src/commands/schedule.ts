@@ -1,37 +1,31 @@
-/** `xtrace schedule add|list|show|rm|pause|resume`: scheduled probes, straight in NATS KV. */
+/** `xtrace schedule add|list|show|rm|pause|resume`: scheduled probes, through the controller's Schedules gRPC service. */
 import type { Command } from 'commander';
-import { UsageError } from '@xtrace/proto';
-import {
-  ScheduleStore,
-  decodeClaim,
-  formatPairSelector,
-  openScheduleRunsKv,
-  parsePairSelector,
-  parseRunKey,
-  SCHEDULE_PROTOS,
-  type ParsedSchedule,
-  type ScheduleProto,
-  type RunClaim,
-} from '@xtrace/controller';
-import { addNatsOptions } from '../nats-flags.js';
-import { fleetDeps, table, withNats, type FleetCommandDeps } from './fleet-deps.js';
+import { UsageError, type AddScheduleRequest, type GetScheduleResponse, type ScheduleMessage, type ScheduleRunMessage } from '@xtrace/proto';
+import { pairSelectorJson } from '../pair-selector-json.js';
+import { addControllerOption, callController, fleetDeps, table, type FleetCommandDeps } from './fleet-deps.js';
 
-type Flags = Record<string, unknown> & { json?: boolean };
+type Flags = Record<string, unknown> & { json?: boolean; controller?: string };
 
-function scheduleJson(s: ParsedSchedule) {
-  const { everyMs: _e, durationMs: _d, ...rest } = s;
-  return rest;
+/** the schedule as stored (the --json form) */
+function scheduleJson(s: ScheduleMessage) {
+  return { name: s.name, every: s.every, duration: s.duration, pairs: pairSelectorJson(s.pairs), paused: s.paused, createdAt: s.createdAt, ...(s.proto !== '' ? { proto: s.proto } : {}) };
 }
 
-function renderSchedules(list: ParsedSchedule[]): string {
+/** the run's claim as stored (the --json form): `pairs` null until the owner resolved them */
+function runJson(r: ScheduleRunMessage) {
+  const { resolved, pairs, ...rest } = r;
+  return { ...rest, pairs: resolved ? pairs : null };
+}
+
+function renderSchedules(list: ScheduleMessage[]): string {
   if (list.length === 0) return 'no schedules';
   return table([
     ['NAME', 'EVERY', 'DURATION', 'PAIRS', 'PROTO', 'STATE', 'CREATED'],
-    ...list.map((s) => [s.name, s.every, s.duration, formatPairSelector(s.pairs), s.proto ?? 'any', s.paused ? 'paused' : 'active', new Date(s.createdAt).toISOString()]),
+    ...list.map((s) => [s.name, s.every, s.duration, s.pairs.text, s.proto || 'any', s.paused ? 'paused' : 'active', new Date(s.createdAt).toISOString()]),
   ]);
 }
 
-function renderRuns(runs: RunClaim[]): string {
+function renderRuns(runs: ScheduleRunMessage[]): string {
   if (runs.length === 0) return 'no runs yet';
   return table([
     ['SLOT', 'STATE', 'OWNER', 'TAKEOVERS', 'PAIRS'],
@@ -40,7 +34,7 @@ function renderRuns(runs: RunClaim[]): string {
       r.state,
       r.owner,
       String(r.takeovers),
-      (r.pairs ?? []).map((p) => `${p.src},${p.dst}:${p.state}`).join(' ') || (r.error ?? '-'),
+      r.pairs.map((p) => `${p.src},${p.dst}:${p.state}`).join(' ') || (r.error ?? '-'),
     ]),
   ]);
 }
@@ -49,7 +43,7 @@ export function registerScheduleCommand(program: Command, depsIn: FleetCommandDe
   const deps = fleetDeps(depsIn);
   const cmd = program
     .command('schedule')
-    .description('scheduled probes: run pair probes periodically across the fleet (stored in NATS KV xtrace_schedules)')
+    .description('scheduled probes: run pair probes periodically across the fleet (kept by the controllers in NATS KV xtrace_schedules)')
     .addHelpText(
       'after',
       `
@@ -66,56 +60,38 @@ Examples:
   xtrace schedule pause wire-check`,
     );
 
-  addNatsOptions(
+  addControllerOption(
     cmd
       .command('add <name>')
       .description('add a schedule')
       .requiredOption('--every <duration>', 'period between runs, e.g. 5m')
       .requiredOption('--duration <duration>', 'how long each probe runs, e.g. 10s')
       .requiredOption('--pairs <selector>', 'which pairs (see schedule --help)')
-      .option('--proto <proto>', `protocol filter: ${SCHEDULE_PROTOS.join('|')}`)
+      .option('--proto <proto>', 'protocol filter: any|icmp|tcp|udp')
       .option('--paused', 'create it paused')
       .option('--json', 'print the stored schedule as JSON'),
   ).action(async (name: string, f: Flags & { every: string; duration: string; pairs: string; proto?: string; paused?: boolean }) => {
-    const pairs = parsePairSelector(f.pairs, '--pairs');
-    if (f.proto !== undefined && !SCHEDULE_PROTOS.includes(f.proto as ScheduleProto)) throw new UsageError('--proto', `expected one of ${SCHEDULE_PROTOS.join(', ')}`);
-    const s = await withNats(deps, f, async (nc) => {
-      const store = await ScheduleStore.open(nc);
-      return store.add({ name, every: f.every, duration: f.duration, pairs, paused: f.paused === true, ...(f.proto !== undefined ? { proto: f.proto as ScheduleProto } : {}) });
-    });
-    deps.out(f.json ? `${JSON.stringify(scheduleJson(s), null, 2)}\n` : `schedule ${s.name} added: every ${s.every} for ${s.duration}, pairs ${formatPairSelector(s.pairs)}${s.paused ? ' (paused)' : ''}\n`);
+    const req: AddScheduleRequest = { name, every: f.every, duration: f.duration, pairs: { text: f.pairs }, proto: f.proto ?? '', paused: f.paused === true };
+    const s = await callController<ScheduleMessage>(f, 'Schedules', 'AddSchedule', req);
+    deps.out(f.json ? `${JSON.stringify(scheduleJson(s), null, 2)}\n` : `schedule ${s.name} added: every ${s.every} for ${s.duration}, pairs ${s.pairs.text}${s.paused ? ' (paused)' : ''}\n`);
   });
 
-  addNatsOptions(cmd.command('list').description('list schedules').option('--json', 'JSON output: {schedules: [...]}')).action(async (f: Flags) => {
-    const list = await withNats(deps, f, async (nc) => (await ScheduleStore.open(nc)).list());
-    deps.out(f.json ? `${JSON.stringify({ schedules: list.map(scheduleJson) }, null, 2)}\n` : `${renderSchedules(list)}\n`);
+  addControllerOption(cmd.command('list').description('list schedules').option('--json', 'JSON output: {schedules: [...]}')).action(async (f: Flags) => {
+    const { schedules } = await callController<{ schedules: ScheduleMessage[] }>(f, 'Schedules', 'ListSchedules', {});
+    deps.out(f.json ? `${JSON.stringify({ schedules: schedules.map(scheduleJson) }, null, 2)}\n` : `${renderSchedules(schedules)}\n`);
   });
 
-  addNatsOptions(cmd.command('show <name>').description('show a schedule and its recent runs').option('--runs <n>', 'how many recent runs', '10').option('--json', 'JSON output: {schedule, runs}')).action(
+  addControllerOption(cmd.command('show <name>').description('show a schedule and its recent runs').option('--runs <n>', 'how many recent runs', '10').option('--json', 'JSON output: {schedule, runs}')).action(
     async (name: string, f: Flags & { runs: string }) => {
       const n = Number(f.runs);
       if (!Number.isInteger(n) || n < 0) throw new UsageError('--runs', 'expected a non-negative integer');
-      const { s, runs } = await withNats(deps, f, async (nc) => {
-        const s = await (await ScheduleStore.open(nc)).get(name);
-        if (s === undefined) throw new UsageError('name', `no schedule named "${name}"`);
-        const kv = await openScheduleRunsKv(nc);
-        const keys: string[] = [];
-        for await (const k of await kv.keys(`run.${name}.*`)) keys.push(k);
-        keys.sort((a, b) => (parseRunKey(b)?.slot ?? 0) - (parseRunKey(a)?.slot ?? 0));
-        const runs: RunClaim[] = [];
-        for (const k of keys.slice(0, n)) {
-          const e = await kv.get(k);
-          if (e !== null && e.operation === 'PUT') runs.push(decodeClaim(e.value));
-        }
-        return { s, runs };
-      });
-      deps.out(f.json ? `${JSON.stringify({ schedule: scheduleJson(s), runs }, null, 2)}\n` : `${renderSchedules([s])}\n\nrecent runs:\n${renderRuns(runs)}\n`);
+      const { schedule, runs } = await callController<GetScheduleResponse>(f, 'Schedules', 'GetSchedule', { name, runs: n });
+      deps.out(f.json ? `${JSON.stringify({ schedule: scheduleJson(schedule), runs: runs.map(runJson) }, null, 2)}\n` : `${renderSchedules([schedule])}\n\nrecent runs:\n${renderRuns(runs)}\n`);
     },
   );
 
-  addNatsOptions(cmd.command('rm <name>').description('remove a schedule')).action(async (name: string, f: Flags) => {
-    const removed = await withNats(deps, f, async (nc) => (await ScheduleStore.open(nc)).remove(name));
-    if (!removed) throw new UsageError('name', `no schedule named "${name}"`);
+  addControllerOption(cmd.command('rm <name>').description('remove a schedule')).action(async (name: string, f: Flags) => {
+    await callController(f, 'Schedules', 'RemoveSchedule', { name });
     deps.out(`schedule ${name} removed\n`);
   });
 
@@ -123,8 +99,8 @@ Examples:
     ['pause', true],
     ['resume', false],
   ] as const) {
-    addNatsOptions(cmd.command(`${verb} <name>`).description(`${verb} a schedule`)).action(async (name: string, f: Flags) => {
-      await withNats(deps, f, async (nc) => (await ScheduleStore.open(nc)).setPaused(name, paused));
+    addControllerOption(cmd.command(`${verb} <name>`).description(`${verb} a schedule`)).action(async (name: string, f: Flags) => {
+      await callController(f, 'Schedules', 'SetSchedulePaused', { name, paused });
       deps.out(`schedule ${name} ${paused ? 'paused' : 'resumed'}\n`);
     });
   }

@@ -4,7 +4,7 @@
  * Any controller (or a restarted one) reads what any other wrote.
  */
 import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, nanos, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type StreamConfig } from 'nats';
-import { UnreachableError, XtraceError } from '@xtrace/proto';
+import { UnreachableError, XtraceError, type HistoryRecord } from '@xtrace/proto';
 import { decodeJson, encodeJson } from './kv-buckets.js';
 import { pairKey, subjectToken, type Pair, type ProbeReport } from './probe-report.js';
 
@@ -19,13 +19,7 @@ export interface HistoryOptions {
   replicas?: number;
 }
 
-export interface HistoryRecord {
-  seq: number;
-  subject: string;
-  /** time the stream stored it, epoch ms */
-  storedAt: number;
-  report: ProbeReport;
-}
+export type { HistoryRecord } from '@xtrace/proto';
 
 export interface HistoryQuery {
   pair?: Pair;

@@ -1,13 +1,14 @@
 /**
  * A stored history record through the ListHistory encoding (grpc-js's own serializers) and back
- * to its stored shape: the fleet's segments (path, VM turnaround, VM breakdown parts) and the
+ * to its stored shape, without a server (the controller's shape against the CLI's reader, so
+ * it lives with the tests that may import both): the fleet's segments (path, VM turnaround, VM breakdown parts) and the
  * PairReport riding along must survive field for field, or `xtrace history --json` would lose them.
  */
 import { describe, expect, it } from 'vitest';
 import { loadXtraceGrpc } from '@xtrace/proto/grpc';
 import { samplePairReport } from '@xtrace/proto/testing';
 import { probeReportFromPairReport, type HistoryRecord } from '@xtrace/controller';
-import { normalizeHistoryRecord } from './history-client.js';
+import { normalizeHistoryRecord } from '../../cli/src/history-client.js';
 
 /** as HistoryStore reads it back from JetStream: the ProbeReport through JSON */
 function storedRecord(): HistoryRecord {

@@ -1,0 +1,9 @@
+// Generated from proto/xtrace.proto by `npm run gen:proto -w @xtrace/proto`: do not edit.
+// Original file: xtrace.proto
+
+
+export interface ListSchedulesRequest {
+}
+
+export interface ListSchedulesRequest__Output {
+}
