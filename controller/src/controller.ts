@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import type { NatsConnection } from 'nats';
 import pino from 'pino';
-import { DEFAULT_CONTROLLER_ADDRESS, UnreachableError, connectNats, errorMessage, type NatsSettings } from '@xtrace/proto';
+import { DEFAULT_CONTROLLER_ADDRESS, UnreachableError, connectNats, errorMessage, startMetricsServer, type MetricsServer, type NatsSettings } from '@xtrace/proto';
 import { AgentRegistry } from './agent-registry.js';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.js';
 import { createXtraceService, startGrpcServer } from './grpc-service.js';
@@ -16,7 +16,6 @@ import type { AnalyzerFactory } from './probe-analyzer.js';
 import { defaultAnalyzerFactory } from './matcher-adapter.js';
 import { FleetService } from './fleet/fleet-service.js';
 import type { ProbeCaps } from './fleet/probe-slots.js';
-import { startMetricsServer, type MetricsServer } from './fleet/metrics/server.js';
 import { fleetProbeObserver, managerRunProbe, registryInventory, registryInventoryNow } from './fleet-bridge.js';
 
 export interface ControllerOptions {
