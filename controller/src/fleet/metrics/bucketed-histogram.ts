@@ -1,9 +1,9 @@
 /**
  * A prom-client histogram fed with observations already bucketed: a report's segment carries
  * its latencies as counts per bucket and a sum (LatencyHistogram, proto/src/report.ts), and
- * prom-client's Histogram only takes one observed value at a time (a packet count of calls per
- * report, and a sum it cannot reproduce). The series are kept here; the family, its `le`
- * buckets and the text are prom-client's (its Registry renders `get()`'s samples).
+ * prom-client's Histogram only takes single observed values (one call per packet, and no way
+ * to give the sum the report measured). The series are kept here; the family, its `le`
+ * buckets and the text are prom-client's (its Registry renders getForPromString()'s samples).
  */
 import { Histogram, type HistogramConfiguration, type LabelValues } from 'prom-client';
 import { XtraceError } from '@xtrace/proto';
@@ -22,6 +22,13 @@ interface Series<T extends string> {
   count: number;
 }
 
+function checkBuckets<C extends { name: string; buckets: number[] }>(config: C): C {
+  const b = config.buckets;
+  if (b.length === 0) throw new MetricsError(`${config.name}: a histogram needs buckets`);
+  for (let i = 1; i < b.length; i++) if (!((b[i] as number) > (b[i - 1] as number))) throw new MetricsError(`${config.name}: buckets must increase`);
+  return config;
+}
+
 /** a sample as prom-client's Histogram hands it to its Registry (series labels in `sharedLabels` there; all in `labels` here) */
 interface Sample {
   metricName: string;
@@ -35,20 +42,12 @@ export class BucketedHistogram<T extends string = string> extends Histogram<T> {
   private readonly series = new Map<string, Series<T>>();
 
   constructor(config: HistogramConfiguration<T> & { buckets: number[] }) {
-    super(config);
-    for (let i = 1; i < config.buckets.length; i++) {
-      if (!((config.buckets[i] as number) > (config.buckets[i - 1] as number))) throw new MetricsError(`${config.name}: buckets must increase`);
-    }
+    super(checkBuckets(config)); // before super() registers it
     this.family = { name: config.name, help: config.help, labelNames: config.labelNames ?? [], bounds: [...config.buckets] };
     // prom-client's own observe (and startTimer, through it) would count into state this class does not render
     this.observe = () => {
       throw new MetricsError(`${config.name}: fed with addCounts only`);
     };
-  }
-
-  /** upper bounds, ascending (`+Inf` implied) */
-  get bounds(): readonly number[] {
-    return this.family.bounds;
   }
 
   /**
