@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import type { NatsConnection } from 'nats';
 import pino from 'pino';
-import { DEFAULT_CONTROLLER_ADDRESS, UnreachableError, connectNats, errorMessage, type NatsSettings } from '@xtrace/proto';
+import { DEFAULT_CONTROLLER_ADDRESS, UnreachableError, connectNats, errorMessage, startMetricsServer, type MetricsServer, type NatsSettings } from '@xtrace/proto';
 import { AgentRegistry } from './agent-registry.js';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.js';
 import { createAlertService } from './grpc-alert-service.js';
@@ -18,7 +18,6 @@ import type { AnalyzerFactory } from './probe-analyzer.js';
 import { defaultAnalyzerFactory } from './matcher-adapter.js';
 import { FleetService } from './fleet/fleet-service.js';
 import type { ProbeCaps } from './fleet/probe-slots.js';
-import { startMetricsServer, type MetricsServer } from './fleet/metrics/server.js';
 import { fleetProbeObserver, managerRunProbe, registryInventory, registryInventoryNow } from './fleet-bridge.js';
 
 export interface ControllerOptions {

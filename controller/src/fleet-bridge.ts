@@ -5,7 +5,7 @@
  * report and batch of every probe into history, alerts and metrics.
  */
 import type pino from 'pino';
-import { UsageError, XtraceError, errorMessage, type PairReport } from '@xtrace/proto';
+import { XtraceError, errorMessage, type PairReport } from '@xtrace/proto';
 import { bareAddress, type AgentRegistry } from './agent-registry.js';
 import type { FleetService } from './fleet/fleet-service.js';
 import { probeReportFromPairReport } from './fleet/pair-report-adapter.js';
@@ -15,15 +15,8 @@ import type { Probe, ProbeManager, ProbeObserver } from './probe-manager.js';
 
 export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';
 
-/** `HOST:PORT` (`[::1]:9464`, `:9464` = all interfaces) or `off`; undefined for off. */
-export function parseMetricsListen(text: string, field = '--metrics-listen'): { host: string; port: number } | undefined {
-  const t = text.trim();
-  if (t === 'off' || t === 'none' || t === '') return undefined;
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]*):(\d{1,5})$/.exec(t);
-  if (!m || Number(m[2]) > 65535) throw new UsageError(field, `expected HOST:PORT like 127.0.0.1:9464, or off; got '${text}'`);
-  const host = m[1] === '' ? '0.0.0.0' : m[1]!.replace(/^\[|\]$/g, '');
-  return { host, port: Number(m[2]) };
-}
+/** `--metrics-listen` is parsed as the agent's is: proto/src/metrics-endpoint.ts */
+export { parseMetricsListen } from '@xtrace/proto';
 
 /** The registry's up agents and their learned VM addresses, as the pair selector wants them. */
 export function registryInventoryNow(registry: AgentRegistry): InventoryAgent[] {

@@ -4,7 +4,7 @@
  * closes the tracer and drains NATS.
  */
 import pino from 'pino';
-import { connectNats, errorMessage, XtraceError, type NatsSettings } from '@xtrace/proto';
+import { connectNats, errorMessage, XtraceError, type MetricsListen, type MetricsServer, type NatsSettings } from '@xtrace/proto';
 import type { Tracer } from './tracing/tracer-api.js';
 import { Agent } from './agent.js';
 import { clockSkewFromEnv, readBootId, resolveHostId } from './host-identity.js';
@@ -49,10 +49,14 @@ export interface RunAgentOptions {
   handleSignals?: boolean;
   /** process-wide memory settings of an agent process (memory.ts; default true) */
   tuneMemory?: boolean;
+  /** serve the agent's Prometheus /metrics here (metrics/agent-metrics-server.ts) */
+  metricsListen?: MetricsListen;
 }
 
 export interface RunningAgent {
   agent: Agent;
+  /** the agent's /metrics, when served (metricsListen) */
+  metricsUrl?: string;
   /** resolves after a signal-triggered or explicit shutdown */
   done: Promise<void>;
   shutdown(): Promise<void>;
@@ -91,6 +95,18 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunningAgent> {
     throw e;
   }
   logger.info({ host: hostId, server: nc.getServer() }, 'agent running');
+  let metrics: MetricsServer | undefined;
+  if (opts.metricsListen !== undefined) {
+    try {
+      // loaded only when asked for: prom-client is not free to load
+      const { serveAgentMetrics } = await import('./metrics/agent-metrics-server.js');
+      metrics = await serveAgentMetrics(agent, opts.metricsListen);
+    } catch (e: unknown) {
+      await agent.close();
+      throw e;
+    }
+    logger.info({ metrics: metrics.url }, 'serving /metrics');
+  }
 
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
@@ -104,6 +120,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunningAgent> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       await agent.close();
+      await metrics?.close();
       resolveDone();
     })();
     return shutting;
@@ -116,5 +133,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunningAgent> {
   void nc.closed().then(() => {
     if (!shutting) void shutdown();
   });
-  return { agent, done, shutdown };
+  const running: RunningAgent = { agent, done, shutdown };
+  if (metrics !== undefined) running.metricsUrl = metrics.url;
+  return running;
 }

@@ -12,3 +12,4 @@ export * from './controller-address.js';
 export * from './free-port.js';
 export * from './history-record.js';
 export * from './fleet-config.js';
+export * from './metrics-endpoint.js';

@@ -4,7 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stage, encodeRecords } from '@xtrace/proto';
-import { AgentMetrics, parseExposition, sendAgentCommand, startMetricsServer, type MetricsServer } from '@xtrace/controller';
+import type { MetricsServer } from '@xtrace/proto';
+import { sendAgentCommand } from '@xtrace/controller';
+import { serveAgentMetrics } from '@xtrace/node-agent/metrics';
+import { parseExposition } from '../support/exposition-parser.js';
 import { startNatsServer, type NatsServerHandle } from './fleet-nats.js';
 import { startTestAgent, waitFor, type TestAgent } from '../support/agents.js';
 
@@ -28,7 +31,7 @@ describe('agent /metrics (fake tracer: no BPF)', () => {
         ],
       },
     });
-    server = await startMetricsServer(new AgentMetrics(agent.agent).registry, { host: '127.0.0.1', port: 0 });
+    server = await serveAgentMetrics(agent.agent, { host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
     await server?.close();

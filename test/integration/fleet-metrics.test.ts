@@ -1,10 +1,8 @@
 /** The controller metric set served on a real HTTP /metrics endpoint, scraped and parsed back. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { LATENCY_BUCKET_BOUNDS_US } from '@xtrace/proto';
+import { LATENCY_BUCKET_BOUNDS_US, startMetricsServer, type MetricsServer } from '@xtrace/proto';
 import { ControllerMetrics } from '../../controller/src/fleet/metrics/controller-metrics.js';
-import { parseExposition } from '../../controller/src/fleet/metrics/exposition-parser.js';
-import { startMetricsServer, type MetricsServer } from '../../controller/src/fleet/metrics/server.js';
-import { PROMETHEUS_CONTENT_TYPE } from '../../controller/src/fleet/metrics/registry.js';
+import { parseExposition } from '../support/exposition-parser.js';
 
 let srv: MetricsServer | undefined;
 afterAll(async () => {
@@ -36,7 +34,7 @@ describe('controller /metrics', () => {
     srv = await startMetricsServer(m.registry, { host: '127.0.0.1', port: 0 });
     const res = await fetch(srv.url);
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const fams = parseExposition(await res.text());
     expect((await fetch(srv.url.replace('/metrics', '/nope'))).status).toBe(404);
 

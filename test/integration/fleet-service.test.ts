@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { AlertStore } from '../../controller/src/fleet/alert-store.js';
 import { FleetService } from '../../controller/src/fleet/fleet-service.js';
-import { parseExposition } from '../../controller/src/fleet/metrics/exposition-parser.js';
+import { parseExposition } from '../support/exposition-parser.js';
 import { ScheduleStore } from '../../controller/src/fleet/schedule-store.js';
 import type { ProbeReport } from '../../controller/src/fleet/probe-report.js';
 import { startNatsServer, type NatsServerHandle } from './fleet-nats.js';

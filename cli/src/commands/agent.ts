@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import pino from 'pino';
-import { UsageError, resolveNatsSettings } from '@xtrace/proto';
+import { UsageError, parseMetricsListen, resolveNatsSettings } from '@xtrace/proto';
 import { runAgent } from '@xtrace/node-agent';
 import { addNatsOptions } from '../nats-flags.js';
 import { isIP } from 'node:net';
@@ -43,30 +43,16 @@ export function registerAgentCommand(program: Command): void {
       const logger = pino({ name: 'xtrace-agent' }, pino.destination(2));
       const nats = resolveNatsSettings(f);
       if (nats.url === undefined) throw new UsageError('--nats', 'required (or set XTRACE_NATS_URL)');
-      // the metrics server lives in the controller package: loaded only when asked for (an agent
-      // without --metrics-listen never pays for the controller's modules)
-      const listen = String(f.metricsListen ?? 'off');
-      const controller = listen === 'off' ? undefined : await import('@xtrace/controller');
-      const metricsListen = controller?.parseMetricsListen(listen);
+      const metricsListen = parseMetricsListen(String(f.metricsListen ?? 'off'));
       const opts: Parameters<typeof runAgent>[0] = { nats, logger };
+      if (metricsListen !== undefined) opts.metricsListen = metricsListen;
       if (typeof f.hostId === 'string') opts.hostId = f.hostId;
       if (typeof f.bpfObject === 'string') opts.bpfObjectPath = f.bpfObject;
       opts.ringBufferBytes = parseRingBufferMb(String(f.ringBufferMb ?? '4'));
       if (Array.isArray(f.nic)) opts.nics = f.nic as string[];
       if (Array.isArray(f.vm)) opts.vms = f.vm as { tap: string; addresses: string[] }[];
       const running = await runAgent(opts);
-      let metrics: Awaited<ReturnType<typeof import('@xtrace/controller').startMetricsServer>> | undefined;
-      if (controller !== undefined && metricsListen !== undefined) {
-        try {
-          metrics = await controller.startMetricsServer(new controller.AgentMetrics(running.agent).registry, metricsListen);
-        } catch (e: unknown) {
-          await running.shutdown();
-          throw e;
-        }
-        process.stdout.write(`metrics: ${metrics.url}\n`);
-        logger.info({ metrics: metrics.url }, 'serving /metrics');
-      }
+      if (running.metricsUrl !== undefined) process.stdout.write(`metrics: ${running.metricsUrl}\n`);
       await running.done;
-      await metrics?.close();
     });
 }

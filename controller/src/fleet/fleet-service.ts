@@ -14,13 +14,12 @@
  */
 import type { NatsConnection } from 'nats';
 import { pino, type Logger } from 'pino';
-import { errorMessage, type PairReport } from '@xtrace/proto';
+import { errorMessage, startMetricsServer, type MetricsServer, type PairReport } from '@xtrace/proto';
 import { AlertDispatcher } from './alert-dispatcher.js';
 import { AlertEvaluator } from './alert-evaluator.js';
 import { AlertStore } from './alert-store.js';
 import { HistoryStore, type HistoryOptions } from './history-store.js';
 import { ControllerMetrics } from './metrics/controller-metrics.js';
-import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import type { ProbeCaps } from './probe-slots.js';
 import { probeReportFromPairReport } from './pair-report-adapter.js';
 import type { AgentInventory, InventoryAgent } from './pair-selector.js';

@@ -4,9 +4,29 @@ import { samplePairReport } from '@xtrace/proto/testing';
 import { PathMatcher } from '../../analysis/path-matcher.js';
 import { TrafficBuilder } from '../../analysis/test-traffic.js';
 import { probeReportFromPairReport } from '../pair-report-adapter.js';
+import type { Counter, Gauge } from 'prom-client';
 import { ControllerMetrics } from './controller-metrics.js';
-import { parseExposition } from './exposition-parser.js';
 import type { ProbeReport } from '../probe-report.js';
+
+/** The registry's families as prom-client reports them (getMetricsAsJSON), label values as the text writes them. */
+async function families(m: ControllerMetrics): Promise<Map<string, { type: string; samples: { name: string; labels: Record<string, string>; value: number }[] }>> {
+  const out = new Map<string, { type: string; samples: { name: string; labels: Record<string, string>; value: number }[] }>();
+  for (const f of await m.registry.getMetricsAsJSON()) {
+    const samples = f.values.map((v) => ({
+      name: (v as { metricName?: string }).metricName ?? f.name,
+      labels: Object.fromEntries(Object.entries(v.labels).map(([k, x]) => [k, String(x)])),
+      value: v.value,
+    }));
+    out.set(f.name, { type: String(f.type), samples });
+  }
+  return out;
+}
+
+/** One series' value (undefined: no such series). */
+async function valueOf(metric: Counter | Gauge, labels: Record<string, string>): Promise<number | undefined> {
+  const matches = (l: Record<string, unknown>) => Object.keys(l).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => String(l[k]) === v);
+  return (await metric.get()).values.find((v) => matches(v.labels))?.value;
+}
 
 const pair = { src: '10.0.0.1', dst: '10.0.0.2' };
 const rep = (probeId: string, kind: ProbeReport['kind'], count: number, lost: number): ProbeReport => ({
@@ -19,30 +39,30 @@ const rep = (probeId: string, kind: ProbeReport['kind'], count: number, lost: nu
 const labels = { ...pair, kind: 'wire', segment: 'a.nic_tx>b.nic_rx' };
 
 describe('ControllerMetrics.recordReport', () => {
-  it('counts a probe once: intervals, then only what the summary adds', () => {
+  it('counts a probe once: intervals, then only what the summary adds', async () => {
     const m = new ControllerMetrics();
     m.recordReport(rep('p1', 'interval', 10, 1));
     m.recordReport(rep('p1', 'interval', 5, 0));
-    expect(m.segmentPackets.value(labels)).toBe(15);
+    expect(await valueOf(m.segmentPackets, labels)).toBe(15);
     // the summary covers the whole probe: 15 already counted, 3 finalized at the end
     m.recordReport(rep('p1', 'summary', 18, 2));
-    expect(m.segmentPackets.value(labels)).toBe(18);
-    expect(m.segmentLost.value(labels)).toBe(2);
+    expect(await valueOf(m.segmentPackets, labels)).toBe(18);
+    expect(await valueOf(m.segmentLost, labels)).toBe(2);
     // a probe with only a summary (shorter than the matcher's settle time) counts it whole
     m.recordReport(rep('p2', 'summary', 7, 0));
-    expect(m.segmentPackets.value(labels)).toBe(25);
-    expect(m.segmentQuantile.value({ ...labels, quantile: '0.5' })).toBeCloseTo(100e-6);
+    expect(await valueOf(m.segmentPackets, labels)).toBe(25);
+    expect(await valueOf(m.segmentQuantile, { ...labels, quantile: '0.5' })).toBeCloseTo(100e-6);
   });
 
-  it('does not set quantile gauges from empty segments', () => {
+  it('does not set quantile gauges from empty segments', async () => {
     const m = new ControllerMetrics();
     const r = rep('p3', 'interval', 0, 0);
     r.segments[0]!.p50_us = Number.NaN;
     m.recordReport(r);
-    expect(m.registry.render()).not.toMatch(/xtrace_segment_latency_quantile_seconds\{/);
+    expect(await m.registry.metrics()).not.toMatch(/xtrace_segment_latency_quantile_seconds\{/);
   });
 
-  it('the latency histogram: an interval with known latencies fills the right le buckets; the summary adds only the rest', () => {
+  it('the latency histogram: an interval with known latencies fills the right le buckets; the summary adds only the rest', async () => {
     const pairReport = (a: AnalysisReport, final: boolean): PairReport => ({
       schema: 'xtrace.pair/v2', probe_id: 'h1', src: '10.0.0.1', dst: '10.0.0.2', proto: '', seq: 1, final, state: final ? 'done' : 'running',
       started_at_ms: 0, elapsed_ms: 0, no_traffic: false, message: '', table: '', hosts: [], ...a,
@@ -58,8 +78,8 @@ describe('ControllerMetrics.recordReport', () => {
     const m = new ControllerMetrics();
     m.recordReport(probeReportFromPairReport(pairReport(interval, false)));
 
-    const histogram = () => {
-      const fam = parseExposition(m.registry.render()).get('xtrace_segment_latency_seconds')!;
+    const histogram = async () => {
+      const fam = (await families(m)).get('xtrace_segment_latency_seconds')!;
       expect(fam.type).toBe('histogram');
       const mine = fam.samples.filter((x) => x.labels['segment'] === 'A.tap_rx>A.tap_tx');
       for (const x of mine) expect(x.labels).toMatchObject({ src: '10.0.0.1', dst: '10.0.0.2', kind: 'host' });
@@ -71,7 +91,7 @@ describe('ControllerMetrics.recordReport', () => {
         buckets: mine.filter((x) => x.name.endsWith('_bucket')).map((x) => x.value),
       };
     };
-    let h = histogram();
+    let h = await histogram();
     expect([h.le('0.000004'), h.le('0.000008'), h.le('0.000032'), h.le('0.000064'), h.le('0.000512'), h.le('0.001024'), h.le('0.016384'), h.le('0.032768'), h.le('+Inf')]).toEqual([
       0, 1, 1, 3, 3, 4, 4, 5, 5,
     ]);
@@ -84,7 +104,7 @@ describe('ControllerMetrics.recordReport', () => {
     packet(6, 3);
     for (const b of tb.batches()) matcher.ingest(b, 5000);
     m.recordReport(probeReportFromPairReport(pairReport(matcher.finish(10_000), true)));
-    h = histogram();
+    h = await histogram();
     expect([h.le('0.000002'), h.le('0.000004'), h.le('0.000008'), h.le('+Inf')]).toEqual([0, 1, 2, 6]);
     expect(h.count).toBe(6);
     expect(h.sum).toBeCloseTo(0.020988, 9);
@@ -93,31 +113,31 @@ describe('ControllerMetrics.recordReport', () => {
 
 describe('ControllerMetrics.recordReport: VM turnaround and breakdown parts', () => {
   const sample = (final: boolean) => probeReportFromPairReport({ ...samplePairReport(), final });
-  const series = (m: ControllerMetrics, family: string) => parseExposition(m.registry.render()).get(family)?.samples ?? [];
+  const series = async (m: ControllerMetrics, family: string) => (await families(m)).get(family)?.samples ?? [];
 
-  it('each part gets its own histogram and quantiles by VM host, role and part; the turnaround is a vm segment', () => {
+  it('each part gets its own histogram and quantiles by VM host, role and part; the turnaround is a vm segment', async () => {
     const m = new ControllerMetrics();
     m.recordReport(sample(false));
     const guest = { src: '10.0.0.1', dst: '10.0.0.2', host: 'hv-b', role: 'destination', part: 'guest' };
-    const mine = series(m, 'xtrace_vm_part_latency_seconds').filter((x) => Object.entries(guest).every(([k, v]) => x.labels[k] === v));
+    const mine = (await series(m, 'xtrace_vm_part_latency_seconds')).filter((x) => Object.entries(guest).every(([k, v]) => x.labels[k] === v));
     expect(mine.find((x) => x.name.endsWith('_count'))?.value).toBe(40);
     expect(mine.find((x) => x.name.endsWith('_sum'))?.value).toBeCloseTo(0.2, 9);
     expect(mine.find((x) => x.name.endsWith('_bucket') && x.labels['le'] === '0.008192')?.value).toBe(40);
     expect(mine.find((x) => x.name.endsWith('_bucket') && x.labels['le'] === '0.004096')?.value).toBe(0);
-    expect(m.vmPartQuantile.value({ ...guest, part: 'rx_worker_wait', quantile: '0.99' })).toBeCloseTo(12e-6, 12);
-    expect(m.vmPartQuantile.value({ ...guest, host: 'hv-a', role: 'source', part: 'tx_worker_wait', quantile: '0.5' })).toBeCloseTo(30e-6, 12);
-    const parts = new Set(series(m, 'xtrace_vm_part_latency_quantile_seconds').map((x) => `${x.labels['host']} ${x.labels['role']} ${x.labels['part']}`));
+    expect(await valueOf(m.vmPartQuantile, { ...guest, part: 'rx_worker_wait', quantile: '0.99' })).toBeCloseTo(12e-6, 12);
+    expect(await valueOf(m.vmPartQuantile, { ...guest, host: 'hv-a', role: 'source', part: 'tx_worker_wait', quantile: '0.5' })).toBeCloseTo(30e-6, 12);
+    const parts = new Set((await series(m, 'xtrace_vm_part_latency_quantile_seconds')).map((x) => `${x.labels['host']} ${x.labels['role']} ${x.labels['part']}`));
     expect([...parts]).toEqual([
       'hv-b destination rx_worker_wait', 'hv-b destination rx_copy_signal', 'hv-b destination guest', 'hv-b destination tx_worker_wait', 'hv-b destination tx_build',
       'hv-a source tx_worker_wait', 'hv-a source tx_build',
     ]);
     // the turnaround among the segments, kind vm; the path segment a part re-slices counted once, by the path
-    expect(m.segmentPackets.value({ src: '10.0.0.1', dst: '10.0.0.2', kind: 'vm', segment: 'hv-b.kvm_irq>hv-b.guest_kick' })).toBe(40);
-    expect(m.segmentPackets.value({ src: '10.0.0.1', dst: '10.0.0.2', kind: 'host', segment: 'hv-b.tap_tx>hv-b.vhost_rx' })).toBe(49);
-    expect(series(m, 'xtrace_segment_latency_quantile_seconds').some((x) => 'part' in x.labels)).toBe(false);
+    expect(await valueOf(m.segmentPackets, { src: '10.0.0.1', dst: '10.0.0.2', kind: 'vm', segment: 'hv-b.kvm_irq>hv-b.guest_kick' })).toBe(40);
+    expect(await valueOf(m.segmentPackets, { src: '10.0.0.1', dst: '10.0.0.2', kind: 'host', segment: 'hv-b.tap_tx>hv-b.vhost_rx' })).toBe(49);
+    expect((await series(m, 'xtrace_segment_latency_quantile_seconds')).some((x) => 'part' in x.labels)).toBe(false);
   });
 
-  it('a summary adds to the parts only what the intervals did not count', () => {
+  it('a summary adds to the parts only what the intervals did not count', async () => {
     const m = new ControllerMetrics();
     m.recordReport(sample(false));
     const summary = sample(true);
@@ -125,20 +145,20 @@ describe('ControllerMetrics.recordReport: VM turnaround and breakdown parts', ()
     guest.count = 41;
     guest.histogram = { ...guest.histogram!, counts: guest.histogram!.counts.map((c) => (c ? 41 : 0)), sum_us: 205_000 };
     m.recordReport(summary);
-    const count = (part: string) => series(m, 'xtrace_vm_part_latency_seconds').find((x) => x.name.endsWith('_count') && x.labels['part'] === part && x.labels['role'] === 'destination')?.value;
-    expect(count('guest')).toBe(41);
-    expect(count('rx_worker_wait')).toBe(40);
+    const count = async (part: string) => (await series(m, 'xtrace_vm_part_latency_seconds')).find((x) => x.name.endsWith('_count') && x.labels['part'] === part && x.labels['role'] === 'destination')?.value;
+    expect(await count('guest')).toBe(41);
+    expect(await count('rx_worker_wait')).toBe(40);
   });
 });
 
 describe('ControllerMetrics.followProbeSlots', () => {
-  it('exports the probe slots\' running and queued pairs as read at each scrape', () => {
+  it('exports the probe slots\' running and queued pairs as read at each scrape', async () => {
     const m = new ControllerMetrics();
     let stats = { running: 1, queued: 4 };
     m.followProbeSlots(() => stats);
-    const scrape = (state: string) => parseExposition(m.registry.render()).get('xtrace_scheduled_pairs')?.samples.find((x) => x.labels['state'] === state)?.value;
-    expect([scrape('running'), scrape('queued')]).toEqual([1, 4]);
+    const scrape = async (state: string) => (await families(m)).get('xtrace_scheduled_pairs')?.samples.find((x) => x.labels['state'] === state)?.value;
+    expect([await scrape('running'), await scrape('queued')]).toEqual([1, 4]);
     stats = { running: 2, queued: 0 };
-    expect([scrape('running'), scrape('queued')]).toEqual([2, 0]);
+    expect([await scrape('running'), await scrape('queued')]).toEqual([2, 0]);
   });
 });

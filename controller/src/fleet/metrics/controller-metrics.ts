@@ -10,7 +10,8 @@ import type { AlertEvent } from '../alert-evaluator.js';
 import { segmentIdentity, type ProbeReport, type Pair, type SegmentStats, type VmPartRef } from '../probe-report.js';
 import type { SchedulerEvent } from '../scheduler.js';
 import type { DeliveryResult } from '../sinks/alert-sink.js';
-import { MetricsRegistry, type Counter, type Gauge, type Histogram, type Labels } from './registry.js';
+import { Counter, Gauge, Registry, type LabelValues } from 'prom-client';
+import { BucketedHistogram } from './bucketed-histogram.js';
 
 /** `le` of the latency histogram: the reports' bucket bounds (1 µs … 4.19 s, ×2) in seconds */
 export const LATENCY_BUCKETS_SECONDS = LATENCY_BUCKET_BOUNDS_US.map((us) => us / 1e6);
@@ -29,18 +30,18 @@ const vmPartLabels = (pair: Pair, ref: VmPartRef) => ({ src: pair.src, dst: pair
 
 /** the families a report segment feeds: latency always, packets and losses for path segments */
 interface LatencyFamilies {
-  latency: Histogram;
+  latency: BucketedHistogram;
   quantile: Gauge;
   packets?: Counter;
   lost?: Counter;
 }
 
 export class ControllerMetrics {
-  readonly segmentLatency: Histogram;
+  readonly segmentLatency: BucketedHistogram;
   readonly segmentQuantile: Gauge;
   readonly segmentPackets: Counter;
   readonly segmentLost: Counter;
-  readonly vmPartLatency: Histogram;
+  readonly vmPartLatency: BucketedHistogram;
   readonly vmPartQuantile: Gauge;
   readonly events: Counter;
   readonly eventsRate: Gauge;
@@ -56,37 +57,43 @@ export class ControllerMetrics {
   private readonly eventWindow: { t: number; n: number; host: string }[] = [];
   /** per running probe, per segment: packets and losses already counted from its interval reports */
   private readonly counted = new Map<string, Map<string, Counted>>();
+  /** the probe slots' counts, read at every scrape (followProbeSlots) */
+  private probeSlots: (() => { running: number; queued: number }) | undefined;
 
   constructor(
-    readonly registry: MetricsRegistry = new MetricsRegistry(),
+    readonly registry: Registry = new Registry(),
     private readonly now: () => number = Date.now,
   ) {
+    // every family in this registry only (prom-client's default is its process-wide one)
+    const registers = [registry];
+    const histogram = (o: { name: string; help: string; labelNames: readonly string[]; buckets: number[] }) => new BucketedHistogram({ ...o, registers });
+    const gauge = (o: { name: string; help: string; labelNames?: readonly string[]; collect?: () => void }) => new Gauge({ ...o, registers });
+    const counter = (o: { name: string; help: string; labelNames: readonly string[] }) => new Counter({ ...o, registers });
     const seg = ['src', 'dst', 'kind', 'segment'] as const;
-    this.segmentLatency = registry.histogram({ name: 'xtrace_segment_latency_seconds', help: 'Per-packet latency of a path segment, per pair and segment kind, from every interval report', labelNames: seg, buckets: LATENCY_BUCKETS_SECONDS });
-    this.segmentQuantile = registry.gauge({ name: 'xtrace_segment_latency_quantile_seconds', help: 'Latency quantile of a path segment over the last interval report', labelNames: [...seg, 'quantile'] });
-    this.segmentPackets = registry.counter({ name: 'xtrace_segment_packets_total', help: 'Packets timed across a path segment', labelNames: seg });
-    this.segmentLost = registry.counter({ name: 'xtrace_segment_lost_packets_total', help: 'Packets lost in a path segment', labelNames: seg });
+    this.segmentLatency = histogram({ name: 'xtrace_segment_latency_seconds', help: 'Per-packet latency of a path segment, per pair and segment kind, from every interval report', labelNames: seg, buckets: LATENCY_BUCKETS_SECONDS });
+    this.segmentQuantile = gauge({ name: 'xtrace_segment_latency_quantile_seconds', help: 'Latency quantile of a path segment over the last interval report', labelNames: [...seg, 'quantile'] });
+    this.segmentPackets = counter({ name: 'xtrace_segment_packets_total', help: 'Packets timed across a path segment', labelNames: seg });
+    this.segmentLost = counter({ name: 'xtrace_segment_lost_packets_total', help: 'Packets lost in a path segment', labelNames: seg });
     // VM breakdown parts get families of their own: a part re-slices time the path segments
     // already count (rx_worker_wait is the forward tap_tx -> vhost_rx, over fully broken-down
     // exchanges), so under xtrace_segment_* any sum over segments would count it twice, and a
     // part is asked for by its name (part="guest"), which no segment label carries. Their
     // _count is the exchanges (requests, for a source VM) broken down; a part loses nothing.
     const part = ['src', 'dst', 'host', 'role', 'part'] as const;
-    this.vmPartLatency = registry.histogram({ name: 'xtrace_vm_part_latency_seconds', help: "Per-exchange latency of a part of a VM's breakdown (vhost worker, interrupt, guest), per pair, VM host and role", labelNames: part, buckets: LATENCY_BUCKETS_SECONDS });
-    this.vmPartQuantile = registry.gauge({ name: 'xtrace_vm_part_latency_quantile_seconds', help: "Latency quantile of a part of a VM's breakdown over the last interval report", labelNames: [...part, 'quantile'] });
-    this.events = registry.counter({ name: 'xtrace_events_total', help: 'Packet events received from agents', labelNames: ['host'] });
-    this.eventsRate = registry.gauge({ name: 'xtrace_events_per_second', help: 'Packet events received per second over the last 10 s', labelNames: ['host'] });
-    this.ringbufLost = registry.counter({ name: 'xtrace_ringbuf_lost_total', help: 'Events lost because an agent ring buffer was full', labelNames: ['host'] });
-    this.batchLost = registry.counter({ name: 'xtrace_batch_lost_total', help: 'Event batches missing (sequence gaps) between agent and controller', labelNames: ['host'] });
-    this.probes = registry.counter({ name: 'xtrace_probes_total', help: 'Probes finished, by origin and result', labelNames: ['origin', 'result'] });
-    this.probesActive = registry.gauge({ name: 'xtrace_probes_active', help: 'Probes running now' });
-    this.attachFailures = registry.counter({ name: 'xtrace_attach_failures_total', help: 'Hook attach failures reported by agents', labelNames: ['host', 'stage', 'hook'] });
-    this.scheduledRuns = registry.counter({ name: 'xtrace_scheduler_events_total', help: 'Scheduler events (claimed, takeover, lost, run-done, pair-queued, ...)', labelNames: ['event'] });
-    this.scheduledPairs = registry.gauge({ name: 'xtrace_scheduled_pairs', help: 'Scheduled pair probes of this controller holding their probe slots (running) or waiting for them (queued)', labelNames: ['state'] });
-    this.alertEvents = registry.counter({ name: 'xtrace_alert_events_total', help: 'Alert state changes', labelNames: ['rule', 'state'] });
-    this.alertDeliveries = registry.counter({ name: 'xtrace_alert_deliveries_total', help: 'Alert deliveries by sink type and outcome', labelNames: ['sink', 'result'] });
-    this.probesActive.set(undefined, 0);
-    registry.onCollect(() => this.refreshRates());
+    this.vmPartLatency = histogram({ name: 'xtrace_vm_part_latency_seconds', help: "Per-exchange latency of a part of a VM's breakdown (vhost worker, interrupt, guest), per pair, VM host and role", labelNames: part, buckets: LATENCY_BUCKETS_SECONDS });
+    this.vmPartQuantile = gauge({ name: 'xtrace_vm_part_latency_quantile_seconds', help: "Latency quantile of a part of a VM's breakdown over the last interval report", labelNames: [...part, 'quantile'] });
+    this.events = counter({ name: 'xtrace_events_total', help: 'Packet events received from agents', labelNames: ['host'] });
+    this.eventsRate = gauge({ name: 'xtrace_events_per_second', help: 'Packet events received per second over the last 10 s', labelNames: ['host'], collect: () => this.refreshRates() });
+    this.ringbufLost = counter({ name: 'xtrace_ringbuf_lost_total', help: 'Events lost because an agent ring buffer was full', labelNames: ['host'] });
+    this.batchLost = counter({ name: 'xtrace_batch_lost_total', help: 'Event batches missing (sequence gaps) between agent and controller', labelNames: ['host'] });
+    this.probes = counter({ name: 'xtrace_probes_total', help: 'Probes finished, by origin and result', labelNames: ['origin', 'result'] });
+    this.probesActive = gauge({ name: 'xtrace_probes_active', help: 'Probes running now' });
+    this.attachFailures = counter({ name: 'xtrace_attach_failures_total', help: 'Hook attach failures reported by agents', labelNames: ['host', 'stage', 'hook'] });
+    this.scheduledRuns = counter({ name: 'xtrace_scheduler_events_total', help: 'Scheduler events (claimed, takeover, lost, run-done, pair-queued, ...)', labelNames: ['event'] });
+    this.scheduledPairs = gauge({ name: 'xtrace_scheduled_pairs', help: 'Scheduled pair probes of this controller holding their probe slots (running) or waiting for them (queued)', labelNames: ['state'], collect: () => this.readProbeSlots() });
+    this.alertEvents = counter({ name: 'xtrace_alert_events_total', help: 'Alert state changes', labelNames: ['rule', 'state'] });
+    this.alertDeliveries = counter({ name: 'xtrace_alert_deliveries_total', help: 'Alert deliveries by sink type and outcome', labelNames: ['sink', 'result'] });
+    this.probesActive.set(0);
   }
 
   /**
@@ -105,7 +112,7 @@ export class ControllerMetrics {
     const pathFamilies: LatencyFamilies = { latency: this.segmentLatency, quantile: this.segmentQuantile, packets: this.segmentPackets, lost: this.segmentLost };
     const vmPartFamilies: LatencyFamilies = { latency: this.vmPartLatency, quantile: this.vmPartQuantile };
     for (const s of r.segments) {
-      const [l, families]: [Labels, LatencyFamilies] = s.vm_breakdown === undefined ? [segLabels(r.pair, s), pathFamilies] : [vmPartLabels(r.pair, s.vm_breakdown), vmPartFamilies];
+      const [l, families]: [LabelValues<string>, LatencyFamilies] = s.vm_breakdown === undefined ? [segLabels(r.pair, s), pathFamilies] : [vmPartLabels(r.pair, s.vm_breakdown), vmPartFamilies];
       const key = segmentIdentity(s);
       const before = seen?.get(key) ?? { count: 0, lost: 0, buckets: [], sumUs: 0 };
       const summary = r.kind === 'summary';
@@ -160,11 +167,14 @@ export class ControllerMetrics {
 
   /** Reads the probe slots' running/queued counts at every scrape. */
   followProbeSlots(stats: () => { running: number; queued: number }): void {
-    this.registry.onCollect(() => {
-      const s = stats();
-      this.scheduledPairs.set({ state: 'running' }, s.running);
-      this.scheduledPairs.set({ state: 'queued' }, s.queued);
-    });
+    this.probeSlots = stats;
+  }
+
+  private readProbeSlots(): void {
+    if (this.probeSlots === undefined) return;
+    const s = this.probeSlots();
+    this.scheduledPairs.set({ state: 'running' }, s.running);
+    this.scheduledPairs.set({ state: 'queued' }, s.queued);
   }
 
   schedulerEvent(ev: SchedulerEvent): void {
@@ -184,7 +194,7 @@ export class ControllerMetrics {
     while (this.eventWindow.length > 0 && (this.eventWindow[0] as { t: number }).t < now - 10_000) this.eventWindow.shift();
     const per = new Map<string, number>();
     for (const e of this.eventWindow) per.set(e.host, (per.get(e.host) ?? 0) + e.n);
-    this.eventsRate.remove();
+    this.eventsRate.reset();
     for (const [host, n] of per) this.eventsRate.set({ host }, n / 10);
   }
 }

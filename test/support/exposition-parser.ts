@@ -1,8 +1,11 @@
 /**
- * Parser for the Prometheus text format as this registry writes it: checks a scrape and lets
- * tests read values back. Returns HELP/TYPE per family and every sample with its labels.
+ * Parser for the Prometheus text format (0.0.4) the /metrics endpoints serve
+ * (proto/src/metrics-endpoint.ts): checks a scrape and lets tests read values back. Returns
+ * HELP/TYPE per family and every sample with its labels.
  */
-import { MetricsError } from './registry.js';
+class ExpositionError extends Error {
+  override name = 'ExpositionError';
+}
 
 export interface ParsedSample {
   name: string;
@@ -25,9 +28,9 @@ function unescapeHelp(s: string): string {
 function parseValue(s: string): number {
   if (s === '+Inf') return Number.POSITIVE_INFINITY;
   if (s === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (s === 'NaN') return Number.NaN;
+  if (s.toLowerCase() === 'nan') return Number.NaN; // prom-client writes `Nan`
   const v = Number(s);
-  if (s === '' || Number.isNaN(v)) throw new MetricsError(`bad sample value "${s}"`);
+  if (s === '' || Number.isNaN(v)) throw new ExpositionError(`bad sample value "${s}"`);
   return v;
 }
 
@@ -64,17 +67,17 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
     }
     if (line.startsWith('#')) continue;
     const m = SAMPLE.exec(line);
-    if (m === null) throw new MetricsError(`line ${n + 1}: not a sample: ${line}`);
+    if (m === null) throw new ExpositionError(`line ${n + 1}: not a sample: ${line}`);
     const labels: Record<string, string> = {};
     const body = m[3] ?? '';
     LABEL.lastIndex = 0;
     while (LABEL.lastIndex < body.length) {
       const lm = LABEL.exec(body);
-      if (lm === null) throw new MetricsError(`line ${n + 1}: bad labels: {${body}}`);
+      if (lm === null) throw new ExpositionError(`line ${n + 1}: bad labels: {${body}}`);
       labels[lm[1] as string] = unescapeLabel(lm[2] as string);
     }
     const f = familyOf(m[1] as string, families);
-    if (f === undefined) throw new MetricsError(`line ${n + 1}: sample ${m[1]} has no # TYPE`);
+    if (f === undefined) throw new ExpositionError(`line ${n + 1}: sample ${m[1]} has no # TYPE`);
     f.samples.push({ name: m[1] as string, labels, value: parseValue(m[4] as string) });
   }
   return families;
