@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 // not @xtrace/proto's index, which loads the gRPC modules (~7 MB) into every agent process
-import { XtraceError } from '../../proto/src/errors.js';
+import { XtraceError } from '@xtrace/proto';
 import type { BpfObject, NativeModule, RingBufferStats } from './api.js';
 
 export * from './api.js';
