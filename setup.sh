@@ -66,7 +66,7 @@ log "native addon (native/build)"
 if [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 npm run build -w @xtrace/native
 
-log "compiled JavaScript (build/: what cli/bin/xtrace.js runs; npm test and npm run bench rebuild it)"
+log "compiled JavaScript (tsc -b: each package's dist/, what cli/bin/xtrace.js runs; npm test and npm run bench rebuild what changed)"
 npm run build
 
 if [ -f test/lab/relay/Makefile ]; then

@@ -9,14 +9,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Lab, ping, XtraceStack } from '@xtrace/lab';
-import { build } from '../../tools/build.mjs';
+import { buildAll } from './support/compiled-main.js';
 import { emitFigures, machineLine, rssMb } from './support/report.js';
 
 const peakMb = (pid: number): number => Number(/^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 console.log('real xtrace agent RSS: 2 hypervisors, a controller, one agent each');
 console.log(machineLine());
-build({ quiet: true }); // the agents run the compiled build: never an old one
+buildAll(); // the agents run the compiled build: never an old one
 const lab = await Lab.up({ hosts: 2, vmsPerHost: 1, wire: { mode: 'veth' } });
 let stack: XtraceStack | undefined;
 try {

@@ -5,7 +5,7 @@
  * the loss at each step, at a ladder of offered rates; reports the highest rate with zero
  * loss end to end, and the agent's RSS idle and at that rate.
  *
- * The agent is its own process (support/bench-agent-main.ts, compiled to build/ as `xtrace agent` runs) whose kernel side is xtrace's
+ * The agent is its own process (support/bench-agent-main.ts, compiled by tsc -b as `xtrace agent` runs) whose kernel side is xtrace's
  * real object driven by BPF_PROG_TEST_RUN (one record per run, paced in 2 ms slices). Every
  * record carries the same packet id (one crafted frame), so the matcher takes its duplicate
  * path here; its cost on realistic records is matcher-bench (run-all's "matcher alone").
@@ -21,8 +21,7 @@ import { BatchSequence } from '../../controller/src/batch-sequence.js';
 import { PathMatcher } from '@xtrace/controller/analysis';
 import { emitFigures, fmtRate, machineLine, rssMb, sleep } from './support/report.js';
 import { PAIR } from './support/test-run-object.js';
-import { build } from '../../tools/build.mjs';
-import { requireCompiled } from '../../tools/build-state.mjs';
+import { buildAll, compiledMain } from './support/compiled-main.js';
 
 const seconds = Number(process.argv[2] ?? 2);
 const ladder = (process.argv[3] ?? '250,500,750,1000,1250,1500,2000').split(',').map((k) => Number(k) * 1000);
@@ -44,8 +43,8 @@ console.log(machineLine());
 
 const nats = await startEmbeddedNats({ instance: `bench-${process.pid}` });
 // the agent process runs compiled JS, as `xtrace agent` does (built now: never an old build)
-build({ quiet: true });
-const agentMain = requireCompiled('test/bench/support/bench-agent-main.ts');
+buildAll();
+const agentMain = compiledMain('test/bench/support/bench-agent-main.ts');
 const nodeArgs = (process.env['XTRACE_BENCH_AGENT_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 const child = spawn(process.execPath, [...nodeArgs, agentMain, JSON.stringify({ natsUrl: nats.url, hostId: HOST })], {
   stdio: ['ignore', 'pipe', 'inherit'],

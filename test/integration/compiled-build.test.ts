@@ -1,64 +1,80 @@
 /**
- * The compiled build (tools/build.mjs) and its freshness check (tools/build-state.mjs): a build
- * counts as fresh only while every input has the bytes it was compiled from, and the compiled
- * CLI runs.
+ * The build is `tsc -b` over the packages' project references (tsconfig.json at the top): each
+ * package lists the packages it may import, and tsconfig.base.json maps every @xtrace/* name to
+ * its sources, so importing a package that is not referenced fails to compile. These tests
+ * build a throwaway package beside the real ones (in a temporary directory) both ways, and run
+ * the compiled CLI without tsx.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildState, sha1, STAMP_NAME, STAMP_VERSION } from '../../tools/build-state.mjs';
-import { build } from '../../tools/build.mjs';
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const dirs: string[] = [];
+
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** a root with one input a/x.ts and a build stamp for its current bytes */
-function fakeRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), 'xtrace-build-state-'));
-  dirs.push(root);
-  mkdirSync(join(root, 'a'));
-  mkdirSync(join(root, '.build', 'one'), { recursive: true });
-  symlinkSync(join('.build', 'one'), join(root, 'build'));
-  const file = join(root, 'a', 'x.ts');
-  const bytes = Buffer.from('export const x = 1;\n');
-  writeFileSync(file, bytes);
-  utimesSync(file, 1000, 1000); // seconds
-  const rec = { mtimeMs: 1000 * 1000, size: bytes.length, sha1: sha1(bytes) };
-  writeFileSync(join(root, 'build', STAMP_NAME), JSON.stringify({ version: STAMP_VERSION, inputs: { 'a/x.ts': rec } }));
-  return root;
+/** a one-file composite package referencing `references` (package folders), importing `importLine` */
+function throwawayPackage(references: string[], importLine: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'xtrace-boundary-'));
+  dirs.push(dir);
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      extends: join(ROOT, 'tsconfig.base.json'),
+      compilerOptions: { composite: true, rootDir: '.', outDir: 'dist', noEmitOnError: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] },
+      files: ['probe.ts'],
+      references: references.map((r) => ({ path: join(ROOT, r) })),
+    }),
+  );
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  writeFileSync(join(dir, 'probe.ts'), `${importLine}\nexport const used = imported;\n`);
+  return dir;
 }
 
-describe('build state', () => {
-  it('is fresh while every input has its compiled bytes, also when only touched', () => {
-    const root = fakeRoot();
-    expect(buildState(root).fresh).toBe(true);
-    utimesSync(join(root, 'a', 'x.ts'), 2000, 2000);
-    expect(buildState(root).fresh).toBe(true);
+function tscBuild(dir: string): { status: number | null; output: string } {
+  const r = spawnSync(process.execPath, [TSC, '-b', dir], { cwd: ROOT, encoding: 'utf8' });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+describe('tsc -b project references', () => {
+  it('maps every export of every workspace package to its sources (else an import of it would not be checked)', () => {
+    const rootPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
+    const base = JSON.parse(readFileSync(join(ROOT, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } };
+    const expected: Record<string, string[]> = {};
+    for (const ws of rootPkg.workspaces) {
+      const pkg = JSON.parse(readFileSync(join(ROOT, ws, 'package.json'), 'utf8')) as { name: string; exports?: Record<string, { 'xtrace-source'?: string } | string> };
+      for (const [sub, target] of Object.entries(pkg.exports ?? {})) {
+        const source = typeof target === 'string' ? target : target['xtrace-source'];
+        if (source === undefined) continue;
+        expected[`${pkg.name}${sub.slice(1)}`] = [`./${join(ws, source)}`];
+      }
+    }
+    expect(base.compilerOptions.paths).toEqual(expected);
   });
 
-  it('is stale, saying which file, once an input changes or goes away', () => {
-    const root = fakeRoot();
-    writeFileSync(join(root, 'a', 'x.ts'), 'export const x = 2;\n');
-    expect(buildState(root)).toEqual({ fresh: false, reason: 'a/x.ts changed after the build' });
-    rmSync(join(root, 'a', 'x.ts'));
-    expect(buildState(root)).toEqual({ fresh: false, reason: 'a/x.ts was removed after the build' });
-  });
+  it('compiles an import of a referenced package', () => {
+    const r = tscBuild(throwawayPackage(['proto'], "import { RECORD_SIZE as imported } from '@xtrace/proto';"));
+    expect(r.output).toBe('');
+    expect(r.status).toBe(0);
+  }, 120_000);
 
-  it('is stale without a build', () => {
-    const root = mkdtempSync(join(tmpdir(), 'xtrace-build-state-'));
-    dirs.push(root);
-    expect(buildState(root)).toEqual({ fresh: false, reason: 'there is no compiled build (build/)' });
-  });
-});
+  it('refuses an import of a package the tsconfig does not reference (an undrawn boundary)', () => {
+    const r = tscBuild(throwawayPackage(['proto'], "import { freePort as imported } from '@xtrace/controller';"));
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/TS6307|TS6059/);
+    expect(r.output).toContain('controller/src');
+  }, 120_000);
 
-describe('compiled build', () => {
-  it('builds, and the compiled CLI runs without tsx', () => {
-    const dir = build({ quiet: true });
-    const out = execFileSync(process.execPath, [join(dir, 'cli', 'src', 'main.js'), '--version'], { encoding: 'utf8' });
+  it('the compiled CLI runs without tsx', () => {
+    const out = execFileSync(process.execPath, [join(ROOT, 'cli/bin/xtrace.js'), '--version'], { encoding: 'utf8', env: { ...process.env, XTRACE_FROM_SOURCE: '' } });
     expect(out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   }, 30_000);
 });

@@ -10,5 +10,6 @@ export {
   type TracerOptions,
   type TracerWithReport,
 } from './tracer.js';
+export { ProbeTable } from './probe-table.js';
 export { readKernelCounters } from './kernel-counters.js';
 export { runLocalTrace, type LocalTraceOptions } from './local-trace.js';

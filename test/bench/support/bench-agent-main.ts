@@ -15,8 +15,8 @@ import { connect } from 'nats';
 import { pino } from 'pino';
 import { RECORD_SIZE } from '@xtrace/proto';
 import { Agent, tuneAgentMemory } from '@xtrace/node-agent';
-import { ProbeTable } from '../../../node-agent/src/tracing/probe-table.js';
-import { BATCH_STAGING, configValue, RING_BATCHING, ZERO_KEY, type Counters, type Inventory, type ProbeFilter, type Tracer } from '@xtrace/node-agent/tracing';
+
+import { BATCH_STAGING, configValue, ProbeTable, RING_BATCHING, ZERO_KEY, type Counters, type Inventory, type ProbeFilter, type Tracer } from '@xtrace/node-agent/tracing';
 import type { RingBuffer } from '@xtrace/native';
 import { cpuSeconds, memoryLine, peakRssMb, resetPeakRss, rssMb, sleep } from './report.js';
 import { MATCHING_FRAME, openTestRunObject, PROGRAM, RING, type TestRunObject } from './test-run-object.js';

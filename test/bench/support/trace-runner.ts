@@ -11,12 +11,11 @@ import type { Lab } from '@xtrace/lab';
 import { XTRACE_BIN } from '../../support/trace-process.js';
 import { sleep } from './report.js';
 
-import { build } from '../../../tools/build.mjs';
-import { requireCompiled } from '../../../tools/build-state.mjs';
+import { buildAll, compiledMain } from './compiled-main.js';
 
 // the tracer processes run compiled JS, as the agent does; built here so it is never an old build
-build({ quiet: true });
-const TRACER_MAIN = requireCompiled('test/bench/support/tracer-main.ts');
+buildAll();
+const TRACER_MAIN = compiledMain('test/bench/support/tracer-main.ts');
 
 export interface TraceSummary {
   records: number;

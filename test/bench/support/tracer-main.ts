@@ -6,7 +6,7 @@
  * `xtrace trace`: {"type":"ready",inventory} first, {"type":"summary",records,counters,programs} on SIGTERM
  * (programs: run count and time of each program that ran; times need bpf_stats on).
  *
- *   node build/test/bench/support/tracer-main.js SRC DST   (compiled: node tools/build.mjs)
+ *   node test/bench/dist/test/bench/support/tracer-main.js SRC DST   (compiled: npm run build)
  */
 import { pino } from 'pino';
 import { RECORD_SIZE } from '@xtrace/proto';

@@ -5,10 +5,16 @@ import type { ChildProcess } from 'node:child_process';
 import { LabError } from '../errors.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** true when this file runs from the package's dist/ (the CLI), false from its sources (tests, tsx) */
+const compiled = import.meta.url.endsWith('.js');
 
-/** argv that runs one of the generator scripts beside this file (TypeScript via tsx) with a JSON argument. */
+/**
+ * argv that runs one of the generator scripts beside this file with a JSON argument: its compiled
+ * twin when this runs compiled, else the TypeScript through tsx. `script` is the source name.
+ */
 export function scriptArgv(script: string, args: object): string[] {
+  if (compiled) return [process.execPath, join(here, script.replace(/\.ts$/, '.js')), JSON.stringify(args)];
+  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   return [process.execPath, '--import', tsxLoader, join(here, script), JSON.stringify(args)];
 }
 
