@@ -15,7 +15,7 @@ import { ProbeManager } from './probe-manager.js';
 import type { AnalyzerFactory } from './probe-analyzer.js';
 import { defaultAnalyzerFactory } from './matcher-adapter.js';
 import { FleetService } from './fleet/fleet-service.js';
-import type { ProbeCaps } from './fleet/probe-slots.js';
+import type { ProbeCaps } from './fleet/fleet-probe-semaphore.js';
 import { startMetricsServer, type MetricsServer } from './fleet/metrics/server.js';
 import { fleetProbeObserver, managerRunProbe, registryInventory, registryInventoryNow } from './fleet-bridge.js';
 

@@ -9,6 +9,7 @@ import {
   DEFAULT_LEASE_MS,
   ENVELOPE_VERSION,
   HEARTBEAT_INTERVAL_MS,
+  MAX_PROBES,
   RECORD_SIZE,
   Subjects,
   XtraceError,
@@ -27,7 +28,7 @@ import {
   type StartProbeResult,
 } from '@xtrace/proto';
 import type { Inventory, ProbeFilter, Tracer } from './tracing/tracer-api.js';
-import { ProbeSlots } from './probe-slots.js';
+import { BpfSlotAllocator } from './bpf-slot-allocator.js';
 import { skewRecords, splitBySlot } from './batch-split.js';
 import { EnvelopeBuilder } from './envelope-writer.js';
 import { collectYoungGeneration } from './memory.js';
@@ -114,7 +115,7 @@ export class Agent {
   private readonly idleBatchMs: number;
   private readonly maxBatchRecords: number;
   private readonly skewNs: bigint;
-  private readonly slots = new ProbeSlots();
+  private readonly slots = new BpfSlotAllocator();
   private readonly probes = new Map<string, ActiveProbe>();
   private readonly bySlot = new Map<number, ActiveProbe>();
   private readonly subs: Subscription[] = [];
@@ -364,7 +365,7 @@ export class Agent {
       return { probeId: cmd.probeId, slot: existing.slot, host: this.hostId, bootId: this.bootId };
     }
     const slot = this.slots.allocate();
-    if (slot === undefined) throw new CommandError('agent', `no free probe slot on ${this.hostId} (all 32 in use)`);
+    if (slot === undefined) throw new CommandError('agent', `no free probe slot on ${this.hostId} (all ${MAX_PROBES} in use)`);
     try {
       this.tracer.addProbe(this.filterOf(cmd, slot));
     } catch (e: unknown) {
