@@ -100,7 +100,7 @@ export class ActiveProbes {
         this.log.warn({ err: cleanup, slot }, 'cleanup after failed addProbe failed');
       }
       this.slots.release(slot);
-      throw new CommandError(e instanceof XtraceError ? e.code : 'bpf', `starting probe on ${this.hostId} failed: ${errorMessage(e)}`);
+      throw new CommandError(e instanceof XtraceError ? e.code : 'bpf', `starting probe on ${this.hostId} failed: ${errorMessage(e)}`, undefined, { cause: e });
     }
     this.started++;
     const now = Date.now();
@@ -131,7 +131,7 @@ export class ActiveProbes {
       } catch (e: unknown) {
         // put the previous filter back: never leave the slot half-configured
         this.tracer.addProbe(filterOf(p.cmd, p.slot));
-        throw new CommandError('bpf', `updating probe filter failed: ${errorMessage(e)}`);
+        throw new CommandError('bpf', `updating probe filter failed: ${errorMessage(e)}`, undefined, { cause: e });
       }
     }
   }

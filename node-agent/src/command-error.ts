@@ -2,7 +2,7 @@
 import { XtraceError, type ErrorCode, type FieldError } from '@xtrace/proto';
 
 export class CommandError extends XtraceError {
-  constructor(code: ErrorCode, message: string, readonly fields?: FieldError[]) {
-    super(code, message);
+  constructor(code: ErrorCode, message: string, readonly fields?: FieldError[], options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }

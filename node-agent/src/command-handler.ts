@@ -46,7 +46,7 @@ export class CommandHandler {
       try {
         input = msg.json();
       } catch (e: unknown) {
-        throw new CommandError('usage', `(command): not JSON: ${errorMessage(e)}`, [{ field: '(command)', message: 'not JSON' }]);
+        throw new CommandError('usage', `(command): not JSON: ${errorMessage(e)}`, [{ field: '(command)', message: 'not JSON' }], { cause: e });
       }
       const v = validateAgentCommand(input);
       if (!v.ok) throw new CommandError('usage', formatFieldErrors(v.errors), v.errors);
