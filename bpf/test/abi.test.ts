@@ -1,13 +1,15 @@
 /**
  * The map layouts TypeScript writes (node-agent bpf-layouts) against the compiled object's
  * BTF: a change on one side only fails here, not as silently wrong filtering in the kernel.
+ * The C defines that have a TypeScript twin are read from the header itself (they are not in BTF).
  * (The record layout is checked field by field in packet-identity.test.ts.)
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { COUNTER_COUNT } from '@xtrace/proto';
+import { existsSync, readFileSync } from 'node:fs';
+import { COUNTER_COUNT, MAX_PROBES } from '@xtrace/proto';
 import { describe, expect, it } from 'vitest';
 import {
+  BATCH_RECORDS,
   BATCH_VALUE_SIZE,
   CONFIG_SIZE,
   DEFAULT_BPF_OBJECT,
@@ -31,6 +33,20 @@ interface BtfType {
   size?: number;
   members?: BtfMember[];
 }
+
+describe('ABI defines', () => {
+  const header = readFileSync(new URL('../include/xtrace_abi.h', import.meta.url), 'utf8');
+  const define = (name: string): number => {
+    const m = new RegExp(`^#define ${name} (\\d+)\\b`, 'm').exec(header);
+    if (!m) throw new Error(`#define ${name} <number> not in xtrace_abi.h`);
+    return Number(m[1]);
+  };
+
+  it('probe slots and per-CPU batch records are the same numbers in C and TypeScript', () => {
+    expect(define('XT_MAX_PROBES')).toBe(MAX_PROBES);
+    expect(define('XT_BATCH_RECORDS')).toBe(BATCH_RECORDS);
+  });
+});
 
 describe.skipIf(!existsSync(DEFAULT_BPF_OBJECT))('BPF map ABI', () => {
   const types = (JSON.parse(execFileSync('bpftool', ['-j', 'btf', 'dump', 'file', DEFAULT_BPF_OBJECT]).toString()) as { types: BtfType[] }).types;

@@ -17,7 +17,7 @@ import { ProbeManager } from './probe-manager.js';
 import type { AnalyzerFactory } from './probe-analyzer.js';
 import { defaultAnalyzerFactory } from './matcher-adapter.js';
 import { FleetService } from './fleet/fleet-service.js';
-import type { ProbeCaps } from './fleet/probe-slots.js';
+import type { ProbeCaps } from './fleet/fleet-probe-semaphore.js';
 import { fleetProbeObserver, managerRunProbe, registryInventory, registryInventoryNow } from './fleet-bridge.js';
 
 export interface ControllerOptions {

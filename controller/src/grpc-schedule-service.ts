@@ -10,7 +10,7 @@ import type pino from 'pino';
 import type { AddScheduleRequest, ScheduleMessage, ScheduleRunMessage } from '@xtrace/proto';
 import { openScheduleRunsKv } from './fleet/kv-buckets.js';
 import { decodeClaim, parseRunKey, type RunClaim } from './fleet/run-claim.js';
-import type { ParsedSchedule, ProbeProto } from './fleet/schedule.js';
+import type { ParsedSchedule, ScheduleProto } from './fleet/schedule.js';
 import { ScheduleStore } from './fleet/schedule-store.js';
 import { NotFoundError } from './grpc-errors.js';
 import { lazyStore, noFleetError, unary } from './grpc-fleet-unary.js';
@@ -58,7 +58,7 @@ export function createScheduleService(nc: NatsConnection | undefined, logger: pi
         duration: req.duration,
         pairs,
         paused: req.paused,
-        ...(req.proto !== '' ? { proto: req.proto as ProbeProto } : {}),
+        ...(req.proto !== '' ? { proto: req.proto as ScheduleProto } : {}),
       });
       log.info({ schedule: s.name, every: s.every, duration: s.duration }, 'schedule added');
       return scheduleMessage(s);

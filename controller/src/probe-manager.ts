@@ -5,16 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { isIP } from 'node:net';
-import type { NatsConnection, Subscription } from 'nats';
+import type { NatsConnection } from 'nats';
 import type pino from 'pino';
 import {
   DEFAULT_LEASE_MS,
   PAIR_REPORT_SCHEMA,
-  PROBE_PROTOS,
-  Subjects,
+  RECORD_SIZE,
   UsageError,
-  XtraceError,
   decodeEnvelope,
   errorMessage,
   hostOfSubject,
@@ -23,21 +20,22 @@ import {
   type HostAccountingReport,
   type PairReport,
   type ProbeInfo,
-  type ProbeProto,
   type ProbeState,
   type StartPairProbeRequest,
-  type StartProbeCommand,
-  type StartProbeResult,
   type StopProbeResult,
-  type RenewResult,
 } from '@xtrace/proto';
-import type { AgentRegistry, AgentRecord } from './agent-registry.js';
+import type { AgentRegistry } from './agent-registry.js';
 import { sendAgentCommand } from './agent-client.js';
 import { BatchSequence } from './batch-sequence.js';
 import { emptyAnalysis, matchedPackets, type AnalyzerFactory, type ProbeAnalyzer } from './probe-analyzer.js';
+import { startProbeAnalyzer } from './probe-analyzer-setup.js';
+import { ProbeFanout } from './probe-fanout.js';
+import { probeInfoOf, startCommandOf, validateProbeRequest } from './probe-request.js';
+import { ProbeSubscription } from './probe-subscription.js';
+import { ProbeTargetResolver } from './probe-target-resolver.js';
+import { ProbeTimers } from './probe-timers.js';
 
-export const DEFAULT_DURATION_MS = 10_000;
-export const DEFAULT_INTERVAL_MS = 1000;
+export { DEFAULT_DURATION_MS, DEFAULT_INTERVAL_MS } from './probe-request.js';
 
 export type ProbeOrigin = 'adhoc' | 'scheduled';
 
@@ -91,8 +89,8 @@ export class Probe extends EventEmitter<{ report: [PairReport]; final: [PairRepo
   readonly streams = new Map<string, HostStream>();
   /** per host: batches the agent says it published (from its stopProbe reply) */
   readonly agentBatches = new Map<string, number>();
-  readonly timers: NodeJS.Timeout[] = [];
-  sub: Subscription | undefined;
+  readonly timers = new ProbeTimers();
+  sub: ProbeSubscription | undefined;
   message = '';
   stopping: Promise<PairReport> | undefined;
   constructor(
@@ -120,22 +118,6 @@ function newProbeId(): string {
 }
 
 export class ProbeManager {
-  /** Stages the host's agent reported attached; the matcher expects packets at each. */
-  private attachedStagesOf(host: string): string[] {
-    const stages = this.registry.get(host)?.status.inventory.stages;
-    if (!Array.isArray(stages)) return [];
-    return (stages as { stage?: unknown; attached?: unknown }[])
-      .filter((s) => s.attached === true && typeof s.stage === 'string' && s.stage !== 'drop')
-      .map((s) => s.stage as string);
-  }
-
-  /** The host kernel's drop-reason names, as its agent reported them (an old agent: none). */
-  private dropReasonsOf(host: string): [number, string][] | undefined {
-    const reasons: unknown = this.registry.get(host)?.status.dropReasons;
-    if (!Array.isArray(reasons)) return undefined;
-    return reasons.filter((r): r is [number, string] => Array.isArray(r) && typeof r[0] === 'number' && typeof r[1] === 'string');
-  }
-
   private readonly nc: NatsConnection;
   private readonly registry: AgentRegistry;
   private readonly log: pino.Logger;
@@ -147,6 +129,8 @@ export class ProbeManager {
   private readonly stopGraceMs: number;
   private readonly commandTimeoutMs: number;
   private readonly probes = new Map<string, Probe>();
+  private readonly targets: ProbeTargetResolver;
+  private readonly fanout: ProbeFanout;
   private observer: ProbeObserver | undefined;
 
   constructor(opts: ProbeManagerOptions) {
@@ -161,6 +145,8 @@ export class ProbeManager {
     this.orphanMs = opts.orphanMs ?? 15_000;
     this.stopGraceMs = opts.stopGraceMs ?? 400;
     this.commandTimeoutMs = opts.commandTimeoutMs ?? 5000;
+    this.targets = new ProbeTargetResolver(this.registry);
+    this.fanout = new ProbeFanout(this.nc, this.commandTimeoutMs);
   }
 
   /** Set (or clear) the observer; the controller sets it once the fleet layer is up. */
@@ -186,141 +172,57 @@ export class ProbeManager {
     return [...this.probes.values()].map((p) => ({ ...p.info, state: p.state }));
   }
 
-  private validate(req: StartPairProbeRequest): void {
-    for (const f of ['src', 'dst'] as const) {
-      if (isIP(req[f] ?? '') === 0) throw new UsageError(f, `expected an IPv4 or IPv6 address, got '${req[f] ?? ''}'`);
-    }
-    if (req.src === req.dst) throw new UsageError('dst', `must differ from src (${req.src})`);
-    if (isIP(req.src) !== isIP(req.dst)) throw new UsageError('dst', `address family differs from src (${req.src} vs ${req.dst})`);
-    if (req.proto && !PROBE_PROTOS.includes(req.proto as ProbeProto)) {
-      throw new UsageError('proto', `expected one of ${PROBE_PROTOS.join('|')}, got '${req.proto}'`);
-    }
-    if (req.port && (req.port < 1 || req.port > 65535)) throw new UsageError('port', `expected 1..65535, got ${req.port}`);
-    if (req.port && req.proto === 'icmp') throw new UsageError('port', 'not allowed with proto icmp');
-    if ((req.sample_k || req.sample_n) && !(req.sample_k >= 1 && req.sample_n >= req.sample_k)) {
-      throw new UsageError('sample', `expected 1 <= k <= n, got ${req.sample_k}/${req.sample_n}`);
-    }
-    if (req.interval_ms && req.interval_ms < 100) throw new UsageError('interval', `expected at least 100ms, got ${req.interval_ms}ms`);
-  }
-
-  private resolveHost(address: string, field: 'src' | 'dst'): AgentRecord {
-    const found = this.registry.findByAddress(address);
-    const up = found.filter((r) => r.state === 'up');
-    if (up.length > 0) return up[0]!;
-    if (found.length > 0) {
-      const r = found[0]!;
-      throw new XtraceError('agent', `${field}: ${address} is on ${r.host}, whose agent is down (last heartbeat ${Math.round((Date.now() - r.lastSeenMs) / 1000)} s ago)`);
-    }
-    const known = this.registry.knownVms();
-    throw new UsageError(field, `no agent has seen ${address}; known VMs: ${known.length > 0 ? known.join(', ') : '(none: no agent is up)'}`);
-  }
-
+  /**
+   * Checks the request, finds the agents of the path, starts the probe on all of them (or on
+   * none), starts its analyzer and clocks. Batches arriving meanwhile wait in its subscription.
+   */
   async start(req: StartPairProbeRequest, opts: StartProbeOptions = {}): Promise<Probe> {
-    this.validate(req);
+    validateProbeRequest(req);
     if (opts.probeId !== undefined && (!isSubjectToken(opts.probeId) || this.probes.has(opts.probeId))) {
       throw new UsageError('probe_id', `'${opts.probeId}' is not a NATS subject token or is in use`);
     }
-    const srcAgent = this.resolveHost(req.src, 'src');
-    const dstAgent = this.resolveHost(req.dst, 'dst');
-    const hosts = srcAgent.host === dstAgent.host ? [srcAgent.host] : [srcAgent.host, dstAgent.host];
-    const probeId = opts.probeId ?? newProbeId();
-    const durationMs = req.duration_ms || DEFAULT_DURATION_MS;
-    const intervalMs = req.interval_ms || DEFAULT_INTERVAL_MS;
-    const info: ProbeInfo = {
-      probe_id: probeId,
-      src: req.src,
-      dst: req.dst,
-      proto: req.proto ?? '',
-      port: req.port ?? 0,
-      duration_ms: durationMs,
-      interval_ms: intervalMs,
-      hosts,
-      src_host: srcAgent.host,
-      dst_host: dstAgent.host,
-      state: 'starting',
-      started_at_ms: Date.now(),
-      sample_k: req.sample_k ?? 0,
-      sample_n: req.sample_n ?? 0,
-    };
+    const targets = this.targets.resolve(req.src, req.dst);
+    const info = probeInfoOf(req, opts.probeId ?? newProbeId(), targets);
+    const { probe_id: probeId, hosts } = info;
     const log = this.log.child({ probeId });
-    const cmd: StartProbeCommand = {
-      op: 'startProbe',
-      probeId,
-      src: req.src,
-      dst: req.dst,
-      // the agents stop on their own a little after the controller would
-      durationMs: durationMs + 5000,
-      leaseMs: this.leaseMs,
-      controllerId: this.controllerId,
-    };
-    if (req.proto) cmd.proto = req.proto as ProbeProto;
-    if (req.port) cmd.port = req.port;
-    if (req.sample_n) cmd.sample = { k: req.sample_k, n: req.sample_n };
 
     // subscribe before any agent can publish
-    const slots: Record<string, number> = {};
-    let probe: Probe | undefined;
-    const pendingBatches: { subject: string; data: Uint8Array }[] = [];
-    const sub = this.nc.subscribe(Subjects.eventsOfProbe(probeId), {
-      callback: (err, msg) => {
-        if (err) {
-          log.error({ err }, 'event subscription failed');
-          return;
-        }
-        if (probe) this.onBatch(probe, msg.subject, msg.data, log);
-        else pendingBatches.push({ subject: msg.subject, data: msg.data });
-      },
-    });
-    const results = await Promise.allSettled(hosts.map((h) => sendAgentCommand<StartProbeResult>(this.nc, h, cmd, this.commandTimeoutMs)));
-    const failed = results.map((r, i) => ({ r, host: hosts[i]! })).filter((x) => x.r.status === 'rejected');
-    if (failed.length > 0) {
-      // never leave the probe running on some agents of the path
-      await Promise.allSettled(hosts.map((h) => sendAgentCommand(this.nc, h, { op: 'stopProbe', probeId }, this.commandTimeoutMs)));
-      sub.unsubscribe();
-      const first = (failed[0]!.r as PromiseRejectedResult).reason as unknown;
-      log.warn({ err: first }, 'probe start failed');
-      throw first instanceof XtraceError ? first : new XtraceError('agent', errorMessage(first), { cause: first });
-    }
-    results.forEach((r, i) => {
-      if (r.status === 'fulfilled') slots[hosts[i]!] = r.value.slot;
-    });
-
+    const sub = new ProbeSubscription(this.nc, probeId, log);
+    let slots: Record<string, number>;
     let analyzer: ProbeAnalyzer;
     try {
-      const attachedStages = Object.fromEntries(hosts.map((h) => [h, this.attachedStagesOf(h)]));
-      const dropReasons: Record<string, [number, string][]> = {};
-      for (const h of hosts) {
-        const reasons = this.dropReasonsOf(h);
-        if (reasons) dropReasons[h] = reasons;
-      }
-      const ctx = { probeId, src: req.src, dst: req.dst, hosts, slots, attachedStages, dropReasons, ...(req.proto ? { proto: req.proto } : {}), ...(req.port ? { port: req.port } : {}) };
-      analyzer = await this.analyzerFactory(ctx);
+      slots = await this.fanout.start(hosts, startCommandOf(req, info, { leaseMs: this.leaseMs, controllerId: this.controllerId }), log);
     } catch (e: unknown) {
-      await Promise.allSettled(hosts.map((h) => sendAgentCommand(this.nc, h, { op: 'stopProbe', probeId }, this.commandTimeoutMs)));
       sub.unsubscribe();
-      throw new XtraceError('internal', `matcher failed to start: ${errorMessage(e)}`, { cause: e });
+      throw e;
     }
-    probe = new Probe(info, req.keep_on_disconnect ?? false, analyzer, opts.origin ?? 'adhoc');
-    probe.sub = sub;
-    probe.state = 'running';
-    this.probes.set(probeId, probe);
-    const started = probe;
-    this.notify('probeStarted', (o) => o.probeStarted?.(started));
-    for (const b of pendingBatches) this.onBatch(probe, b.subject, b.data, log);
-    const p = probe;
-    p.timers.push(
-      setInterval(() => void this.renew(p, log), this.renewMs),
-      setInterval(() => this.emitInterval(p), intervalMs),
-      setTimeout(() => void this.stop(probeId, 'duration reached'), durationMs),
-    );
-    if (!p.keepOnDisconnect) {
-      p.timers.push(
-        setTimeout(() => {
+    try {
+      const spec = { probeId, src: req.src, dst: req.dst, hosts, slots, ...(req.proto ? { proto: req.proto } : {}), ...(req.port ? { port: req.port } : {}) };
+      analyzer = await startProbeAnalyzer(this.analyzerFactory, this.registry, spec);
+    } catch (e: unknown) {
+      await this.fanout.rollback(hosts, probeId);
+      sub.unsubscribe();
+      throw e;
+    }
+
+    const p = new Probe(info, req.keep_on_disconnect ?? false, analyzer, opts.origin ?? 'adhoc');
+    p.sub = sub;
+    p.state = 'running';
+    this.probes.set(probeId, p);
+    this.notify('probeStarted', (o) => o.probeStarted?.(p));
+    sub.deliverTo((subject, data) => this.onBatch(p, subject, data, log));
+    p.timers.start(
+      { renewMs: this.renewMs, intervalMs: info.interval_ms, durationMs: info.duration_ms, orphanMs: p.keepOnDisconnect ? undefined : this.orphanMs },
+      {
+        renew: () => void this.renew(p, log),
+        report: () => this.emitInterval(p),
+        durationReached: () => void this.stop(probeId, 'duration reached'),
+        orphanCheck: () => {
           if (p.watchers === 0 && p.state === 'running') void this.stop(probeId, 'nobody watched it');
-        }, this.orphanMs),
-      );
-    }
-    log.info({ src: req.src, dst: req.dst, hosts, slots, durationMs }, 'probe started');
+        },
+      },
+    );
+    log.info({ src: req.src, dst: req.dst, hosts, slots, durationMs: info.duration_ms }, 'probe started');
     return p;
   }
 
@@ -350,10 +252,10 @@ export class ProbeManager {
     }
     // (the matcher counts seq gaps itself; it is told only about losses it cannot see)
     if (s.seq.lost > lostBefore) log.warn({ host, seq: env.seq, lost: s.seq.lost - lostBefore }, 'batches lost (seq gap)');
-    s.records += env.records.byteLength / 64;
+    s.records += env.records.byteLength / RECORD_SIZE;
     s.firstCounters ??= env.counters;
     s.lastCounters = env.counters;
-    const info = { bootId: env.bootId, records: env.records.byteLength / 64, lostBatches: s.seq.lost - lostBefore, counters: env.counters };
+    const info = { bootId: env.bootId, records: env.records.byteLength / RECORD_SIZE, lostBatches: s.seq.lost - lostBefore, counters: env.counters };
     this.notify('batch', (o) => o.batch?.(p, host, info));
     try {
       p.analyzer.addBatch({ hostId: host, bootId: env.bootId, seq: env.seq, records: env.records, clock: env.clock, counters: env.counters });
@@ -364,19 +266,11 @@ export class ProbeManager {
 
   private async renew(p: Probe, log: pino.Logger): Promise<void> {
     if (p.state !== 'running') return;
-    await Promise.all(
-      p.info.hosts.map(async (h) => {
-        try {
-          const r = await sendAgentCommand<RenewResult>(this.nc, h, { op: 'renew', probeIds: [p.info.probe_id], leaseMs: this.leaseMs }, this.commandTimeoutMs);
-          if (r.unknown.length > 0 && p.state === 'running') {
-            p.message = `agent ${h} no longer runs the probe (restarted or lease expired)`;
-            log.warn({ host: h }, p.message);
-          }
-        } catch (e: unknown) {
-          log.warn({ err: e, host: h }, 'lease renewal failed');
-        }
-      }),
-    );
+    await this.fanout.renew(p.info.hosts, p.info.probe_id, this.leaseMs, log, (h) => {
+      if (p.state !== 'running') return;
+      p.message = `agent ${h} no longer runs the probe (restarted or lease expired)`;
+      log.warn({ host: h }, p.message);
+    });
   }
 
   private hostAccounting(p: Probe): HostAccountingReport[] {
@@ -454,7 +348,7 @@ export class ProbeManager {
   private async doStop(p: Probe, why: string): Promise<PairReport> {
     const log = this.log.child({ probeId: p.info.probe_id });
     p.state = 'stopping';
-    for (const t of p.timers) clearTimeout(t);
+    p.timers.clear();
     const failures: string[] = [];
     await Promise.all(
       p.info.hosts.map(async (h) => {
@@ -509,7 +403,7 @@ export class ProbeManager {
   /** Crash simulation for tests: forget every probe without telling the agents (their leases run out). */
   abandon(): void {
     for (const p of this.probes.values()) {
-      for (const t of p.timers) clearTimeout(t);
+      p.timers.clear();
       p.sub?.unsubscribe();
       p.state = 'failed';
     }

@@ -4,14 +4,14 @@
  * batch itself, not a copy; other slots get their records copied, a run of consecutive
  * records at a time. Callers must treat the returned Buffers as read-only.
  */
-import { RECORD_SIZE, RecordOffset } from '@xtrace/proto';
+import { MAX_PROBES, RECORD_SIZE, RecordOffset } from '@xtrace/proto';
 
 /** Returns slot -> packed records of that slot, for the slots in `activeMask` only. */
 export function splitBySlot(batch: Buffer, activeMask: number): Map<number, Buffer> {
   const n = Math.floor(batch.byteLength / RECORD_SIZE);
   const out = new Map<number, Buffer>();
   if (n === 0) return out;
-  const counts = new Array<number>(32).fill(0);
+  const counts = new Array<number>(MAX_PROBES).fill(0);
   let any = 0;
   for (let off = RecordOffset.probeMask; off < n * RECORD_SIZE; off += RECORD_SIZE) {
     let mask = (batch.readUInt32LE(off) & activeMask) >>> 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, decodeRecords, encodeEnvelope, encodeRecords } from '@xtrace/proto';
+import { RECORD_SIZE, decodeEnvelope, decodeRecords, encodeEnvelope, encodeRecords } from '@xtrace/proto';
 import { EnvelopeBuilder, writeEnvelope } from './envelope-writer.js';
 
 const meta = {
@@ -16,10 +16,10 @@ describe('writeEnvelope', () => {
   it('writes exactly what encodeEnvelope writes, for every bin size', () => {
     for (const n of [0, 1, 3, 4, 1023, 1024, 8192]) {
       const records = encodeRecords(Array.from({ length: n }, (_, i) => ({ pktId: BigInt(i + 1), tsNs: BigInt(i) })));
-      const parts = n > 2 ? [records.subarray(0, 64), records.subarray(64, 128), records.subarray(128)] : [records];
+      const parts = n > 2 ? [records.subarray(0, RECORD_SIZE), records.subarray(RECORD_SIZE, 2 * RECORD_SIZE), records.subarray(2 * RECORD_SIZE)] : [records];
       const out = writeEnvelope(meta, parts);
       expect(Buffer.compare(Buffer.from(out), Buffer.from(encodeEnvelope({ ...meta, records })))).toBe(0);
-      expect(decodeEnvelope(out).records.byteLength).toBe(n * 64);
+      expect(decodeEnvelope(out).records.byteLength).toBe(n * RECORD_SIZE);
     }
   });
 
@@ -35,12 +35,12 @@ describe('EnvelopeBuilder', () => {
   it('takes records up to its capacity, then writes what encodeEnvelope writes and starts over', () => {
     const records = encodeRecords(Array.from({ length: 10 }, (_, i) => ({ pktId: BigInt(i + 1) })));
     const b = new EnvelopeBuilder(6);
-    expect(b.append(records.subarray(0, 128))).toBe(128);
-    expect(b.append(records, 128)).toBe(4 * 64);
+    expect(b.append(records.subarray(0, 2 * RECORD_SIZE))).toBe(2 * RECORD_SIZE);
+    expect(b.append(records, 2 * RECORD_SIZE)).toBe(4 * RECORD_SIZE);
     expect(b.full).toBe(true);
-    expect(b.append(records, 6 * 64)).toBe(0);
+    expect(b.append(records, 6 * RECORD_SIZE)).toBe(0);
     const out = b.finish(meta, (r) => r.writeBigUInt64LE(9n, 0));
-    const want = Buffer.from(records.subarray(0, 6 * 64));
+    const want = Buffer.from(records.subarray(0, 6 * RECORD_SIZE));
     want.writeBigUInt64LE(9n, 0);
     expect(Buffer.compare(Buffer.from(out), Buffer.from(encodeEnvelope({ ...meta, records: want })))).toBe(0);
     expect(decodeRecords(records)[0]!.tsNs).toBe(0n); // the source is never edited

@@ -5,6 +5,12 @@
  */
 export const RECORD_SIZE = 64;
 
+/**
+ * Probe slots per agent: one bit each in a record's probe_mask (a u32). The C twin is
+ * XT_MAX_PROBES in bpf/include/xtrace_abi.h; bpf/test/abi.test.ts checks they agree.
+ */
+export const MAX_PROBES = 32;
+
 export const RecordOffset = {
   tsNs: 0,
   pktId: 8,

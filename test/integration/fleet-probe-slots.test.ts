@@ -1,6 +1,6 @@
 /**
  * Fleet-wide caps on scheduled probes against a real nats-server: two controllers (each its
- * own NATS connection and ProbeSlots / Scheduler) share the slots in JetStream KV
+ * own NATS connection and FleetProbeSemaphore / Scheduler) share the slots in JetStream KV
  * `xtrace_probe_slots`. A third connection watches the bucket and counts the slots really
  * held, independently of what the controllers believe.
  */
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { NatsConnection } from 'nats';
 import { pino } from 'pino';
 import { openProbeSlotsKv, openScheduleRunsKv } from '../../controller/src/fleet/kv-buckets.js';
-import { ProbeSlots, type ProbeCaps } from '../../controller/src/fleet/probe-slots.js';
+import { FleetProbeSemaphore, type ProbeCaps } from '../../controller/src/fleet/fleet-probe-semaphore.js';
 import { decodeClaim, runKey } from '../../controller/src/fleet/run-claim.js';
 import { ScheduleStore } from '../../controller/src/fleet/schedule-store.js';
 import { Scheduler, type RunProbeFn, type SchedulerEvent } from '../../controller/src/fleet/scheduler.js';
@@ -37,21 +37,21 @@ async function watchHeld(prefix: string): Promise<{ max: () => number; stop: () 
   return { max: () => max, stop: () => it.stop() };
 }
 
-/** Two controllers' ProbeSlots with the same caps, and controller A's connection. */
-async function twoControllers(caps: ProbeCaps, leaseMs = 1000): Promise<{ slots: [ProbeSlots, ProbeSlots]; ncA: NatsConnection }> {
+/** Two controllers' FleetProbeSemaphore with the same caps, and controller A's connection. */
+async function twoControllers(caps: ProbeCaps, leaseMs = 1000): Promise<{ slots: [FleetProbeSemaphore, FleetProbeSemaphore]; ncA: NatsConnection }> {
   const ncA = await conn('ctl-a');
-  const a = await ProbeSlots.open({ nc: ncA, controllerId: 'A', caps, leaseMs, logger: silent });
-  const b = await ProbeSlots.open({ nc: await conn('ctl-b'), controllerId: 'B', caps, leaseMs, logger: silent });
+  const a = await FleetProbeSemaphore.open({ nc: ncA, controllerId: 'A', caps, leaseMs, logger: silent });
+  const b = await FleetProbeSemaphore.open({ nc: await conn('ctl-b'), controllerId: 'B', caps, leaseMs, logger: silent });
   return { slots: [a, b], ncA };
 }
 
 /** 8 probes from each controller, at once; each holds its slots 150 ms. */
-async function burst(slots: [ProbeSlots, ProbeSlots], agentsOf: (i: number) => string[]) {
+async function burst(slots: [FleetProbeSemaphore, FleetProbeSemaphore], agentsOf: (i: number) => string[]) {
   let running = 0;
   let maxRunning = 0;
   let queued = 0;
   const ran = { A: 0, B: 0 };
-  const job = async (s: ProbeSlots, ctl: 'A' | 'B', i: number) => {
+  const job = async (s: FleetProbeSemaphore, ctl: 'A' | 'B', i: number) => {
     const release = await s.acquire(agentsOf(i), { purpose: `${ctl}-${i}`, onQueued: () => queued++ });
     running++;
     maxRunning = Math.max(maxRunning, running);
@@ -99,8 +99,8 @@ describe('probe caps across two controllers (real JetStream KV)', () => {
 
   it('caps must be whole numbers >= 1 (the field is named)', async () => {
     const nc = await conn('caps-check');
-    await expect(ProbeSlots.open({ nc, controllerId: 'X', caps: { perAgent: 0, fleet: 4 } })).rejects.toMatchObject({ code: 'usage', field: 'caps.perAgent' });
-    await expect(ProbeSlots.open({ nc, controllerId: 'X', caps: { perAgent: 2, fleet: 1.5 } })).rejects.toMatchObject({ code: 'usage', field: 'caps.fleet' });
+    await expect(FleetProbeSemaphore.open({ nc, controllerId: 'X', caps: { perAgent: 0, fleet: 4 } })).rejects.toMatchObject({ code: 'usage', field: 'caps.perAgent' });
+    await expect(FleetProbeSemaphore.open({ nc, controllerId: 'X', caps: { perAgent: 2, fleet: 1.5 } })).rejects.toMatchObject({ code: 'usage', field: 'caps.fleet' });
   });
 
   it('a killed holder keeps its slot no longer than the lease; a live one keeps it as long as it renews', async () => {

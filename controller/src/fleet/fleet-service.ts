@@ -20,7 +20,7 @@ import { AlertEvaluator } from './alert-evaluator.js';
 import { AlertStore } from './alert-store.js';
 import { HistoryStore, type HistoryOptions } from './history-store.js';
 import { ControllerMetrics } from './metrics/controller-metrics.js';
-import type { ProbeCaps } from './probe-slots.js';
+import type { ProbeCaps } from './fleet-probe-semaphore.js';
 import { probeReportFromPairReport } from './pair-report-adapter.js';
 import type { AgentInventory, InventoryAgent } from './pair-selector.js';
 import type { ProbeReport } from './probe-report.js';

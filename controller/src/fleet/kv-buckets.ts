@@ -6,7 +6,7 @@ export const SCHEDULES_BUCKET = 'xtrace_schedules';
 /** Per-run claims `run.<schedule>.<slotStartMs>`; entries expire with the bucket's max_age. */
 export const SCHEDULE_RUNS_BUCKET = 'xtrace_schedule_runs';
 export const ALERTS_BUCKET = 'xtrace_alerts';
-/** Concurrency slots of scheduled probes `fleet.<i>`, `agent.<host>.<j>` (probe-slots.ts). */
+/** Concurrency slots of scheduled probes `fleet.<i>`, `agent.<host>.<j>` (fleet-probe-semaphore.ts). */
 export const PROBE_SLOTS_BUCKET = 'xtrace_probe_slots';
 
 export const DEFAULT_RUN_CLAIM_TTL_MS = 25 * 3_600_000;

@@ -13,7 +13,7 @@ import type { KV } from 'nats';
 import { decodeJson } from './kv-buckets.js';
 import { KvLease } from './kv-lease.js';
 import type { ResolvedPair } from './pair-selector.js';
-import type { ProbeProto } from './schedule.js';
+import type { ScheduleProto } from './schedule.js';
 
 export type PairRunState = 'pending' | 'queued' | 'running' | 'done' | 'failed';
 
@@ -34,7 +34,7 @@ export interface RunClaim {
   schedule: string;
   slot: number;
   durationMs: number;
-  proto?: ProbeProto;
+  proto?: ScheduleProto;
   owner: string;
   leaseMs: number;
   heartbeatAt: number;

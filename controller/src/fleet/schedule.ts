@@ -1,10 +1,13 @@
 /** A scheduled probe: which pairs, how often, for how long. Stored as JSON in KV `xtrace_schedules`. */
-import { UsageError } from '@xtrace/proto';
-import { parseDurationMs } from '@xtrace/proto';
+import { parseDurationMs, PROBE_PROTOS, UsageError, type ProbeProto } from '@xtrace/proto';
 import { validatePairSelector, type PairSelector } from './pair-selector.js';
 
-export const PROBE_PROTOS = ['any', 'icmp', 'tcp', 'udp'] as const;
-export type ProbeProto = (typeof PROBE_PROTOS)[number];
+/**
+ * A schedule's protocol: one a probe filters on (@xtrace/proto PROBE_PROTOS), or 'any', which a
+ * schedule names explicitly where a probe request just leaves its proto out.
+ */
+export type ScheduleProto = 'any' | ProbeProto;
+export const SCHEDULE_PROTOS: readonly ScheduleProto[] = ['any', ...PROBE_PROTOS];
 
 export interface Schedule {
   name: string;
@@ -14,7 +17,7 @@ export interface Schedule {
   duration: string;
   pairs: PairSelector;
   paused: boolean;
-  proto?: ProbeProto;
+  proto?: ScheduleProto;
   /** epoch ms */
   createdAt: number;
 }
@@ -61,10 +64,10 @@ export function validateSchedule(value: unknown, field = 'schedule'): ParsedSche
   }
   const s: ParsedSchedule = { name, every: o['every'], duration: o['duration'], pairs, paused, createdAt, everyMs, durationMs };
   if (o['proto'] !== undefined) {
-    if (!PROBE_PROTOS.includes(o['proto'] as ProbeProto)) {
-      throw new UsageError(`${field}.proto`, `expected one of ${PROBE_PROTOS.join(', ')}, got ${JSON.stringify(o['proto'])}`);
+    if (!SCHEDULE_PROTOS.includes(o['proto'] as ScheduleProto)) {
+      throw new UsageError(`${field}.proto`, `expected one of ${SCHEDULE_PROTOS.join(', ')}, got ${JSON.stringify(o['proto'])}`);
     }
-    s.proto = o['proto'] as ProbeProto;
+    s.proto = o['proto'] as ScheduleProto;
   }
   return s;
 }

@@ -3,7 +3,7 @@
  * exactly once across controllers through JetStream KV (see run-claim.ts), executed by the
  * winner through the injected `runProbe`, and taken over by another controller if the
  * winner dies mid-run. Every probe first takes its slots under the fleet-wide caps
- * (probe-slots.ts); a pair waiting for them is `queued` in the run's claim.
+ * (fleet-probe-semaphore.ts); a pair waiting for them is `queued` in the run's claim.
  */
 import type { KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
 import { pino, type Logger } from 'pino';
@@ -13,15 +13,15 @@ import { KvLease, LostLeaseError } from './kv-lease.js';
 import { LeaseExpiry } from './lease-expiry.js';
 import { resolvePairSelector, type AgentInventory, type ResolvedPair } from './pair-selector.js';
 import type { ProbeReport } from './probe-report.js';
-import { ProbeSlots, type ProbeCaps, type ReleaseSlots } from './probe-slots.js';
+import { FleetProbeSemaphore, type ProbeCaps, type ReleaseSlots } from './fleet-probe-semaphore.js';
 import { createClaim, decodeClaim, runKey, type ClaimHandle, type RunClaim, type RunClaimPair } from './run-claim.js';
-import { slotStart, type ParsedSchedule, type ProbeProto } from './schedule.js';
+import { slotStart, type ParsedSchedule, type ScheduleProto } from './schedule.js';
 import { decodeSchedule } from './schedule-store.js';
 
 export interface RunProbeOptions {
   probeId: string;
   durationMs: number;
-  proto?: ProbeProto;
+  proto?: ScheduleProto;
   /** aborted when this controller loses the run (or stops) */
   signal: AbortSignal;
   schedule: string;
@@ -78,7 +78,7 @@ export class Scheduler {
   private readonly now: () => number;
   private readonly leaseMs: number;
   private readonly tickMs: number;
-  private slotsInstance?: ProbeSlots;
+  private slotsInstance?: FleetProbeSemaphore;
   private schedulesKv?: KV;
   private runsKv?: KV;
   private watch?: QueuedIterator<KvEntry>;
@@ -113,7 +113,7 @@ export class Scheduler {
     // the bucket may predate us with another max_age: that one is what counts
     const ttl = (await this.runsKv.status()).ttl;
     if (ttl > 0) this.claimTtlMs = ttl;
-    this.slotsInstance = await ProbeSlots.open({
+    this.slotsInstance = await FleetProbeSemaphore.open({
       nc: this.opts.nc,
       controllerId: this.opts.controllerId,
       leaseMs: this.opts.slotLeaseMs ?? this.leaseMs,
@@ -134,7 +134,7 @@ export class Scheduler {
   }
 
   /** The fleet-wide probe caps (after start). */
-  get slots(): ProbeSlots {
+  get slots(): FleetProbeSemaphore {
     if (this.slotsInstance === undefined) throw new XtraceError('internal', 'the scheduler has not started');
     return this.slotsInstance;
   }

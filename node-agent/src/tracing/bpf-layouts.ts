@@ -3,7 +3,7 @@
  * writes exactly what the programs read. Sizes are checked against the object's BTF in tests.
  */
 import { isIP } from 'node:net';
-import { Hook, Stage, UsageError, type HookName, type StageName } from '@xtrace/proto';
+import { Hook, RECORD_SIZE, Stage, UsageError, type HookName, type StageName } from '@xtrace/proto';
 
 export const STAGE_KEY_SIZE = 12;
 export const STAGE_VALUE_SIZE = 8;
@@ -14,7 +14,7 @@ export const CONFIG_BATCH = 1 << 0;
 export const CONFIG_VHOST = 1 << 1;
 /** Per CPU: up to BATCH_RECORDS records wait in xt_batch; xt_flush_batch sends a CPU's to the ring. */
 export const BATCH_RECORDS = 32;
-export const BATCH_VALUE_SIZE = 8 + BATCH_RECORDS * 64;
+export const BATCH_VALUE_SIZE = 8 + BATCH_RECORDS * RECORD_SIZE;
 /** openRingBuffer's `staging`: what the drain thread flushes on every CPU with records waiting */
 export const BATCH_STAGING = { map: 'xt_batch', program: 'xt_flush_batch' } as const;
 /** xt_dev_stages: array by ifindex below this; larger ifindexes use xt_stages only */
@@ -25,7 +25,6 @@ export const PROBE_SLOT_SIZE = 16;
 export const PROBE_VALUE_SIZE = 72;
 export const SLOTS_PER_PAIR = 4;
 export const LEARN_KEY_SIZE = 24;
-export const MAX_PROBES = 32;
 
 export const IPPROTO = { icmp: 1, tcp: 6, udp: 17 } as const;
 

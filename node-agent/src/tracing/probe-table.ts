@@ -1,13 +1,12 @@
 /**
- * The probes active in the kernel filter: BPF slots 0..31, grouped by address pair into
+ * The probes active in the kernel filter: BPF slots 0..MAX_PROBES-1, grouped by address pair into
  * xt_probes entries (a pair holds up to four probes). Validates before touching the map,
  * so a bad probe never leaves a half-written filter.
  */
-import { UsageError } from '@xtrace/proto';
+import { MAX_PROBES, UsageError } from '@xtrace/proto';
 import {
   addressBytes,
   IPPROTO,
-  MAX_PROBES,
   probeKey,
   probeValue,
   SLOTS_PER_PAIR,

@@ -1,6 +1,7 @@
 /**
  * Caps on concurrent scheduled probes that hold across every controller: a counting semaphore
- * in the JetStream KV bucket `xtrace_probe_slots`. A probe on a pair needs one slot of the
+ * in the JetStream KV bucket `xtrace_probe_slots` (not the agent's BPF probe slots,
+ * node-agent/src/bpf-slot-allocator.ts). A probe on a pair needs one slot of the
  * fleet (`fleet.<i>`, i < caps.fleet) and one of each agent it touches
  * (`agent.<host>.<j>`, j < caps.perAgent); each slot is a KvLease held by the controller
  * running the probe and renewed every lease/3, deleted when the probe ends.
@@ -47,7 +48,7 @@ export interface SlotHolder {
   renewedAt: number;
 }
 
-export interface ProbeSlotsOptions {
+export interface FleetProbeSemaphoreOptions {
   nc: NatsConnection;
   /** unique per controller process */
   controllerId: string;
@@ -130,7 +131,7 @@ function checkCaps(caps: ProbeCaps): void {
   }
 }
 
-export class ProbeSlots {
+export class FleetProbeSemaphore {
   readonly caps: ProbeCaps;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -148,7 +149,7 @@ export class ProbeSlots {
 
   private constructor(
     private readonly kv: KV,
-    private readonly opts: ProbeSlotsOptions,
+    private readonly opts: FleetProbeSemaphoreOptions,
   ) {
     this.caps = { ...(opts.caps ?? DEFAULT_PROBE_CAPS) };
     this.log = opts.logger ?? pino({ name: 'xtrace-probe-slots', level: process.env['XTRACE_LOG_LEVEL'] ?? 'info' });
@@ -157,9 +158,9 @@ export class ProbeSlots {
   }
 
   /** Opens the bucket and loads its current state before returning. */
-  static async open(opts: ProbeSlotsOptions): Promise<ProbeSlots> {
+  static async open(opts: FleetProbeSemaphoreOptions): Promise<FleetProbeSemaphore> {
     if (opts.caps !== undefined) checkCaps(opts.caps); // before the bucket is opened
-    const s = new ProbeSlots(await openProbeSlotsKv(opts.nc), opts);
+    const s = new FleetProbeSemaphore(await openProbeSlotsKv(opts.nc), opts);
     await s.follow();
     return s;
   }
