@@ -141,15 +141,15 @@ describe('alerts with real sinks', () => {
       [3600, 900],
       [3900, 900],
     ] as const) {
-      const t = Date.now();
       fired.push(...evaluator.observe(interval(t0 + dt, p99)));
-      // never waits for delivery (300 ms); the margin is for a stalled machine (92 ms seen in CI)
-      expect(Date.now() - t).toBeLessThan(200);
     }
     expect(fired.map((e) => [e.state, e.at - t0, e.value])).toEqual([
       ['firing', 1000, 700],
       ['resolved', 2000, 100],
     ]);
+    // observe() never waits for a delivery: both events were handed over and none is delivered yet
+    // (a wall-clock bound here measured the machine: 418 ms once on a loaded CI host)
+    expect(results).toEqual([]);
     await until(() => results.length === 6);
     await dispatcher.idle();
     stopFollow();
@@ -192,9 +192,9 @@ describe('alerts with real sinks', () => {
       cooldown: '0s',
       sinks: [{ type: 'webhook', url: hook.url }],
     });
-    const t = Date.now();
+    // dispatch() never waits for the 400 ms webhook: the six calls return before the first delivery
     for (let i = 0; i < 6; i++) dispatcher.dispatch({ ...syntheticEvent(rule), value: i }, rule);
-    expect(Date.now() - t).toBeLessThan(200); // a dispatch that waited would take 400 ms per event
+    expect(hook.bodies).toEqual([]);
     const [s] = dispatcher.stats();
     // one in flight, two queued, three dropped
     expect(s?.stats.dropped).toBe(3);
