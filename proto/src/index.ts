@@ -10,3 +10,4 @@ export * from './duration.js';
 export * from './report.js';
 export * from './controller-address.js';
 export * from './btf-drop-reasons.js';
+export * from './schema-error.js';
