@@ -71,3 +71,11 @@ export function describeValue(v: unknown): string {
 export function expecting(message: (input: unknown) => string): { error: (issue: { input?: unknown }) => string } {
   return { error: (issue) => message(issue.input) };
 }
+
+/**
+ * Inside a transform that dispatches to another schema by hand (a choice zod's unions cannot
+ * word precisely): report that schema's issues as this one's, paths kept.
+ */
+export function forwardIssues(ctx: { issues: unknown[] }, error: z.ZodError): void {
+  for (const issue of error.issues) ctx.issues.push({ ...issue, input: undefined });
+}
