@@ -5,13 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { isIP } from 'node:net';
 import type { NatsConnection, Subscription } from 'nats';
 import type pino from 'pino';
 import {
   DEFAULT_LEASE_MS,
   PAIR_REPORT_SCHEMA,
-  PROBE_PROTOS,
   Subjects,
   UsageError,
   XtraceError,
@@ -34,6 +32,7 @@ import {
 import type { AgentRegistry, AgentRecord } from './agent-registry.js';
 import { sendAgentCommand } from './agent-client.js';
 import { BatchSequence } from './batch-sequence.js';
+import { checkStartPairProbeRequest } from './grpc-requests.js';
 import { emptyAnalysis, matchedPackets, type AnalyzerFactory, type ProbeAnalyzer } from './probe-analyzer.js';
 
 export const DEFAULT_DURATION_MS = 10_000;
@@ -186,23 +185,6 @@ export class ProbeManager {
     return [...this.probes.values()].map((p) => ({ ...p.info, state: p.state }));
   }
 
-  private validate(req: StartPairProbeRequest): void {
-    for (const f of ['src', 'dst'] as const) {
-      if (isIP(req[f] ?? '') === 0) throw new UsageError(f, `expected an IPv4 or IPv6 address, got '${req[f] ?? ''}'`);
-    }
-    if (req.src === req.dst) throw new UsageError('dst', `must differ from src (${req.src})`);
-    if (isIP(req.src) !== isIP(req.dst)) throw new UsageError('dst', `address family differs from src (${req.src} vs ${req.dst})`);
-    if (req.proto && !PROBE_PROTOS.includes(req.proto as ProbeProto)) {
-      throw new UsageError('proto', `expected one of ${PROBE_PROTOS.join('|')}, got '${req.proto}'`);
-    }
-    if (req.port && (req.port < 1 || req.port > 65535)) throw new UsageError('port', `expected 1..65535, got ${req.port}`);
-    if (req.port && req.proto === 'icmp') throw new UsageError('port', 'not allowed with proto icmp');
-    if ((req.sample_k || req.sample_n) && !(req.sample_k >= 1 && req.sample_n >= req.sample_k)) {
-      throw new UsageError('sample', `expected 1 <= k <= n, got ${req.sample_k}/${req.sample_n}`);
-    }
-    if (req.interval_ms && req.interval_ms < 100) throw new UsageError('interval', `expected at least 100ms, got ${req.interval_ms}ms`);
-  }
-
   private resolveHost(address: string, field: 'src' | 'dst'): AgentRecord {
     const found = this.registry.findByAddress(address);
     const up = found.filter((r) => r.state === 'up');
@@ -216,7 +198,7 @@ export class ProbeManager {
   }
 
   async start(req: StartPairProbeRequest, opts: StartProbeOptions = {}): Promise<Probe> {
-    this.validate(req);
+    checkStartPairProbeRequest(req);
     if (opts.probeId !== undefined && (!isSubjectToken(opts.probeId) || this.probes.has(opts.probeId))) {
       throw new UsageError('probe_id', `'${opts.probeId}' is not a NATS subject token or is in use`);
     }
