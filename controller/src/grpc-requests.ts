@@ -6,7 +6,7 @@
  * grpc-errors.ts turns into INVALID_ARGUMENT.
  */
 import { isIP } from 'node:net';
-import { PROBE_PROTOS, expecting, parseOrThrow, type StartPairProbeRequest } from '@xtrace/proto';
+import { PROBE_PROTOS, expecting, hasIssueAt, parseOrThrow, type StartPairProbeRequest } from '@xtrace/proto';
 import { z } from 'zod';
 import type { HistoryQuery } from './fleet/history-store.js';
 import type { HistoryRequest } from './grpc-history.js';
@@ -64,7 +64,7 @@ function historyRequestSchema(watch: boolean) {
       const fail = (field: string, message: string): void => void ctx.issues.push({ code: 'custom', path: [field], message, input: r });
       if ((r.src === '') !== (r.dst === '')) fail(r.src === '' ? 'src' : 'dst', 'give both src and dst (the pair), or neither for every pair');
       else if (r.src !== '' && r.src === r.dst) fail('dst', `is the same address as src (${r.src})`);
-      if (ctx.issues.some((i) => i.path?.[0] === 'since_ms' || i.path?.[0] === 'until_ms') || r.until_ms === undefined) return;
+      if (hasIssueAt(ctx.issues, 'since_ms', 'until_ms') || r.until_ms === undefined) return;
       if (watch) fail('until_ms', 'WatchHistory follows new records without an end: leave it 0 (use ListHistory for a range)');
       else if (r.since_ms !== undefined && r.until_ms < r.since_ms) fail('until_ms', `${r.until_ms} is before since_ms ${r.since_ms}`);
     })

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { ErrorCode } from './errors.js';
-import { describeValue, expecting, fieldErrors, type FieldError } from './schema-error.js';
+import { describeValue, expecting, fieldErrors, hasIssueAt, type FieldError } from './schema-error.js';
 import { isSubjectToken } from './subjects.js';
 
 export type { FieldError } from './schema-error.js';
@@ -120,11 +120,6 @@ const sample = z
 const durationMs = intIn(1, MAX_DURATION_MS).nullish();
 const leaseMs = intIn(100, MAX_DURATION_MS).nullish();
 
-/** whether an earlier check of this object already failed on `key` */
-function failed(issues: readonly { path?: readonly PropertyKey[] }[], key: string): boolean {
-  return issues.some((i) => i.path?.[0] === key);
-}
-
 const startProbe = z
   .strictObject({
     op: z.literal('startProbe'),
@@ -140,11 +135,11 @@ const startProbe = z
   })
   .check((ctx) => {
     const c = ctx.value;
-    if (!failed(ctx.issues, 'probeId') && !failed(ctx.issues, 'src') && !failed(ctx.issues, 'dst')) {
+    if (!hasIssueAt(ctx.issues, 'probeId', 'src', 'dst')) {
       if (isIP(c.src) !== isIP(c.dst)) ctx.issues.push({ code: 'custom', path: ['dst'], message: `address family differs from src (${c.src} vs ${c.dst})`, input: c.dst });
       else if (c.src === c.dst) ctx.issues.push({ code: 'custom', path: ['dst'], message: `must differ from src (${c.src})`, input: c.dst });
     }
-    if (c.port != null && !failed(ctx.issues, 'port') && c.proto === 'icmp') ctx.issues.push({ code: 'custom', path: ['port'], message: 'not allowed with proto icmp', input: c.port });
+    if (c.port != null && !hasIssueAt(ctx.issues, 'port') && c.proto === 'icmp') ctx.issues.push({ code: 'custom', path: ['port'], message: 'not allowed with proto icmp', input: c.port });
   })
   .transform(withoutNulls);
 

@@ -79,3 +79,8 @@ export function expecting(message: (input: unknown) => string): { error: (issue:
 export function forwardIssues(ctx: { issues: unknown[] }, error: z.ZodError): void {
   for (const issue of error.issues) ctx.issues.push({ ...issue, input: undefined });
 }
+
+/** Whether an earlier check of an object already failed on its key `key` (for cross-field checks). */
+export function hasIssueAt(issues: readonly { path?: readonly PropertyKey[] }[], ...keys: string[]): boolean {
+  return issues.some((i) => keys.includes(i.path?.[0] as string));
+}

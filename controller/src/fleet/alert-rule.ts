@@ -1,5 +1,5 @@
 /** Alert rules, stored as JSON in KV `xtrace_alerts`, one key per rule name. */
-import { VM_PART_NAMES, expecting, parseOrThrow, type VmPartName } from '@xtrace/proto';
+import { VM_PART_NAMES, expecting, hasIssueAt, parseOrThrow, type VmPartName } from '@xtrace/proto';
 import { z } from 'zod';
 import { pairSelectorSchema, type PairSelector } from './pair-selector.js';
 import type { SegmentStats } from './probe-report.js';
@@ -106,7 +106,7 @@ const alertRuleSchema = z
   )
   .check((ctx) => {
     const { vmPart, segmentKind } = ctx.value;
-    if (vmPart !== undefined && segmentKind != null && segmentKind !== 'any' && !ctx.issues.some((i) => i.path?.[0] === 'vmPart' || i.path?.[0] === 'segmentKind')) {
+    if (vmPart !== undefined && segmentKind != null && segmentKind !== 'any' && !hasIssueAt(ctx.issues, 'vmPart', 'segmentKind')) {
       ctx.issues.push({ code: 'custom', path: ['vmPart'], message: `selects VM breakdown parts, not ${segmentKind} segments: give one of segmentKind and vmPart`, input: vmPart });
     }
   })
