@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { NatsConnection, Subscription } from 'nats';
 import type pino from 'pino';
-import { HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_DOWN, Subjects, errorMessage, isSubjectToken, type AgentHeartbeat, type AgentInfo } from '@xtrace/proto';
+import { HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_DOWN, Subjects, agentHeartbeatSchema, errorMessage, parseOrThrow, type AgentHeartbeat, type AgentInfo } from '@xtrace/proto';
 
 export interface AgentRecord {
   host: string;
@@ -55,7 +55,7 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
         return;
       }
       try {
-        this.observe(msg.json<AgentHeartbeat>());
+        this.observe(msg.json<unknown>());
       } catch (e: unknown) {
         this.log.warn({ err: e, subject: msg.subject }, `ignoring bad heartbeat: ${errorMessage(e)}`);
       }
@@ -76,11 +76,9 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
     this.subs = [];
   }
 
-  observe(hb: AgentHeartbeat): void {
-    if (typeof hb !== 'object' || hb === null || !isSubjectToken(hb.host) || typeof hb.bootId !== 'string') {
-      throw new Error('missing host or bootId');
-    }
-    if (!Array.isArray(hb.inventory?.vms)) hb.inventory = { netns: 0, interfaces: [], vms: [], stages: [] };
+  /** Takes a received heartbeat; throws a UsageError naming the bad field (agentHeartbeatSchema). */
+  observe(received: unknown): void {
+    const hb = parseOrThrow(agentHeartbeatSchema, received, 'heartbeat');
     const now = Date.now();
     const prev = this.agents.get(hb.host);
     const rec: AgentRecord = { host: hb.host, bootId: hb.bootId, state: 'up', lastSeenMs: now, firstSeenMs: prev?.firstSeenMs ?? now, status: hb };

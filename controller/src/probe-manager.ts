@@ -27,10 +27,11 @@ import {
 import type { AgentRegistry } from './agent-registry.js';
 import { sendAgentCommand } from './agent-client.js';
 import { BatchSequence } from './batch-sequence.js';
+import { checkStartPairProbeRequest } from './grpc-requests.js';
 import { emptyAnalysis, matchedPackets, type AnalyzerFactory, type ProbeAnalyzer } from './probe-analyzer.js';
 import { startProbeAnalyzer } from './probe-analyzer-setup.js';
 import { ProbeFanout } from './probe-fanout.js';
-import { probeInfoOf, startCommandOf, validateProbeRequest } from './probe-request.js';
+import { probeInfoOf, startCommandOf } from './probe-request.js';
 import { ProbeSubscription } from './probe-subscription.js';
 import { ProbeTargetResolver } from './probe-target-resolver.js';
 import { ProbeTimers } from './probe-timers.js';
@@ -177,7 +178,7 @@ export class ProbeManager {
    * none), starts its analyzer and clocks. Batches arriving meanwhile wait in its subscription.
    */
   async start(req: StartPairProbeRequest, opts: StartProbeOptions = {}): Promise<Probe> {
-    validateProbeRequest(req);
+    checkStartPairProbeRequest(req);
     if (opts.probeId !== undefined && (!isSubjectToken(opts.probeId) || this.probes.has(opts.probeId))) {
       throw new UsageError('probe_id', `'${opts.probeId}' is not a NATS subject token or is in use`);
     }

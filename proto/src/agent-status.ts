@@ -1,7 +1,12 @@
 /**
  * What an agent tells the registry: JSON on Subjects.agentHeartbeat(host) every
  * HEARTBEAT_INTERVAL_MS and on Subjects.registryAnnounce at start (and when discovered).
+ * agentHeartbeatSchema checks what the registry keys on when one arrives.
  */
+import { z } from 'zod';
+import { describeValue, expecting } from './schema-error.js';
+import { isSubjectToken } from './subjects.js';
+
 export const HEARTBEAT_INTERVAL_MS = 2000;
 /** The controller marks an agent down after this many missed heartbeats. */
 export const MISSED_HEARTBEATS_DOWN = 3;
@@ -57,3 +62,21 @@ export interface AgentHeartbeat {
   /** set when the tracer failed to report (the agent keeps running) */
   inventoryError?: string;
 }
+
+const NO_INVENTORY: AgentHeartbeat['inventory'] = { netns: 0, interfaces: [], vms: [], stages: [] };
+
+/**
+ * A received heartbeat or announcement: the registry keys agents on `host` and notices reboots
+ * by `bootId`, so those must be right; an inventory without a VM list counts as empty (an agent
+ * whose tracer failed still registers). Other fields pass as sent (looseObject).
+ */
+export const agentHeartbeatSchema = z
+  .looseObject(
+    {
+      host: z.custom<string>(isSubjectToken, expecting((v) => `expected 1-128 characters of [A-Za-z0-9_-], got ${describeValue(v)}`)),
+      bootId: z.string(expecting((v) => `expected a string, got ${describeValue(v)}`)),
+      inventory: z.looseObject({ vms: z.array(z.unknown()) }).catch(() => ({ ...NO_INVENTORY })),
+    },
+    expecting((v) => `expected a JSON object, got ${describeValue(v)}`),
+  )
+  .transform((hb) => hb as unknown as AgentHeartbeat);

@@ -22,10 +22,22 @@ describe('validateAgentCommand', () => {
     expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', proto: 'icmp', port: 5 })).toBe('port: not allowed with proto icmp');
     expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', proto: 'sctp' })).toBe("proto: expected one of icmp|udp|tcp, got 'sctp'");
     expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', sample: { k: 5, n: 2 } })).toBe('sample.k: expected k <= n, got k=5 n=2');
-    expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', sample: { k: 1 } })).toBe('sample.n: expected an integer in 1..4294967295, got null');
+    expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', sample: { k: 1 } })).toBe('sample.n: expected an integer in 1..4294967295, got nothing');
     expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', bogus: 1 })).toBe('bogus: unknown field');
     expect(errors({ op: 'renew', probeIds: ['ok', 'bad id'] })).toBe("probeIds[1]: expected 1-128 characters of [A-Za-z0-9_-], got 'bad id'");
     expect(errors({ op: 'launch' })).toBe("op: expected one of startProbe|stopProbe|updateProbe|renew|status, got 'launch'");
     expect(errors([1])).toBe('(command): expected a JSON object, got [1]');
+    expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.1' })).toBe('dst: must differ from src (10.0.0.1)');
+    expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', sample: [1, 2] })).toBe('sample: expected {k, n}, got [1,2]');
+    expect(errors({ op: 'renew', probeIds: 'p1' })).toBe("probeIds: expected an array of probe ids, got 'p1'");
+    expect(errors({ op: 'stopProbe' })).toBe('probeId: expected 1-128 characters of [A-Za-z0-9_-], got nothing');
+    expect(errors({ op: 'status', extra: true })).toBe('extra: unknown field');
+  });
+
+  it('takes null for an absent optional field and leaves it out', () => {
+    const v = validateAgentCommand({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', proto: null, port: null, sample: null, leaseMs: 500 });
+    expect(v.ok && Object.keys(v.value)).toEqual(['op', 'probeId', 'src', 'dst', 'leaseMs']);
+    expect(validateAgentCommand({ op: 'renew', probeIds: ['a', 'b'], leaseMs: null })).toEqual({ ok: true, value: { op: 'renew', probeIds: ['a', 'b'] } });
+    expect(validateAgentCommand({ op: 'status' })).toEqual({ ok: true, value: { op: 'status' } });
   });
 });

@@ -1,14 +1,18 @@
 /**
  * Controller -> agent commands (request/reply on Subjects.agentCmd, JSON) and their replies.
- * validateAgentCommand() checks an untrusted payload and returns field-precise errors, so an
- * agent never acts on a half-valid command.
+ * validateAgentCommand() checks an untrusted payload against agentCommandSchema (zod) and
+ * returns field-precise errors (schema-error.ts), so an agent never acts on a half-valid command.
  */
 import { isIP } from 'node:net';
+import { z } from 'zod';
 import type { ErrorCode } from './errors.js';
+import { describeValue, expecting, fieldErrors, hasIssueAt, type FieldError } from './schema-error.js';
 import { isSubjectToken } from './subjects.js';
 
-export type ProbeProto = 'icmp' | 'udp' | 'tcp';
-export const PROBE_PROTOS: readonly ProbeProto[] = ['icmp', 'udp', 'tcp'];
+export type { FieldError } from './schema-error.js';
+
+export const PROBE_PROTOS = ['icmp', 'udp', 'tcp'] as const;
+export type ProbeProto = (typeof PROBE_PROTOS)[number];
 
 export interface SampleSpec {
   /** keep K out of every N packets (by packet-id hash, the same on every host) */
@@ -58,11 +62,6 @@ export interface StatusCommand {
 export type AgentCommand = StartProbeCommand | StopProbeCommand | UpdateProbeCommand | RenewCommand | StatusCommand;
 export type AgentCommandOp = AgentCommand['op'];
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
 export interface CommandErrorBody {
   code: ErrorCode;
   message: string;
@@ -95,142 +94,82 @@ export type Validation<T> = { ok: true; value: T } | { ok: false; errors: FieldE
 export const DEFAULT_LEASE_MS = 10_000;
 export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
 
-function describe(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
-  if (v === undefined) return 'nothing';
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
+/** Drops the null-valued keys: on the wire an optional field may be absent or null. */
+function withoutNulls<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], null> } {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== null && v !== undefined) out[k] = v;
+  return out as { [K in keyof T]: Exclude<T[K], null> };
 }
 
-class Checker {
-  readonly errors: FieldError[] = [];
-  constructor(readonly input: Record<string, unknown>) {}
-  fail(field: string, message: string): void {
-    this.errors.push({ field, message });
-  }
-  probeId(field = 'probeId'): string {
-    const v = this.input[field];
-    if (!isSubjectToken(v)) this.fail(field, `expected 1-128 characters of [A-Za-z0-9_-], got ${describe(v)}`);
-    return v as string;
-  }
-  address(field: string): string {
-    const v = this.input[field];
-    if (typeof v !== 'string' || isIP(v) === 0) this.fail(field, `expected an IPv4 or IPv6 address, got ${describe(v)}`);
-    return v as string;
-  }
-  optInt(field: string, min: number, max: number, v: unknown = this.input[field]): number | undefined {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      this.fail(field, `expected an integer in ${min}..${max}, got ${describe(v)}`);
-      return undefined;
-    }
-    return v;
-  }
-  optSample(field = 'sample'): SampleSpec | undefined {
-    const v = this.input[field];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'object' || Array.isArray(v)) {
-      this.fail(field, `expected {k, n}, got ${describe(v)}`);
-      return undefined;
-    }
-    const o = v as Record<string, unknown>;
-    const before = this.errors.length;
-    const n = this.optInt(`${field}.n`, 1, 0xffffffff, o.n ?? Number.NaN);
-    const k = this.optInt(`${field}.k`, 1, 0xffffffff, o.k ?? Number.NaN);
-    if (this.errors.length > before || n === undefined || k === undefined) return undefined;
-    if (k > n) {
-      this.fail(`${field}.k`, `expected k <= n, got k=${k} n=${n}`);
-      return undefined;
-    }
-    return { k, n };
-  }
-  unknownKeys(allowed: readonly string[]): void {
-    for (const key of Object.keys(this.input)) {
-      if (!allowed.includes(key)) this.fail(key, 'unknown field');
-    }
-  }
+const probeId = z.custom<string>(isSubjectToken, expecting((v) => `expected 1-128 characters of [A-Za-z0-9_-], got ${describeValue(v)}`));
+
+const address = z.custom<string>((v) => typeof v === 'string' && isIP(v) !== 0, expecting((v) => `expected an IPv4 or IPv6 address, got ${describeValue(v)}`));
+
+function intIn(min: number, max: number) {
+  const e = expecting((v) => `expected an integer in ${min}..${max}, got ${describeValue(v)}`);
+  return z.number(e).int(e).min(min, e).max(max, e);
 }
+
+const sample = z
+  .object({ n: intIn(1, 0xffffffff), k: intIn(1, 0xffffffff) }, expecting((v) => `expected {k, n}, got ${describeValue(v)}`))
+  .check((ctx) => {
+    const { k, n } = ctx.value;
+    if (ctx.issues.length === 0 && k > n) ctx.issues.push({ code: 'custom', path: ['k'], message: `expected k <= n, got k=${k} n=${n}`, input: ctx.value });
+  });
+
+const durationMs = intIn(1, MAX_DURATION_MS).nullish();
+const leaseMs = intIn(100, MAX_DURATION_MS).nullish();
+
+const startProbe = z
+  .strictObject({
+    op: z.literal('startProbe'),
+    probeId,
+    src: address,
+    dst: address,
+    proto: z.enum(PROBE_PROTOS, expecting((v) => `expected one of ${PROBE_PROTOS.join('|')}, got ${describeValue(v)}`)).nullish(),
+    port: intIn(1, 65535).nullish(),
+    sample: sample.nullish(),
+    durationMs,
+    leaseMs,
+    controllerId: z.string(expecting((v) => `expected a string, got ${describeValue(v)}`)).nullish(),
+  })
+  .check((ctx) => {
+    const c = ctx.value;
+    if (!hasIssueAt(ctx.issues, 'probeId', 'src', 'dst')) {
+      if (isIP(c.src) !== isIP(c.dst)) ctx.issues.push({ code: 'custom', path: ['dst'], message: `address family differs from src (${c.src} vs ${c.dst})`, input: c.dst });
+      else if (c.src === c.dst) ctx.issues.push({ code: 'custom', path: ['dst'], message: `must differ from src (${c.src})`, input: c.dst });
+    }
+    if (c.port != null && !hasIssueAt(ctx.issues, 'port') && c.proto === 'icmp') ctx.issues.push({ code: 'custom', path: ['port'], message: 'not allowed with proto icmp', input: c.port });
+  })
+  .transform(withoutNulls);
+
+const stopProbe = z.strictObject({ op: z.literal('stopProbe'), probeId });
+
+const updateProbe = z.strictObject({ op: z.literal('updateProbe'), probeId, sample: sample.nullish(), durationMs }).transform(withoutNulls);
+
+const renew = z
+  .strictObject({
+    op: z.literal('renew'),
+    probeIds: z.array(probeId, expecting((v) => `expected an array of probe ids, got ${describeValue(v)}`)),
+    leaseMs,
+  })
+  .transform(withoutNulls);
+
+const status = z.strictObject({ op: z.literal('status') });
+
+const OPS = ['startProbe', 'stopProbe', 'updateProbe', 'renew', 'status'] as const satisfies readonly AgentCommandOp[];
+
+/** An untrusted command: its op picks the shape; the output keeps only known, non-null fields. */
+export const agentCommandSchema: z.ZodType<AgentCommand> = z.discriminatedUnion('op', [startProbe, stopProbe, updateProbe, renew, status], {
+  error: ({ input }) =>
+    typeof input !== 'object' || input === null || Array.isArray(input)
+      ? `expected a JSON object, got ${describeValue(input)}`
+      : `expected one of ${OPS.join('|')}, got ${describeValue((input as { op?: unknown }).op)}`,
+});
 
 export function validateAgentCommand(input: unknown): Validation<AgentCommand> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return { ok: false, errors: [{ field: '(command)', message: `expected a JSON object, got ${describe(input)}` }] };
-  }
-  const c = new Checker(input as Record<string, unknown>);
-  const op = c.input.op;
-  switch (op) {
-    case 'startProbe': {
-      c.unknownKeys(['op', 'probeId', 'src', 'dst', 'proto', 'port', 'sample', 'durationMs', 'leaseMs', 'controllerId']);
-      const probeId = c.probeId();
-      const src = c.address('src');
-      const dst = c.address('dst');
-      if (c.errors.length === 0) {
-        if (isIP(src) !== isIP(dst)) c.fail('dst', `address family differs from src (${src} vs ${dst})`);
-        else if (src === dst) c.fail('dst', `must differ from src (${src})`);
-      }
-      let proto: ProbeProto | undefined;
-      if (c.input.proto !== undefined && c.input.proto !== null) {
-        if (!PROBE_PROTOS.includes(c.input.proto as ProbeProto)) {
-          c.fail('proto', `expected one of ${PROBE_PROTOS.join('|')}, got ${describe(c.input.proto)}`);
-        } else proto = c.input.proto as ProbeProto;
-      }
-      const port = c.optInt('port', 1, 65535);
-      if (port !== undefined && proto === 'icmp') c.fail('port', 'not allowed with proto icmp');
-      const sample = c.optSample();
-      const durationMs = c.optInt('durationMs', 1, MAX_DURATION_MS);
-      const leaseMs = c.optInt('leaseMs', 100, MAX_DURATION_MS);
-      const controllerId = c.input.controllerId;
-      if (controllerId !== undefined && typeof controllerId !== 'string') c.fail('controllerId', `expected a string, got ${describe(controllerId)}`);
-      if (c.errors.length > 0) return { ok: false, errors: c.errors };
-      const cmd: StartProbeCommand = { op, probeId, src, dst };
-      if (proto !== undefined) cmd.proto = proto;
-      if (port !== undefined) cmd.port = port;
-      if (sample !== undefined) cmd.sample = sample;
-      if (durationMs !== undefined) cmd.durationMs = durationMs;
-      if (leaseMs !== undefined) cmd.leaseMs = leaseMs;
-      if (typeof controllerId === 'string') cmd.controllerId = controllerId;
-      return { ok: true, value: cmd };
-    }
-    case 'stopProbe': {
-      c.unknownKeys(['op', 'probeId']);
-      const probeId = c.probeId();
-      return c.errors.length > 0 ? { ok: false, errors: c.errors } : { ok: true, value: { op, probeId } };
-    }
-    case 'updateProbe': {
-      c.unknownKeys(['op', 'probeId', 'sample', 'durationMs']);
-      const probeId = c.probeId();
-      const sample = c.optSample();
-      const durationMs = c.optInt('durationMs', 1, MAX_DURATION_MS);
-      if (c.errors.length > 0) return { ok: false, errors: c.errors };
-      const cmd: UpdateProbeCommand = { op, probeId };
-      if (sample !== undefined) cmd.sample = sample;
-      if (durationMs !== undefined) cmd.durationMs = durationMs;
-      return { ok: true, value: cmd };
-    }
-    case 'renew': {
-      c.unknownKeys(['op', 'probeIds', 'leaseMs']);
-      const ids = c.input.probeIds;
-      if (!Array.isArray(ids)) c.fail('probeIds', `expected an array of probe ids, got ${describe(ids)}`);
-      else ids.forEach((id, i) => {
-        if (!isSubjectToken(id)) c.fail(`probeIds[${i}]`, `expected 1-128 characters of [A-Za-z0-9_-], got ${describe(id)}`);
-      });
-      const leaseMs = c.optInt('leaseMs', 100, MAX_DURATION_MS);
-      if (c.errors.length > 0) return { ok: false, errors: c.errors };
-      const cmd: RenewCommand = { op, probeIds: ids as string[] };
-      if (leaseMs !== undefined) cmd.leaseMs = leaseMs;
-      return { ok: true, value: cmd };
-    }
-    case 'status':
-      c.unknownKeys(['op']);
-      return c.errors.length > 0 ? { ok: false, errors: c.errors } : { ok: true, value: { op } };
-    default:
-      return {
-        ok: false,
-        errors: [{ field: 'op', message: `expected one of startProbe|stopProbe|updateProbe|renew|status, got ${describe(op)}` }],
-      };
-  }
+  const r = agentCommandSchema.safeParse(input);
+  return r.success ? { ok: true, value: r.data } : { ok: false, errors: fieldErrors(r.error, '', '(command)') };
 }
 
 /** One line for logs and the CLI: "src: expected ..., port: expected ...". */

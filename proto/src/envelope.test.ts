@@ -1,3 +1,4 @@
+import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope, EnvelopeError } from './envelope.js';
 import { decodeRecords, encodeRecords } from './record-layout.js';
@@ -32,5 +33,28 @@ describe('event envelope', () => {
     expect(() => decodeEnvelope(encodeEnvelope({ ...base, records: Buffer.alloc(65) }))).toThrow(/not a multiple of 64/);
     expect(() => decodeEnvelope(encodeEnvelope({ ...base, v: 2 }))).toThrow(EnvelopeError);
     expect(() => decodeEnvelope(encodeEnvelope({ ...base, seq: 0 }))).toThrow(/seq/);
+  });
+
+  it('names the bad header field', () => {
+    const packr = new Packr({ useRecords: false, int64AsType: 'bigint', mapsAsObjects: true });
+    const base = { v: 1, host: 'h', bootId: 'b', probe: 'p', seq: 1, clock: { monoNs: 1n, realNs: 1n }, counters: {}, records: Buffer.alloc(64) };
+    const bad = (patch: Record<string, unknown>): string => {
+      try {
+        decodeEnvelope(packr.pack({ ...base, ...patch }));
+      } catch (e: unknown) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(bad({ v: 2 })).toBe('bad event envelope: v: unsupported version 2');
+    expect(bad({ records: Buffer.alloc(65) })).toBe('bad event envelope: records: 65 bytes is not a multiple of 64');
+    expect(bad({ records: 'x' })).toBe('bad event envelope: records: expected binary');
+    expect(bad({ host: 5 })).toBe('bad event envelope: host: expected a string');
+    expect(bad({ seq: 1.5 })).toBe('bad event envelope: seq: expected an integer >= 1');
+    expect(bad({ clock: 3 })).toBe('bad event envelope: clock: expected a map');
+    expect(bad({ clock: { monoNs: 'x', realNs: 1n } })).toBe('bad event envelope: clock.monoNs: expected an integer, got string');
+    expect(bad({ counters: undefined })).toBe('accepted');
+    expect(() => decodeEnvelope(packr.pack(5))).toThrow('bad event envelope: not a map');
+    expect(decodeEnvelope(packr.pack({ ...base, seq: 5n, clock: { monoNs: 7, realNs: 2n ** 62n }, counters: { a: 2n ** 40n } }))).toMatchObject({ seq: 5, clock: { monoNs: 7n, realNs: 2n ** 62n }, counters: { a: 2 ** 40 } });
   });
 });

@@ -22,9 +22,12 @@ export class XtraceError extends Error {
 export class UsageError extends XtraceError {
   /** the flag or field that was wrong */
   readonly field: string;
+  /** what was wrong with it (the message without the field) */
+  readonly reason: string;
   constructor(field: string, message: string, options?: { cause?: unknown }) {
     super('usage', `${field}: ${message}`, options);
     this.field = field;
+    this.reason = message;
   }
 }
 

@@ -13,3 +13,4 @@ export * from './free-port.js';
 export * from './history-record.js';
 export * from './fleet-config.js';
 export * from './metrics-endpoint.js';
+export * from './schema-error.js';

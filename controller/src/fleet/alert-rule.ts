@@ -1,9 +1,9 @@
 /** Alert rules, stored as JSON in KV `xtrace_alerts`, one key per rule name. */
-import { UsageError, VM_PART_NAMES, type VmPartName } from '@xtrace/proto';
-import { parseDurationMs } from '@xtrace/proto';
-import { validatePairSelector, type PairSelector } from './pair-selector.js';
+import { VM_PART_NAMES, expecting, hasIssueAt, parseOrThrow, type VmPartName } from '@xtrace/proto';
+import { z } from 'zod';
+import { pairSelectorSchema, type PairSelector } from './pair-selector.js';
 import type { SegmentStats } from './probe-report.js';
-import { validateName } from './schedule.js';
+import { durationSchema, nameSchema } from './schedule.js';
 
 export const ALERT_METRICS = ['p50', 'p99', 'max', 'loss'] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
@@ -46,100 +46,91 @@ export interface ParsedAlertRule extends AlertRule {
 
 const SUBJECT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
-export function validateSinkSpec(value: unknown, field: string): SinkSpec {
-  if (typeof value !== 'object' || value === null) throw new UsageError(field, 'expected {type: webhook|exec|nats, ...}');
-  const o = value as Record<string, unknown>;
-  const optPositive = (k: string): number | undefined => {
-    const v = o[k];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new UsageError(`${field}.${k}`, `expected a non-negative number, got ${JSON.stringify(v)}`);
-    return v;
-  };
-  switch (o['type']) {
-    case 'webhook': {
-      const url = o['url'];
-      let u: URL;
-      try {
-        u = new URL(String(url));
-      } catch (e: unknown) {
-        throw new UsageError(`${field}.url`, `not a URL: ${JSON.stringify(url)}`, { cause: e });
-      }
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${field}.url`, `expected http(s), got ${u.protocol}`);
-      const s: SinkSpec = { type: 'webhook', url: u.toString() };
-      const t = optPositive('timeoutMs');
-      const r = optPositive('retries');
-      if (t !== undefined) s.timeoutMs = t;
-      if (r !== undefined) s.retries = Math.floor(r);
-      return s;
-    }
-    case 'exec': {
-      if (typeof o['command'] !== 'string' || o['command'].trim() === '') throw new UsageError(`${field}.command`, 'expected a non-empty command');
-      const s: SinkSpec = { type: 'exec', command: o['command'] };
-      const t = optPositive('timeoutMs');
-      if (t !== undefined) s.timeoutMs = t;
-      return s;
-    }
-    case 'nats': {
-      if (typeof o['subject'] !== 'string' || !SUBJECT.test(o['subject'])) {
-        throw new UsageError(`${field}.subject`, `expected a NATS subject without wildcards, got ${JSON.stringify(o['subject'])}`);
-      }
-      return { type: 'nats', subject: o['subject'] };
-    }
-    default:
-      throw new UsageError(`${field}.type`, `expected webhook, exec or nats, got ${JSON.stringify(o['type'])}`);
+const nonNegative = z.number(expecting((v) => `expected a non-negative number, got ${JSON.stringify(v)}`)).min(0, expecting((v) => `expected a non-negative number, got ${JSON.stringify(v)}`));
+
+const webhookUrl = z.unknown().transform((url, ctx) => {
+  let u: URL;
+  try {
+    u = new URL(String(url));
+  } catch {
+    ctx.issues.push({ code: 'custom', message: `not a URL: ${JSON.stringify(url)}`, input: url });
+    return z.NEVER;
   }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    ctx.issues.push({ code: 'custom', message: `expected http(s), got ${u.protocol}`, input: url });
+    return z.NEVER;
+  }
+  return u.toString();
+});
+
+/** One alert sink by its `type`; only that type's fields are kept. */
+export const sinkSpecSchema: z.ZodType<SinkSpec, unknown> = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('webhook'), url: webhookUrl, timeoutMs: nonNegative.optional(), retries: nonNegative.transform(Math.floor).optional() }),
+    z.object({
+      type: z.literal('exec'),
+      command: z.string('expected a non-empty command').refine((c) => c.trim() !== '', 'expected a non-empty command'),
+      timeoutMs: nonNegative.optional(),
+    }),
+    z.object({ type: z.literal('nats'), subject: z.string(expecting((v) => `expected a NATS subject without wildcards, got ${JSON.stringify(v)}`)).regex(SUBJECT, expecting((v) => `expected a NATS subject without wildcards, got ${JSON.stringify(v)}`)) }),
+  ],
+  {
+    error: ({ input }) =>
+      typeof input !== 'object' || input === null
+        ? 'expected {type: webhook|exec|nats, ...}'
+        : `expected webhook, exec or nats, got ${JSON.stringify((input as { type?: unknown }).type)}`,
+  },
+);
+
+export function validateSinkSpec(value: unknown, field: string): SinkSpec {
+  return parseOrThrow(sinkSpecSchema, value, field);
 }
 
-export function validateAlertRule(value: unknown, field = 'rule'): ParsedAlertRule {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(field, 'expected an object');
-  const o = value as Record<string, unknown>;
-  const name = validateName(o['name'], `${field}.name`);
-  const selector = validatePairSelector(o['selector'] ?? 'all-cross-host', `${field}.selector`);
-  const segmentKind = o['segmentKind'] ?? 'any';
-  if (!SEGMENT_KINDS.includes(segmentKind as AlertSegmentKind)) {
-    throw new UsageError(`${field}.segmentKind`, `expected one of ${SEGMENT_KINDS.join(', ')}, got ${JSON.stringify(segmentKind)}`);
-  }
-  const vmPart = o['vmPart'];
-  if (vmPart !== undefined) {
-    if (!ALERT_VM_PARTS.includes(vmPart as AlertVmPart)) {
-      throw new UsageError(`${field}.vmPart`, `expected one of ${ALERT_VM_PARTS.join(', ')}, got ${JSON.stringify(vmPart)}`);
+const alertRuleSchema = z
+  .object(
+    {
+      name: nameSchema,
+      selector: pairSelectorSchema.nullish(),
+      segmentKind: z.enum(SEGMENT_KINDS, expecting((v) => `expected one of ${SEGMENT_KINDS.join(', ')}, got ${JSON.stringify(v)}`)).nullish(),
+      vmPart: z.enum(ALERT_VM_PARTS, expecting((v) => `expected one of ${ALERT_VM_PARTS.join(', ')}, got ${JSON.stringify(v)}`)).optional(),
+      metric: z.enum(ALERT_METRICS, expecting((v) => `expected one of ${ALERT_METRICS.join(', ')}, got ${JSON.stringify(v)}`)),
+      op: z.literal('>', expecting((v) => `only ">" is supported, got ${JSON.stringify(v)}`)).nullish(),
+      threshold: nonNegative,
+      for: durationSchema('30s', { zero: true }).nullish(),
+      cooldown: durationSchema('5m', { zero: true }).nullish(),
+      sinks: z.array(sinkSpecSchema, 'expected at least one sink (--webhook, --exec or --nats-subject)').min(1, 'expected at least one sink (--webhook, --exec or --nats-subject)'),
+      createdAt: z.number('expected epoch milliseconds').nullish(),
+    },
+    'expected an object',
+  )
+  .check((ctx) => {
+    const { vmPart, segmentKind } = ctx.value;
+    if (vmPart !== undefined && segmentKind != null && segmentKind !== 'any' && !hasIssueAt(ctx.issues, 'vmPart', 'segmentKind')) {
+      ctx.issues.push({ code: 'custom', path: ['vmPart'], message: `selects VM breakdown parts, not ${segmentKind} segments: give one of segmentKind and vmPart`, input: vmPart });
     }
-    if (segmentKind !== 'any') throw new UsageError(`${field}.vmPart`, `selects VM breakdown parts, not ${String(segmentKind)} segments: give one of segmentKind and vmPart`);
-  }
-  if (!ALERT_METRICS.includes(o['metric'] as AlertMetric)) {
-    throw new UsageError(`${field}.metric`, `expected one of ${ALERT_METRICS.join(', ')}, got ${JSON.stringify(o['metric'])}`);
-  }
-  const op = o['op'] ?? '>';
-  if (op !== '>') throw new UsageError(`${field}.op`, `only ">" is supported, got ${JSON.stringify(op)}`);
-  const threshold = o['threshold'];
-  if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0) {
-    throw new UsageError(`${field}.threshold`, `expected a non-negative number, got ${JSON.stringify(threshold)}`);
-  }
-  const forText = o['for'] ?? '0s';
-  if (typeof forText !== 'string') throw new UsageError(`${field}.for`, 'expected a duration such as 30s');
-  const forMs = forText === '0' ? 0 : parseDurationMs(forText, `${field}.for`);
-  const cooldownText = o['cooldown'] ?? '0s';
-  if (typeof cooldownText !== 'string') throw new UsageError(`${field}.cooldown`, 'expected a duration such as 5m');
-  const cooldownMs = cooldownText === '0' ? 0 : parseDurationMs(cooldownText, `${field}.cooldown`);
-  if (!Array.isArray(o['sinks']) || o['sinks'].length === 0) throw new UsageError(`${field}.sinks`, 'expected at least one sink (--webhook, --exec or --nats-subject)');
-  const sinks = o['sinks'].map((s: unknown, i: number) => validateSinkSpec(s, `${field}.sinks[${i}]`));
-  const createdAt = o['createdAt'] ?? Date.now();
-  if (typeof createdAt !== 'number') throw new UsageError(`${field}.createdAt`, 'expected epoch milliseconds');
-  return {
-    name,
-    selector,
-    segmentKind: segmentKind as AlertSegmentKind,
-    ...(vmPart !== undefined ? { vmPart: vmPart as AlertVmPart } : {}),
-    metric: o['metric'] as AlertMetric,
-    op: '>',
-    threshold,
-    for: forText,
-    cooldown: cooldownText,
-    sinks,
-    createdAt,
-    forMs,
-    cooldownMs,
-  };
+  })
+  .transform(
+    (o): ParsedAlertRule => ({
+      name: o.name,
+      selector: o.selector ?? 'all-cross-host',
+      segmentKind: o.segmentKind ?? 'any',
+      ...(o.vmPart !== undefined ? { vmPart: o.vmPart } : {}),
+      metric: o.metric,
+      op: '>',
+      threshold: o.threshold,
+      for: o.for?.text ?? '0s',
+      cooldown: o.cooldown?.text ?? '0s',
+      sinks: o.sinks,
+      createdAt: o.createdAt ?? Date.now(),
+      forMs: o.for?.ms ?? 0,
+      cooldownMs: o.cooldown?.ms ?? 0,
+    }),
+  );
+
+/** Validate an untrusted value as an alert rule; the error names the exact field. */
+export function validateAlertRule(value: unknown, field = 'rule'): ParsedAlertRule {
+  return parseOrThrow(alertRuleSchema, value, field);
 }
 
 export function alertRuleRecord(r: AlertRule): AlertRule {

@@ -10,7 +10,8 @@
  * - `{labels: {...}}`: cross-host pairs of VMs whose labels (host labels, overridden by VM
  *   labels) contain all the given key=value
  */
-import { UsageError } from '@xtrace/proto';
+import { UsageError, expecting, forwardIssues, parseOrThrow } from '@xtrace/proto';
+import { z } from 'zod';
 import { parsePair, type Pair } from './probe-report.js';
 
 export type PairSelector = { pairs: Pair[] } | 'all-cross-host' | { sample: number } | { labels: Record<string, string> };
@@ -39,47 +40,59 @@ export interface ResolvedPair extends Pair {
 
 const LABEL_KEY = /^[A-Za-z0-9_.\/-]+$/;
 
-/** Validate an untrusted value (from KV or JSON) as a selector; errors name the field path. */
-export function validatePairSelector(value: unknown, field: string): PairSelector {
+const address = z.string('expected a non-empty address').min(1, 'expected a non-empty address');
+
+const pair = z.object({ src: address, dst: address }, 'expected {src,dst}').check((ctx) => {
+  if (ctx.issues.length === 0 && ctx.value.src === ctx.value.dst) {
+    ctx.issues.push({ code: 'custom', message: `source and destination are the same (${ctx.value.src})`, input: ctx.value });
+  }
+});
+
+/** the object forms, by their one key */
+const SELECTOR_FORMS = {
+  pairs: z.object({ pairs: z.array(pair, 'expected a non-empty list of {src,dst}').min(1, 'expected a non-empty list of {src,dst}') }),
+  sample: z.object({ sample: z.int(expecting((v) => `expected a positive integer, got ${JSON.stringify(v)}`)).min(1, expecting((v) => `expected a positive integer, got ${JSON.stringify(v)}`)) }),
+  labels: z.object({
+    labels: z
+      .record(z.string(), z.string(expecting((v) => `expected a string, got ${JSON.stringify(v)}`)), 'expected a non-empty {key: value} map')
+      .check((ctx) => {
+        const keys = Object.keys(ctx.value);
+        if (keys.length === 0) ctx.issues.push({ code: 'custom', message: 'expected a non-empty {key: value} map', input: ctx.value });
+        const bad = keys.find((k) => !LABEL_KEY.test(k));
+        if (bad !== undefined) ctx.issues.push({ code: 'custom', message: `invalid label key "${bad}"`, input: ctx.value });
+      }),
+  }),
+} as const;
+
+/**
+ * An untrusted selector (from KV or JSON): "all-cross-host", or an object with exactly one of
+ * the keys of SELECTOR_FORMS, checked by that form's schema; issues carry the field path.
+ */
+export const pairSelectorSchema: z.ZodType<PairSelector, unknown> = z.unknown().transform((value, ctx): PairSelector => {
   if (value === 'all-cross-host') return value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(field, `expected {pairs:[...]}, "all-cross-host", {sample:K} or {labels:{...}}, got ${JSON.stringify(value)}`);
+    ctx.issues.push({ code: 'custom', message: `expected {pairs:[...]}, "all-cross-host", {sample:K} or {labels:{...}}, got ${JSON.stringify(value)}`, input: value });
+    return z.NEVER;
   }
-  const o = value as Record<string, unknown>;
-  const keys = Object.keys(o);
-  if (keys.length !== 1) throw new UsageError(field, `expected exactly one of pairs, sample, labels; got ${keys.join(', ') || 'none'}`);
-  if ('pairs' in o) {
-    if (!Array.isArray(o['pairs']) || o['pairs'].length === 0) throw new UsageError(`${field}.pairs`, 'expected a non-empty list of {src,dst}');
-    const pairs = o['pairs'].map((p: unknown, i: number): Pair => {
-      const f = `${field}.pairs[${i}]`;
-      if (typeof p !== 'object' || p === null) throw new UsageError(f, 'expected {src,dst}');
-      const { src, dst } = p as Record<string, unknown>;
-      if (typeof src !== 'string' || src === '') throw new UsageError(`${f}.src`, 'expected a non-empty address');
-      if (typeof dst !== 'string' || dst === '') throw new UsageError(`${f}.dst`, 'expected a non-empty address');
-      if (src === dst) throw new UsageError(f, `source and destination are the same (${src})`);
-      return { src, dst };
-    });
-    return { pairs };
+  const keys = Object.keys(value);
+  if (keys.length !== 1) {
+    ctx.issues.push({ code: 'custom', message: `expected exactly one of pairs, sample, labels; got ${keys.join(', ') || 'none'}`, input: value });
+    return z.NEVER;
   }
-  if ('sample' in o) {
-    const k = o['sample'];
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new UsageError(`${field}.sample`, `expected a positive integer, got ${JSON.stringify(k)}`);
-    return { sample: k };
+  const key = keys[0]!;
+  if (!Object.hasOwn(SELECTOR_FORMS, key)) {
+    ctx.issues.push({ code: 'custom', message: `unknown selector key "${key}" (expected pairs, sample or labels)`, input: value });
+    return z.NEVER;
   }
-  if ('labels' in o) {
-    const l = o['labels'];
-    if (typeof l !== 'object' || l === null || Array.isArray(l) || Object.keys(l).length === 0) {
-      throw new UsageError(`${field}.labels`, 'expected a non-empty {key: value} map');
-    }
-    const labels: Record<string, string> = {};
-    for (const [k, v] of Object.entries(l as Record<string, unknown>)) {
-      if (!LABEL_KEY.test(k)) throw new UsageError(`${field}.labels`, `invalid label key "${k}"`);
-      if (typeof v !== 'string') throw new UsageError(`${field}.labels.${k}`, `expected a string, got ${JSON.stringify(v)}`);
-      labels[k] = v;
-    }
-    return { labels };
-  }
-  throw new UsageError(field, `unknown selector key "${keys[0]}" (expected pairs, sample or labels)`);
+  const r = SELECTOR_FORMS[key as keyof typeof SELECTOR_FORMS].safeParse(value);
+  if (r.success) return r.data;
+  forwardIssues(ctx, r.error);
+  return z.NEVER;
+});
+
+/** Validate an untrusted value (from KV or JSON) as a selector; errors name the field path. */
+export function validatePairSelector(value: unknown, field: string): PairSelector {
+  return parseOrThrow(pairSelectorSchema, value, field);
 }
 
 /**

@@ -1,13 +1,14 @@
 /** A scheduled probe: which pairs, how often, for how long. Stored as JSON in KV `xtrace_schedules`. */
-import { parseDurationMs, PROBE_PROTOS, UsageError, type ProbeProto } from '@xtrace/proto';
-import { validatePairSelector, type PairSelector } from './pair-selector.js';
+import { parseDurationMs, PROBE_PROTOS, UsageError, expecting, parseOrThrow } from '@xtrace/proto';
+import { z } from 'zod';
+import { pairSelectorSchema, type PairSelector } from './pair-selector.js';
 
 /**
  * A schedule's protocol: one a probe filters on (@xtrace/proto PROBE_PROTOS), or 'any', which a
  * schedule names explicitly where a probe request just leaves its proto out.
  */
-export type ScheduleProto = 'any' | ProbeProto;
-export const SCHEDULE_PROTOS: readonly ScheduleProto[] = ['any', ...PROBE_PROTOS];
+export const SCHEDULE_PROTOS = ['any', ...PROBE_PROTOS] as const;
+export type ScheduleProto = (typeof SCHEDULE_PROTOS)[number];
 
 export interface Schedule {
   name: string;
@@ -33,43 +34,67 @@ export const MIN_EVERY_MS = 1000;
 /** run claims expire after 25 h (kv-buckets.ts): a period must stay below that */
 export const MAX_EVERY_MS = 24 * 3_600_000;
 
+export const nameSchema = z
+  .string(expecting((v) => `expected 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(v)}`))
+  .regex(NAME, expecting((v) => `expected 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(v)}`));
+
 export function validateName(name: unknown, field: string): string {
-  if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new UsageError(field, `expected 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(name)}`);
-  }
-  return name;
+  return parseOrThrow(nameSchema, name, field);
 }
+
+/**
+ * A duration as typed (`5m`), kept with its milliseconds; `bound` may reject the value
+ * (a message), `zero` also takes a bare "0".
+ */
+export function durationSchema(example: string, opts: { bound?: (ms: number, text: string) => string | undefined; zero?: boolean } = {}) {
+  return z.string(`expected a duration such as ${example}`).transform((text, ctx) => {
+    let ms: number;
+    try {
+      ms = opts.zero === true && text === '0' ? 0 : parseDurationMs(text, 'duration');
+    } catch (e: unknown) {
+      if (!(e instanceof UsageError)) throw e;
+      ctx.issues.push({ code: 'custom', message: e.reason, input: text });
+      return z.NEVER;
+    }
+    const wrong = opts.bound?.(ms, text);
+    if (wrong !== undefined) {
+      ctx.issues.push({ code: 'custom', message: wrong, input: text });
+      return z.NEVER;
+    }
+    return { text, ms };
+  });
+}
+
+const scheduleSchema = z
+  .object(
+    {
+      name: nameSchema,
+      every: durationSchema('5m', {
+        bound: (ms, text) => (ms < MIN_EVERY_MS ? `must be at least ${MIN_EVERY_MS}ms, got ${text}` : ms > MAX_EVERY_MS ? `must be at most 24h, got ${text}` : undefined),
+      }),
+      duration: durationSchema('10s', { bound: (ms) => (ms <= 0 ? 'must be positive' : undefined) }),
+      pairs: pairSelectorSchema,
+      paused: z.boolean('expected true or false').nullish(),
+      createdAt: z.number('expected epoch milliseconds').min(0, 'expected epoch milliseconds'),
+      proto: z.enum(SCHEDULE_PROTOS, expecting((v) => `expected one of ${SCHEDULE_PROTOS.join(', ')}, got ${JSON.stringify(v)}`)).optional(),
+    },
+    'expected an object',
+  )
+  .check((ctx) => {
+    const { every, duration } = ctx.value;
+    if (ctx.issues.length === 0 && duration.ms > every.ms) {
+      ctx.issues.push({ code: 'custom', path: ['duration'], message: `${duration.text} is longer than the period ${every.text} (runs would pile up)`, input: duration.text });
+    }
+  })
+  .transform((o): ParsedSchedule => {
+    const s: ParsedSchedule = { name: o.name, every: o.every.text, duration: o.duration.text, pairs: o.pairs, paused: o.paused ?? false, createdAt: o.createdAt, everyMs: o.every.ms, durationMs: o.duration.ms };
+    if (o.proto !== undefined) s.proto = o.proto;
+    return s;
+  });
 
 /** Validate an untrusted value as a schedule; the error names the exact field. */
 export function validateSchedule(value: unknown, field = 'schedule'): ParsedSchedule {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(field, 'expected an object');
-  const o = value as Record<string, unknown>;
-  const name = validateName(o['name'], `${field}.name`);
-  if (typeof o['every'] !== 'string') throw new UsageError(`${field}.every`, 'expected a duration such as 5m');
-  const everyMs = parseDurationMs(o['every'], `${field}.every`);
-  if (everyMs < MIN_EVERY_MS) throw new UsageError(`${field}.every`, `must be at least ${MIN_EVERY_MS}ms, got ${o['every']}`);
-  if (everyMs > MAX_EVERY_MS) throw new UsageError(`${field}.every`, `must be at most 24h, got ${o['every']}`);
-  if (typeof o['duration'] !== 'string') throw new UsageError(`${field}.duration`, 'expected a duration such as 10s');
-  const durationMs = parseDurationMs(o['duration'], `${field}.duration`);
-  if (durationMs <= 0) throw new UsageError(`${field}.duration`, 'must be positive');
-  if (durationMs > everyMs) {
-    throw new UsageError(`${field}.duration`, `${o['duration']} is longer than the period ${o['every']} (runs would pile up)`);
-  }
-  const pairs = validatePairSelector(o['pairs'], `${field}.pairs`);
-  const paused = o['paused'] ?? false;
-  if (typeof paused !== 'boolean') throw new UsageError(`${field}.paused`, 'expected true or false');
-  const createdAt = o['createdAt'];
-  if (typeof createdAt !== 'number' || !Number.isFinite(createdAt) || createdAt < 0) {
-    throw new UsageError(`${field}.createdAt`, 'expected epoch milliseconds');
-  }
-  const s: ParsedSchedule = { name, every: o['every'], duration: o['duration'], pairs, paused, createdAt, everyMs, durationMs };
-  if (o['proto'] !== undefined) {
-    if (!SCHEDULE_PROTOS.includes(o['proto'] as ScheduleProto)) {
-      throw new UsageError(`${field}.proto`, `expected one of ${SCHEDULE_PROTOS.join(', ')}, got ${JSON.stringify(o['proto'])}`);
-    }
-    s.proto = o['proto'] as ScheduleProto;
-  }
-  return s;
+  return parseOrThrow(scheduleSchema, value, field);
 }
 
 /** The stored form (without the parsed fields). */
