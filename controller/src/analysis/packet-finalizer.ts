@@ -9,6 +9,7 @@ import type { AnalysisCounters } from '@xtrace/proto';
 import { type DropReasonTable, dropReasonName } from './drop-reasons.js';
 import type { ExpectedPath } from './expected-path.js';
 import type { HostPairClocks } from './host-pair-clocks.js';
+import type { OpenInterval } from './open-interval.js';
 import type { PacketSlotTable } from './packet-slot-table.js';
 import type { PathModel } from './path-model.js';
 import type { PendingWireSegments } from './pending-wire-segments.js';
@@ -44,6 +45,7 @@ export class PacketFinalizer {
     private readonly clocks: HostPairClocks,
     private readonly wires: PendingWireSegments,
     private readonly pairer: RequestReplyPairer,
+    private readonly interval: OpenInterval,
     private readonly counters: AnalysisCounters,
     /** per host index: the names of that host kernel's drop reasons */
     private readonly dropTables: readonly DropReasonTable[],
@@ -52,8 +54,9 @@ export class PacketFinalizer {
     this.hostCount = model.hosts.length;
   }
 
-  /** The pending packet in `slot` ends (`how`: END_*); its statistics go to `win`. */
-  finalize(slot: number, how: number, win: StatsWindow, nowMs: number): void {
+  /** The pending packet in `slot` ends (`how`: END_*); its statistics go to the open interval. */
+  finalize(slot: number, how: number): void {
+    const win = this.interval.window;
     const slots = this.slots;
     const d = slots.direction[slot]!;
     const width = this.width;
@@ -157,7 +160,7 @@ export class PacketFinalizer {
     }
 
     this.countEnd(slot, how, d, prev, win);
-    if (ex) this.pairer.offer(ex, nowMs);
+    if (ex) this.pairer.offer(ex, this.interval.nowMs);
   }
 
   /** completion or loss of a packet whose last position with a record is `lastSeen` (-1: none) */

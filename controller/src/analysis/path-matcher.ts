@@ -8,6 +8,15 @@
  * no object is built per record. Timestamps are kept as doubles relative to the first
  * timestamp seen from each host (exact up to 2^53 ns ≈ 104 days of run time).
  *
+ * This class is the orchestrator: it reads records and routes them to its parts (each file
+ * says more): packet-slot-table.ts (packet state, id table), expected-path.ts (the stages
+ * expected per direction), host-sequence-state.ts (per host: batch sequence and loss as in
+ * batch-sequence.ts, boot, time base), packet-completion.ts (when a complete packet is
+ * finalized), packet-finalizer.ts (a packet into statistics), request-reply-pairing.ts with
+ * exchange-recorder.ts and host-pair-clocks.ts (clock offsets, turnaround, round trip),
+ * pending-wire-segments.ts (crossings waiting for an offset), stall-watch.ts and
+ * pair-report-builder.ts.
+ *
  * Packet life:
  *  - created by its first record (any host, any order: B's batch may come before A's);
  *  - complete when it has every position ("expected set") that packets of its direction
@@ -26,22 +35,26 @@
  *  - more than `maxPending` ids (pending + tombstones): the oldest is finalized early and
  *    counted `evicted` (its segments are kept, no loss is inferred).
  * Same host+stage twice for one id: the first is kept, `duplicates` counts the rest.
+ * Batches: a seq gap counts `lost_batches` until the missing batch comes late; a new boot id
+ * is a reboot (`host_reboots`): the host's clock restarted, its offsets are re-learned.
  */
 import { RECORD_SIZE, RecordOffset, Stage, type AnalysisCounters, type AnalysisReport, type ClockReport } from '@xtrace/proto';
+import { emptyAnalysisCounters } from './analysis-counters.js';
+import { ExchangeRecorder } from './exchange-recorder.js';
 import { ExpectedPath } from './expected-path.js';
 import { HostPairClocks } from './host-pair-clocks.js';
 import { HostSequenceState } from './host-sequence-state.js';
 import { type MatcherOptions, type RecordBatch, type ResolvedMatcherOptions, resolveMatcherOptions } from './matcher-options.js';
-import { END_COMPLETE, END_EVICTED, END_EXPIRED, END_FLUSHED, PacketFinalizer } from './packet-finalizer.js';
+import { OpenInterval } from './open-interval.js';
+import { PacketCompletion } from './packet-completion.js';
+import { END_EVICTED, END_EXPIRED, END_FLUSHED, PacketFinalizer } from './packet-finalizer.js';
 import { PacketSlotTable, SLOT_DONE, SLOT_PENDING } from './packet-slot-table.js';
 import { buildPairReport } from './pair-report-builder.js';
 import { buildPathModel, STAGE_SLOTS, type PathModel } from './path-model.js';
 import { PendingWireSegments } from './pending-wire-segments.js';
-import { type ExchangePacket, RequestReplyPairer } from './request-reply-pairing.js';
-import { segmentKey } from './segment-key.js';
-import { SlotRing } from './slot-ring.js';
+import { RequestReplyPairer } from './request-reply-pairing.js';
 import { StallWatch } from './stall-watch.js';
-import { StatsWindow, acc } from './stats-window.js';
+import { StatsWindow } from './stats-window.js';
 
 export type { MatcherOptions, RecordBatch } from './matcher-options.js';
 
@@ -49,31 +62,7 @@ const TWO32 = 4294967296;
 
 export class PathMatcher {
   readonly model: PathModel;
-  readonly counters: AnalysisCounters = {
-    batches: 0,
-    lost_batches: 0,
-    records_in: 0,
-    records_other_probe: 0,
-    records_unknown_host: 0,
-    records_bad_stage: 0,
-    duplicates: 0,
-    late_records: 0,
-    drop_records: 0,
-    packets: 0,
-    matched: 0,
-    expired_incomplete: 0,
-    evicted: 0,
-    partial: 0,
-    negative_latency: 0,
-    drops_after_delivery: 0,
-    drops_before_path: 0,
-    pairs: 0,
-    pairs_settled_early: 0,
-    host_reboots: 0,
-    stall_events_dropped: 0,
-    unfinished: 0,
-    pending: 0,
-  };
+  readonly counters: AnalysisCounters = emptyAnalysisCounters();
   private readonly opts: ResolvedMatcherOptions;
   /** positions per direction (PathModel.width): a packet's times take this many entries */
   private readonly width: number;
@@ -82,16 +71,14 @@ export class PathMatcher {
   /** [forward, reverse] */
   private readonly paths: readonly [ExpectedPath, ExpectedPath];
   private readonly slots: PacketSlotTable;
-  /** complete packets waiting optionalGraceMs for optional records, in completion order */
-  private readonly waitingForOptional: SlotRing;
   private readonly clocks: HostPairClocks;
   private readonly wires = new PendingWireSegments();
+  private readonly exchanges: ExchangeRecorder;
   private readonly pairer: RequestReplyPairer;
   private readonly finalizer: PacketFinalizer;
+  private readonly completion: PacketCompletion;
   private readonly stalls: StallWatch;
-  /** controller time of the latest ingest/tick (finalized packets reach the pairer with it) */
-  private nowMs = 0;
-  private window = new StatsWindow();
+  private readonly interval = new OpenInterval();
   private readonly run = new StatsWindow();
   private intervalStart: number;
   private readonly runStart: number;
@@ -106,17 +93,14 @@ export class PathMatcher {
     const hostCount = this.model.hosts.length;
     this.paths = [new ExpectedPath(this.model.directions[0], this.width, hostCount), new ExpectedPath(this.model.directions[1], this.width, hostCount)];
     this.slots = new PacketSlotTable(this.width, opts.maxPending);
-    this.waitingForOptional = new SlotRing(opts.maxPending);
     this.clocks = new HostPairClocks(this.hosts, this.model.hosts, opts.clockWindow, opts.hintUncertaintyNs);
-    const sink = {
-      clockSample: (req: ExchangePacket, rep: ExchangePacket) => this.clockSample(req, rep),
-      exchange: (req: ExchangePacket, rep: ExchangePacket) => this.exchange(req, rep),
-    };
-    this.pairer = new RequestReplyPairer(sink, {
+    this.exchanges = new ExchangeRecorder(this.model, this.clocks, this.wires, this.interval, this.counters);
+    this.pairer = new RequestReplyPairer(this.exchanges, {
       ...(opts.servicePort !== undefined ? { servicePort: opts.servicePort } : {}),
       ...(opts.pairHoldMs !== undefined ? { holdMs: opts.pairHoldMs } : {}),
     });
-    this.finalizer = new PacketFinalizer(this.model, this.slots, this.paths, this.clocks, this.wires, this.pairer, this.counters, opts.dropTables);
+    this.finalizer = new PacketFinalizer(this.model, this.slots, this.paths, this.clocks, this.wires, this.pairer, this.interval, this.counters, opts.dropTables);
+    this.completion = new PacketCompletion(this.slots, this.paths, this.finalizer, opts.optionalGraceMs);
     this.stalls = new StallWatch(this.model, opts.stall, opts.maxStallEvents, this.hosts, this.counters);
     this.intervalStart = opts.startMs;
     this.runStart = opts.startMs;
@@ -236,15 +220,13 @@ export class PathMatcher {
       const path = paths[d]!;
       const required = path.optional[pos] === 0;
       if (required && path.expected[pos] === 0) path.learn(pos, nowMs);
-      this.stalls.observe(this.window, d, pos, h, slots.flowHash[slot]!, t, nowMs);
+      this.stalls.observe(this.interval.window, d, pos, h, slots.flowHash[slot]!, t, nowMs);
       if (!required) {
         path.optionalSeen = true;
-        // the late record a complete packet was waiting for: no need to wait any longer
-        const waiting = slots.completedAtMs[slot] === slots.completedAtMs[slot];
-        if (waiting && path.hasLatePositions(times, slot * width)) this.finalize(slot, END_COMPLETE);
+        this.completion.optionalRecord(slot, path);
         continue;
       }
-      if (++slots.expectedRecords[slot]! === path.count && path.isSettled(nowMs, settleMs)) this.complete(slot, nowMs);
+      if (++slots.expectedRecords[slot]! === path.count && path.isSettled(nowMs, settleMs)) this.completion.complete(slot, nowMs);
     }
     counters.records_in += n;
     counters.records_other_probe += otherProbe;
@@ -252,12 +234,9 @@ export class PathMatcher {
 
   /** Expire packets older than the timeout (controller time). */
   tick(nowMs: number): void {
-    this.nowMs = nowMs;
-    const settleMs = this.opts.settleMs;
-    const forward = this.paths[0].needsSweep(nowMs, settleMs);
-    const reverse = this.paths[1].needsSweep(nowMs, settleMs);
-    if (forward || reverse) this.finalizeSettled(forward, reverse);
-    this.finalizeGraced(nowMs);
+    this.interval.nowMs = nowMs;
+    this.completion.finalizeSettled(nowMs, this.opts.settleMs);
+    this.completion.finalizeGraced(nowMs);
     const limit = nowMs - this.opts.timeoutMs;
     while (this.slots.allocated > 0 && this.slots.oldestAllocatedAtMs() <= limit) this.endOldest(END_EXPIRED);
     this.pairer.release(nowMs);
@@ -268,10 +247,10 @@ export class PathMatcher {
   /** Statistics since the previous call (or start), then starts a new interval. */
   takeIntervalReport(nowMs: number): AnalysisReport {
     this.tick(nowMs);
-    this.resolveWaitingWithHints();
-    const report = this.report(this.window, this.intervalStart, nowMs);
-    this.run.merge(this.window, this.opts.maxStallEvents);
-    this.window = new StatsWindow();
+    this.exchanges.resolveWaitingWithHints();
+    const report = this.report(this.interval.window, this.intervalStart, nowMs);
+    this.run.merge(this.interval.window, this.opts.maxStallEvents);
+    this.interval.window = new StatsWindow();
     this.intervalStart = nowMs;
     return report;
   }
@@ -279,10 +258,10 @@ export class PathMatcher {
   /** Statistics of the whole run so far (the open interval included); does not reset. */
   totalReport(nowMs: number): AnalysisReport {
     this.tick(nowMs);
-    this.resolveWaitingWithHints();
+    this.exchanges.resolveWaitingWithHints();
     const all = new StatsWindow();
     all.merge(this.run, this.opts.maxStallEvents);
-    all.merge(this.window, this.opts.maxStallEvents);
+    all.merge(this.interval.window, this.opts.maxStallEvents);
     return this.report(all, this.runStart, nowMs);
   }
 
@@ -293,7 +272,7 @@ export class PathMatcher {
    */
   finish(nowMs: number): AnalysisReport {
     this.tick(nowMs);
-    this.finalizeGraced(Infinity);
+    this.completion.finalizeGraced(Infinity);
     while (this.slots.allocated > 0) this.endOldest(END_FLUSHED);
     this.pairer.flush();
     this.counters.pending = 0;
@@ -319,10 +298,6 @@ export class PathMatcher {
     });
   }
 
-  private finalize(slot: number, how: number): void {
-    this.finalizer.finalize(slot, how, this.window, this.nowMs);
-  }
-
   /** A slot for a new packet id; when the pool is full, the oldest packet (or tombstone) is evicted. */
   private newPacket(idLow: number, idHigh: number, nowMs: number): number {
     if (!this.slots.canAllocate()) this.endOldest(END_EVICTED);
@@ -334,58 +309,8 @@ export class PathMatcher {
   private endOldest(how: number): void {
     const slot = this.slots.oldest();
     this.slots.dropOldest();
-    if (this.slots.state[slot] === SLOT_PENDING) this.finalize(slot, how);
+    if (this.slots.state[slot] === SLOT_PENDING) this.finalizer.finalize(slot, how);
     this.slots.release(slot);
-  }
-
-  /**
-   * The expected set of a direction has just settled: its packets that completed while it was
-   * settling waited for it; finalize them now, oldest first over both directions, so packets
-   * reach statistics and request/reply pairing in the order they were created (later ones
-   * finalize on completion).
-   */
-  private finalizeSettled(forward: boolean, reverse: boolean): void {
-    if (forward) this.paths[0].sweptAtGrowth = this.paths[0].grewAtMs;
-    if (reverse) this.paths[1].sweptAtGrowth = this.paths[1].grewAtMs;
-    const slots = this.slots;
-    for (let i = 0; i < slots.allocated; i++) {
-      const slot = slots.allocatedAt(i);
-      if (slots.state[slot] !== SLOT_PENDING) continue;
-      const d = slots.direction[slot]!;
-      if ((d === 0 ? forward : reverse) && slots.expectedRecords[slot] === this.paths[d]!.count) this.complete(slot, this.nowMs);
-    }
-  }
-
-  /**
-   * A packet has every expected stage: finalized now, or, once its direction has optional
-   * stages, when it also has the late ones (kvm_irq) or optionalGraceMs later (they may come later).
-   */
-  private complete(slot: number, nowMs: number): void {
-    const slots = this.slots;
-    const path = this.paths[slots.direction[slot]!]!;
-    if (!path.optionalSeen || this.opts.optionalGraceMs <= 0 || path.hasLatePositions(slots.times, slot * this.width)) {
-      this.finalize(slot, END_COMPLETE);
-      return;
-    }
-    if (slots.completedAtMs[slot] === slots.completedAtMs[slot]) return; // already waiting
-    slots.completedAtMs[slot] = nowMs;
-    this.waitingForOptional.push(slot, nowMs);
-  }
-
-  /** Finalizes complete packets whose grace ran out by nowMs (Infinity: all). */
-  private finalizeGraced(nowMs: number): void {
-    const limit = nowMs - this.opts.optionalGraceMs;
-    const queue = this.waitingForOptional;
-    const slots = this.slots;
-    while (queue.size > 0) {
-      const slot = queue.oldest();
-      const at = queue.oldestAt();
-      // a slot finalized otherwise (expired, evicted) and reused since is not this entry's
-      const current = slots.completedAtMs[slot] === at && slots.state[slot] === SLOT_PENDING;
-      if (current && at > limit) break;
-      queue.dropOldest();
-      if (current) this.finalize(slot, END_COMPLETE);
-    }
   }
 
   private seedExpected(byHost: Record<string, readonly string[]>, nowMs: number): void {
@@ -409,44 +334,5 @@ export class PathMatcher {
     this.clocks.forgetHost(h);
     this.pairer.clear();
     this.stalls.forgetAll();
-  }
-
-  /** The crossings of a host pair waiting for an offset, corrected now if the pair has one (from exchanges, or the wall-clock hint). */
-  private resolveWaiting(pairKey: number, fromHint: boolean): void {
-    const low = this.clocks.lowHostOf(pairKey);
-    const high = this.clocks.highHostOf(pairKey);
-    const c = fromHint ? this.clocks.hintOffset(low, high) : this.clocks.offset(low, high);
-    if (c) this.wires.resolve(pairKey, low, c, this.window, this.counters);
-  }
-
-  private resolveWaitingWithHints(): void {
-    for (const pairKey of this.wires.pairKeys()) this.resolveWaiting(pairKey, true);
-  }
-
-  /** A request and its reply (pairer sink): VM turnaround at the request's destination, round trip at its origin. */
-  private exchange(req: ExchangePacket, rep: ExchangePacket): void {
-    this.counters.pairs++;
-    const width = this.width;
-    const win = this.window;
-    const dest = req.dest;
-    win.vm.recordExchange(dest, req.vmIn, rep.vmOut);
-    if (req.lastPos[dest]! >= 0 && rep.firstPos[dest]! >= 0) {
-      const v = rep.first[dest]! - req.last[dest]!;
-      if (v >= 0) acc(win.turnaround, segmentKey(req.dir, req.lastPos[dest]!, rep.firstPos[dest]!, width)).hist.record(v);
-    }
-    const origin = req.origin;
-    if (req.firstPos[origin]! >= 0 && rep.lastPos[origin]! >= 0 && origin !== dest) {
-      const v = rep.last[origin]! - req.first[origin]!;
-      if (v >= 0) acc(win.rtt, segmentKey(req.dir, req.firstPos[origin]!, rep.lastPos[origin]!, width)).hist.record(v);
-    }
-  }
-
-  /** NTP-style clock samples of a request and its reply (pairer sink), one per crossing of the request's path. */
-  private clockSample(req: ExchangePacket, rep: ExchangePacket): void {
-    const order = this.model.directions[req.dir as 0 | 1].hostOrder;
-    for (let i = 0; i + 1 < order.length; i++) {
-      const pairKey = this.clocks.addCrossing(req, rep, order[i]!, order[i + 1]!);
-      if (pairKey >= 0 && this.wires.has(pairKey)) this.resolveWaiting(pairKey, false);
-    }
   }
 }
