@@ -36,7 +36,9 @@ function pointsAt(times: Float64Array, base: number, pos: Int16Array): readonly 
 
 export class PacketFinalizer {
   private readonly width: number;
-  private readonly hostCount: number;
+  /** templates of an exchange packet's per-host arrays (copied by slice: packed, no fill per packet) */
+  private readonly noTimes: number[];
+  private readonly noPositions: number[];
 
   constructor(
     private readonly model: PathModel,
@@ -51,7 +53,8 @@ export class PacketFinalizer {
     private readonly dropTables: readonly DropReasonTable[],
   ) {
     this.width = model.width;
-    this.hostCount = model.hosts.length;
+    this.noTimes = Array.from(model.hosts, () => NaN);
+    this.noPositions = Array.from(model.hosts, () => -1);
   }
 
   /** The pending packet in `slot` ends (`how`: END_*); its statistics go to the open interval. */
@@ -71,7 +74,7 @@ export class PacketFinalizer {
     // the probe's requests leaving the source VM (its own hypervisor's clock)
     if (d === 0) win.vm.recordSource(this.model.directions[0].hostOrder[0]!, vmOutPoints);
 
-    const ex = this.exchangePacket(slot, d, base, vmOutPoints);
+    const exchange = this.exchangePacket(slot, d, base, vmOutPoints);
 
     // the end-to-end total spans the expected stages only (optional ones lie outside them or
     // split a segment inside: they neither start nor end it)
@@ -91,13 +94,13 @@ export class PacketFinalizer {
       const t = times[base + p]!;
       if (t !== t) continue;
       const toHost = hostOfPos[p]!;
-      if (ex) {
-        if (ex.firstPos[toHost]! < 0) {
-          ex.firstPos[toHost] = p;
-          ex.first[toHost] = t;
+      if (exchange) {
+        if (exchange.firstPos[toHost]! < 0) {
+          exchange.firstPos[toHost] = p;
+          exchange.first[toHost] = t;
         }
-        ex.lastPos[toHost] = p;
-        ex.last[toHost] = t;
+        exchange.lastPos[toHost] = p;
+        exchange.last[toHost] = t;
       }
       const inTotal = p >= firstExpected && p <= lastExpected;
       if (inTotal) {
@@ -108,7 +111,7 @@ export class PacketFinalizer {
         const fromHost = hostOfPos[prev]!;
         const raw = t - prevTime;
         const key = (d * width + prev) * width + p; // segment-key.ts
-        const counts = inTotal && prev >= firstExpected;
+        const inTotalSpan = inTotal && prev >= firstExpected;
         if (fromHost === toHost) {
           let lat = raw;
           if (lat < 0) {
@@ -116,24 +119,24 @@ export class PacketFinalizer {
             lat = 0;
           }
           segAcc(win, key).hist.record(lat);
-          if (counts) totalNs += lat;
+          if (inTotalSpan) totalNs += lat;
         } else {
-          const c = this.clocks.offset(fromHost, toHost);
-          if (c) {
-            let lat = raw - c.offsetNs;
+          const correction = this.clocks.offset(fromHost, toHost);
+          if (correction) {
+            let lat = raw - correction.offsetNs;
             if (lat < 0) {
               counters.negative_latency++;
               lat = 0;
             }
             const a = segAcc(win, key);
             a.hist.record(lat);
-            if (c.uncertaintyNs > a.uncertaintyNs) a.uncertaintyNs = c.uncertaintyNs;
-            if (counts) {
+            if (correction.uncertaintyNs > a.uncertaintyNs) a.uncertaintyNs = correction.uncertaintyNs;
+            if (inTotalSpan) {
               totalNs += lat;
-              totalUncertaintyNs += c.uncertaintyNs;
+              totalUncertaintyNs += correction.uncertaintyNs;
             }
           } else {
-            if (counts) {
+            if (inTotalSpan) {
               unresolvedCrossings++;
               unresolvedFrom = fromHost;
               unresolvedTo = toHost;
@@ -160,7 +163,7 @@ export class PacketFinalizer {
     }
 
     this.countEnd(slot, how, d, prev, win);
-    if (ex) this.pairer.offer(ex, this.interval.nowMs);
+    if (exchange) this.pairer.offer(exchange, this.interval.nowMs);
   }
 
   /** completion or loss of a packet whose last position with a record is `lastSeen` (-1: none) */
@@ -201,7 +204,6 @@ export class PacketFinalizer {
     const proto = slots.proto[slot]!;
     if (proto !== IPPROTO_ICMP && proto !== IPPROTO_ICMPV6 && proto !== IPPROTO_UDP && proto !== IPPROTO_TCP) return null;
     const hostOrder = this.model.directions[d as 0 | 1].hostOrder;
-    const H = this.hostCount;
     return {
       dir: d,
       proto,
@@ -211,10 +213,10 @@ export class PacketFinalizer {
       seq: slots.seqNo[slot]!,
       origin: hostOrder[0]!,
       dest: hostOrder[hostOrder.length - 1]!,
-      first: new Array<number>(H).fill(NaN),
-      last: new Array<number>(H).fill(NaN),
-      firstPos: new Array<number>(H).fill(-1),
-      lastPos: new Array<number>(H).fill(-1),
+      first: this.noTimes.slice(),
+      last: this.noTimes.slice(),
+      firstPos: this.noPositions.slice(),
+      lastPos: this.noPositions.slice(),
       vmIn: pointsAt(slots.times, base, this.paths[d]!.vmInPositions),
       vmOut,
     };
