@@ -67,7 +67,7 @@ export class PathMatcher {
   /** positions per direction (PathModel.width): a packet's times take this many entries */
   private readonly width: number;
   private readonly hostIndex = new Map<string, number>();
-  private readonly hosts: HostSequenceState[];
+  private readonly hostStates: HostSequenceState[];
   /** [forward, reverse] */
   private readonly paths: readonly [ExpectedPath, ExpectedPath];
   private readonly slots: PacketSlotTable;
@@ -89,11 +89,11 @@ export class PathMatcher {
     this.model = buildPathModel(opts.hosts);
     this.width = this.model.width;
     this.model.hosts.forEach((h, i) => this.hostIndex.set(h, i));
-    this.hosts = this.model.hosts.map(() => new HostSequenceState());
+    this.hostStates = this.model.hosts.map(() => new HostSequenceState());
     const hostCount = this.model.hosts.length;
     this.paths = [new ExpectedPath(this.model.directions[0], this.width, hostCount), new ExpectedPath(this.model.directions[1], this.width, hostCount)];
     this.slots = new PacketSlotTable(this.width, opts.maxPending);
-    this.clocks = new HostPairClocks(this.hosts, this.model.hosts, opts.clockWindow, opts.hintUncertaintyNs);
+    this.clocks = new HostPairClocks(this.hostStates, this.model.hosts, opts.clockWindow, opts.hintUncertaintyNs);
     this.exchanges = new ExchangeRecorder(this.model, this.clocks, this.wires, this.interval, this.counters);
     this.pairer = new RequestReplyPairer(this.exchanges, {
       ...(opts.servicePort !== undefined ? { servicePort: opts.servicePort } : {}),
@@ -101,7 +101,7 @@ export class PathMatcher {
     });
     this.finalizer = new PacketFinalizer(this.model, this.slots, this.paths, this.clocks, this.wires, this.pairer, this.interval, this.counters, opts.dropTables);
     this.completion = new PacketCompletion(this.slots, this.paths, this.finalizer, opts.optionalGraceMs);
-    this.stalls = new StallWatch(this.model, opts.stall, opts.maxStallEvents, this.hosts, this.counters);
+    this.stalls = new StallWatch(this.model, opts.stall, opts.maxStallEvents, this.hostStates, this.counters);
     this.intervalStart = opts.startMs;
     this.runStart = opts.startMs;
     if (opts.expectedStages) this.seedExpected(opts.expectedStages, opts.startMs);
@@ -133,7 +133,7 @@ export class PathMatcher {
       this.tick(nowMs);
       return;
     }
-    const host = this.hosts[h]!;
+    const host = this.hostStates[h]!;
     const lostBefore = host.batches.lost;
     if (host.accept(batch.bootId, batch.seq, batch.clockOffsetHintNs) === 'restart') this.hostRebooted(h);
     this.counters.lost_batches += host.batches.lost - lostBefore;
@@ -145,7 +145,7 @@ export class PathMatcher {
   /** The hot path: each record read in place, its packet's state in the slot table. */
   private ingestRecords(h: number, buf: Uint8Array, n: number, nowMs: number): void {
     const view = new DataView(buf.buffer, buf.byteOffset, n * RECORD_SIZE);
-    const host = this.hosts[h]!;
+    const host = this.hostStates[h]!;
     host.ensureTimeBase(view);
     const baseLow = host.timeBaseLow;
     const baseHigh = host.timeBaseHigh;
