@@ -2,6 +2,9 @@
  * Loss and duplicate accounting of one (host, probe) batch stream from its seq numbers
  * (1, 2, 3, ... per agent). A gap counts as lost until the missing batch turns up late;
  * a seq seen before is a duplicate; a new boot id starts a new stream.
+ * The one place these rules live: the probe lifecycle (probe-manager.ts) keeps one per host
+ * for the report's transport accounting, the matcher (analysis/host-sequence-state.ts) one per
+ * host for its lost_batches and reboots, so the two counts agree.
  */
 export type SeqVerdict = 'ok' | 'gap' | 'late' | 'duplicate' | 'restart';
 

@@ -400,6 +400,22 @@ describe('PathMatcher', () => {
     expect(r.counters).toMatchObject({ records_in: 9, records_other_probe: 8, records_unknown_host: 1, packets: 0, lost_batches: 6 });
   });
 
+  it('counts lost batches as the probe lifecycle does (batch-sequence.ts): a late batch takes its loss back, a duplicate is no loss', () => {
+    const m = new PathMatcher({ hosts: ['A', 'B'] });
+    const batch = (hostId: string, seq: number, bootId = `boot-${hostId}`): RecordBatch => ({ hostId, bootId, seq, records: Buffer.alloc(0) });
+    for (const s of [1, 2, 5]) m.ingest(batch('A', s), 0);
+    expect(m.counters.lost_batches).toBe(2);
+    m.ingest(batch('A', 3), 0);
+    m.ingest(batch('A', 3), 0);
+    expect(m.counters.lost_batches).toBe(1);
+    // B's first batch is its third: 1 and 2 never came (agents count from 1)
+    m.ingest(batch('B', 3), 0);
+    expect(m.counters.lost_batches).toBe(3);
+    // a reboot starts a new sequence, without a reboot's loss
+    m.ingest(batch('B', 1, 'boot-B-2'), 0);
+    expect(m.takeIntervalReport(10).counters).toMatchObject({ lost_batches: 3, host_reboots: 1, batches: 7 });
+  });
+
   it('wall-clock hints are a fallback offset for one-way traffic, with their own uncertainty', () => {
     const skew = 20_000_000n;
     const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B + skew });
