@@ -23,7 +23,7 @@ const BENCHES: Bench[] = [
   { key: 'drain', title: '3a. ring buffer drain: addon vs plain C consumer (real object)', argv: tsx('test/bench/drain-compare.ts', '2000000', '3'), timeoutS: 120 },
   { key: 'pipeline', title: '3b/6. event pipeline ring -> addon -> agent -> NATS -> matcher, memory', argv: tsx('test/bench/pipeline.ts', '2'), timeoutS: 180 },
   { key: 'agentRss', title: '6b. the real xtrace agent (CLI) RSS in the lab, idle and during a pair probe', argv: tsx('test/bench/agent-rss.ts'), timeoutS: 120 },
-  { key: 'matcher', title: '5. matcher alone (2-host and 16-host paths)', argv: tsx('controller/src/analysis/bench/matcher-bench.ts', '1000000'), timeoutS: 120 },
+  { key: 'matcher', title: '5. matcher alone (2-host and 16-host paths)', argv: tsx('test/bench/matcher-bench.ts', '1000000'), timeoutS: 120 },
   { key: 'packetCost', title: '2a. packet cost: where the CPU goes per request/response (bpf_stats, tracer CPU)', argv: tsx('test/bench/packet-cost.ts', '3', '3', '5000'), timeoutS: 240 },
   { key: 'packetPath', title: '2b. packet path: UDP request/response throughput and latency through the lab', argv: tsx('test/bench/packet-path.ts', '12', '2'), timeoutS: 1200 },
   { key: 'bpftrace', title: '4. xtrace vs bpftrace, same hooks, same traffic', argv: tsx('test/bench/bpftrace-compare.ts', '12', '2'), timeoutS: 1200 },

@@ -44,4 +44,3 @@ export { LogHistogram } from './log-histogram.js';
 export { buildPathModel, type PathModel, type PathPosition, type DirectionModel } from './path-model.js';
 export { RequestReplyPairer, type ExchangePacket, type ExchangeSink, type PairerOptions } from './request-reply-pairing.js';
 export { StallDetector, type StallConfig } from './stall-detector.js';
-export { TrafficBuilder, hops, type Hop, type TestPacket } from './test-traffic.js';

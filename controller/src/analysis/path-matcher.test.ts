@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PathMatcher } from './path-matcher.js';
-import { TrafficBuilder, hops, type TestPacket } from './test-traffic.js';
+import { TrafficBuilder, hops, type TestPacket } from '../../../test/support/matcher-traffic.js';
 import { RECORD_SIZE, RecordOffset, type AnalysisReport, type SegmentReport, type StageName } from '@xtrace/proto';
 import type { RecordBatch } from './path-matcher.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PathMatcher } from './path-matcher.js';
 import { formatDuration, renderReport } from '@xtrace/proto/render';
-import { TrafficBuilder, hops } from './test-traffic.js';
+import { TrafficBuilder, hops } from '../../../test/support/matcher-traffic.js';
 
 const US = 1000;
 

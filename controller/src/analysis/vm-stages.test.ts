@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalysisReport, StageName } from '@xtrace/proto';
 import { PathMatcher } from './path-matcher.js';
-import { TrafficBuilder, hops } from './test-traffic.js';
+import { TrafficBuilder, hops } from '../../../test/support/matcher-traffic.js';
 
 const US = 1000;
 const MS = 1_000_000;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnalysisReport, PairReport } from '@xtrace/proto';
 import { samplePairReport } from '@xtrace/proto/testing';
 import { PathMatcher } from '../../analysis/path-matcher.js';
-import { TrafficBuilder } from '../../analysis/test-traffic.js';
+import { TrafficBuilder } from '../../../../test/support/matcher-traffic.js';
 import { probeReportFromPairReport } from '../pair-report-adapter.js';
 import type { Counter, Gauge } from 'prom-client';
 import { ControllerMetrics } from './controller-metrics.js';

@@ -4,10 +4,10 @@
  * clock skew, batches of ~1000 records per host arriving interleaved (and the destination
  * host's batch first every other round). Prints records/s and memory.
  *
- *   node --import tsx controller/src/analysis/bench/matcher-bench.ts [records]
+ *   node --import tsx test/bench/matcher-bench.ts [records]
  */
 import { RECEIVER_STAGES, RECORD_SIZE, RecordFlag, RecordOffset, SENDER_STAGES, Stage, type StageName } from '@xtrace/proto';
-import { PathMatcher, type RecordBatch } from '../path-matcher.js';
+import { PathMatcher, type RecordBatch } from '@xtrace/controller/analysis';
 
 const TRANSIT: StageName[] = ['nic_rx', 'tunnel_rx', 'ovs_in', 'ovs_out', 'tunnel_tx', 'nic_tx'];
 

@@ -5,7 +5,7 @@
  * Not used by the matcher itself.
  */
 import { encodeRecord, RECORD_SIZE, RecordFlag, Stage, type DecodedRecord, type StageName } from '@xtrace/proto';
-import type { RecordBatch } from './path-matcher.js';
+import type { RecordBatch } from '@xtrace/controller/analysis';
 
 export interface Hop {
   host: string;
