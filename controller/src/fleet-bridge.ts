@@ -13,7 +13,7 @@ import type { AgentInventory, InventoryAgent } from './fleet/pair-selector.js';
 import type { RunProbeFn } from './fleet/scheduler.js';
 import type { Probe, ProbeManager, ProbeObserver } from './probe-manager.js';
 
-export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';
+export { DEFAULT_METRICS_LISTEN } from '@xtrace/proto';
 
 /** `--metrics-listen` is parsed as the agent's is: proto/src/metrics-endpoint.ts */
 export { parseMetricsListen } from '@xtrace/proto';

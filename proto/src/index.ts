@@ -14,3 +14,4 @@ export * from './history-record.js';
 export * from './fleet-config.js';
 export * from './metrics-endpoint.js';
 export * from './schema-error.js';
+export * from './controller-defaults.js';

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import pino from 'pino';
-import { DEFAULT_CONTROLLER_ADDRESS, resolveNatsSettings } from '@xtrace/proto';
-import { DEFAULT_METRICS_LISTEN, DEFAULT_PROBE_CAPS, parseMetricsListen, startController } from '@xtrace/controller';
+import { DEFAULT_CONTROLLER_ADDRESS, DEFAULT_METRICS_LISTEN, DEFAULT_PROBE_CAPS, parseMetricsListen, resolveNatsSettings } from '@xtrace/proto';
 import { addNatsOptions } from '../nats-flags.js';
 import { parsePositiveInt } from '../positive-int.js';
 
@@ -34,6 +33,8 @@ slots in NATS KV xtrace_probe_slots shared by every controller: give every contr
       const metricsListen = fleet ? parseMetricsListen(String(f.metricsListen)) : undefined;
       const metricsOptional = c.getOptionValueSource('metricsListen') === 'default';
       const scheduleCaps = { fleet: parsePositiveInt(String(f.maxProbes), '--max-probes'), perAgent: parsePositiveInt(String(f.maxProbesPerAgent), '--max-probes-per-agent') };
+      // the one place the CLI loads the controller package: when a controller runs
+      const { startController } = await import('@xtrace/controller');
       const ctl = await startController({ nats, listen: f.listen as string, logger, fleet, scheduleCaps, ...(metricsListen !== undefined ? { metricsListen, metricsOptional } : {}) });
       process.stdout.write(
         `nats: ${ctl.natsUrl}${ctl.embedded ? ' (embedded)' : ''}\ngrpc: ${ctl.grpcAddress}\n` +

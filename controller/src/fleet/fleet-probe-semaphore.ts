@@ -22,19 +22,12 @@
  */
 import type { KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
 import { pino, type Logger } from 'pino';
-import { UsageError, XtraceError, errorMessage } from '@xtrace/proto';
+import { DEFAULT_PROBE_CAPS, UsageError, XtraceError, errorMessage, type ProbeCaps } from '@xtrace/proto';
 import { decodeJson, openProbeSlotsKv } from './kv-buckets.js';
 import { KvLease, LostLeaseError } from './kv-lease.js';
 import { LeaseExpiry } from './lease-expiry.js';
 
-export interface ProbeCaps {
-  /** concurrent probes touching one agent (a pair touches its source and destination hosts) */
-  perAgent: number;
-  /** concurrent probes in the whole fleet */
-  fleet: number;
-}
-
-export const DEFAULT_PROBE_CAPS: Readonly<ProbeCaps> = Object.freeze({ perAgent: 2, fleet: 32 });
+export { DEFAULT_PROBE_CAPS, type ProbeCaps } from '@xtrace/proto';
 
 /** The value of a held slot. */
 export interface SlotHolder {
