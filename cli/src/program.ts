@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => unknown>> = {
   schedule: async () => (await import('./commands/schedule.js')).registerScheduleCommand,
   alert: async () => (await import('./commands/alert.js')).registerAlertCommand,
   history: async () => (await import('./commands/history.js')).registerHistoryCommand,
+  'nats-config': async () => (await import('./commands/nats-config.js')).registerNatsConfigCommand,
 };
 /** commands registered by another command's module */
 const ALIASES: Record<string, string> = { probes: 'agents' };
@@ -45,9 +46,10 @@ Examples:
   xtrace schedule add wire --every 5m --duration 10s --pairs all-cross-host
   xtrace alert add wire-slow --segment wire --metric p99 --above 500us --webhook http://hooks/x
   xtrace history --pair 192.168.1.10,192.168.1.20 --since 1h
+  xtrace nats-config --agents hv-a,hv-b --out /etc/xtrace/nats   # least-privilege NATS users
 
-Environment: XTRACE_CONTROLLER (host:port), XTRACE_NATS_URL, XTRACE_NATS_CREDS, XTRACE_NATS_USER,
-XTRACE_NATS_PASS, XTRACE_NATS_TOKEN, XTRACE_NATS_TLS_CA, XTRACE_NATS_TLS_CERT, XTRACE_NATS_TLS_KEY.
+Environment: XTRACE_CONTROLLER (host:port), XTRACE_NATS_URL, XTRACE_NATS_CREDS, XTRACE_NATS_NKEY,
+XTRACE_NATS_USER, XTRACE_NATS_PASS, XTRACE_NATS_TOKEN, XTRACE_NATS_TLS_CA, XTRACE_NATS_TLS_CERT, XTRACE_NATS_TLS_KEY.
 Exit codes: 0 ok, 1 the probe saw no matching traffic, 2 usage/input error, 3 controller/NATS/agent failure.`,
     );
   const name = argv?.[2];

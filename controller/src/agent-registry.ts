@@ -1,11 +1,14 @@
 /**
  * Registry of agents: fed by announcements and heartbeats; an agent that misses
  * MISSED_HEARTBEATS_DOWN heartbeats is marked down (kept in the list, not forgotten).
+ * Both arrive on subjects naming the host (Subjects.agentHeartbeat, Subjects.registryAnnounce),
+ * which NATS permissions tie to that host's credentials (proto/src/nats-permissions.ts); a
+ * payload naming another host is dropped and counted (spoofedHeartbeats).
  */
 import { EventEmitter } from 'node:events';
 import type { NatsConnection, Subscription } from 'nats';
 import type pino from 'pino';
-import { HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_DOWN, Subjects, agentHeartbeatSchema, errorMessage, parseOrThrow, type AgentHeartbeat, type AgentInfo } from '@xtrace/proto';
+import { HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_DOWN, Subjects, agentHeartbeatSchema, errorMessage, hostOfSubject, parseOrThrow, type AgentHeartbeat, type AgentInfo } from '@xtrace/proto';
 
 export interface AgentRecord {
   host: string;
@@ -39,6 +42,7 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
   private readonly agents = new Map<string, AgentRecord>();
   private subs: Subscription[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private spoofed = 0;
 
   constructor(opts: AgentRegistryOptions) {
     super();
@@ -55,14 +59,14 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
         return;
       }
       try {
-        this.observe(msg.json<unknown>());
+        this.observe(msg.json<unknown>(), hostOfSubject(msg.subject));
       } catch (e: unknown) {
         this.log.warn({ err: e, subject: msg.subject }, `ignoring bad heartbeat: ${errorMessage(e)}`);
       }
     };
     this.subs = [
       this.nc.subscribe(Subjects.agentHeartbeatAll, { callback: handler }),
-      this.nc.subscribe(Subjects.registryAnnounce, { callback: handler }),
+      this.nc.subscribe(Subjects.registryAnnounceAll, { callback: handler }),
     ];
     // agents already running (e.g. after a controller restart) announce at once
     this.nc.publish(Subjects.registryDiscover, '');
@@ -76,9 +80,18 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
     this.subs = [];
   }
 
-  /** Takes a received heartbeat; throws a UsageError naming the bad field (agentHeartbeatSchema). */
-  observe(received: unknown): void {
+  /**
+   * Takes a received heartbeat; throws a UsageError naming the bad field (agentHeartbeatSchema).
+   * `subjectHost`: the host token of the subject it came on; a heartbeat naming another host is
+   * dropped (one agent's credentials may publish only its own subjects, so this is a spoof).
+   */
+  observe(received: unknown, subjectHost?: string): void {
     const hb = parseOrThrow(agentHeartbeatSchema, received, 'heartbeat');
+    if (subjectHost !== undefined && hb.host !== subjectHost) {
+      this.spoofed++;
+      this.log.warn({ subjectHost, claimedHost: hb.host, spoofed: this.spoofed }, 'ignoring a heartbeat whose host differs from its subject');
+      return;
+    }
     const now = Date.now();
     const prev = this.agents.get(hb.host);
     const rec: AgentRecord = { host: hb.host, bootId: hb.bootId, state: 'up', lastSeenMs: now, firstSeenMs: prev?.firstSeenMs ?? now, status: hb };
@@ -102,6 +115,11 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
         this.emit('down', rec);
       }
     }
+  }
+
+  /** heartbeats and announcements dropped because their host differed from their subject's */
+  get spoofedHeartbeats(): number {
+    return this.spoofed;
   }
 
   get(host: string): AgentRecord | undefined {

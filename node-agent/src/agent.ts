@@ -138,11 +138,11 @@ export class Agent {
       }),
       this.nc.subscribe(Subjects.registryDiscover, {
         callback: (err) => {
-          if (!err) this.publishStatus(Subjects.registryAnnounce);
+          if (!err) this.publishStatus(Subjects.registryAnnounce(this.hostId));
         },
       }),
     );
-    this.publishStatus(Subjects.registryAnnounce);
+    this.publishStatus(Subjects.registryAnnounce(this.hostId));
     this.timers.push(
       setInterval(() => {
         void this.reporter.refreshInventory().then(() => this.publishStatus(Subjects.agentHeartbeat(this.hostId)));

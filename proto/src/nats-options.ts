@@ -3,12 +3,15 @@
  * environment variables, one way to turn them into a connection.
  */
 import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from 'nats';
+import { connect, credsAuthenticator, nkeyAuthenticator, type ConnectionOptions, type NatsConnection } from 'nats';
 import { UnreachableError, UsageError, errorMessage } from './errors.js';
+import { nkeyFromSeed } from './nats-server-auth-config.js';
 
 export interface NatsSettings {
   url?: string;
   creds?: string;
+  /** file holding an NKey user seed (`xtrace nats-config` writes one per agent and controller) */
+  nkey?: string;
   user?: string;
   pass?: string;
   token?: string;
@@ -28,6 +31,7 @@ export interface NatsOptionSpec {
 export const NATS_OPTION_SPECS: readonly NatsOptionSpec[] = [
   { key: 'url', flag: '--nats <url>', env: 'XTRACE_NATS_URL', description: 'NATS server URL(s), comma separated (nats://host:4222)' },
   { key: 'creds', flag: '--nats-creds <file>', env: 'XTRACE_NATS_CREDS', description: 'NATS credentials file (JWT + NKey)' },
+  { key: 'nkey', flag: '--nats-nkey <file>', env: 'XTRACE_NATS_NKEY', description: 'NATS NKey seed file (xtrace nats-config writes one per agent and controller)' },
   { key: 'user', flag: '--nats-user <user>', env: 'XTRACE_NATS_USER', description: 'NATS user name' },
   { key: 'pass', flag: '--nats-pass <password>', env: 'XTRACE_NATS_PASS', description: 'NATS password' },
   { key: 'token', flag: '--nats-token <token>', env: 'XTRACE_NATS_TOKEN', description: 'NATS authentication token' },
@@ -59,6 +63,9 @@ export function validateNatsSettings(s: NatsSettings): void {
   if ((s.user === undefined) !== (s.pass === undefined)) {
     throw new UsageError(s.user === undefined ? '--nats-user' : '--nats-pass', '--nats-user and --nats-pass go together');
   }
+  if (s.creds !== undefined && s.nkey !== undefined) {
+    throw new UsageError('--nats-nkey', '--nats-nkey and --nats-creds are two ways to authenticate: give one');
+  }
   if ((s.tlsCert === undefined) !== (s.tlsKey === undefined)) {
     throw new UsageError(s.tlsCert === undefined ? '--nats-tls-cert' : '--nats-tls-key', '--nats-tls-cert and --nats-tls-key go together');
   }
@@ -82,6 +89,10 @@ export function toConnectionOptions(s: NatsSettings, name: string): ConnectionOp
     pingInterval: 10_000,
   };
   if (s.creds !== undefined) opts.authenticator = credsAuthenticator(readFlagFile(s.creds, '--nats-creds'));
+  if (s.nkey !== undefined) {
+    const { seed } = nkeyFromSeed(new TextDecoder().decode(readFlagFile(s.nkey, '--nats-nkey')), s.nkey);
+    opts.authenticator = nkeyAuthenticator(new TextEncoder().encode(seed));
+  }
   if (s.user !== undefined) {
     opts.user = s.user;
     opts.pass = s.pass;

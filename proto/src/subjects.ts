@@ -20,8 +20,13 @@ export const Subjects = {
   /** agent heartbeat (JSON AgentHeartbeat) every heartbeat interval */
   agentHeartbeat: (host: string): string => `xtrace.agent.${host}.hb`,
   agentHeartbeatAll: 'xtrace.agent.*.hb',
-  /** agent announcement (JSON AgentHeartbeat) on start and when asked via registryDiscover */
-  registryAnnounce: 'xtrace.registry.announce',
+  /**
+   * agent announcement (JSON AgentHeartbeat) on start and when asked via registryDiscover; one
+   * subject per host, so NATS permissions can let an agent announce only itself
+   * (proto/src/nats-permissions.ts) and the registry can drop a payload naming another host
+   */
+  registryAnnounce: (host: string): string => `xtrace.registry.announce.${host}`,
+  registryAnnounceAll: 'xtrace.registry.announce.*',
   /** controller start: agents answer by announcing at once (payload ignored) */
   registryDiscover: 'xtrace.registry.discover',
   /** agent -> controller: msgpack EventEnvelope of one probe's records from one host */
@@ -29,10 +34,11 @@ export const Subjects = {
   eventsOfProbe: (probeId: string): string => `xtrace.ev.${probeId}.*`,
 } as const;
 
-/** Host token of an `xtrace.ev.<probe>.<host>` or `xtrace.agent.<host>.*` subject. */
+/** Host token of an `xtrace.ev.<probe>.<host>`, `xtrace.agent.<host>.*` or `xtrace.registry.announce.<host>` subject. */
 export function hostOfSubject(subject: string): string | undefined {
   const parts = subject.split('.');
   if (parts[1] === 'ev') return parts[3];
   if (parts[1] === 'agent') return parts[2];
+  if (parts[1] === 'registry' && parts[2] === 'announce') return parts[3];
   return undefined;
 }

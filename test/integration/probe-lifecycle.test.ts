@@ -33,7 +33,7 @@ async function rawAgent(
       m.respond(JSON.stringify({ ok: true, result }));
     },
   });
-  nc.publish(Subjects.registryAnnounce, JSON.stringify(hb));
+  nc.publish(Subjects.registryAnnounce(host), JSON.stringify(hb));
   await nc.flush();
   return state;
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
 import { AgentRegistry } from '@xtrace/controller';
+import { Subjects, type AgentHeartbeat } from '@xtrace/proto';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { startTestAgent, testLogger, waitFor, type TestAgent } from '../support/agents.js';
 
@@ -59,5 +60,24 @@ describe('agent registry over real NATS (fake tracer: no BPF)', () => {
     // down agents stay listed, but their VMs are not offered for new probes
     expect(registry.knownVms()).toEqual(['10.0.0.1 (xtp-hv-a/vnet0)']);
     expect(registry.toInfo(registry.get('xtp-hv-b')!).state).toBe('down');
+  });
+
+  it('drops an announcement or heartbeat whose host differs from its subject (one host speaking for another)', async () => {
+    const reg = new AgentRegistry({ nc, logger: testLogger(), checkMs: 50 });
+    await reg.start();
+    try {
+      const hb = (host: string): AgentHeartbeat => ({
+        v: 1, host, bootId: `boot-${host}`, seq: 1, sentAtMs: Date.now(), startedAtMs: Date.now(), version: 'raw', heartbeatMs: 60_000,
+        inventory: { netns: 1, interfaces: [], vms: [], stages: [] }, probes: [], counters: {},
+      });
+      nc.publish(Subjects.registryAnnounce('xtp-liar'), JSON.stringify(hb('xtp-victim')));
+      nc.publish(Subjects.agentHeartbeat('xtp-liar'), JSON.stringify(hb('xtp-victim')));
+      nc.publish(Subjects.registryAnnounce('xtp-honest'), JSON.stringify(hb('xtp-honest')));
+      await waitFor(() => reg.get('xtp-honest') !== undefined, 1000, 'the honest announcement');
+      await waitFor(() => reg.spoofedHeartbeats === 2, 1000, 'both spoofs counted');
+      expect(reg.get('xtp-victim')).toBeUndefined();
+    } finally {
+      reg.stop();
+    }
   });
 });

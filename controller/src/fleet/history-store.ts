@@ -4,12 +4,12 @@
  * Any controller (or a restarted one) reads what any other wrote.
  */
 import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, nanos, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type StreamConfig } from 'nats';
-import { UnreachableError, XtraceError, type HistoryRecord } from '@xtrace/proto';
+import { HISTORY_STREAM, HISTORY_SUBJECT_PREFIX, UnreachableError, XtraceError, type HistoryRecord } from '@xtrace/proto';
 import { decodeJson, encodeJson } from './kv-buckets.js';
 import { pairKey, subjectToken, type Pair, type ProbeReport } from './probe-report.js';
 
-export const HISTORY_STREAM = 'XTRACE_HISTORY';
-export const HISTORY_SUBJECT_PREFIX = 'xtrace.history';
+// the names live in proto (proto/src/jetstream-names.ts) so the NATS permission model grants exactly these
+export { HISTORY_STREAM, HISTORY_SUBJECT_PREFIX };
 
 export interface HistoryOptions {
   /** default 7 days */

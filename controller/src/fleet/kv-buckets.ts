@@ -1,13 +1,9 @@
 /** Names and openers of the JetStream KV buckets and streams the fleet layer uses. */
 import type { JetStreamClient, KV, NatsConnection } from 'nats';
-import { UnreachableError } from '@xtrace/proto';
+import { ALERTS_BUCKET, PROBE_SLOTS_BUCKET, SCHEDULES_BUCKET, SCHEDULE_RUNS_BUCKET, UnreachableError } from '@xtrace/proto';
 
-export const SCHEDULES_BUCKET = 'xtrace_schedules';
-/** Per-run claims `run.<schedule>.<slotStartMs>`; entries expire with the bucket's max_age. */
-export const SCHEDULE_RUNS_BUCKET = 'xtrace_schedule_runs';
-export const ALERTS_BUCKET = 'xtrace_alerts';
-/** Concurrency slots of scheduled probes `fleet.<i>`, `agent.<host>.<j>` (fleet-probe-semaphore.ts). */
-export const PROBE_SLOTS_BUCKET = 'xtrace_probe_slots';
+// the names live in proto (proto/src/jetstream-names.ts) so the NATS permission model grants exactly these
+export { ALERTS_BUCKET, PROBE_SLOTS_BUCKET, SCHEDULES_BUCKET, SCHEDULE_RUNS_BUCKET };
 
 export const DEFAULT_RUN_CLAIM_TTL_MS = 25 * 3_600_000;
 
