@@ -1,5 +1,6 @@
 /** In-process agents with a FakeTracer (no BPF) against a real NATS server, for integration tests. */
 import { connect, type NatsConnection } from 'nats';
+import { connectNats, type NatsSettings } from '@xtrace/proto';
 import pino from 'pino';
 import { Agent, FakeTracer, type FakeTracerOptions } from '@xtrace/node-agent';
 
@@ -20,8 +21,10 @@ export interface TestAgentOptions extends FakeTracerOptions {
   flushMs?: number;
 }
 
-export async function startTestAgent(natsUrl: string, opts: TestAgentOptions): Promise<TestAgent> {
-  const nc = await connect({ servers: natsUrl, name: `test-agent-${opts.hostId}` });
+/** `nats`: a URL, or settings with credentials and TLS (proto/src/nats-options.ts) */
+export async function startTestAgent(nats: string | NatsSettings, opts: TestAgentOptions): Promise<TestAgent> {
+  const name = `test-agent-${opts.hostId}`;
+  const nc = typeof nats === 'string' ? await connect({ servers: nats, name }) : await connectNats(nats, name);
   const tracer = new FakeTracer(opts);
   const agent = new Agent({
     nc,
