@@ -62,7 +62,9 @@ slots in NATS KV xtrace_probe_slots shared by every controller: give every contr
     )
     .action(async (f: Record<string, unknown>, c: Command) => {
       const logger = pino({ name: 'xtrace-controller' }, pino.destination(2));
-      const nats = resolveNatsSettings(f);
+      // only the --nats* flags: resolveNatsSettings also takes bare keys (tlsCert, tlsKey), which
+      // here are the gRPC server's --tls-cert/--tls-key
+      const nats = resolveNatsSettings(Object.fromEntries(Object.entries(f).filter(([k]) => k.startsWith('nats'))));
       const fleet = f.fleet !== false;
       const metricsListen = fleet ? parseMetricsListen(String(f.metricsListen)) : undefined;
       const metricsOptional = c.getOptionValueSource('metricsListen') === 'default';
