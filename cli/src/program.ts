@@ -46,7 +46,8 @@ Examples:
   xtrace alert add wire-slow --segment wire --metric p99 --above 500us --webhook http://hooks/x
   xtrace history --pair 192.168.1.10,192.168.1.20 --since 1h
 
-Environment: XTRACE_CONTROLLER (host:port), XTRACE_NATS_URL, XTRACE_NATS_CREDS, XTRACE_NATS_USER,
+Environment: XTRACE_CONTROLLER (host:port), XTRACE_TLS_CA, XTRACE_TLS_CERT, XTRACE_TLS_KEY, XTRACE_TOKEN
+(gRPC to the controller), XTRACE_NATS_URL, XTRACE_NATS_CREDS, XTRACE_NATS_USER,
 XTRACE_NATS_PASS, XTRACE_NATS_TOKEN, XTRACE_NATS_TLS_CA, XTRACE_NATS_TLS_CERT, XTRACE_NATS_TLS_KEY.
 Exit codes: 0 ok, 1 the probe saw no matching traffic, 2 usage/input error, 3 controller/NATS/agent failure.`,
     );
