@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '@xtrace/proto';
 import type { XtraceServiceName } from '@xtrace/proto/grpc';
-import { checkToken, readFlagFile, readTokenFile } from './flag-file.js';
+import { checkToken, readCaFile, readCertKeyPair, readTokenFile } from './flag-file.js';
 import { ControllerClient, controllerAddress, type ClientSecurity } from './grpc-client.js';
 
 export interface ControllerFlags {
@@ -50,11 +50,8 @@ export function clientSecurity(f: ControllerFlags, env: NodeJS.ProcessEnv = proc
   if (key !== undefined && cert === undefined) throw new UsageError(key.from, 'needs --tls-cert FILE (or env XTRACE_TLS_CERT): the client certificate of this key');
   if (ca !== undefined || cert !== undefined) {
     security.tls = {};
-    if (ca !== undefined) security.tls.ca = readFlagFile(ca.value, ca.from);
-    if (cert !== undefined && key !== undefined) {
-      security.tls.cert = readFlagFile(cert.value, cert.from);
-      security.tls.key = readFlagFile(key.value, key.from);
-    }
+    if (ca !== undefined) security.tls.ca = readCaFile(ca.value, ca.from);
+    if (cert !== undefined && key !== undefined) Object.assign(security.tls, readCertKeyPair(cert.value, key.value, cert.from, key.from));
   }
   const token = str(f.token);
   const tokenFile = str(f.tokenFile);

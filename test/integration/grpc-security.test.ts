@@ -87,21 +87,24 @@ describe('xtrace controller with TLS, client certificates and a token', () => {
     expect(agents.code).toBe(0);
     expect(JSON.parse(agents.stdout)).toEqual({ agents: [] });
     const env = { XTRACE_TLS_CA: pki.ca, XTRACE_TLS_CERT: pki.clientCert, XTRACE_TLS_KEY: pki.clientKey, XTRACE_TOKEN: TOKEN };
-    const schedules = await cli(['schedule', 'list', '--json'], env);
+    const [schedules, rules, history] = await Promise.all([
+      cli(['schedule', 'list', '--json'], env),
+      cli(['alert', 'list', '--json', '--token', TOKEN], { ...env, XTRACE_TOKEN: '' }),
+      // a streaming call (ListHistory)
+      cli(['history', '--pair', '10.0.0.1,10.0.0.2', '--json'], env),
+    ]);
     expect(schedules.code, schedules.stderr).toBe(0);
     expect(JSON.parse(schedules.stdout)).toEqual({ schedules: [] });
-    const rules = await cli(['alert', 'list', '--json', '--token', TOKEN], { ...env, XTRACE_TOKEN: '' });
     expect(rules.code, rules.stderr).toBe(0);
-    // a streaming call (ListHistory)
-    const history = await cli(['history', '--pair', '10.0.0.1,10.0.0.2', '--json'], env);
     expect(history.code, history.stderr).toBe(0);
     expect(JSON.parse(history.stdout)).toEqual({ records: [] });
   });
 
   it('no token: UNAUTHENTICATED, the CLI says which credential is missing and exits 3', async () => {
-    for (const args of [['agents', '--json'], ['schedule', 'list'], ['alert', 'list'], ['history', '--pair', '10.0.0.1,10.0.0.2']]) {
-      const r = await cli([...args, ...cert()]);
-      expect(r.code, args.join(' ')).toBe(3);
+    const commands = [['agents', '--json'], ['schedule', 'list'], ['alert', 'list'], ['history', '--pair', '10.0.0.1,10.0.0.2']];
+    const results = await Promise.all(commands.map((args) => cli([...args, ...cert()])));
+    for (const [i, r] of results.entries()) {
+      expect(r.code, commands[i]!.join(' ')).toBe(3);
       expect(r.stderr).toMatch(/refused the call \(UNAUTHENTICATED\): no bearer token.*give the token with --token, --token-file or env XTRACE_TOKEN/);
       expect(r.stdout).toBe('');
     }
@@ -154,6 +157,17 @@ describe('xtrace controller listening beyond loopback', () => {
     expect(r.stderr).toMatch(/^xtrace: --listen: 0\.0\.0\.0:\d+ is beyond loopback and the gRPC API would be plaintext/);
     expect(r.stderr).toMatch(/--tls-cert FILE --tls-key FILE/);
     expect(r.stderr).toMatch(/--insecure/);
+  });
+
+  it('TLS flag mistakes are usage errors (exit 2) before anything starts', async () => {
+    const base = ['controller', '--nats', nats.server().url, '--metrics-listen', 'off', '--listen', '127.0.0.1:0'];
+    const mismatch = await runCli([...base, '--tls-cert', pki.serverCert, '--tls-key', pki.clientKey], { env: CLEAN_ENV });
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stdout).toBe('');
+    expect(mismatch.stderr).toMatch(/--tls-cert: .* are not a PEM certificate and its private key/);
+    const caAlone = await runCli([...base, '--tls-client-ca', pki.ca], { env: CLEAN_ENV });
+    expect(caAlone.code).toBe(2);
+    expect(caAlone.stderr).toMatch(/--tls-client-ca: needs --tls-cert FILE --tls-key FILE/);
   });
 
   it('with --insecure it starts (and warns)', async () => {

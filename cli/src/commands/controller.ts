@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import type { GrpcServerSecurity } from '@xtrace/controller';
 import { DEFAULT_CONTROLLER_ADDRESS, DEFAULT_METRICS_LISTEN, DEFAULT_PROBE_CAPS, UsageError, parseMetricsListen, resolveNatsSettings } from '@xtrace/proto';
-import { checkToken, readFlagFile, readTokenFile } from '../flag-file.js';
+import { checkToken, readCaFile, readCertKeyPair, readTokenFile } from '../flag-file.js';
 import { addNatsOptions } from '../nats-flags.js';
 import { parsePositiveInt } from '../positive-int.js';
 
@@ -20,8 +20,8 @@ export function grpcServerSecurity(f: ServerSecurityFlags, env: NodeJS.ProcessEn
   if (f.tlsCert !== undefined || f.tlsKey !== undefined) {
     if (f.tlsCert === undefined) throw new UsageError('--tls-key', 'needs --tls-cert FILE (the certificate of this key)');
     if (f.tlsKey === undefined) throw new UsageError('--tls-cert', 'needs --tls-key FILE (its private key)');
-    security.tls = { cert: readFlagFile(f.tlsCert, '--tls-cert'), key: readFlagFile(f.tlsKey, '--tls-key') };
-    if (f.tlsClientCa !== undefined) security.tls.clientCa = readFlagFile(f.tlsClientCa, '--tls-client-ca');
+    security.tls = readCertKeyPair(f.tlsCert, f.tlsKey, '--tls-cert', '--tls-key');
+    if (f.tlsClientCa !== undefined) security.tls.clientCa = readCaFile(f.tlsClientCa, '--tls-client-ca');
   } else if (f.tlsClientCa !== undefined) {
     throw new UsageError('--tls-client-ca', 'needs --tls-cert FILE --tls-key FILE (client certificates are checked over TLS)');
   }
