@@ -13,7 +13,7 @@ import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.js';
 import { createAlertService } from './grpc-alert-service.js';
 import { createScheduleService } from './grpc-schedule-service.js';
 import { createXtraceService, parseListen, startGrpcServer } from './grpc-service.js';
-import { checkListenSecurity, describeSecurity, isLoopbackHost, type GrpcServerSecurity } from './grpc-security.js';
+import { checkListenSecurity, describeSecurity, isLoopbackBind, type GrpcServerSecurity } from './grpc-security.js';
 import { ProbeManager } from './probe-manager.js';
 import type { AnalyzerFactory } from './probe-analyzer.js';
 import { defaultAnalyzerFactory } from './matcher-adapter.js';
@@ -82,7 +82,7 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
   // refuse an open plaintext API before starting anything
   const bind = parseListen(listen);
   checkListenSecurity(bind, security);
-  if (security.tls === undefined && !isLoopbackHost(bind.slice(0, bind.lastIndexOf(':')))) {
+  if (security.tls === undefined && !isLoopbackBind(bind)) {
     logger.warn({ listen: bind }, 'gRPC API in plaintext beyond loopback (--insecure): anyone reaching it can make every hypervisor load BPF programs');
   }
   const id = `c${randomBytes(4).toString('hex')}`;

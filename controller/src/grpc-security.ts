@@ -35,13 +35,14 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-/**
- * Refuses a plaintext gRPC API reachable beyond this machine unless `insecure` says so.
- * `bind`: parseListen's HOST:PORT.
- */
+/** `bind`: parseListen's HOST:PORT */
+export function isLoopbackBind(bind: string): boolean {
+  return isLoopbackHost(bind.slice(0, bind.lastIndexOf(':')));
+}
+
+/** Refuses a plaintext gRPC API reachable beyond this machine unless `insecure` says so. */
 export function checkListenSecurity(bind: string, security: GrpcServerSecurity): void {
-  const host = bind.slice(0, bind.lastIndexOf(':'));
-  if (security.tls !== undefined || security.insecure === true || isLoopbackHost(host)) return;
+  if (security.tls !== undefined || security.insecure === true || isLoopbackBind(bind)) return;
   throw new UsageError(
     '--listen',
     `${bind} is beyond loopback and the gRPC API would be plaintext: anyone reaching it could make every hypervisor load BPF programs. ` +
