@@ -4,7 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { normalizePairReport, type HistoryRecord, type Pair, type PairReport } from '@xtrace/proto';
-import { fromGrpcError, type ControllerClient } from './grpc-client.js';
+import type { ControllerClient } from './grpc-client.js';
 
 export interface HistoryFilter {
   pair: Pair;
@@ -58,7 +58,7 @@ export async function* readHistory(client: ControllerClient, f: HistoryFilter, f
   } catch (e: unknown) {
     ended = true;
     if (signal?.aborted && (e as { code?: unknown }).code === grpc.status.CANCELLED) return;
-    throw fromGrpcError(e, client.address);
+    throw client.error(e);
   } finally {
     signal?.removeEventListener('abort', cancel);
     if (!ended) call.cancel();

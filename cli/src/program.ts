@@ -48,8 +48,9 @@ Examples:
   xtrace history --pair 192.168.1.10,192.168.1.20 --since 1h
   xtrace nats-config --agents hv-a,hv-b --out /etc/xtrace/nats   # least-privilege NATS users
 
-Environment: XTRACE_CONTROLLER (host:port), XTRACE_NATS_URL, XTRACE_NATS_CREDS, XTRACE_NATS_NKEY,
-XTRACE_NATS_USER, XTRACE_NATS_PASS, XTRACE_NATS_TOKEN, XTRACE_NATS_TLS_CA, XTRACE_NATS_TLS_CERT, XTRACE_NATS_TLS_KEY.
+Environment: XTRACE_CONTROLLER (host:port), XTRACE_TLS_CA, XTRACE_TLS_CERT, XTRACE_TLS_KEY, XTRACE_TOKEN
+(gRPC to the controller), XTRACE_NATS_URL, XTRACE_NATS_CREDS, XTRACE_NATS_NKEY, XTRACE_NATS_USER,
+XTRACE_NATS_PASS, XTRACE_NATS_TOKEN, XTRACE_NATS_TLS_CA, XTRACE_NATS_TLS_CERT, XTRACE_NATS_TLS_KEY.
 Exit codes: 0 ok, 1 the probe saw no matching traffic, 2 usage/input error, 3 controller/NATS/agent failure.`,
     );
   const name = argv?.[2];

@@ -12,7 +12,8 @@ import { AgentRegistry } from './agent-registry.js';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.js';
 import { createAlertService } from './grpc-alert-service.js';
 import { createScheduleService } from './grpc-schedule-service.js';
-import { createXtraceService, startGrpcServer } from './grpc-service.js';
+import { createXtraceService, parseListen, startGrpcServer } from './grpc-service.js';
+import { checkListenSecurity, describeSecurity, isLoopbackBind, type GrpcServerSecurity } from './grpc-security.js';
 import { ProbeManager } from './probe-manager.js';
 import type { AnalyzerFactory } from './probe-analyzer.js';
 import { defaultAnalyzerFactory } from './matcher-adapter.js';
@@ -24,6 +25,8 @@ export interface ControllerOptions {
   /** no url: start an embedded nats-server on loopback */
   nats?: NatsSettings;
   listen?: string;
+  /** TLS, client certificates, token of the gRPC API (grpc-security.ts); none: plaintext, loopback only */
+  grpcSecurity?: GrpcServerSecurity;
   logger?: pino.Logger;
   analyzerFactory?: AnalyzerFactory;
   leaseMs?: number;
@@ -75,6 +78,13 @@ export interface Controller {
 export async function startController(opts: ControllerOptions = {}): Promise<Controller> {
   const logger = opts.logger ?? pino({ name: 'xtrace-controller' });
   const listen = opts.listen ?? DEFAULT_CONTROLLER_ADDRESS;
+  const security = opts.grpcSecurity ?? {};
+  // refuse an open plaintext API before starting anything
+  const bind = parseListen(listen);
+  checkListenSecurity(bind, security);
+  if (security.tls === undefined && !isLoopbackBind(bind)) {
+    logger.warn({ listen: bind }, 'gRPC API in plaintext beyond loopback (--insecure): anyone reaching it can make every hypervisor load BPF programs');
+  }
   const id = `c${randomBytes(4).toString('hex')}`;
   let embedded: EmbeddedNats | undefined;
   let settings = opts.nats ?? {};
@@ -130,7 +140,7 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
     ({ server, address } = await startGrpcServer(listen, createXtraceService(probes, registry, logger, fleet?.history), {
       Schedules: createScheduleService(fleet !== undefined ? nc : undefined, logger),
       AlertRules: createAlertService(fleet !== undefined ? { nc, dispatcher: fleet.dispatcher } : undefined, logger),
-    }));
+    }, security, logger));
   } catch (e: unknown) {
     server?.forceShutdown();
     await metricsServer?.close();
@@ -142,7 +152,7 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
     throw e;
   }
   const grpcServer = server;
-  logger.info({ grpc: address, nats: settings.url, embedded: embedded !== undefined, fleet: fleet !== undefined, metrics: metricsServer?.url }, 'controller ready');
+  logger.info({ grpc: address, grpcSecurity: describeSecurity(security), nats: settings.url, embedded: embedded !== undefined, fleet: fleet !== undefined, metrics: metricsServer?.url }, 'controller ready');
 
   let closing: Promise<void> | undefined;
   const shutdownGrpc = (): Promise<void> =>

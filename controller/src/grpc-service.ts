@@ -12,6 +12,8 @@ import type { HistoryStore } from './fleet/history-store.js';
 import { toServiceError } from './grpc-errors.js';
 import { historyHandlers } from './grpc-history.js';
 import { followProbe } from './grpc-probe-follower.js';
+import { checkListenSecurity, serverCredentials, type GrpcServerSecurity } from './grpc-security.js';
+import { tokenInterceptor } from './grpc-token-auth.js';
 import type { ProbeManager } from './probe-manager.js';
 
 /** `history` undefined: the controller runs without the fleet layer, the history RPCs say so. */
@@ -86,18 +88,28 @@ export function parseListen(listen: string): string {
   return `${m[1] === '' ? '0.0.0.0' : m[1]}:${m[2]}`;
 }
 
-/** `impl`: the Xtrace service; `more`: the other services of proto/xtrace.proto, on the same address */
+/**
+ * `impl`: the Xtrace service; `more`: the other services of proto/xtrace.proto, on the same
+ * address; `security`: TLS and the token every call of every service must carry
+ * (grpc-security.ts); plaintext beyond loopback is refused before binding unless `insecure`.
+ */
 export async function startGrpcServer(
   listen: string,
   impl: grpc.UntypedServiceImplementation,
   more: Partial<Record<Exclude<XtraceServiceName, 'Xtrace'>, grpc.UntypedServiceImplementation>> = {},
+  security: GrpcServerSecurity = {},
+  logger?: pino.Logger,
 ): Promise<{ server: grpc.Server; address: string }> {
   const bind = parseListen(listen);
-  const server = new grpc.Server({ 'grpc.keepalive_time_ms': 30_000 });
+  checkListenSecurity(bind, security);
+  const server = new grpc.Server({
+    'grpc.keepalive_time_ms': 30_000,
+    ...(security.token !== undefined ? { interceptors: [tokenInterceptor(security.token, logger?.child({ part: 'grpc' }))] } : {}),
+  });
   server.addService(loadXtraceGrpc().service, impl);
   for (const [name, m] of Object.entries(more) as [XtraceServiceName, grpc.UntypedServiceImplementation][]) server.addService(loadGrpcService(name).service, m);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(bind, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(new XtraceError('unreachable', `cannot listen on ${bind}: ${err.message}`, { cause: err })) : resolve(p)));
+    server.bindAsync(bind, serverCredentials(security.tls), (err, p) => (err ? reject(new XtraceError('unreachable', `cannot listen on ${bind}: ${err.message}`, { cause: err })) : resolve(p)));
   });
   const host = bind.slice(0, bind.lastIndexOf(':'));
   return { server, address: `${host}:${port}` };

@@ -11,3 +11,5 @@ export * from './probe-analyzer.js';
 export * from './matcher-adapter.js';
 export * from './fleet/index.js';
 export * from './fleet-bridge.js';
+export * from './grpc-security.js';
+export * from './grpc-token-auth.js';

@@ -5,6 +5,7 @@
 export type ErrorCode =
   | 'usage' // bad input: which field, what was expected
   | 'unreachable' // controller or NATS cannot be reached
+  | 'unauthenticated' // the controller refused our credentials (token, client certificate)
   | 'agent' // an agent failed or rejected a command
   | 'bpf' // loading/attaching BPF failed
   | 'no_traffic' // the probe ran but saw nothing
@@ -46,6 +47,7 @@ export function exitCodeFor(error: unknown): number {
       case 'no_traffic':
         return 1;
       case 'unreachable':
+      case 'unauthenticated':
       case 'agent':
         return 3;
       default:

@@ -1,17 +1,15 @@
 import type { Command } from 'commander';
 import type { AgentInfo, ProbeInfo } from '@xtrace/proto';
-import { ControllerClient, controllerAddress } from '../grpc-client.js';
+import { addControllerOptions, controllerClient, type ControllerFlags } from '../controller-flags.js';
 import { renderAgents, renderProbes } from '../render.js';
 
 export function registerListCommands(program: Command): void {
-  program
-    .command('agents')
+  addControllerOptions(program.command('agents'))
     .description('list the agents the controller knows (up/down, VMs, attached stages)')
-    .option('--controller <host:port>', 'controller gRPC address [env XTRACE_CONTROLLER]')
     .option('--json', 'JSON output: {agents: [...]}')
     .addHelpText('after', '\nExamples:\n  xtrace agents\n  xtrace agents --json | jq .agents[].host')
-    .action(async (f: { controller?: string; json?: boolean }) => {
-      const client = new ControllerClient(controllerAddress(f.controller));
+    .action(async (f: ControllerFlags & { json?: boolean }) => {
+      const client = controllerClient(f);
       try {
         const r = await client.unary<{ agents: AgentInfo[] }>('ListAgents', {}, 5000);
         process.stdout.write(f.json ? `${JSON.stringify({ agents: r.agents }, null, 2)}\n` : `${renderAgents(r.agents)}\n`);
@@ -20,14 +18,12 @@ export function registerListCommands(program: Command): void {
       }
     });
 
-  program
-    .command('probes')
+  addControllerOptions(program.command('probes'))
     .description('list running and recently finished probes')
-    .option('--controller <host:port>', 'controller gRPC address [env XTRACE_CONTROLLER]')
     .option('--json', 'JSON output: {probes: [...]}')
     .addHelpText('after', '\nExamples:\n  xtrace probes\n  xtrace probes --json')
-    .action(async (f: { controller?: string; json?: boolean }) => {
-      const client = new ControllerClient(controllerAddress(f.controller));
+    .action(async (f: ControllerFlags & { json?: boolean }) => {
+      const client = controllerClient(f);
       try {
         const r = await client.unary<{ probes: ProbeInfo[] }>('ListProbes', {}, 5000);
         process.stdout.write(f.json ? `${JSON.stringify({ probes: r.probes }, null, 2)}\n` : `${renderProbes(r.probes)}\n`);

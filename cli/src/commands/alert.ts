@@ -14,7 +14,8 @@ import {
   type TestAlertRuleResponse,
 } from '@xtrace/proto';
 import { pairSelectorJson } from '../pair-selector-json.js';
-import { addControllerOption, callController, fleetDeps, table, type FleetCommandDeps } from './fleet-deps.js';
+import { addControllerOptions } from '../controller-flags.js';
+import { callController, fleetDeps, table, type FleetCommandDeps } from './fleet-deps.js';
 
 type Flags = Record<string, unknown> & { json?: boolean; controller?: string };
 
@@ -105,7 +106,7 @@ Examples:
   xtrace alert test wire-slow`,
     );
 
-  addControllerOption(
+  addControllerOptions(
     cmd
       .command('add <name>')
       .description('add an alert rule')
@@ -151,7 +152,7 @@ Examples:
     },
   );
 
-  addControllerOption(cmd.command('list').description('list alert rules').option('--json', 'JSON output: {rules: [...]}')).action(async (f: Flags) => {
+  addControllerOptions(cmd.command('list').description('list alert rules').option('--json', 'JSON output: {rules: [...]}')).action(async (f: Flags) => {
     const { rules } = await callController<{ rules: AlertRuleMessage[] }>(f, 'AlertRules', 'ListAlertRules', {});
     if (f.json) {
       deps.out(`${JSON.stringify({ rules: rules.map(ruleJson) }, null, 2)}\n`);
@@ -167,12 +168,12 @@ Examples:
     );
   });
 
-  addControllerOption(cmd.command('rm <name>').description('remove an alert rule')).action(async (name: string, f: Flags) => {
+  addControllerOptions(cmd.command('rm <name>').description('remove an alert rule')).action(async (name: string, f: Flags) => {
     await callController(f, 'AlertRules', 'RemoveAlertRule', { name });
     deps.out(`alert ${name} removed\n`);
   });
 
-  addControllerOption(
+  addControllerOptions(
     cmd.command('test <name>').description("have the controller send a synthetic firing event to the rule's sinks and report each delivery").option('--json', 'JSON output: {event, results}'),
   ).action(
     async (name: string, f: Flags) => {

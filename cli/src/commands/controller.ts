@@ -1,14 +1,46 @@
 import type { Command } from 'commander';
 import pino from 'pino';
-import { DEFAULT_CONTROLLER_ADDRESS, DEFAULT_METRICS_LISTEN, DEFAULT_PROBE_CAPS, parseMetricsListen, resolveNatsSettings } from '@xtrace/proto';
+import type { GrpcServerSecurity } from '@xtrace/controller';
+import { DEFAULT_CONTROLLER_ADDRESS, DEFAULT_METRICS_LISTEN, DEFAULT_PROBE_CAPS, UsageError, parseMetricsListen, resolveNatsSettings } from '@xtrace/proto';
+import { checkToken, readCaFile, readCertKeyPair, readTokenFile } from '../flag-file.js';
 import { addNatsOptions } from '../nats-flags.js';
 import { parsePositiveInt } from '../positive-int.js';
+
+interface ServerSecurityFlags {
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  tokenFile?: string;
+  insecure?: boolean;
+}
+
+/** The gRPC API's security from `xtrace controller`'s flags (files read here) and XTRACE_TOKEN. */
+export function grpcServerSecurity(f: ServerSecurityFlags, env: NodeJS.ProcessEnv = process.env): GrpcServerSecurity {
+  const security: GrpcServerSecurity = {};
+  if (f.tlsCert !== undefined || f.tlsKey !== undefined) {
+    if (f.tlsCert === undefined) throw new UsageError('--tls-key', 'needs --tls-cert FILE (the certificate of this key)');
+    if (f.tlsKey === undefined) throw new UsageError('--tls-cert', 'needs --tls-key FILE (its private key)');
+    security.tls = readCertKeyPair(f.tlsCert, f.tlsKey, '--tls-cert', '--tls-key');
+    if (f.tlsClientCa !== undefined) security.tls.clientCa = readCaFile(f.tlsClientCa, '--tls-client-ca');
+  } else if (f.tlsClientCa !== undefined) {
+    throw new UsageError('--tls-client-ca', 'needs --tls-cert FILE --tls-key FILE (client certificates are checked over TLS)');
+  }
+  if (f.tokenFile !== undefined) security.token = readTokenFile(f.tokenFile, '--token-file');
+  else if (env.XTRACE_TOKEN !== undefined && env.XTRACE_TOKEN !== '') security.token = checkToken(env.XTRACE_TOKEN, 'XTRACE_TOKEN');
+  if (f.insecure === true) security.insecure = true;
+  return security;
+}
 
 export function registerControllerCommand(program: Command): void {
   const cmd = program
     .command('controller')
     .description('run the controller: agent registry, probes, matcher, gRPC API, scheduled probes, history, alerts, /metrics')
-    .option('--listen <host:port>', 'gRPC listen address', DEFAULT_CONTROLLER_ADDRESS)
+    .option('--listen <host:port>', 'gRPC listen address (beyond loopback: needs --tls-cert/--tls-key, or --insecure)', DEFAULT_CONTROLLER_ADDRESS)
+    .option('--tls-cert <file>', 'serve gRPC over TLS with this PEM certificate (chain)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--tls-client-ca <file>', 'require client certificates signed by this PEM CA (mTLS)')
+    .option('--token-file <file>', 'require this bearer token (the file\'s content) on every gRPC call [env XTRACE_TOKEN]')
+    .option('--insecure', 'allow plaintext gRPC beyond loopback (anyone reaching it can make every hypervisor load BPF)')
     .option('--metrics-listen <host:port|off>', 'Prometheus /metrics address (off: none)', DEFAULT_METRICS_LISTEN)
     .option('--no-fleet', 'run without the fleet layer (scheduled probes, history, alerts, metrics), e.g. on a NATS without JetStream')
     .option('--max-probes <n>', 'scheduled probes running at once in the whole fleet, across every controller', String(DEFAULT_PROBE_CAPS.fleet))
@@ -20,7 +52,9 @@ export function registerControllerCommand(program: Command): void {
       `
 Examples:
   xtrace controller                       # embedded NATS, gRPC on 127.0.0.1:7070, /metrics on 127.0.0.1:9464
-  xtrace controller --nats nats://10.0.0.5:4222 --listen 0.0.0.0:7070 --metrics-listen 0.0.0.0:9464
+  xtrace controller --nats nats://10.0.0.5:4222 --listen 0.0.0.0:7070 --metrics-listen 0.0.0.0:9464 \\
+      --tls-cert ctl.crt --tls-key ctl.key --tls-client-ca clients-ca.crt --token-file /etc/xtrace/token
+      # clients: xtrace agents --controller ctl.example:7070 --tls-ca ca.crt --tls-cert me.crt --tls-key me.key
   xtrace controller --nats nats://10.0.0.5:4222 --no-fleet   # NATS without JetStream: probes only
 
 Scheduled probes over the caps wait (state "queued" in \`xtrace schedule show\`). The caps are
@@ -28,16 +62,19 @@ slots in NATS KV xtrace_probe_slots shared by every controller: give every contr
     )
     .action(async (f: Record<string, unknown>, c: Command) => {
       const logger = pino({ name: 'xtrace-controller' }, pino.destination(2));
-      const nats = resolveNatsSettings(f);
+      // only the --nats* flags: resolveNatsSettings also takes bare keys (tlsCert, tlsKey), which
+      // here are the gRPC server's --tls-cert/--tls-key
+      const nats = resolveNatsSettings(Object.fromEntries(Object.entries(f).filter(([k]) => k.startsWith('nats'))));
       const fleet = f.fleet !== false;
       const metricsListen = fleet ? parseMetricsListen(String(f.metricsListen)) : undefined;
       const metricsOptional = c.getOptionValueSource('metricsListen') === 'default';
+      const grpcSecurity = grpcServerSecurity(f as ServerSecurityFlags);
       const scheduleCaps = { fleet: parsePositiveInt(String(f.maxProbes), '--max-probes'), perAgent: parsePositiveInt(String(f.maxProbesPerAgent), '--max-probes-per-agent') };
       // the one place the CLI loads the controller package: when a controller runs
-      const { startController } = await import('@xtrace/controller');
-      const ctl = await startController({ nats, listen: f.listen as string, logger, fleet, scheduleCaps, ...(metricsListen !== undefined ? { metricsListen, metricsOptional } : {}) });
+      const { startController, describeSecurity } = await import('@xtrace/controller');
+      const ctl = await startController({ nats, listen: f.listen as string, grpcSecurity, logger, fleet, scheduleCaps, ...(metricsListen !== undefined ? { metricsListen, metricsOptional } : {}) });
       process.stdout.write(
-        `nats: ${ctl.natsUrl}${ctl.embedded ? ' (embedded)' : ''}\ngrpc: ${ctl.grpcAddress}\n` +
+        `nats: ${ctl.natsUrl}${ctl.embedded ? ' (embedded)' : ''}\ngrpc: ${ctl.grpcAddress} (${describeSecurity(grpcSecurity)})\n` +
           (ctl.metricsUrl !== undefined ? `metrics: ${ctl.metricsUrl}\n` : '') +
           (fleet ? '' : 'fleet: off (no scheduled probes, history, alerts or metrics)\n'),
       );

@@ -1,7 +1,6 @@
 /** What the fleet commands (schedule, alert) share: their controller client, output and tables. */
-import type { Command } from 'commander';
 import type { XtraceServiceName } from '@xtrace/proto/grpc';
-import { ControllerClient, controllerAddress } from '../grpc-client.js';
+import { controllerClient, type ControllerFlags } from '../controller-flags.js';
 
 export interface FleetCommandDeps {
   /** stdout writer; tests inject their own */
@@ -12,14 +11,9 @@ export function fleetDeps(deps: FleetCommandDeps = {}): Required<FleetCommandDep
   return { out: deps.out ?? ((t) => void process.stdout.write(t)) };
 }
 
-/** Adds --controller (as `xtrace pair` has it) to a subcommand. */
-export function addControllerOption(cmd: Command): Command {
-  return cmd.option('--controller <host:port>', 'controller gRPC address [env XTRACE_CONTROLLER, default 127.0.0.1:7070]');
-}
-
 /** A unary call of one of the controller's services, on a client closed afterwards. */
-export async function callController<T>(flags: { controller?: unknown }, service: XtraceServiceName, method: string, req: unknown, timeoutMs?: number): Promise<T> {
-  const client = new ControllerClient(controllerAddress(typeof flags.controller === 'string' ? flags.controller : undefined), service);
+export async function callController<T>(flags: ControllerFlags, service: XtraceServiceName, method: string, req: unknown, timeoutMs?: number): Promise<T> {
+  const client = controllerClient(flags, service);
   try {
     return await client.unary<T>(method, req, timeoutMs);
   } finally {

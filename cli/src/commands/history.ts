@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError, parsePair, parseTimePoint, type HistoryRecord } from '@xtrace/proto';
-import { ControllerClient, controllerAddress } from '../grpc-client.js';
+import { addControllerOptions, controllerClient, type ControllerFlags } from '../controller-flags.js';
 import { readHistory, type HistoryFilter } from '../history-client.js';
 import { parsePositiveInt } from '../positive-int.js';
 
@@ -25,12 +25,11 @@ export interface HistoryCommandDeps {
   out?: (text: string) => void;
 }
 
-type Flags = { pair: string; since?: string; until?: string; probe?: string; limit?: string; follow?: boolean; json?: boolean; controller?: string };
+type Flags = ControllerFlags & { pair: string; since?: string; until?: string; probe?: string; limit?: string; follow?: boolean; json?: boolean };
 
 export function registerHistoryCommand(program: Command, deps: HistoryCommandDeps = {}): Command {
   const out = deps.out ?? ((t: string) => void process.stdout.write(t));
-  return program
-    .command('history')
+  return addControllerOptions(program.command('history'))
     .description('probe reports the fleet keeps (JetStream stream XTRACE_HISTORY): interval reports and summaries of past and running probes, read through the controller')
     .requiredOption('--pair <src,dst>', 'the pair, e.g. 10.0.0.1,10.0.1.1')
     .option('--since <time>', 'stored from this long ago (1h, 30m) or an ISO time on')
@@ -39,7 +38,6 @@ export function registerHistoryCommand(program: Command, deps: HistoryCommandDep
     .option('--limit <n>', 'at most n records (the oldest first)')
     .option('--follow', 'after the stored ones, print new reports as they are stored (stop with Ctrl-C); --since sets where it resumes (default: now)')
     .option('--json', 'JSON output: {records: [...]} (with --follow: one JSON record per line)')
-    .option('--controller <host:port>', 'controller gRPC address [env XTRACE_CONTROLLER, default 127.0.0.1:7070]')
     .addHelpText(
       'after',
       `
@@ -62,7 +60,7 @@ Examples:
       if (f.follow && filter.until !== undefined) throw new UsageError('--until', 'cannot be combined with --follow');
       if (f.follow && filter.limit !== undefined) throw new UsageError('--limit', 'cannot be combined with --follow');
       if (filter.since !== undefined && filter.until !== undefined && filter.until < filter.since) throw new UsageError('--until', 'is before --since');
-      const client = new ControllerClient(controllerAddress(f.controller));
+      const client = controllerClient(f);
       try {
         if (f.follow) {
           filter.since ??= now;

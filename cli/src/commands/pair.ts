@@ -12,13 +12,12 @@ import {
   type StartPairProbeRequest,
 } from '@xtrace/proto';
 import { renderPairReport } from '@xtrace/proto/render';
-import { ControllerClient, controllerAddress, fromGrpcError } from '../grpc-client.js';
+import { addControllerOptions, controllerClient, type ControllerFlags } from '../controller-flags.js';
 import { renderIntervalLine } from '../render.js';
 
-interface PairFlags {
+interface PairFlags extends ControllerFlags {
   src?: string;
   dst?: string;
-  controller?: string;
   proto?: string;
   port?: string;
   duration: string;
@@ -71,8 +70,7 @@ export function jsonReport(r: PairReport): Omit<PairReport, 'table'> {
 
 async function runPair(f: PairFlags): Promise<void> {
   const req = buildPairRequest(f);
-  const addr = controllerAddress(f.controller);
-  const client = new ControllerClient(addr);
+  const client = controllerClient(f);
   const human = !f.json;
   // progress lines: stdout for humans; stderr when stdout carries JSON
   const progress = (line: string): void => void (human ? process.stdout.write(`${line}\n`) : process.stderr.write(`${line}\n`));
@@ -118,7 +116,7 @@ async function runPair(f: PairFlags): Promise<void> {
         stream.on('error', (e: unknown) => {
           if (last) resolve(last);
           else if (interrupted && !info) reject(new XtraceError('usage', 'interrupted before the probe started'));
-          else reject(fromGrpcError(e, addr));
+          else reject(client.error(e));
         });
       });
     } finally {
@@ -137,12 +135,13 @@ async function runPair(f: PairFlags): Promise<void> {
 }
 
 export function registerPairCommand(program: Command): void {
-  program
-    .command('pair')
-    .description('trace latency and loss between two VMs, hop by hop, across hypervisors')
-    .requiredOption('--src <ip>', 'source VM address')
-    .requiredOption('--dst <ip>', 'destination VM address')
-    .option('--controller <host:port>', 'controller gRPC address [env XTRACE_CONTROLLER, default 127.0.0.1:7070]')
+  addControllerOptions(
+    program
+      .command('pair')
+      .description('trace latency and loss between two VMs, hop by hop, across hypervisors')
+      .requiredOption('--src <ip>', 'source VM address')
+      .requiredOption('--dst <ip>', 'destination VM address'),
+  )
     .addOption(new Option('--proto <proto>', 'only this protocol').choices(['icmp', 'udp', 'tcp']))
     .option('--port <n>', 'only this UDP/TCP port (either side)')
     .option('--duration <d>', 'how long to trace (500ms, 10s, 2m)', '10s')

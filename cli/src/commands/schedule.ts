@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { UsageError, type AddScheduleRequest, type GetScheduleResponse, type ScheduleMessage, type ScheduleRunMessage } from '@xtrace/proto';
 import { pairSelectorJson } from '../pair-selector-json.js';
-import { addControllerOption, callController, fleetDeps, table, type FleetCommandDeps } from './fleet-deps.js';
+import { addControllerOptions } from '../controller-flags.js';
+import { callController, fleetDeps, table, type FleetCommandDeps } from './fleet-deps.js';
 
 type Flags = Record<string, unknown> & { json?: boolean; controller?: string };
 
@@ -60,7 +61,7 @@ Examples:
   xtrace schedule pause wire-check`,
     );
 
-  addControllerOption(
+  addControllerOptions(
     cmd
       .command('add <name>')
       .description('add a schedule')
@@ -76,12 +77,12 @@ Examples:
     deps.out(f.json ? `${JSON.stringify(scheduleJson(s), null, 2)}\n` : `schedule ${s.name} added: every ${s.every} for ${s.duration}, pairs ${s.pairs.text}${s.paused ? ' (paused)' : ''}\n`);
   });
 
-  addControllerOption(cmd.command('list').description('list schedules').option('--json', 'JSON output: {schedules: [...]}')).action(async (f: Flags) => {
+  addControllerOptions(cmd.command('list').description('list schedules').option('--json', 'JSON output: {schedules: [...]}')).action(async (f: Flags) => {
     const { schedules } = await callController<{ schedules: ScheduleMessage[] }>(f, 'Schedules', 'ListSchedules', {});
     deps.out(f.json ? `${JSON.stringify({ schedules: schedules.map(scheduleJson) }, null, 2)}\n` : `${renderSchedules(schedules)}\n`);
   });
 
-  addControllerOption(cmd.command('show <name>').description('show a schedule and its recent runs').option('--runs <n>', 'how many recent runs', '10').option('--json', 'JSON output: {schedule, runs}')).action(
+  addControllerOptions(cmd.command('show <name>').description('show a schedule and its recent runs').option('--runs <n>', 'how many recent runs', '10').option('--json', 'JSON output: {schedule, runs}')).action(
     async (name: string, f: Flags & { runs: string }) => {
       const n = Number(f.runs);
       if (!Number.isInteger(n) || n < 0) throw new UsageError('--runs', 'expected a non-negative integer');
@@ -90,7 +91,7 @@ Examples:
     },
   );
 
-  addControllerOption(cmd.command('rm <name>').description('remove a schedule')).action(async (name: string, f: Flags) => {
+  addControllerOptions(cmd.command('rm <name>').description('remove a schedule')).action(async (name: string, f: Flags) => {
     await callController(f, 'Schedules', 'RemoveSchedule', { name });
     deps.out(`schedule ${name} removed\n`);
   });
@@ -99,7 +100,7 @@ Examples:
     ['pause', true],
     ['resume', false],
   ] as const) {
-    addControllerOption(cmd.command(`${verb} <name>`).description(`${verb} a schedule`)).action(async (name: string, f: Flags) => {
+    addControllerOptions(cmd.command(`${verb} <name>`).description(`${verb} a schedule`)).action(async (name: string, f: Flags) => {
       await callController(f, 'Schedules', 'SetSchedulePaused', { name, paused });
       deps.out(`schedule ${name} ${paused ? 'paused' : 'resumed'}\n`);
     });
