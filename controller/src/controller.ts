@@ -41,7 +41,7 @@ export interface ControllerOptions {
 }
 
 /** Fails with a clear message when the NATS server has no JetStream (the fleet layer needs it). */
-export async function requireJetStream(nc: NatsConnection, url: string | undefined): Promise<void> {
+async function requireJetStream(nc: NatsConnection, url: string | undefined): Promise<void> {
   try {
     const jsm = await nc.jetstreamManager({ timeout: 3000 });
     await jsm.getAccountInfo();

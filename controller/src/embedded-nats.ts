@@ -15,7 +15,7 @@ import { XtraceError, errorMessage, freePort } from '@xtrace/proto';
 /** re-exported for callers of the controller: it lives in proto/src/free-port.ts, so the lab and the CLI need not load the controller */
 export { freePort };
 
-export const NATS_SERVER_BIN = process.env.XTRACE_NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
+const NATS_SERVER_BIN = process.env.XTRACE_NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 const STORE_PREFIX = 'xtrace-nats-';
 
 export interface EmbeddedNats {

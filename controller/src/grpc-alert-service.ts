@@ -17,7 +17,7 @@ import { NotFoundError } from './grpc-errors.js';
 import { lazyStore, noFleetError, unary } from './grpc-fleet-unary.js';
 import { pairSelectorMessage, requestedPairSelector } from './grpc-pair-selector.js';
 
-/** A request's sink as the untrusted value validateSinkSpec checks (only its type's fields). */
+/** A request's sink as the untrusted value the sink schema checks (controller/src/fleet/alert-rule.ts) (only its type's fields). */
 function requestedSink(s: AlertSinkMessage): Record<string, unknown> {
   const o: Record<string, unknown> = { type: s.type };
   if (s.type === 'webhook') o['url'] = s.url;
@@ -39,7 +39,7 @@ function sinkMessage(s: SinkSpec): AlertSinkMessage {
   return m;
 }
 
-export function alertRuleMessage(r: ParsedAlertRule): AlertRuleMessage {
+function alertRuleMessage(r: ParsedAlertRule): AlertRuleMessage {
   return {
     name: r.name,
     selector: pairSelectorMessage(r.selector),

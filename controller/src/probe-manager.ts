@@ -36,8 +36,6 @@ import { ProbeSubscription } from './probe-subscription.js';
 import { ProbeTargetResolver } from './probe-target-resolver.js';
 import { ProbeTimers } from './probe-timers.js';
 
-export { DEFAULT_DURATION_MS, DEFAULT_INTERVAL_MS } from './probe-request.js';
-
 export type ProbeOrigin = 'adhoc' | 'scheduled';
 
 /**

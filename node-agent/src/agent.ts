@@ -22,8 +22,6 @@ import { CommandHandler, type AgentOperations } from './command-handler.js';
 import { readKernelDropReasons } from './kernel-drop-reasons.js';
 import { renewLeases } from './probe-leases.js';
 
-export { AGENT_VERSION } from './agent-status-reporter.js';
-
 export interface AgentOptions {
   nc: NatsConnection;
   tracer: Tracer;

@@ -19,7 +19,7 @@ export interface CreateTracerOptions {
 }
 type CreateTracer = (opts: CreateTracerOptions) => Promise<Tracer>;
 
-export async function loadCreateTracer(): Promise<CreateTracer> {
+async function loadCreateTracer(): Promise<CreateTracer> {
   // a variable specifier keeps TypeScript from requiring the file at type-check time
   const spec = './tracing/tracer.js';
   let mod: { createTracer?: CreateTracer };

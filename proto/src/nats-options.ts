@@ -48,7 +48,7 @@ export function resolveNatsSettings(flags: Record<string, unknown>, env: NodeJS.
   return out;
 }
 
-export function validateNatsSettings(s: NatsSettings): void {
+function validateNatsSettings(s: NatsSettings): void {
   if (s.url !== undefined) {
     for (const u of s.url.split(',')) {
       if (!/^(nats|tls|ws|wss):\/\/[^\s/]+\/?$|^[^\s:/]+:\d+$/.test(u.trim())) {
@@ -72,7 +72,7 @@ function readFlagFile(path: string, flag: string): Uint8Array {
   }
 }
 
-export function toConnectionOptions(s: NatsSettings, name: string): ConnectionOptions {
+function toConnectionOptions(s: NatsSettings, name: string): ConnectionOptions {
   const opts: ConnectionOptions = {
     servers: (s.url ?? 'nats://127.0.0.1:4222').split(',').map((u) => u.trim()),
     name,

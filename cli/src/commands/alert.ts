@@ -72,7 +72,7 @@ function sinkText(s: AlertSinkMessage): string {
 }
 
 /** `--above 500us` for latency metrics, `--above 5` (packets) for loss. */
-export function parseThreshold(text: string, metric: string): number {
+function parseThreshold(text: string, metric: string): number {
   if (metric === 'loss') {
     const n = Number(text);
     if (!Number.isInteger(n) || n < 0) throw new UsageError('--above', `loss threshold is a packet count, got "${text}"`);

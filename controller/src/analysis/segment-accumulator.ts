@@ -33,7 +33,7 @@ export class SegmentAccumulator {
   }
 }
 
-export function usOrNull(ns: number): number | null {
+function usOrNull(ns: number): number | null {
   return Number.isFinite(ns) ? Math.round(ns) / 1000 : null;
 }
 

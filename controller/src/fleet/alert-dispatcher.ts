@@ -24,7 +24,7 @@ export interface AlertDispatcherOptions {
   onResult?: (r: DeliveryResult, ev: AlertEvent) => void;
 }
 
-export function createSink(spec: SinkSpec, o: Pick<AlertDispatcherOptions, 'nc' | 'webhookBackoffMs'>): AlertSink {
+function createSink(spec: SinkSpec, o: Pick<AlertDispatcherOptions, 'nc' | 'webhookBackoffMs'>): AlertSink {
   switch (spec.type) {
     case 'webhook': {
       const w: ConstructorParameters<typeof WebhookSink>[0] = { url: spec.url };

@@ -41,7 +41,7 @@ interface EpisodeState {
   quietUntil: number;
 }
 
-export function metricValue(seg: SegmentStats, metric: ParsedAlertRule['metric']): number {
+function metricValue(seg: SegmentStats, metric: ParsedAlertRule['metric']): number {
   switch (metric) {
     case 'p50':
       return seg.p50_us;

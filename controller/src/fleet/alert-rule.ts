@@ -5,12 +5,12 @@ import { pairSelectorSchema, type PairSelector } from './pair-selector.js';
 import type { SegmentStats } from './probe-report.js';
 import { durationSchema, nameSchema } from './schedule.js';
 
-export const ALERT_METRICS = ['p50', 'p99', 'max', 'loss'] as const;
+const ALERT_METRICS = ['p50', 'p99', 'max', 'loss'] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
-export const SEGMENT_KINDS = ['host', 'wire', 'vm', 'any'] as const;
+const SEGMENT_KINDS = ['host', 'wire', 'vm', 'any'] as const;
 export type AlertSegmentKind = (typeof SEGMENT_KINDS)[number];
 /** what a rule's `vmPart` may name: one part of the VMs' breakdowns (VM_PART_NAMES), or any */
-export const ALERT_VM_PARTS = [...VM_PART_NAMES, 'any'] as const;
+const ALERT_VM_PARTS = [...VM_PART_NAMES, 'any'] as const;
 export type AlertVmPart = VmPartName | 'any';
 
 export type SinkSpec =
@@ -64,7 +64,7 @@ const webhookUrl = z.unknown().transform((url, ctx) => {
 });
 
 /** One alert sink by its `type`; only that type's fields are kept. */
-export const sinkSpecSchema: z.ZodType<SinkSpec, unknown> = z.discriminatedUnion(
+const sinkSpecSchema: z.ZodType<SinkSpec, unknown> = z.discriminatedUnion(
   'type',
   [
     z.object({ type: z.literal('webhook'), url: webhookUrl, timeoutMs: nonNegative.optional(), retries: nonNegative.transform(Math.floor).optional() }),
@@ -82,10 +82,6 @@ export const sinkSpecSchema: z.ZodType<SinkSpec, unknown> = z.discriminatedUnion
         : `expected webhook, exec or nats, got ${JSON.stringify((input as { type?: unknown }).type)}`,
   },
 );
-
-export function validateSinkSpec(value: unknown, field: string): SinkSpec {
-  return parseOrThrow(sinkSpecSchema, value, field);
-}
 
 const alertRuleSchema = z
   .object(

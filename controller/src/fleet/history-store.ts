@@ -9,7 +9,7 @@ import { decodeJson, encodeJson } from './kv-buckets.js';
 import { pairKey, subjectToken, type Pair, type ProbeReport } from './probe-report.js';
 
 export const HISTORY_STREAM = 'XTRACE_HISTORY';
-export const HISTORY_SUBJECT_PREFIX = 'xtrace.history';
+const HISTORY_SUBJECT_PREFIX = 'xtrace.history';
 
 export interface HistoryOptions {
   /** default 7 days */
@@ -32,7 +32,7 @@ export interface HistoryQuery {
   limit?: number;
 }
 
-export function historySubject(pair: Pair, probeId: string): string {
+function historySubject(pair: Pair, probeId: string): string {
   return `${HISTORY_SUBJECT_PREFIX}.${pairKey(pair)}.${subjectToken(probeId)}`;
 }
 

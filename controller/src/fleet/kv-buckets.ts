@@ -2,17 +2,17 @@
 import type { JetStreamClient, KV, NatsConnection } from 'nats';
 import { UnreachableError } from '@xtrace/proto';
 
-export const SCHEDULES_BUCKET = 'xtrace_schedules';
+const SCHEDULES_BUCKET = 'xtrace_schedules';
 /** Per-run claims `run.<schedule>.<slotStartMs>`; entries expire with the bucket's max_age. */
-export const SCHEDULE_RUNS_BUCKET = 'xtrace_schedule_runs';
-export const ALERTS_BUCKET = 'xtrace_alerts';
+const SCHEDULE_RUNS_BUCKET = 'xtrace_schedule_runs';
+const ALERTS_BUCKET = 'xtrace_alerts';
 /** Concurrency slots of scheduled probes `fleet.<i>`, `agent.<host>.<j>` (fleet-probe-semaphore.ts). */
-export const PROBE_SLOTS_BUCKET = 'xtrace_probe_slots';
+const PROBE_SLOTS_BUCKET = 'xtrace_probe_slots';
 
 export const DEFAULT_RUN_CLAIM_TTL_MS = 25 * 3_600_000;
 
 /** JetStream error code for "wrong last sequence" (a compare-and-set lost). */
-export const JS_WRONG_LAST_SEQUENCE = 10071;
+const JS_WRONG_LAST_SEQUENCE = 10071;
 
 export function isCasConflict(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;

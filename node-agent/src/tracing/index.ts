@@ -1,9 +1,7 @@
 export * from './tracer-api.js';
 export * from './bpf-layouts.js';
 export {
-  checkRingBufferBytes,
   createTracer,
-  disabledHooksFromEnv,
   DEFAULT_BPF_OBJECT,
   DEFAULT_RING_BUFFER_BYTES,
   RING_BATCHING,

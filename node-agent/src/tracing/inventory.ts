@@ -42,7 +42,7 @@ export interface ScopeOptions {
 }
 
 /** The inode of the current network namespace: what BPF sees as net->ns.inum. */
-export function currentNetns(): number {
+function currentNetns(): number {
   return statSync('/proc/self/ns/net').ino;
 }
 

@@ -72,7 +72,7 @@ function loadedModules(): { has(name: string): boolean } {
 }
 
 /** XTRACE_DISABLE_HOOKS=tcx,clsact turns attach methods off. */
-export function disabledHooksFromEnv(value = process.env['XTRACE_DISABLE_HOOKS']): AttachMethod[] {
+function disabledHooksFromEnv(value = process.env['XTRACE_DISABLE_HOOKS']): AttachMethod[] {
   const known: AttachMethod[] = ['tcx', 'clsact', 'tp_btf', 'tracepoint', 'fentry', 'kprobe'];
   return (value ?? '')
     .split(',')

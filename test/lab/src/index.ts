@@ -14,7 +14,6 @@ export type { Distribution, RelayDirectionStats, RelayRecord, RelayStats } from 
 export type { HostOverrides, Impairment, LabSpec, RelayKnobs, ResolvedImpairment, ResolvedRelayKnobs, WireMode } from './spec.js';
 export type { TruthFate, TruthRecord } from './truth-log.js';
 export { echoTurnaroundsNs } from './echo-exchanges.js';
-export { LabError } from './errors.js';
 
 // traffic between VMs
 export { ping, type PingOptions, type PingResult } from './traffic/ping.js';

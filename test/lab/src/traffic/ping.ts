@@ -27,7 +27,7 @@ export interface PingResult {
   raw: string;
 }
 
-export function parsePing(out: string): PingResult {
+function parsePing(out: string): PingResult {
   const rttsMs: number[] = [];
   const seqs: number[] = [];
   for (const m of out.matchAll(/icmp_seq=(\d+) .*?time=([\d.]+) ms/g)) {
