@@ -5,6 +5,7 @@ import {
   UsageError,
   VM_PART_NAMES,
   XtraceError,
+  alertRuleForm,
   parseDurationUs,
   type AddAlertRuleRequest,
   type AlertDeliveryMessage,
@@ -30,19 +31,7 @@ function sinkJson(s: AlertSinkMessage) {
 
 /** the rule as stored (the --json form) */
 function ruleJson(r: AlertRuleMessage) {
-  return {
-    name: r.name,
-    selector: pairSelectorJson(r.selector),
-    segmentKind: r.segmentKind,
-    ...(r.vmPart !== undefined ? { vmPart: r.vmPart } : {}),
-    metric: r.metric,
-    op: r.op,
-    threshold: r.threshold,
-    for: r.for,
-    cooldown: r.cooldown,
-    sinks: r.sinks.map(sinkJson),
-    createdAt: r.createdAt,
-  };
+  return alertRuleForm(r, pairSelectorJson(r.selector), r.sinks.map(sinkJson));
 }
 
 /** the event as the sinks got it (the --json form) */

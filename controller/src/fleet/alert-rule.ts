@@ -1,5 +1,5 @@
 /** Alert rules, stored as JSON in KV `xtrace_alerts`, one key per rule name. */
-import { VM_PART_NAMES, expecting, hasIssueAt, parseOrThrow, type VmPartName } from '@xtrace/proto';
+import { VM_PART_NAMES, alertRuleForm, expecting, hasIssueAt, parseOrThrow, type VmPartName } from '@xtrace/proto';
 import { z } from 'zod';
 import { pairSelectorSchema, type PairSelector } from './pair-selector.js';
 import type { SegmentStats } from './probe-report.js';
@@ -129,20 +129,9 @@ export function validateAlertRule(value: unknown, field = 'rule'): ParsedAlertRu
   return parseOrThrow(alertRuleSchema, value, field);
 }
 
+/** The rule as stored: its fields only (a parsed rule's forMs/cooldownMs stay behind). */
 export function alertRuleRecord(r: AlertRule): AlertRule {
-  return {
-    name: r.name,
-    selector: r.selector,
-    segmentKind: r.segmentKind,
-    ...(r.vmPart !== undefined ? { vmPart: r.vmPart } : {}),
-    metric: r.metric,
-    op: r.op,
-    threshold: r.threshold,
-    for: r.for,
-    cooldown: r.cooldown,
-    sinks: r.sinks,
-    createdAt: r.createdAt,
-  };
+  return alertRuleForm(r, r.selector, r.sinks);
 }
 
 /**
