@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { LabError } from './errors.js';
 import { pidRunning, run, sleep } from './shell.js';
 import type { ResolvedRelayKnobs } from './spec.js';
+import type { Summary } from './traffic/summary.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RELAY_DIR = resolve(here, '..', 'relay');
@@ -38,15 +39,8 @@ export interface RelayRecord {
   truthFile?: string;
 }
 
-export interface Distribution {
-  count: number;
-  min: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
+/** A relay's delay samples summed up as summarize() sums up traffic's (the same nearest-rank percentiles). */
+export type Distribution = Summary;
 
 export interface RelayDirectionStats {
   in: number;
