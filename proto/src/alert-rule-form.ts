@@ -5,18 +5,7 @@
  */
 
 /** what every form of a rule holds besides its selector and sinks */
-interface AlertRuleFields {
-  name: string;
-  segmentKind: string;
-  vmPart?: string;
-  metric: string;
-  op: string;
-  threshold: number;
-  for: string;
-  cooldown: string;
-  createdAt: number;
-}
-
+type AlertRuleFields = Record<'name' | 'segmentKind' | 'metric' | 'op' | 'for' | 'cooldown', string> & Record<'threshold' | 'createdAt', number> & { vmPart?: string };
 type AlertRuleField = keyof AlertRuleFields;
 
 /** `r`'s fields (only those: a parsed rule's extras stay behind) with `selector` and `sinks` in their place. */
