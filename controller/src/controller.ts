@@ -20,7 +20,7 @@ import { FleetService } from './fleet/fleet-service.js';
 import type { ProbeCaps } from './fleet/fleet-probe-semaphore.js';
 import { fleetProbeObserver, managerRunProbe, registryInventory, registryInventoryNow } from './fleet-bridge.js';
 
-export interface ControllerOptions {
+interface ControllerOptions {
   /** no url: start an embedded nats-server on loopback */
   nats?: NatsSettings;
   listen?: string;

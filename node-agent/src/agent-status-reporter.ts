@@ -10,7 +10,7 @@ import type { ActiveProbe } from './active-probes.js';
 
 const AGENT_VERSION = '0.1.0';
 
-export interface StatusReporterOptions {
+interface StatusReporterOptions {
   nc: NatsConnection;
   tracer: Tracer;
   hostId: string;

@@ -10,7 +10,7 @@ import { Agent } from './agent.js';
 import { clockSkewFromEnv, readBootId, resolveHostId } from './host-identity.js';
 import { tuneAgentMemory } from './memory.js';
 
-export interface CreateTracerOptions {
+interface CreateTracerOptions {
   bpfObjectPath?: string;
   ringBufferBytes?: number;
   logger: pino.Logger;
@@ -32,7 +32,7 @@ async function loadCreateTracer(): Promise<CreateTracer> {
   return mod.createTracer;
 }
 
-export interface RunAgentOptions {
+interface RunAgentOptions {
   nats: NatsSettings;
   hostId?: string;
   bpfObjectPath?: string;
@@ -53,7 +53,7 @@ export interface RunAgentOptions {
   metricsListen?: MetricsListen;
 }
 
-export interface RunningAgent {
+interface RunningAgent {
   agent: Agent;
   /** the agent's /metrics, when served (metricsListen) */
   metricsUrl?: string;

@@ -7,7 +7,7 @@
  */
 import { UsageError } from './errors.js';
 
-export type DurationUnit = 'ns' | 'us' | 'µs' | 'ms' | 's' | 'm' | 'h' | 'd';
+type DurationUnit = 'ns' | 'us' | 'µs' | 'ms' | 's' | 'm' | 'h' | 'd';
 
 const UNIT_US: Readonly<Record<DurationUnit, number>> = {
   ns: 1e-3,
@@ -25,7 +25,7 @@ const PART = /\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h|d)\s*/y;
 const BARE = /^\s*(\d+(?:\.\d+)?)\s*$/;
 const EXAMPLES = 'expected e.g. 500us, 10ms, 30s, 5m, 1h, 7d';
 
-export interface DurationOptions {
+interface DurationOptions {
   /** the unit of a bare number ("3"); absent: a bare number other than 0 is an error */
   bareUnit?: DurationUnit;
   /** reject a duration that is 0 in the result's unit (after rounding) */

@@ -20,7 +20,7 @@ const PROTO_LOADER_OPTIONS: protoLoader.Options = {
   oneofs: false,
 };
 
-export interface XtraceGrpc {
+interface XtraceGrpc {
   service: grpc.ServiceDefinition;
   Client: grpc.ServiceClientConstructor;
 }

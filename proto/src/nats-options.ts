@@ -17,7 +17,7 @@ export interface NatsSettings {
   tlsKey?: string;
 }
 
-export interface NatsOptionSpec {
+interface NatsOptionSpec {
   key: keyof NatsSettings;
   /** commander flag syntax */
   flag: string;

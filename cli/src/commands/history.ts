@@ -20,7 +20,7 @@ function renderHistoryRecord(r: HistoryRecord): string {
   return [head, ...segs].join('\n');
 }
 
-export interface HistoryCommandDeps {
+interface HistoryCommandDeps {
   /** stdout writer */
   out?: (text: string) => void;
 }

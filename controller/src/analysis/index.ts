@@ -34,9 +34,5 @@
  *   the segment after its last stage seen, with the kernel drop reason if a DROP record came.
  * - stalls: stall-detector.ts. Histograms: log-histogram.ts (≤0.4% relative error).
  */
-export { PathMatcher, type MatcherOptions, type RecordBatch } from './path-matcher.js';
-export { dropReasonName, type DropReasonTable } from './drop-reasons.js';
-export { type OffsetEstimate, type OffsetSample } from './clock-offset.js';
-export { type PathModel, type PathPosition, type DirectionModel } from './path-model.js';
-export { type ExchangePacket, type ExchangeSink, type PairerOptions } from './request-reply-pairing.js';
-export { type StallConfig } from './stall-detector.js';
+export { PathMatcher, type RecordBatch } from './path-matcher.js';
+export { dropReasonName } from './drop-reasons.js';

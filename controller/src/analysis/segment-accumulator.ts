@@ -37,7 +37,7 @@ function usOrNull(ns: number): number | null {
   return Number.isFinite(ns) ? Math.round(ns) / 1000 : null;
 }
 
-export interface SegmentLabel {
+interface SegmentLabel {
   from: string;
   to: string;
   from_host: string;

@@ -13,7 +13,7 @@ import { NatsSink } from './sinks/nats-sink.js';
 import { QueuedSink, type QueuedSinkStats } from './sinks/queued-sink.js';
 import { WebhookSink } from './sinks/webhook-sink.js';
 
-export interface AlertDispatcherOptions {
+interface AlertDispatcherOptions {
   /** needed by `nats` sinks */
   nc?: NatsConnection;
   /** per sink, default 100 */

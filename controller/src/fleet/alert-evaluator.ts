@@ -54,7 +54,7 @@ function metricValue(seg: SegmentStats, metric: ParsedAlertRule['metric']): numb
   }
 }
 
-export interface AlertEvaluatorOptions {
+interface AlertEvaluatorOptions {
   /** receives every event as it happens (e.g. AlertDispatcher.dispatch) */
   onEvent?: (ev: AlertEvent, rule: ParsedAlertRule) => void;
   /** for label selectors */

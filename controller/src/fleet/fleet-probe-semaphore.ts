@@ -30,7 +30,7 @@ import { LeaseExpiry } from './lease-expiry.js';
 export { type ProbeCaps } from '@xtrace/proto';
 
 /** The value of a held slot. */
-export interface SlotHolder {
+interface SlotHolder {
   /** controller id */
   holder: string;
   /** what holds it, e.g. the scheduled run and pair index */
@@ -41,7 +41,7 @@ export interface SlotHolder {
   renewedAt: number;
 }
 
-export interface FleetProbeSemaphoreOptions {
+interface FleetProbeSemaphoreOptions {
   nc: NatsConnection;
   /** unique per controller process */
   controllerId: string;
@@ -54,7 +54,7 @@ export interface FleetProbeSemaphoreOptions {
   now?: () => number;
 }
 
-export interface AcquireOptions {
+interface AcquireOptions {
   purpose: string;
   signal?: AbortSignal;
   /** called once if the request cannot be granted at once */

@@ -3,9 +3,8 @@
  * @xtrace/controller; a schedule's protocols (SCHEDULE_PROTOS) are @xtrace/proto's
  * PROBE_PROTOS plus 'any'; segment kinds are @xtrace/proto's SegmentKind.
  */
-export { type SegmentStats, type VmPartRef, type Pair, type ProbeReport } from './probe-report.js';
+export { type ProbeReport } from './probe-report.js';
 export * from './pair-selector.js';
-export { type ScheduleProto, type Schedule, type ParsedSchedule } from './schedule.js';
 export * from './schedule-store.js';
 export * from './kv-buckets.js';
 export * from './kv-lease.js';

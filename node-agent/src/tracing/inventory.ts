@@ -29,7 +29,7 @@ interface IpFdb {
   dst?: string;
 }
 
-export interface DiscoveredScope {
+interface DiscoveredScope {
   netns: number;
   interfaces: HostInterface[];
 }
