@@ -5,7 +5,7 @@
  */
 import type { Pair, PairSelectorMessage } from '@xtrace/proto';
 
-export type PairSelectorJson = { pairs: Pair[] } | 'all-cross-host' | { sample: number } | { labels: Record<string, string> };
+type PairSelectorJson = { pairs: Pair[] } | 'all-cross-host' | { sample: number } | { labels: Record<string, string> };
 
 export function pairSelectorJson(m: PairSelectorMessage): PairSelectorJson {
   switch (m.kind) {

@@ -21,7 +21,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => unknown>> = {
 /** commands registered by another command's module */
 const ALIASES: Record<string, string> = { probes: 'agents' };
 
-export const CLI_VERSION = '0.1.0';
+const CLI_VERSION = '0.1.0';
 
 /**
  * The CLI. With `argv` (process.argv), only the module of the command named in argv[2] is

@@ -2,7 +2,7 @@
 import type { NatsConnection } from 'nats';
 import { Subjects, XtraceError, errorMessage, type AgentCommand, type CommandReply } from '@xtrace/proto';
 
-export class AgentCommandError extends XtraceError {
+class AgentCommandError extends XtraceError {
   constructor(
     readonly host: string,
     code: XtraceError['code'],

@@ -19,7 +19,7 @@ export interface AgentRecord {
   status: AgentHeartbeat;
 }
 
-export interface AgentRegistryOptions {
+interface AgentRegistryOptions {
   nc: NatsConnection;
   logger: pino.Logger;
   /** heartbeats missed before "down" (default 3) */

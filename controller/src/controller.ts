@@ -21,7 +21,7 @@ import { FleetService } from './fleet/fleet-service.js';
 import type { ProbeCaps } from './fleet/fleet-probe-semaphore.js';
 import { fleetProbeObserver, managerRunProbe, registryInventory, registryInventoryNow } from './fleet-bridge.js';
 
-export interface ControllerOptions {
+interface ControllerOptions {
   /** no url: start an embedded nats-server on loopback */
   nats?: NatsSettings;
   listen?: string;
@@ -44,7 +44,7 @@ export interface ControllerOptions {
 }
 
 /** Fails with a clear message when the NATS server has no JetStream (the fleet layer needs it). */
-export async function requireJetStream(nc: NatsConnection, url: string | undefined): Promise<void> {
+async function requireJetStream(nc: NatsConnection, url: string | undefined): Promise<void> {
   try {
     const jsm = await nc.jetstreamManager({ timeout: 3000 });
     await jsm.getAccountInfo();

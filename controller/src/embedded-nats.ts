@@ -26,7 +26,7 @@ export interface EmbeddedNats {
   stop(): Promise<void>;
 }
 
-export interface EmbeddedNatsOptions {
+interface EmbeddedNatsOptions {
   logger?: pino.Logger;
   /** names the pid file: one embedded server per controller instance (e.g. its listen address) */
   instance?: string;

@@ -13,11 +13,6 @@ import type { AgentInventory, InventoryAgent } from './fleet/pair-selector.js';
 import type { RunProbeFn } from './fleet/scheduler.js';
 import type { Probe, ProbeManager, ProbeObserver } from './probe-manager.js';
 
-export { DEFAULT_METRICS_LISTEN } from '@xtrace/proto';
-
-/** `--metrics-listen` is parsed as the agent's is: proto/src/metrics-endpoint.ts */
-export { parseMetricsListen } from '@xtrace/proto';
-
 /** The registry's up agents and their learned VM addresses, as the pair selector wants them. */
 export function registryInventoryNow(registry: AgentRegistry): InventoryAgent[] {
   return registry

@@ -7,7 +7,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { NatsConnection } from 'nats';
 import type pino from 'pino';
-import type { AddAlertRuleRequest, AlertDeliveryMessage, AlertEventMessage, AlertRuleMessage, AlertSinkMessage } from '@xtrace/proto';
+import { alertRuleForm, type AddAlertRuleRequest, type AlertDeliveryMessage, type AlertEventMessage, type AlertRuleMessage, type AlertSinkMessage } from '@xtrace/proto';
 import { syntheticEvent, type AlertDispatcher } from './fleet/alert-dispatcher.js';
 import type { AlertEvent } from './fleet/alert-evaluator.js';
 import type { AlertRule, ParsedAlertRule, SinkSpec } from './fleet/alert-rule.js';
@@ -17,7 +17,7 @@ import { NotFoundError } from './grpc-errors.js';
 import { lazyStore, noFleetError, unary } from './grpc-fleet-unary.js';
 import { pairSelectorMessage, requestedPairSelector } from './grpc-pair-selector.js';
 
-/** A request's sink as the untrusted value validateSinkSpec checks (only its type's fields). */
+/** A request's sink as the untrusted value the sink schema checks (fleet/alert-rule.ts), with only its type's fields. */
 function requestedSink(s: AlertSinkMessage): Record<string, unknown> {
   const o: Record<string, unknown> = { type: s.type };
   if (s.type === 'webhook') o['url'] = s.url;
@@ -39,20 +39,8 @@ function sinkMessage(s: SinkSpec): AlertSinkMessage {
   return m;
 }
 
-export function alertRuleMessage(r: ParsedAlertRule): AlertRuleMessage {
-  return {
-    name: r.name,
-    selector: pairSelectorMessage(r.selector),
-    segmentKind: r.segmentKind,
-    ...(r.vmPart !== undefined ? { vmPart: r.vmPart } : {}),
-    metric: r.metric,
-    op: r.op,
-    threshold: r.threshold,
-    for: r.for,
-    cooldown: r.cooldown,
-    sinks: r.sinks.map(sinkMessage),
-    createdAt: r.createdAt,
-  };
+function alertRuleMessage(r: ParsedAlertRule): AlertRuleMessage {
+  return alertRuleForm(r, pairSelectorMessage(r.selector), r.sinks.map(sinkMessage));
 }
 
 /** proto AlertDelivery: a killed exec has no exit code, `killed` says so */

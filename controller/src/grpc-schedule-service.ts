@@ -16,12 +16,12 @@ import { NotFoundError } from './grpc-errors.js';
 import { lazyStore, noFleetError, unary } from './grpc-fleet-unary.js';
 import { pairSelectorMessage, requestedPairSelector } from './grpc-pair-selector.js';
 
-export function scheduleMessage(s: ParsedSchedule): ScheduleMessage {
+function scheduleMessage(s: ParsedSchedule): ScheduleMessage {
   return { name: s.name, every: s.every, duration: s.duration, pairs: pairSelectorMessage(s.pairs), paused: s.paused, proto: s.proto ?? '', createdAt: s.createdAt };
 }
 
 /** a claim, with `resolved` telling "no pairs yet" from an empty list */
-export function scheduleRunMessage(r: RunClaim): ScheduleRunMessage {
+function scheduleRunMessage(r: RunClaim): ScheduleRunMessage {
   return { ...r, resolved: r.pairs !== null, pairs: r.pairs ?? [] };
 }
 

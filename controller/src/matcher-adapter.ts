@@ -10,7 +10,7 @@ import type { AnalyzerContext, AnalyzerFactory, ProbeAnalyzer } from './probe-an
 
 type RenderFn = (report: AnalysisReport) => string;
 
-export class PathMatcherAnalyzer implements ProbeAnalyzer {
+class PathMatcherAnalyzer implements ProbeAnalyzer {
   private readonly matcher: PathMatcher;
   constructor(
     ctx: AnalyzerContext,

@@ -7,7 +7,7 @@ import type { AgentRegistry } from './agent-registry.js';
 import type { AnalyzerContext, AnalyzerFactory, ProbeAnalyzer } from './probe-analyzer.js';
 
 /** The context fields the registry does not supply. */
-export type ProbeAnalyzerSpec = Omit<AnalyzerContext, 'attachedStages' | 'dropReasons'>;
+type ProbeAnalyzerSpec = Omit<AnalyzerContext, 'attachedStages' | 'dropReasons'>;
 
 /** Throws an 'internal' XtraceError when the factory fails. */
 export async function startProbeAnalyzer(factory: AnalyzerFactory, registry: AgentRegistry, spec: ProbeAnalyzerSpec): Promise<ProbeAnalyzer> {

@@ -14,7 +14,7 @@ export interface AnalyzerBatch {
 }
 
 /** the analysis part of a PairReport: an AnalysisReport, or empty when the analyzer failed */
-export type PairAnalysis = Pick<
+type PairAnalysis = Pick<
   PairReport,
   'interval' | 'directions' | 'vm_turnaround' | 'vm_breakdown' | 'round_trip' | 'clock' | 'stalls' | 'drop_sites' | 'counters'
 >;

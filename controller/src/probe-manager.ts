@@ -36,9 +36,7 @@ import { ProbeSubscription } from './probe-subscription.js';
 import { ProbeTargetResolver } from './probe-target-resolver.js';
 import { ProbeTimers } from './probe-timers.js';
 
-export { DEFAULT_DURATION_MS, DEFAULT_INTERVAL_MS } from './probe-request.js';
-
-export type ProbeOrigin = 'adhoc' | 'scheduled';
+type ProbeOrigin = 'adhoc' | 'scheduled';
 
 /**
  * Told about every probe of this manager (the fleet layer: history, alerts, metrics). Called
@@ -52,13 +50,13 @@ export interface ProbeObserver {
   batch?(p: Probe, host: string, info: { bootId: string; records: number; lostBatches: number; counters: Record<string, number> }): void;
 }
 
-export interface StartProbeOptions {
+interface StartProbeOptions {
   /** use this id (a NATS subject token) instead of a generated one, e.g. the scheduler's run id */
   probeId?: string;
   origin?: ProbeOrigin;
 }
 
-export interface ProbeManagerOptions {
+interface ProbeManagerOptions {
   nc: NatsConnection;
   registry: AgentRegistry;
   logger: pino.Logger;

@@ -10,8 +10,8 @@ import {
 } from '@xtrace/proto';
 import type { ProbeTargets } from './probe-target-resolver.js';
 
-export const DEFAULT_DURATION_MS = 10_000;
-export const DEFAULT_INTERVAL_MS = 1000;
+const DEFAULT_DURATION_MS = 10_000;
+const DEFAULT_INTERVAL_MS = 1000;
 
 /** The agents stop on their own this long after the controller would. */
 const AGENT_DURATION_MARGIN_MS = 5000;

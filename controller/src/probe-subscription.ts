@@ -6,7 +6,7 @@ import type { NatsConnection, Subscription } from 'nats';
 import type pino from 'pino';
 import { Subjects } from '@xtrace/proto';
 
-export type BatchHandler = (subject: string, data: Uint8Array) => void;
+type BatchHandler = (subject: string, data: Uint8Array) => void;
 
 export class ProbeSubscription {
   private readonly sub: Subscription;

@@ -2,7 +2,7 @@
  * The clocks of one running probe: lease renewal, interval reports, the end of its duration
  * and, unless it is kept when nobody watches, the orphan check.
  */
-export interface ProbeSchedule {
+interface ProbeSchedule {
   renewMs: number;
   intervalMs: number;
   durationMs: number;
@@ -10,7 +10,7 @@ export interface ProbeSchedule {
   orphanMs: number | undefined;
 }
 
-export interface ProbeClockActions {
+interface ProbeClockActions {
   renew(): void;
   report(): void;
   durationReached(): void;

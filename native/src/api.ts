@@ -81,7 +81,7 @@ export interface BpfObject {
   load(): void;
 
   attachTcx(program: string, ifindex: number, direction: TcDirection): Attachment;
-  /** classic clsact + filter; our filters use XTRACE_TC_HANDLE and priority XTRACE_TC_PRIORITY */
+  /** classic clsact + filter; our filters use handle and priority 0x7874 ("xt", native/src/addon/attach-tc.cc) */
   attachClsact(program: string, ifindex: number, direction: TcDirection): Attachment;
   attachTracepoint(program: string, category: string, name: string): Attachment;
   /** tp_btf / fentry / kprobe programs whose target is in their section name */
@@ -122,5 +122,3 @@ export interface NativeModule {
 
 export const BPF_TCX_INGRESS = 46;
 export const BPF_TCX_EGRESS = 47;
-export const XTRACE_TC_HANDLE = 0x7874; // "xt"
-export const XTRACE_TC_PRIORITY = 0x7874;

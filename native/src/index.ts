@@ -46,7 +46,7 @@ export interface NativeBpfObject extends BpfObject {
   testRunAsync(program: string, frame: Uint8Array, repeat: number): Promise<{ retval: number; durationNs: number }>;
 }
 
-export interface NativeAddon extends NativeModule {
+interface NativeAddon extends NativeModule {
   openObject(path: string): NativeBpfObject;
   /** ids of programs attached by tcx on (ifindex, direction) in the calling thread's namespace */
   tcxQuery(ifindex: number, direction: 'ingress' | 'egress'): number[];

@@ -8,9 +8,9 @@ import { errorMessage, type AgentHeartbeat, type AgentProbeStatus } from '@xtrac
 import type { Inventory, Tracer } from './tracing/tracer-api.js';
 import type { ActiveProbe } from './active-probes.js';
 
-export const AGENT_VERSION = '0.1.0';
+const AGENT_VERSION = '0.1.0';
 
-export interface StatusReporterOptions {
+interface StatusReporterOptions {
   nc: NatsConnection;
   tracer: Tracer;
   hostId: string;

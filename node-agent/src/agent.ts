@@ -22,9 +22,7 @@ import { CommandHandler, type AgentOperations } from './command-handler.js';
 import { readKernelDropReasons } from './kernel-drop-reasons.js';
 import { renewLeases } from './probe-leases.js';
 
-export { AGENT_VERSION } from './agent-status-reporter.js';
-
-export interface AgentOptions {
+interface AgentOptions {
   nc: NatsConnection;
   tracer: Tracer;
   hostId: string;

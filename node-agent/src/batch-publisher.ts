@@ -29,7 +29,7 @@ export class ProbeOutbox {
   }
 }
 
-export interface BatchPublisherOptions {
+interface BatchPublisherOptions {
   nc: NatsConnection;
   hostId: string;
   bootId: string;

@@ -6,7 +6,7 @@
 import { collectYoungGeneration } from './memory.js';
 
 /** Collect the young generation after this many record bytes were published. */
-export const GC_EVERY_BYTES = 2 << 20;
+const GC_EVERY_BYTES = 2 << 20;
 
 export class YoungGenerationPacer {
   /** record bytes published since the last collection */

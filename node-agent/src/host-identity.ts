@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { UsageError, XtraceError, errorMessage, isSubjectToken, toSubjectToken } from '@xtrace/proto';
 
-export const BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id';
+const BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id';
 
 export async function readBootId(path = BOOT_ID_PATH): Promise<string> {
   try {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDropReasonsFromBtf } from '@xtrace/native/btf-drop-reasons';
 
-export const KERNEL_BTF_DIR = '/sys/kernel/btf';
+const KERNEL_BTF_DIR = '/sys/kernel/btf';
 /** BTF blobs that may define drop reasons: the kernel's, then modules' */
 const BTF_BLOBS = ['vmlinux', 'openvswitch'];
 

@@ -4,7 +4,7 @@
  */
 import type { RenewCommand, RenewResult } from '@xtrace/proto';
 
-export type ProbeEnd = 'lease expired' | 'duration reached';
+type ProbeEnd = 'lease expired' | 'duration reached';
 
 export class ProbeLease {
   private deadline: number;

@@ -10,7 +10,7 @@ import { Agent } from './agent.js';
 import { clockSkewFromEnv, readBootId, resolveHostId } from './host-identity.js';
 import { tuneAgentMemory } from './memory.js';
 
-export interface CreateTracerOptions {
+interface CreateTracerOptions {
   bpfObjectPath?: string;
   ringBufferBytes?: number;
   logger: pino.Logger;
@@ -19,7 +19,7 @@ export interface CreateTracerOptions {
 }
 type CreateTracer = (opts: CreateTracerOptions) => Promise<Tracer>;
 
-export async function loadCreateTracer(): Promise<CreateTracer> {
+async function loadCreateTracer(): Promise<CreateTracer> {
   // a variable specifier keeps TypeScript from requiring the file at type-check time
   const spec = './tracing/tracer.js';
   let mod: { createTracer?: CreateTracer };
@@ -32,7 +32,7 @@ export async function loadCreateTracer(): Promise<CreateTracer> {
   return mod.createTracer;
 }
 
-export interface RunAgentOptions {
+interface RunAgentOptions {
   nats: NatsSettings;
   hostId?: string;
   bpfObjectPath?: string;
@@ -53,7 +53,7 @@ export interface RunAgentOptions {
   metricsListen?: MetricsListen;
 }
 
-export interface RunningAgent {
+interface RunningAgent {
   agent: Agent;
   /** the agent's /metrics, when served (metricsListen) */
   metricsUrl?: string;

@@ -7,7 +7,7 @@
  */
 import { UsageError } from './errors.js';
 
-export type DurationUnit = 'ns' | 'us' | 'µs' | 'ms' | 's' | 'm' | 'h' | 'd';
+type DurationUnit = 'ns' | 'us' | 'µs' | 'ms' | 's' | 'm' | 'h' | 'd';
 
 const UNIT_US: Readonly<Record<DurationUnit, number>> = {
   ns: 1e-3,
@@ -25,7 +25,7 @@ const PART = /\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h|d)\s*/y;
 const BARE = /^\s*(\d+(?:\.\d+)?)\s*$/;
 const EXAMPLES = 'expected e.g. 500us, 10ms, 30s, 5m, 1h, 7d';
 
-export interface DurationOptions {
+interface DurationOptions {
   /** the unit of a bare number ("3"); absent: a bare number other than 0 is an error */
   bareUnit?: DurationUnit;
   /** reject a duration that is 0 in the result's unit (after rounding) */
@@ -67,28 +67,6 @@ export function parseDurationUs(text: string, field: string, opts: DurationOptio
 /** `text` in milliseconds (sub-millisecond parts rounded); `field` names the flag or field in the error. */
 export function parseDurationMs(text: string, field: string, opts: DurationOptions = {}): number {
   return checked(Math.round(parseExactUs(text, field, opts) / 1000), text, field, opts);
-}
-
-/** Render milliseconds compactly (`90000` → `1m30s`, `500` → `500ms`). */
-export function formatDurationMs(ms: number): string {
-  if (ms === 0) return '0s';
-  if (ms < 1000) return `${ms}ms`;
-  let rest = ms;
-  let out = '';
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const) {
-    const n = Math.floor(rest / size);
-    if (n > 0) {
-      out += `${n}${unit}`;
-      rest -= n * size;
-    }
-  }
-  if (rest > 0) out += `${rest}ms`;
-  return out;
 }
 
 /** A time point: absolute ISO/epoch, or relative to `now` as a duration ago (`1h` = one hour ago). */

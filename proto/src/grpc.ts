@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
-export const XTRACE_PROTO_PATH = fileURLToPath(new URL('../xtrace.proto', import.meta.url));
+const XTRACE_PROTO_PATH = fileURLToPath(new URL('../xtrace.proto', import.meta.url));
 
-export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
+const PROTO_LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,
   longs: Number,
   enums: String,
@@ -20,7 +20,7 @@ export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
   oneofs: false,
 };
 
-export interface XtraceGrpc {
+interface XtraceGrpc {
   service: grpc.ServiceDefinition;
   Client: grpc.ServiceClientConstructor;
 }

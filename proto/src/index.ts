@@ -15,6 +15,7 @@ export * from './controller-address.js';
 export * from './free-port.js';
 export * from './history-record.js';
 export * from './fleet-config.js';
+export * from './alert-rule-form.js';
 export * from './metrics-endpoint.js';
 export * from './schema-error.js';
 export * from './controller-defaults.js';

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { UnreachableError, UsageError, errorMessage } from './errors.js';
 
 /** What the endpoint serves: a prom-client Registry has both. */
-export interface MetricsSource {
+interface MetricsSource {
   /** the exposition's content type (`text/plain; version=0.0.4; charset=utf-8`) */
   readonly contentType: string;
   /** the exposition text, read at every scrape */

@@ -20,7 +20,7 @@ export interface NatsSettings {
   tlsKey?: string;
 }
 
-export interface NatsOptionSpec {
+interface NatsOptionSpec {
   key: keyof NatsSettings;
   /** commander flag syntax */
   flag: string;
@@ -52,7 +52,7 @@ export function resolveNatsSettings(flags: Record<string, unknown>, env: NodeJS.
   return out;
 }
 
-export function validateNatsSettings(s: NatsSettings): void {
+function validateNatsSettings(s: NatsSettings): void {
   if (s.url !== undefined) {
     for (const u of s.url.split(',')) {
       if (!/^(nats|tls|ws|wss):\/\/[^\s/]+\/?$|^[^\s:/]+:\d+$/.test(u.trim())) {

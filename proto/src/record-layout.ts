@@ -56,11 +56,11 @@ export interface DecodedRecord {
   dropLocation: bigint;
 }
 
-export function recordCount(batch: Uint8Array): number {
+function recordCount(batch: Uint8Array): number {
   return Math.floor(batch.byteLength / RECORD_SIZE);
 }
 
-export function decodeRecord(batch: Uint8Array, index: number): DecodedRecord {
+function decodeRecord(batch: Uint8Array, index: number): DecodedRecord {
   const view = new DataView(batch.buffer, batch.byteOffset + index * RECORD_SIZE, RECORD_SIZE);
   const o = RecordOffset;
   return {

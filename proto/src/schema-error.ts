@@ -14,7 +14,7 @@ export interface FieldError {
 }
 
 /** `root` plus a zod path: ("schedule", ["pairs", "pairs", 1, "src"]) -> "schedule.pairs.pairs[1].src". */
-export function fieldPath(root: string, path: readonly PropertyKey[], whole = '(value)'): string {
+function fieldPath(root: string, path: readonly PropertyKey[], whole = '(value)'): string {
   let out = root;
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
@@ -41,7 +41,7 @@ export function fieldErrors(error: z.ZodError, root = '', whole?: string): Field
 }
 
 /** The first issue as a UsageError naming its field (the ZodError is the cause). */
-export function usageErrorOf(error: z.ZodError, root = ''): UsageError {
+function usageErrorOf(error: z.ZodError, root = ''): UsageError {
   const first = fieldErrors(error, root)[0] ?? { field: fieldPath(root, []), message: 'invalid' };
   return new UsageError(first.field, first.message, { cause: error });
 }

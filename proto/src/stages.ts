@@ -17,7 +17,6 @@ export const Stage = {
 } as const;
 
 export type StageName = keyof typeof Stage;
-export type StageId = (typeof Stage)[StageName];
 
 const stageNames = new Map<number, StageName>(
   Object.entries(Stage).map(([name, id]) => [id, name as StageName]),

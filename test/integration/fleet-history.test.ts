@@ -1,6 +1,7 @@
 /** Probe history in the XTRACE_HISTORY stream, against a real nats-server. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HistoryStore, HISTORY_STREAM } from '../../controller/src/fleet/history-store.js';
+import { HISTORY_STREAM } from '@xtrace/proto';
+import { HistoryStore } from '../../controller/src/fleet/history-store.js';
 import type { ProbeReport } from '../../controller/src/fleet/probe-report.js';
 import { startNatsServer, type NatsServerHandle } from './fleet-nats.js';
 

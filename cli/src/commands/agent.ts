@@ -6,7 +6,7 @@ import { addNatsOptions } from '../nats-flags.js';
 import { isIP } from 'node:net';
 
 /** --vm TAP=IP[,IP...] */
-export function parseVm(text: string, prev: { tap: string; addresses: string[] }[] = []): { tap: string; addresses: string[] }[] {
+function parseVm(text: string, prev: { tap: string; addresses: string[] }[] = []): { tap: string; addresses: string[] }[] {
   const m = /^([^=\s]+)=(.+)$/.exec(text);
   if (!m) throw new UsageError('--vm', `expected TAP=IP[,IP...], got '${text}'`);
   const addresses = m[2]!.split(',').map((a) => a.trim());

@@ -5,6 +5,7 @@ import {
   UsageError,
   VM_PART_NAMES,
   XtraceError,
+  alertRuleForm,
   parseDurationUs,
   type AddAlertRuleRequest,
   type AlertDeliveryMessage,
@@ -31,19 +32,7 @@ function sinkJson(s: AlertSinkMessage) {
 
 /** the rule as stored (the --json form) */
 function ruleJson(r: AlertRuleMessage) {
-  return {
-    name: r.name,
-    selector: pairSelectorJson(r.selector),
-    segmentKind: r.segmentKind,
-    ...(r.vmPart !== undefined ? { vmPart: r.vmPart } : {}),
-    metric: r.metric,
-    op: r.op,
-    threshold: r.threshold,
-    for: r.for,
-    cooldown: r.cooldown,
-    sinks: r.sinks.map(sinkJson),
-    createdAt: r.createdAt,
-  };
+  return alertRuleForm(r, pairSelectorJson(r.selector), r.sinks.map(sinkJson));
 }
 
 /** the event as the sinks got it (the --json form) */
@@ -73,7 +62,7 @@ function sinkText(s: AlertSinkMessage): string {
 }
 
 /** `--above 500us` for latency metrics, `--above 5` (packets) for loss. */
-export function parseThreshold(text: string, metric: string): number {
+function parseThreshold(text: string, metric: string): number {
   if (metric === 'loss') {
     const n = Number(text);
     if (!Number.isInteger(n) || n < 0) throw new UsageError('--above', `loss threshold is a packet count, got "${text}"`);

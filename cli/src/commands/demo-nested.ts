@@ -9,7 +9,7 @@
 import { NestedSession } from './nested-session.js';
 import { withTeardown } from './with-teardown.js';
 
-export interface NestedDemoOptions {
+interface NestedDemoOptions {
   kernel: string;
   /** how long VM B's echo service holds each request, µs */
   holdUs: number;

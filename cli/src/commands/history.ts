@@ -12,7 +12,7 @@ function us(v: unknown): string {
   return typeof v === 'number' ? (v >= 10_000 ? `${(v / 1000).toFixed(1)}ms` : `${Math.round(v)}us`) : '-';
 }
 
-export function renderHistoryRecord(r: HistoryRecord): string {
+function renderHistoryRecord(r: HistoryRecord): string {
   const rep = r.report;
   const head = `${new Date(rep.at).toISOString()}  ${rep.kind.padEnd(8)}  ${rep.probeId}  ${rep.pair.src} -> ${rep.pair.dst}`;
   const part = (s: (typeof rep.segments)[number]) => (s.vm_breakdown ? `  ${s.vm_breakdown.role} vm part ${s.vm_breakdown.part}` : '');
@@ -20,7 +20,7 @@ export function renderHistoryRecord(r: HistoryRecord): string {
   return [head, ...segs].join('\n');
 }
 
-export interface HistoryCommandDeps {
+interface HistoryCommandDeps {
   /** stdout writer */
   out?: (text: string) => void;
 }

@@ -33,7 +33,7 @@ function address(v: string | undefined, flag: string): string {
   return v;
 }
 
-export function buildPairRequest(f: PairFlags): StartPairProbeRequest {
+function buildPairRequest(f: PairFlags): StartPairProbeRequest {
   const src = address(f.src, '--src');
   const dst = address(f.dst, '--dst');
   if (src === dst) throw new UsageError('--dst', `must differ from --src (${src})`);
@@ -62,7 +62,7 @@ export function buildPairRequest(f: PairFlags): StartPairProbeRequest {
 }
 
 /** the --json document: the report without its human table */
-export function jsonReport(r: PairReport): Omit<PairReport, 'table'> {
+function jsonReport(r: PairReport): Omit<PairReport, 'table'> {
   const { table: _table, ...rest } = r;
   void _table;
   return rest;

@@ -14,12 +14,12 @@
  * report the mean of their offsets. Uncertainty = min delay / 2 (asymmetry bound) + half the
  * spread of the chosen offsets (jitter and drift within the window).
  */
-export interface OffsetSample {
+interface OffsetSample {
   offsetNs: number;
   delayNs: number;
 }
 
-export interface OffsetEstimate {
+interface OffsetEstimate {
   /** clock of Y minus clock of X, ns (in whatever time base the samples used) */
   offsetNs: number;
   uncertaintyNs: number;

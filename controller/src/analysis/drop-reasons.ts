@@ -41,7 +41,7 @@ export const DROP_REASONS_6_18: readonly string[] = [
 
 export type DropReasonTable = ReadonlyMap<number, string>;
 
-export const SUBSYS_SHIFT = 16;
+const SUBSYS_SHIFT = 16;
 const SUBSYS_NAMES = ['CORE', 'MAC80211_UNUSABLE', 'OPENVSWITCH'];
 
 export function defaultDropReasonTable(): DropReasonTable {

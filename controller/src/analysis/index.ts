@@ -10,7 +10,7 @@
  *   const interval: AnalysisReport = m.takeIntervalReport(Date.now());   // types: @xtrace/proto report.ts
  *   // whenever a run summary is wanted / at the end (timeoutMs after capture stopped):
  *   m.totalReport(Date.now());  m.finish(Date.now());
- *   renderReport(report)  // human table; JSON.stringify(report) is the --json schema
+ *   renderReport(report)  // human table (@xtrace/proto/render); JSON.stringify(report) is the --json schema
  *
  * - `hosts`: forward order [src host, ...transit hosts, dst host], or [host] for a same-host
  *   pair. Record flags bit0 marks reverse (reply) packets, which cross the hosts backwards.
@@ -34,13 +34,5 @@
  *   the segment after its last stage seen, with the kernel drop reason if a DROP record came.
  * - stalls: stall-detector.ts. Histograms: log-histogram.ts (≤0.4% relative error).
  */
-export { PathMatcher, type MatcherOptions, type RecordBatch } from './path-matcher.js';
-// the renderer lives in @xtrace/proto/render (the CLI renders too); re-exported for the analysis API
-export { renderReport, formatDuration, renderVmBreakdown, renderVmSplit, VM_PART_LABELS, type RenderOptions } from '@xtrace/proto/render';
-export { DROP_REASONS_6_18, dropReasonName, defaultDropReasonTable, type DropReasonTable } from './drop-reasons.js';
-export { parseDropReasonsFromBtf } from '@xtrace/native/btf-drop-reasons';
-export { ClockOffsetEstimator, ntpSample, type OffsetEstimate, type OffsetSample } from './clock-offset.js';
-export { LogHistogram } from './log-histogram.js';
-export { buildPathModel, type PathModel, type PathPosition, type DirectionModel } from './path-model.js';
-export { RequestReplyPairer, type ExchangePacket, type ExchangeSink, type PairerOptions } from './request-reply-pairing.js';
-export { StallDetector, type StallConfig } from './stall-detector.js';
+export { PathMatcher, type RecordBatch } from './path-matcher.js';
+export { dropReasonName } from './drop-reasons.js';

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../mulberry32.js';
 import { LogHistogram, bucketIndex, bucketRange } from './log-histogram.js';
 
 function exactQuantile(sorted: number[], q: number): number {
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
-}
-
-/** deterministic PRNG (mulberry32) so failures reproduce */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('LogHistogram', () => {
@@ -50,7 +39,7 @@ describe('LogHistogram', () => {
   });
 
   it('percentiles within 1% of the exact ones on a heavy-tailed sample', () => {
-    const r = rng(42);
+    const r = mulberry32(42);  // deterministic, so failures reproduce
     const h = new LogHistogram();
     const values: number[] = [];
     for (let i = 0; i < 100_000; i++) {

@@ -9,7 +9,7 @@ import { SegmentAccumulator, latencyFields, toSegmentReport } from './segment-ac
 import { directionOfKey, fromPosOfKey, toPosOfKey } from './segment-key.js';
 import type { StatsWindow } from './stats-window.js';
 
-export interface PairReportInput {
+interface PairReportInput {
   model: PathModel;
   window: StatsWindow;
   start: number;

@@ -56,7 +56,7 @@ import { RequestReplyPairer } from './request-reply-pairing.js';
 import { StallWatch } from './stall-watch.js';
 import { StatsWindow } from './stats-window.js';
 
-export type { MatcherOptions, RecordBatch } from './matcher-options.js';
+export type { RecordBatch } from './matcher-options.js';
 
 const TWO32 = 4294967296;
 

@@ -33,11 +33,11 @@ export class SegmentAccumulator {
   }
 }
 
-export function usOrNull(ns: number): number | null {
+function usOrNull(ns: number): number | null {
   return Number.isFinite(ns) ? Math.round(ns) / 1000 : null;
 }
 
-export interface SegmentLabel {
+interface SegmentLabel {
   from: string;
   to: string;
   from_host: string;

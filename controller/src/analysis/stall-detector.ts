@@ -14,7 +14,7 @@ export interface StallConfig {
   maxFlows: number;
 }
 
-export interface StallHit {
+interface StallHit {
   gapNs: number;
   typicalNs: number;
 }

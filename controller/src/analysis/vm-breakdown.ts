@@ -16,9 +16,9 @@ import { VM_PART_NAMES, type VmBreakdownReport, type VmPartName, type VmPartRepo
 import { SegmentAccumulator, toSegmentReport } from './segment-accumulator.js';
 
 /** A request's points at its destination host: tap_tx, vhost_rx, kvm_irq (ns, NaN: not seen). */
-export type VmInPoints = readonly [number, number, number];
+type VmInPoints = readonly [number, number, number];
 /** A packet's points at its origin host: guest_kick, vhost_tx, tap_rx (ns, NaN: not seen). */
-export type VmOutPoints = readonly [number, number, number];
+type VmOutPoints = readonly [number, number, number];
 
 export const VM_IN_STAGES = ['tap_tx', 'vhost_rx', 'kvm_irq'] as const;
 export const VM_OUT_STAGES = ['guest_kick', 'vhost_tx', 'tap_rx'] as const;

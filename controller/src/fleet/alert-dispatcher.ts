@@ -13,7 +13,7 @@ import { NatsSink } from './sinks/nats-sink.js';
 import { QueuedSink, type QueuedSinkStats } from './sinks/queued-sink.js';
 import { WebhookSink } from './sinks/webhook-sink.js';
 
-export interface AlertDispatcherOptions {
+interface AlertDispatcherOptions {
   /** needed by `nats` sinks */
   nc?: NatsConnection;
   /** per sink, default 100 */
@@ -24,7 +24,7 @@ export interface AlertDispatcherOptions {
   onResult?: (r: DeliveryResult, ev: AlertEvent) => void;
 }
 
-export function createSink(spec: SinkSpec, o: Pick<AlertDispatcherOptions, 'nc' | 'webhookBackoffMs'>): AlertSink {
+function createSink(spec: SinkSpec, o: Pick<AlertDispatcherOptions, 'nc' | 'webhookBackoffMs'>): AlertSink {
   switch (spec.type) {
     case 'webhook': {
       const w: ConstructorParameters<typeof WebhookSink>[0] = { url: spec.url };

@@ -41,7 +41,7 @@ interface EpisodeState {
   quietUntil: number;
 }
 
-export function metricValue(seg: SegmentStats, metric: ParsedAlertRule['metric']): number {
+function metricValue(seg: SegmentStats, metric: ParsedAlertRule['metric']): number {
   switch (metric) {
     case 'p50':
       return seg.p50_us;
@@ -54,7 +54,7 @@ export function metricValue(seg: SegmentStats, metric: ParsedAlertRule['metric']
   }
 }
 
-export interface AlertEvaluatorOptions {
+interface AlertEvaluatorOptions {
   /** receives every event as it happens (e.g. AlertDispatcher.dispatch) */
   onEvent?: (ev: AlertEvent, rule: ParsedAlertRule) => void;
   /** for label selectors */

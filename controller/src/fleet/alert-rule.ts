@@ -1,16 +1,16 @@
 /** Alert rules, stored as JSON in KV `xtrace_alerts`, one key per rule name. */
-import { VM_PART_NAMES, expecting, hasIssueAt, parseOrThrow, type VmPartName } from '@xtrace/proto';
+import { VM_PART_NAMES, alertRuleForm, expecting, hasIssueAt, parseOrThrow, type VmPartName } from '@xtrace/proto';
 import { z } from 'zod';
 import { pairSelectorSchema, type PairSelector } from './pair-selector.js';
 import type { SegmentStats } from './probe-report.js';
 import { durationSchema, nameSchema } from './schedule.js';
 
-export const ALERT_METRICS = ['p50', 'p99', 'max', 'loss'] as const;
+const ALERT_METRICS = ['p50', 'p99', 'max', 'loss'] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
-export const SEGMENT_KINDS = ['host', 'wire', 'vm', 'any'] as const;
+const SEGMENT_KINDS = ['host', 'wire', 'vm', 'any'] as const;
 export type AlertSegmentKind = (typeof SEGMENT_KINDS)[number];
 /** what a rule's `vmPart` may name: one part of the VMs' breakdowns (VM_PART_NAMES), or any */
-export const ALERT_VM_PARTS = [...VM_PART_NAMES, 'any'] as const;
+const ALERT_VM_PARTS = [...VM_PART_NAMES, 'any'] as const;
 export type AlertVmPart = VmPartName | 'any';
 
 export type SinkSpec =
@@ -64,7 +64,7 @@ const webhookUrl = z.unknown().transform((url, ctx) => {
 });
 
 /** One alert sink by its `type`; only that type's fields are kept. */
-export const sinkSpecSchema: z.ZodType<SinkSpec, unknown> = z.discriminatedUnion(
+const sinkSpecSchema: z.ZodType<SinkSpec, unknown> = z.discriminatedUnion(
   'type',
   [
     z.object({ type: z.literal('webhook'), url: webhookUrl, timeoutMs: nonNegative.optional(), retries: nonNegative.transform(Math.floor).optional() }),
@@ -82,10 +82,6 @@ export const sinkSpecSchema: z.ZodType<SinkSpec, unknown> = z.discriminatedUnion
         : `expected webhook, exec or nats, got ${JSON.stringify((input as { type?: unknown }).type)}`,
   },
 );
-
-export function validateSinkSpec(value: unknown, field: string): SinkSpec {
-  return parseOrThrow(sinkSpecSchema, value, field);
-}
 
 const alertRuleSchema = z
   .object(
@@ -133,20 +129,9 @@ export function validateAlertRule(value: unknown, field = 'rule'): ParsedAlertRu
   return parseOrThrow(alertRuleSchema, value, field);
 }
 
+/** The rule as stored: its fields only (a parsed rule's forMs/cooldownMs stay behind). */
 export function alertRuleRecord(r: AlertRule): AlertRule {
-  return {
-    name: r.name,
-    selector: r.selector,
-    segmentKind: r.segmentKind,
-    ...(r.vmPart !== undefined ? { vmPart: r.vmPart } : {}),
-    metric: r.metric,
-    op: r.op,
-    threshold: r.threshold,
-    for: r.for,
-    cooldown: r.cooldown,
-    sinks: r.sinks,
-    createdAt: r.createdAt,
-  };
+  return alertRuleForm(r, r.selector, r.sinks);
 }
 
 /**

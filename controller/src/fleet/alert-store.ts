@@ -57,6 +57,6 @@ export class AlertStore {
   }
 }
 
-export function decodeAlertRule(value: Uint8Array, key: string): ParsedAlertRule {
+function decodeAlertRule(value: Uint8Array, key: string): ParsedAlertRule {
   return decodeNamedRecord(ALERT_RULES, value, key);
 }

@@ -27,10 +27,10 @@ import { decodeJson, openProbeSlotsKv } from './kv-buckets.js';
 import { KvLease, LostLeaseError } from './kv-lease.js';
 import { LeaseExpiry } from './lease-expiry.js';
 
-export { DEFAULT_PROBE_CAPS, type ProbeCaps } from '@xtrace/proto';
+export { type ProbeCaps } from '@xtrace/proto';
 
 /** The value of a held slot. */
-export interface SlotHolder {
+interface SlotHolder {
   /** controller id */
   holder: string;
   /** what holds it, e.g. the scheduled run and pair index */
@@ -41,7 +41,7 @@ export interface SlotHolder {
   renewedAt: number;
 }
 
-export interface FleetProbeSemaphoreOptions {
+interface FleetProbeSemaphoreOptions {
   nc: NatsConnection;
   /** unique per controller process */
   controllerId: string;
@@ -54,7 +54,7 @@ export interface FleetProbeSemaphoreOptions {
   now?: () => number;
 }
 
-export interface AcquireOptions {
+interface AcquireOptions {
   purpose: string;
   signal?: AbortSignal;
   /** called once if the request cannot be granted at once */
@@ -64,7 +64,7 @@ export interface AcquireOptions {
 /** Resolves when its slots are deleted (or found lost). */
 export type ReleaseSlots = () => Promise<void>;
 
-export class AbortedError extends XtraceError {
+class AbortedError extends XtraceError {
   constructor(message = 'aborted') {
     super('internal', message);
   }
@@ -101,7 +101,7 @@ interface Candidates {
 }
 
 /** Slot-key form of a host id: [A-Za-z0-9_-] kept, any other byte as =XX (reversible, no collisions). */
-export function slotKeyToken(host: string): string {
+function slotKeyToken(host: string): string {
   let out = '';
   for (const b of new TextEncoder().encode(host)) {
     const c = String.fromCharCode(b);
@@ -110,11 +110,11 @@ export function slotKeyToken(host: string): string {
   return out === '' ? '=' : out;
 }
 
-export function fleetSlotKey(i: number): string {
+function fleetSlotKey(i: number): string {
   return `fleet.${i}`;
 }
 
-export function agentSlotKey(host: string, j: number): string {
+function agentSlotKey(host: string, j: number): string {
   return `agent.${slotKeyToken(host)}.${j}`;
 }
 

@@ -26,7 +26,7 @@ import type { AgentInventory, InventoryAgent } from './pair-selector.js';
 import type { ProbeReport } from './probe-report.js';
 import { Scheduler, type RunProbeFn } from './scheduler.js';
 
-export interface FleetServiceOptions {
+interface FleetServiceOptions {
   nc: NatsConnection;
   controllerId: string;
   /** omit to run without the scheduler (e.g. a read-only controller) */

@@ -8,8 +8,6 @@ import { HISTORY_STREAM, HISTORY_SUBJECT_PREFIX, UnreachableError, XtraceError, 
 import { decodeJson, encodeJson } from './kv-buckets.js';
 import { pairKey, subjectToken, type Pair, type ProbeReport } from './probe-report.js';
 
-// the names live in proto (proto/src/jetstream-names.ts) so the NATS permission model grants exactly these
-export { HISTORY_STREAM, HISTORY_SUBJECT_PREFIX };
 
 export interface HistoryOptions {
   /** default 7 days */
@@ -32,7 +30,7 @@ export interface HistoryQuery {
   limit?: number;
 }
 
-export function historySubject(pair: Pair, probeId: string): string {
+function historySubject(pair: Pair, probeId: string): string {
   return `${HISTORY_SUBJECT_PREFIX}.${pairKey(pair)}.${subjectToken(probeId)}`;
 }
 

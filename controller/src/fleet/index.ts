@@ -3,12 +3,8 @@
  * @xtrace/controller; a schedule's protocols (SCHEDULE_PROTOS) are @xtrace/proto's
  * PROBE_PROTOS plus 'any'; segment kinds are @xtrace/proto's SegmentKind.
  */
-// the one duration grammar (proto/src/duration.ts), re-exported for the CLI's fleet commands
-export { parseDurationUs, parseDurationMs, formatDurationMs, parseTimePoint } from '@xtrace/proto';
-export { pairKey, parsePair, pairText, subjectToken, segmentIdentity, type SegmentStats, type VmPartRef, type Pair, type ProbeReport } from './probe-report.js';
+export { type ProbeReport } from './probe-report.js';
 export * from './pair-selector.js';
-export { SCHEDULE_PROTOS, type ScheduleProto } from './schedule.js';
-export { MIN_EVERY_MS, MAX_EVERY_MS, slotStart, validateName, validateSchedule, scheduleRecord, type Schedule, type ParsedSchedule } from './schedule.js';
 export * from './schedule-store.js';
 export * from './kv-buckets.js';
 export * from './kv-lease.js';

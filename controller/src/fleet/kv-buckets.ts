@@ -2,13 +2,11 @@
 import type { JetStreamClient, KV, NatsConnection } from 'nats';
 import { ALERTS_BUCKET, PROBE_SLOTS_BUCKET, SCHEDULES_BUCKET, SCHEDULE_RUNS_BUCKET, UnreachableError } from '@xtrace/proto';
 
-// the names live in proto (proto/src/jetstream-names.ts) so the NATS permission model grants exactly these
-export { ALERTS_BUCKET, PROBE_SLOTS_BUCKET, SCHEDULES_BUCKET, SCHEDULE_RUNS_BUCKET };
 
 export const DEFAULT_RUN_CLAIM_TTL_MS = 25 * 3_600_000;
 
 /** JetStream error code for "wrong last sequence" (a compare-and-set lost). */
-export const JS_WRONG_LAST_SEQUENCE = 10071;
+const JS_WRONG_LAST_SEQUENCE = 10071;
 
 export function isCasConflict(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;

@@ -12,6 +12,7 @@
  */
 import { UsageError, expecting, forwardIssues, parseOrThrow } from '@xtrace/proto';
 import { z } from 'zod';
+import { mulberry32 } from '../mulberry32.js';
 import { parsePair, type Pair } from './probe-report.js';
 
 export type PairSelector = { pairs: Pair[] } | 'all-cross-host' | { sample: number } | { labels: Record<string, string> };
@@ -158,18 +159,6 @@ function crossHostPairs(vms: PlacedVm[]): ResolvedPair[] {
   return out;
 }
 
-/** mulberry32: small deterministic PRNG for sampling. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Resolve a selector to concrete pairs; `seed` drives `{sample}`. */
 export function resolvePairSelector(sel: PairSelector, agents: InventoryAgent[], seed = 0): ResolvedPair[] {
   const vms = placedVms(agents);
@@ -192,7 +181,7 @@ export function resolvePairSelector(sel: PairSelector, agents: InventoryAgent[],
   const all = crossHostPairs(vms);
   if (sel.sample >= all.length) return all;
   // Partial Fisher-Yates with a seeded PRNG: same seed, same sample on every controller.
-  const rnd = prng(seed % 4294967296);
+  const rnd = mulberry32(seed % 4294967296);
   const pool = all.slice();
   for (let i = 0; i < sel.sample; i++) {
     const j = i + Math.floor(rnd() * (pool.length - i));

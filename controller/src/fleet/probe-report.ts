@@ -28,10 +28,6 @@ export function pairKey(pair: Pair): string {
   return `${encodeEndpoint(pair.src)}~${encodeEndpoint(pair.dst)}`;
 }
 
-export function pairText(pair: Pair): string {
-  return `${pair.src}→${pair.dst}`;
-}
-
 /** Subject-safe token: ids from agents/probes may hold dots. */
 export function subjectToken(s: string): string {
   const t = s.replace(/[.\s*>]/g, '_');

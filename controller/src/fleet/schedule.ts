@@ -7,7 +7,7 @@ import { pairSelectorSchema, type PairSelector } from './pair-selector.js';
  * A schedule's protocol: one a probe filters on (@xtrace/proto PROBE_PROTOS), or 'any', which a
  * schedule names explicitly where a probe request just leaves its proto out.
  */
-export const SCHEDULE_PROTOS = ['any', ...PROBE_PROTOS] as const;
+const SCHEDULE_PROTOS = ['any', ...PROBE_PROTOS] as const;
 export type ScheduleProto = (typeof SCHEDULE_PROTOS)[number];
 
 export interface Schedule {
@@ -30,9 +30,9 @@ export interface ParsedSchedule extends Schedule {
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
-export const MIN_EVERY_MS = 1000;
+const MIN_EVERY_MS = 1000;
 /** run claims expire after 25 h (kv-buckets.ts): a period must stay below that */
-export const MAX_EVERY_MS = 24 * 3_600_000;
+const MAX_EVERY_MS = 24 * 3_600_000;
 
 export const nameSchema = z
   .string(expecting((v) => `expected 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(v)}`))

@@ -37,7 +37,7 @@ export type SchedulerEvent =
   | { type: 'slot-lost'; key: string; purpose: string }
   | { type: 'pair-queued' | 'pair-started' | 'pair-done' | 'pair-failed'; key: string; schedule: string; slot: number; pair: ResolvedPair; error?: string };
 
-export interface SchedulerOptions {
+interface SchedulerOptions {
   nc: NatsConnection;
   /** unique per controller process */
   controllerId: string;
@@ -66,7 +66,7 @@ interface ActiveRun {
   done: Promise<void>;
 }
 
-export interface RunStatus {
+interface RunStatus {
   key: string;
   schedule: string;
   slot: number;

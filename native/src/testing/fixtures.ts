@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 export const nativeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const fixturesOut = path.join(nativeDir, 'test-fixtures/out');
+const fixturesOut = path.join(nativeDir, 'test-fixtures/out');
 export const fixtureObject = path.join(fixturesOut, 'fixture.bpf.o');
 export const badObject = path.join(fixturesOut, 'bad.bpf.o');
 
 /** BPF tests need root; without it they skip, except under CI=true where they must run (and fail). */
-export const isRoot = process.getuid?.() === 0;
+const isRoot = process.getuid?.() === 0;
 export const runBpfTests = isRoot || process.env.CI === 'true';
 if (!runBpfTests) {
   console.warn('[xtrace/native] skipping real-BPF tests: not root (run as root, or CI=true to force them)');

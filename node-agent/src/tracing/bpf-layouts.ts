@@ -9,9 +9,9 @@ export const STAGE_KEY_SIZE = 12;
 export const STAGE_VALUE_SIZE = 8;
 export const CONFIG_SIZE = 16;
 /** xt_config.flags: records go through per-CPU batches (needs a reader that flushes them, see BATCH_STAGING) */
-export const CONFIG_BATCH = 1 << 0;
+const CONFIG_BATCH = 1 << 0;
 /** xt_config.flags: vhost-net programs are attached; tap_rx looks up the vhost worker's state */
-export const CONFIG_VHOST = 1 << 1;
+const CONFIG_VHOST = 1 << 1;
 /** Per CPU: up to BATCH_RECORDS records wait in xt_batch; xt_flush_batch sends a CPU's to the ring. */
 export const BATCH_RECORDS = 32;
 export const BATCH_VALUE_SIZE = 8 + BATCH_RECORDS * RECORD_SIZE;
@@ -55,7 +55,7 @@ export function addressBytes(address: string, field = 'address'): Buffer {
   throw new UsageError(field, `expected an IPv4 or IPv6 address, got '${address}'`);
 }
 
-export function bytesToAddress(bytes: Uint8Array): string {
+function bytesToAddress(bytes: Uint8Array): string {
   const isMapped = bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
   if (isMapped) return Array.from(bytes.subarray(12, 16)).join('.');
   const groups: string[] = [];
@@ -120,7 +120,7 @@ export const ZERO_KEY = Buffer.alloc(4);
  * Orders addresses as the BPF programs do (xt_addr_cmp): by their two little-endian 64-bit
  * words, first then second.
  */
-export function compareAddressWords(a: Buffer, b: Buffer): number {
+function compareAddressWords(a: Buffer, b: Buffer): number {
   for (const off of [0, 8]) {
     const x = a.readBigUInt64LE(off);
     const y = b.readBigUInt64LE(off);

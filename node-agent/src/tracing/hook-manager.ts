@@ -11,7 +11,7 @@ import { DEV_STAGE_SLOTS, devStageValue, stageKey, stageValue, u32Key } from './
 import type { DeviceStage, FunctionStage, StagePlan } from './stage-plan.js';
 import type { StageReport } from './tracer-api.js';
 
-export interface HookManagerOptions {
+interface HookManagerOptions {
   netns: number;
   /** attach methods turned off by configuration (XTRACE_DISABLE_HOOKS) */
   disabled: ReadonlySet<AttachMethod>;

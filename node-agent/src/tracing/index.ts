@@ -1,15 +1,11 @@
 export * from './tracer-api.js';
 export * from './bpf-layouts.js';
 export {
-  checkRingBufferBytes,
   createTracer,
-  disabledHooksFromEnv,
   DEFAULT_BPF_OBJECT,
   DEFAULT_RING_BUFFER_BYTES,
   RING_BATCHING,
-  type TracerOptions,
-  type TracerWithReport,
 } from './tracer.js';
 export { ProbeTable } from './probe-table.js';
 export { readKernelCounters } from './kernel-counters.js';
-export { runLocalTrace, type LocalTraceOptions } from './local-trace.js';
+export { runLocalTrace } from './local-trace.js';

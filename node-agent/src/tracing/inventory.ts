@@ -29,7 +29,7 @@ interface IpFdb {
   dst?: string;
 }
 
-export interface DiscoveredScope {
+interface DiscoveredScope {
   netns: number;
   interfaces: HostInterface[];
 }
@@ -42,7 +42,7 @@ export interface ScopeOptions {
 }
 
 /** The inode of the current network namespace: what BPF sees as net->ns.inum. */
-export function currentNetns(): number {
+function currentNetns(): number {
   return statSync('/proc/self/ns/net').ino;
 }
 

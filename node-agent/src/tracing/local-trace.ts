@@ -11,7 +11,7 @@ import { addressBytes } from './bpf-layouts.js';
 import { createTracer } from './tracer.js';
 import type { ProbeFilter } from './tracer-api.js';
 
-export interface LocalTraceOptions {
+interface LocalTraceOptions {
   filter: Omit<ProbeFilter, 'slot'>;
   durationMs?: number;
   bpfObjectPath?: string;

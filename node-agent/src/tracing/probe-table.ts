@@ -14,7 +14,7 @@ import {
 } from './bpf-layouts.js';
 import type { ProbeFilter } from './tracer-api.js';
 
-export interface FilterMapWriter {
+interface FilterMapWriter {
   update(key: Buffer, value: Buffer): void;
   remove(key: Buffer): void;
 }

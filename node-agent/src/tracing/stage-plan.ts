@@ -33,7 +33,7 @@ export interface StagePlan {
   unobservable: { stage: StageName; reason: string }[];
 }
 
-export interface KernelModules {
+interface KernelModules {
   has(name: string): boolean;
 }
 

@@ -45,7 +45,7 @@ export function checkRingBufferBytes(bytes: number, field = 'ringBufferBytes'): 
   return bytes;
 }
 
-export interface TracerOptions extends ScopeOptions {
+interface TracerOptions extends ScopeOptions {
   bpfObjectPath?: string;
   logger: Logger;
   /** VM addresses known from configuration, added to what BPF learns */
@@ -72,7 +72,7 @@ function loadedModules(): { has(name: string): boolean } {
 }
 
 /** XTRACE_DISABLE_HOOKS=tcx,clsact turns attach methods off. */
-export function disabledHooksFromEnv(value = process.env['XTRACE_DISABLE_HOOKS']): AttachMethod[] {
+function disabledHooksFromEnv(value = process.env['XTRACE_DISABLE_HOOKS']): AttachMethod[] {
   const known: AttachMethod[] = ['tcx', 'clsact', 'tp_btf', 'tracepoint', 'fentry', 'kprobe'];
   return (value ?? '')
     .split(',')
@@ -205,7 +205,7 @@ class BpfTracer implements Tracer {
   }
 }
 
-export type TracerWithReport = Tracer & { readonly stageReports: StageReport[]; programStats(): ProgramStats[] };
+type TracerWithReport = Tracer & { readonly stageReports: StageReport[]; programStats(): ProgramStats[] };
 
 export async function createTracer(options: TracerOptions): Promise<TracerWithReport> {
   if (COUNTER_COUNT !== Object.keys(Counter).length) throw new Error('proto Counter table out of step');

@@ -12,7 +12,7 @@ import { formatDuration } from './format-duration.js';
 import { renderVmBreakdown } from './render-vm-breakdown.js';
 import { tableLines } from './table.js';
 
-export interface RenderOptions {
+interface RenderOptions {
   /** segments listed as top contributors per direction; default 3 */
   top?: number;
   /** stall events listed; default 5 */

@@ -3,13 +3,13 @@
  * CLI's lists and fleet commands): columns padded to their widest cell, two spaces apart,
  * trailing blanks trimmed.
  */
-export type ColumnAlign = 'l' | 'r';
+type ColumnAlign = 'l' | 'r';
 
 /**
  * How columns align: one entry per column (missing: left), or `{ rightFrom }` (left before that
  * column, right from it on).
  */
-export type TableAlign = readonly ColumnAlign[] | { rightFrom: number };
+type TableAlign = readonly ColumnAlign[] | { rightFrom: number };
 
 /** `rows` (the header first, if any) as aligned lines */
 export function tableLines(rows: readonly (readonly string[])[], align: TableAlign = []): string[] {

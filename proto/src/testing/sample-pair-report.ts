@@ -17,7 +17,7 @@ function histogramAt(us: number, count: number): NonNullable<SegmentReport['hist
 }
 
 /** a segment whose every sample took `us` (null: none timed) */
-export function sampleSegment(host: string, from: string, to: string, kind: SegmentKind, count: number, us: number | null, share: number, toHost = host): SegmentReport {
+function sampleSegment(host: string, from: string, to: string, kind: SegmentKind, count: number, us: number | null, share: number, toHost = host): SegmentReport {
   return {
     from, to, from_host: host, to_host: toHost, kind, count,
     p50_us: us, p90_us: us, p95_us: us, p99_us: us, max_us: us, min_us: us, mean_us: us,

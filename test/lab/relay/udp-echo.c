@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "clock.h"
 #include "distribution.h"
+#include "stamped-recv.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,30 +52,16 @@ static uint64_t parse_u64(const char *flag, const char *v) {
 static void serve(int fd) {
   static uint8_t buf[65536];
   for (;;) {
-    struct sockaddr_in peer;
-    struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
-    union {
-      char buf[CMSG_SPACE(sizeof(struct timespec))];
-      struct cmsghdr align;
-    } ctl;
-    struct msghdr msg = {.msg_name = &peer, .msg_namelen = sizeof peer, .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
-    ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+    struct stamped_recv r;
+    ssize_t n = stamped_recv(fd, &r, buf, sizeof buf, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) return;
       die("recvmsg");
     }
     received++;
-    int64_t rx = -1;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-        struct timespec ts;
-        memcpy(&ts, CMSG_DATA(c), sizeof ts);
-        rx = realtime_to_mono((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
-      }
-    }
+    int64_t rx = stamped_rx_mono(&r);
     uint64_t tx = mono_ns();
-    if (sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&peer, msg.msg_namelen) != n) {
+    if (sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&r.peer, r.msg.msg_namelen) != n) {
       send_errors++;
       continue;
     }

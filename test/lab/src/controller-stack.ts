@@ -20,7 +20,7 @@ export interface PairRun {
   stderr: string;
 }
 
-export interface ControllerStackOptions {
+interface ControllerStackOptions {
   /** where NATS listens: '0.0.0.0' when agents reach it over lab links, else loopback */
   natsHost?: string;
   /** NATS server instance name (its store directory) */

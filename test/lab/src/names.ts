@@ -15,7 +15,7 @@
  * `slot` (1..250) is unique among the labs alive on this machine; it keeps the
  * management addresses (which live in the root namespace) apart.
  */
-export const LAB_PREFIX = 'xl';
+const LAB_PREFIX = 'xl';
 export const LAB_ID_RE = /^[a-z0-9]{4}$/;
 /** Matches any namespace/link name a lab creates; group 1 is the lab id. */
 export const LAB_NAME_RE = /^xl([a-z0-9]{4})(?:h\d+|v\d+-\d+|w|m\d+)$/;

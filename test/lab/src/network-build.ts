@@ -6,33 +6,10 @@
  * forward once they are (waitBridgesForwarding).
  */
 import { LabError } from './errors.js';
-import {
-  HOST_BRIDGE,
-  HOST_MGMT,
-  HOST_NIC,
-  HOST_VXLAN,
-  NIC_MTU,
-  VM_IFACE,
-  VM_MTU,
-  VXLAN_PORT,
-  VXLAN_VNI,
-  WIRE_BRIDGE,
-  hostNs,
-  hostTap,
-  mgmtHostIp,
-  mgmtRootIp,
-  mgmtRootLink,
-  nicMac,
-  underlayIp,
-  vmIp,
-  vmMac,
-  vmNs,
-  wireNs,
-  wirePort,
-} from './names.js';
+import { NIC_MTU, VM_MTU, VXLAN_PORT, VXLAN_VNI, WIRE_BRIDGE, wireNs, wirePort } from './names.js';
 import { inNs, ipBatch, run, sleep, type RunResult } from './shell.js';
 import { hostWireMode } from './spec.js';
-import { labNamespaces, type LabLayout } from './topology.js';
+import { hostInfos, labNamespaces, type HostInfo, type LabLayout, type VmInfo } from './topology.js';
 
 // No IPv6 anywhere in the lab (no ND/MLD/RS noise on the traced path), and no netfilter on
 // the bridges when br_netfilter is loaded on the machine (it drops veth-bridged VXLAN).
@@ -45,12 +22,13 @@ const NS_SYSCTLS = [
 ];
 
 /**
- * Builds every namespace and link of the lab. Returns how offloads were handled when the spec
- * asks to disable them (undefined otherwise: they stay unchanged).
+ * Builds every namespace and link of the lab, named as its topology (topology.ts) says.
+ * Returns how offloads were handled when the spec asks to disable them (undefined otherwise:
+ * they stay unchanged).
  */
 export async function buildNetwork(lab: LabLayout): Promise<string | undefined> {
-  const { id, slot, spec } = lab;
-  const H = spec.hosts;
+  const { id, spec } = lab;
+  const hosts = hostInfos(lab);
   const allNs = labNamespaces(lab);
   await ipBatch(null, allNs.map((n) => `netns add ${n}`));
   await Promise.all(allNs.map((n) => run(inNs(n, ['sysctl', '-q', '-e', '-w', ...NS_SYSCTLS]))));
@@ -60,89 +38,82 @@ export async function buildNetwork(lab: LabLayout): Promise<string | undefined> 
 
   // root side: management veths (+ veth wires), created from the root namespace
   const root: string[] = [];
-  for (let i = 0; i < H; i++) {
-    const h = hostNs(id, i);
-    const ml = mgmtRootLink(id, i);
-    root.push(`link add ${ml} type veth peer name ${HOST_MGMT} netns ${h}`);
-    root.push(`addr add ${mgmtRootIp(slot, i)}/30 dev ${ml}`);
-    root.push(`link set ${ml} up`);
-    if (hostWireMode(spec.wireMode, i) === 'veth') root.push(`link add ${HOST_NIC} netns ${h} type veth peer name ${wirePort(i)} netns ${W}`);
+  for (const h of hosts) {
+    root.push(`link add ${h.mgmtRootLink} type veth peer name ${h.mgmtIface} netns ${h.ns}`);
+    root.push(`addr add ${h.mgmtRootIp}/30 dev ${h.mgmtRootLink}`);
+    root.push(`link set ${h.mgmtRootLink} up`);
+    if (hostWireMode(spec.wireMode, h.index) === 'veth') root.push(`link add ${h.nic} netns ${h.ns} type veth peer name ${wirePort(h.index)} netns ${W}`);
   }
   await ipBatch(null, root);
 
   const wireLines: string[] = [];
   const wireFdb: string[] = [];
-  for (let i = 0; i < H; i++) {
-    const wire = hostWireMode(spec.wireMode, i);
+  for (const h of hosts) {
+    const wire = hostWireMode(spec.wireMode, h.index);
     if (spec.wireMode !== 'direct') {
-      if (wire === 'relay') wireLines.push(`tuntap add dev ${wirePort(i)} mode tap`);
-      wireLines.push(`link set ${wirePort(i)} mtu ${NIC_MTU} master ${WIRE_BRIDGE} up`);
-      wireFdb.push(`fdb replace ${nicMac(slot, i)} dev ${wirePort(i)} master static`);
+      if (wire === 'relay') wireLines.push(`tuntap add dev ${wirePort(h.index)} mode tap`);
+      wireLines.push(`link set ${wirePort(h.index)} mtu ${NIC_MTU} master ${WIRE_BRIDGE} up`);
+      wireFdb.push(`fdb replace ${h.nicMac} dev ${wirePort(h.index)} master static`);
     }
-    const h = hostNs(id, i);
-    await ipBatch(h, hostLinkLines(lab, i));
-    const fdb = hostFdbLines(lab, i);
-    if (fdb.length) await run(['bridge', '-n', h, '-batch', '-'], { input: fdb.join('\n') + '\n' });
-    for (let j = 0; j < spec.vmsPerHost; j++) await ipBatch(vmNs(id, i, j), vmLinkLines(lab, i, j));
+    await ipBatch(h.ns, hostLinkLines(lab, hosts, h));
+    const fdb = hostFdbLines(hosts, h);
+    if (fdb.length) await run(['bridge', '-n', h.ns, '-batch', '-'], { input: fdb.join('\n') + '\n' });
+    for (const vm of h.vms) await ipBatch(vm.ns, vmLinkLines(hosts, vm));
   }
   if (wireLines.length) await ipBatch(W, wireLines);
   if (wireFdb.length) await run(['bridge', '-n', W, '-batch', '-'], { input: wireFdb.join('\n') + '\n' });
 
-  return spec.disableOffloads ? disableVethOffloads(lab) : undefined;
+  return spec.disableOffloads ? disableVethOffloads(lab, hosts) : undefined;
 }
 
-/** Host i's NIC (tap, or veth made from the root side), management address, br0, vxlan0, VM taps and underlay neighbours. */
-function hostLinkLines(lab: LabLayout, i: number): string[] {
-  const { slot, spec } = lab;
+/** Host h's NIC (tap, or veth made from the root side), management address, br0, vxlan0, VM taps and underlay neighbours. */
+function hostLinkLines(lab: LabLayout, hosts: readonly HostInfo[], h: HostInfo): string[] {
   const hl: string[] = ['link set lo up'];
-  if (hostWireMode(spec.wireMode, i) !== 'veth') hl.push(`tuntap add dev ${HOST_NIC} mode tap`);
-  hl.push(`link set ${HOST_NIC} address ${nicMac(slot, i)} mtu ${NIC_MTU} up`);
-  hl.push(`addr add ${underlayIp(slot, i)}/24 dev ${HOST_NIC}`);
-  hl.push(`addr add ${mgmtHostIp(slot, i)}/30 dev ${HOST_MGMT}`);
-  hl.push(`link set ${HOST_MGMT} up`);
-  hl.push(`link add ${HOST_BRIDGE} type bridge stp_state 0 mcast_snooping 0`);
-  hl.push(`link set ${HOST_BRIDGE} mtu ${VM_MTU} up`);
-  hl.push(`link add ${HOST_VXLAN} type vxlan id ${VXLAN_VNI} local ${underlayIp(slot, i)} dev ${HOST_NIC} dstport ${VXLAN_PORT} nolearning`);
-  hl.push(`link set ${HOST_VXLAN} mtu ${VM_MTU} master ${HOST_BRIDGE} up`);
-  for (let j = 0; j < spec.vmsPerHost; j++) {
-    hl.push(`tuntap add dev ${hostTap(j)} mode tap`);
-    hl.push(`link set ${hostTap(j)} mtu ${VM_MTU} master ${HOST_BRIDGE} up`);
+  if (hostWireMode(lab.spec.wireMode, h.index) !== 'veth') hl.push(`tuntap add dev ${h.nic} mode tap`);
+  hl.push(`link set ${h.nic} address ${h.nicMac} mtu ${NIC_MTU} up`);
+  hl.push(`addr add ${h.underlayIp}/24 dev ${h.nic}`);
+  hl.push(`addr add ${h.mgmtHostIp}/30 dev ${h.mgmtIface}`);
+  hl.push(`link set ${h.mgmtIface} up`);
+  hl.push(`link add ${h.bridge} type bridge stp_state 0 mcast_snooping 0`);
+  hl.push(`link set ${h.bridge} mtu ${VM_MTU} up`);
+  hl.push(`link add ${h.vxlan} type vxlan id ${VXLAN_VNI} local ${h.underlayIp} dev ${h.nic} dstport ${VXLAN_PORT} nolearning`);
+  hl.push(`link set ${h.vxlan} mtu ${VM_MTU} master ${h.bridge} up`);
+  for (const vm of h.vms) {
+    hl.push(`tuntap add dev ${vm.hostTap} mode tap`);
+    hl.push(`link set ${vm.hostTap} mtu ${VM_MTU} master ${h.bridge} up`);
   }
-  for (let k = 0; k < spec.hosts; k++) {
-    if (k !== i) hl.push(`neigh replace ${underlayIp(slot, k)} lladdr ${nicMac(slot, k)} dev ${HOST_NIC} nud permanent`);
+  for (const o of hosts) {
+    if (o !== h) hl.push(`neigh replace ${o.underlayIp} lladdr ${o.nicMac} dev ${h.nic} nud permanent`);
   }
   return hl;
 }
 
 /** Static forwarding everywhere: no flooding, no learning surprises, 1:1 frames on the path. */
-function hostFdbLines(lab: LabLayout, i: number): string[] {
-  const { slot, spec } = lab;
-  const M = spec.vmsPerHost;
+function hostFdbLines(hosts: readonly HostInfo[], h: HostInfo): string[] {
   const fdb: string[] = [];
-  for (let k = 0; k < spec.hosts; k++) {
-    if (k === i) continue;
-    fdb.push(`fdb append 00:00:00:00:00:00 dev ${HOST_VXLAN} dst ${underlayIp(slot, k)}`);
-    for (let j = 0; j < M; j++) {
-      fdb.push(`fdb replace ${vmMac(slot, k, j)} dev ${HOST_VXLAN} dst ${underlayIp(slot, k)}`);
-      fdb.push(`fdb replace ${vmMac(slot, k, j)} dev ${HOST_VXLAN} master static`);
+  for (const o of hosts) {
+    if (o === h) continue;
+    fdb.push(`fdb append 00:00:00:00:00:00 dev ${h.vxlan} dst ${o.underlayIp}`);
+    for (const vm of o.vms) {
+      fdb.push(`fdb replace ${vm.mac} dev ${h.vxlan} dst ${o.underlayIp}`);
+      fdb.push(`fdb replace ${vm.mac} dev ${h.vxlan} master static`);
     }
   }
-  for (let j = 0; j < M; j++) fdb.push(`fdb replace ${vmMac(slot, i, j)} dev ${hostTap(j)} master static`);
+  for (const vm of h.vms) fdb.push(`fdb replace ${vm.mac} dev ${vm.hostTap} master static`);
   return fdb;
 }
 
-/** VM (i, j)'s tap with its address and a permanent neighbour for every other VM. */
-function vmLinkLines(lab: LabLayout, i: number, j: number): string[] {
-  const { slot, spec } = lab;
+/** A VM's tap with its address and a permanent neighbour for every other VM. */
+function vmLinkLines(hosts: readonly HostInfo[], vm: VmInfo): string[] {
   const vl = [
     'link set lo up',
-    `tuntap add dev ${VM_IFACE} mode tap`,
-    `link set ${VM_IFACE} address ${vmMac(slot, i, j)} mtu ${VM_MTU} up`,
-    `addr add ${vmIp(slot, i, j)}/24 dev ${VM_IFACE}`,
+    `tuntap add dev ${vm.iface} mode tap`,
+    `link set ${vm.iface} address ${vm.mac} mtu ${VM_MTU} up`,
+    `addr add ${vm.ip}/24 dev ${vm.iface}`,
   ];
-  for (let k = 0; k < spec.hosts; k++)
-    for (let l = 0; l < spec.vmsPerHost; l++)
-      if (k !== i || l !== j) vl.push(`neigh replace ${vmIp(slot, k, l)} lladdr ${vmMac(slot, k, l)} dev ${VM_IFACE} nud permanent`);
+  for (const o of hosts)
+    for (const other of o.vms)
+      if (other.ns !== vm.ns) vl.push(`neigh replace ${other.ip} lladdr ${other.mac} dev ${vm.iface} nud permanent`);
   return vl;
 }
 
@@ -152,19 +123,18 @@ async function hasEthtool(): Promise<boolean> {
 }
 
 /** Keeps packets 1:1 along the path: no TSO/GSO/GRO on veths (taps have none without IFF_VNET_HDR). */
-async function disableVethOffloads(lab: LabLayout): Promise<string> {
+async function disableVethOffloads(lab: LabLayout, hosts: readonly HostInfo[]): Promise<string> {
   if (!(await hasEthtool())) return 'unchanged (ethtool not installed)';
   const { id, spec } = lab;
   const W = wireNs(id);
   const jobs: Array<Promise<RunResult>> = [];
   const off = ['tso', 'off', 'gso', 'off', 'gro', 'off'];
-  for (let i = 0; i < spec.hosts; i++) {
-    const h = hostNs(id, i);
-    jobs.push(run(['ethtool', '-K', mgmtRootLink(id, i), ...off], { allowFail: true }));
-    jobs.push(run(inNs(h, ['ethtool', '-K', HOST_MGMT, ...off]), { allowFail: true }));
-    if (hostWireMode(spec.wireMode, i) === 'veth') {
-      jobs.push(run(inNs(h, ['ethtool', '-K', HOST_NIC, ...off]), { allowFail: true }));
-      jobs.push(run(inNs(W, ['ethtool', '-K', wirePort(i), ...off]), { allowFail: true }));
+  for (const h of hosts) {
+    jobs.push(run(['ethtool', '-K', h.mgmtRootLink, ...off], { allowFail: true }));
+    jobs.push(run(inNs(h.ns, ['ethtool', '-K', h.mgmtIface, ...off]), { allowFail: true }));
+    if (hostWireMode(spec.wireMode, h.index) === 'veth') {
+      jobs.push(run(inNs(h.ns, ['ethtool', '-K', h.nic, ...off]), { allowFail: true }));
+      jobs.push(run(inNs(W, ['ethtool', '-K', wirePort(h.index), ...off]), { allowFail: true }));
     }
   }
   const res = await Promise.all(jobs);

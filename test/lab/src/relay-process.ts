@@ -5,10 +5,11 @@ import { dirname, join, resolve } from 'node:path';
 import { LabError } from './errors.js';
 import { pidRunning, run, sleep } from './shell.js';
 import type { ResolvedRelayKnobs } from './spec.js';
+import type { Summary } from './traffic/summary.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const RELAY_DIR = resolve(here, '..', 'relay');
-export const RELAY_BIN = join(RELAY_DIR, 'build', 'xtrace-relay');
+const RELAY_DIR = resolve(here, '..', 'relay');
+const RELAY_BIN = join(RELAY_DIR, 'build', 'xtrace-relay');
 /** The C UDP echo service of a lab VM (test/lab/relay/udp-echo.c). */
 export const UDP_ECHO_BIN = join(RELAY_DIR, 'build', 'xtrace-udp-echo');
 
@@ -38,15 +39,8 @@ export interface RelayRecord {
   truthFile?: string;
 }
 
-export interface Distribution {
-  count: number;
-  min: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
+/** A relay's delay samples summed up as summarize() sums up traffic's (the same nearest-rank percentiles). */
+export type Distribution = Summary;
 
 export interface RelayDirectionStats {
   in: number;
@@ -161,7 +155,7 @@ const convDir = (d: RawDir): RelayDirectionStats => ({
 });
 
 /** Parses one stats JSON line of xtrace-relay. */
-export function parseRelayStats(text: string): RelayStats {
+function parseRelayStats(text: string): RelayStats {
   const r = JSON.parse(text) as RawStats;
   return {
     tag: r.tag,
@@ -187,7 +181,7 @@ function readStatsFile(file: string): RelayStats | undefined {
 }
 
 /** Command line of a pid ('' when gone or a zombie). */
-export function procCmdline(pid: number): string {
+function procCmdline(pid: number): string {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
@@ -220,7 +214,7 @@ export function findRelayPids(tagPrefix: string): Array<{ pid: number; tag: stri
   return out;
 }
 
-export function relayArgs(r: Omit<RelayRecord, 'pid'>): string[] {
+function relayArgs(r: Omit<RelayRecord, 'pid'>): string[] {
   const k = r.knobs;
   const args = [
     '--a-ns', r.aNs, '--a-tap', r.aTap, '--b-ns', r.bNs, '--b-tap', r.bTap,

@@ -115,7 +115,7 @@ function checkNum(field: string, v: unknown, min: number, max: number, integer: 
   return v;
 }
 
-export function resolveImpairment(field: string, imp: Impairment | undefined): ResolvedImpairment {
+function resolveImpairment(field: string, imp: Impairment | undefined): ResolvedImpairment {
   return {
     delayUs: checkNum(`${field}.delayUs`, imp?.delayUs ?? 0, 0, 10_000_000, true),
     jitterUs: checkNum(`${field}.jitterUs`, imp?.jitterUs ?? 0, 0, 10_000_000, true),

@@ -102,7 +102,7 @@ function slotIsFresh(slot: number): boolean {
   }
 }
 
-export function releaseSlot(id: string, slot: number): void {
+function releaseSlot(id: string, slot: number): void {
   try {
     if (readFileSync(slotFile(slot), 'utf8').trim() === id) rmSync(slotFile(slot), { force: true });
   } catch (e: unknown) {
@@ -111,7 +111,7 @@ export function releaseSlot(id: string, slot: number): void {
 }
 
 /** Removes every slot file owned by `id`. */
-export function releaseSlotsOf(id: string): void {
+function releaseSlotsOf(id: string): void {
   let ents: string[] = [];
   try {
     ents = readdirSync(LAB_STATE_DIR);

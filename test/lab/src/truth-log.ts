@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /** Fate of a frame in the relay's truth log. */
-export const TRUTH_FATES = ['forwarded', 'loss', 'overflow', 'write_error', 'oversize'] as const;
+const TRUTH_FATES = ['forwarded', 'loss', 'overflow', 'write_error', 'oversize'] as const;
 export type TruthFate = (typeof TRUTH_FATES)[number];
 
 /** One frame as the relay saw it (--truth FILE; 104-byte little-endian records, see relay.c). */

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 export const XTRACE_BIN = fileURLToPath(new URL('../../../cli/bin/xtrace.js', import.meta.url));
 
-export interface CliResult {
+interface CliResult {
   code: number;
   stdout: string;
   stderr: string;

@@ -13,7 +13,6 @@ import { ControllerStack, stopProcess, type PairRun } from './controller-stack.j
 import { ping } from './traffic/ping.js';
 import { XTRACE_BIN } from './xtrace-cli.js';
 
-export type { PairRun } from './controller-stack.js';
 
 export class XtraceStack {
   private readonly agents = new Map<number, ChildProcess>();

@@ -14,7 +14,7 @@ import { Counter, Gauge, Registry, type LabelValues } from 'prom-client';
 import { BucketedHistogram } from './bucketed-histogram.js';
 
 /** `le` of the latency histogram: the reports' bucket bounds (1 µs … 4.19 s, ×2) in seconds */
-export const LATENCY_BUCKETS_SECONDS = LATENCY_BUCKET_BOUNDS_US.map((us) => us / 1e6);
+const LATENCY_BUCKETS_SECONDS = LATENCY_BUCKET_BOUNDS_US.map((us) => us / 1e6);
 
 /** what a running probe's interval reports already added, per segment */
 interface Counted {

@@ -4,7 +4,7 @@ import { errorMessage } from '@xtrace/proto';
 import type { AlertEvent } from '../alert-evaluator.js';
 import type { AlertSink, DeliveryResult } from './alert-sink.js';
 
-export interface ExecOptions {
+interface ExecOptions {
   command: string;
   /** default 10 s */
   timeoutMs?: number;

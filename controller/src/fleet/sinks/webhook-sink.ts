@@ -3,7 +3,7 @@ import { errorMessage } from '@xtrace/proto';
 import type { AlertEvent } from '../alert-evaluator.js';
 import type { AlertSink, DeliveryResult } from './alert-sink.js';
 
-export interface WebhookOptions {
+interface WebhookOptions {
   url: string;
   /** per attempt, default 5 s */
   timeoutMs?: number;

@@ -25,6 +25,7 @@
 // replies that came after their request had timed out (those requests count as lost).
 #define _GNU_SOURCE
 #include "clock.h"
+#include "stamped-recv.h"
 
 #include <arpa/inet.h>
 #include <endian.h>
@@ -127,17 +128,6 @@ static int udp_socket(void) {
 
 // ---- echo ----
 
-static int64_t kernel_rx_mono(struct msghdr *msg) {
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-      struct timespec ts;
-      memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      return realtime_to_mono((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
-    }
-  }
-  return 0; // no stamp: the reply says 0, the client leaves it out of service_us
-}
-
 __attribute__((noreturn)) static void run_echo(uint16_t port) {
   int fd = udp_socket();
   int on = 1;
@@ -150,15 +140,8 @@ __attribute__((noreturn)) static void run_echo(uint16_t port) {
 
   static uint8_t buf[MAX_UDP + TAIL_LEN];
   for (;;) {
-    struct sockaddr_in peer;
-    struct iovec iov = {.iov_base = buf, .iov_len = MAX_UDP};
-    union {
-      char buf[CMSG_SPACE(sizeof(struct timespec))];
-      struct cmsghdr align;
-    } ctl;
-    struct msghdr msg = {.msg_name = &peer, .msg_namelen = sizeof peer, .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
-    ssize_t n = recvmsg(fd, &msg, 0);
+    struct stamped_recv r;
+    ssize_t n = stamped_recv(fd, &r, buf, MAX_UDP, 0);
     uint64_t rx_user = mono_ns();
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -166,7 +149,7 @@ __attribute__((noreturn)) static void run_echo(uint16_t port) {
     }
     size_t len = (size_t)n;
     if (len >= REQUEST_LEN && len + TAIL_LEN <= MAX_UDP && memcmp(buf, MAGIC, 4) == 0) {
-      int64_t rx_kernel = kernel_rx_mono(&msg);
+      int64_t rx_kernel = stamped_rx_mono(&r); // none: the reply says 0, the client leaves it out of service_us
       hold_until(rx_user + (uint64_t)get_u32(buf + 8) * 1000ull);
       put_u64(buf + len, rx_kernel > 0 ? (uint64_t)rx_kernel : 0);
       put_u64(buf + len + 8, rx_user);
@@ -174,7 +157,7 @@ __attribute__((noreturn)) static void run_echo(uint16_t port) {
       len += TAIL_LEN;
     }
     // a failed send is the client's loss to see; the server keeps serving
-    (void)sendto(fd, buf, len, 0, (struct sockaddr *)&peer, msg.msg_namelen);
+    (void)sendto(fd, buf, len, 0, (struct sockaddr *)&r.peer, r.msg.msg_namelen);
   }
 }
 

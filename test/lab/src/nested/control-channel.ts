@@ -19,7 +19,7 @@ export interface CommandReply {
   ms: number;
 }
 
-export type ControlRequest =
+type ControlRequest =
   | { op: 'exec'; script: string; timeoutMs: number }
   | { op: 'vm'; vm: number; script: string; timeoutMs: number }
   | { op: 'ping' }

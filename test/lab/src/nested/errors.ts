@@ -6,7 +6,7 @@ export interface LogTail {
   tail: string;
 }
 
-export interface NestedErrorOptions {
+interface NestedErrorOptions {
   cause?: unknown;
   log?: LogTail | undefined;
 }
@@ -35,7 +35,7 @@ export class HypervisorBootError extends NestedLabError {
   }
 }
 
-export interface CommandOutcome {
+interface CommandOutcome {
   code: number | null;
   timedOut: boolean;
   stdout: string;

@@ -52,8 +52,8 @@ export interface GuestClientResult {
   exchanges: GuestExchange[];
 }
 
-export const GUEST_CLIENT_BEGIN = 'XTG-CLIENT-BEGIN';
-export const GUEST_CLIENT_END = 'XTG-CLIENT-END';
+const GUEST_CLIENT_BEGIN = 'XTG-CLIENT-BEGIN';
+const GUEST_CLIENT_END = 'XTG-CLIENT-END';
 
 export function guestClientCommand(o: GuestClientOptions): string {
   const argv = ['xtrace-guest', 'client', '--dst', o.dst, '--port', String(o.port ?? VM_ECHO_PORT), '--count', String(o.count), '--rate', String(o.rate)];

@@ -14,7 +14,7 @@ const script = (name: string): string => join(NESTED_SCRIPTS, name);
 export const ovsSetupCommand = (remoteIp: string, taps: readonly string[]): string =>
   shellCommand([script('hypervisor-ovs.sh'), BRIDGE, String(VXLAN_VNI), remoteIp, ...taps]);
 
-export interface VmLaunch {
+interface VmLaunch {
   index: number;
   ip: string;
   mac: string;

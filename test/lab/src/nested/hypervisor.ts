@@ -27,7 +27,7 @@ import { killOnExit, releaseOnExit, terminate } from './processes.js';
 import { hypervisorQemuArgv } from './qemu-command.js';
 import { envFile } from './shell-quote.js';
 
-export interface HypervisorOptions {
+interface HypervisorOptions {
   labId: string;
   index: number;
   name: string;

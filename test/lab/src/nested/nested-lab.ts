@@ -41,7 +41,7 @@ export interface NestedVm {
   tap: string;
 }
 
-export interface NestedExecResult {
+interface NestedExecResult {
   code: number;
   stdout: string;
   stderr: string;

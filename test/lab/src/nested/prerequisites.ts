@@ -22,7 +22,7 @@ const PROGRAMS: Record<string, string> = {
 };
 
 /** Why a nested lab cannot run here (not root, a program missing), or undefined. */
-export function nestedLabMissing(): string | undefined {
+function nestedLabMissing(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (QEMU guests with the machine\'s root filesystem, /run/xtrace-lab)';
   const missing = Object.keys(PROGRAMS).filter((p) => !onPath(p));
   if (missing.length) return `missing ${missing.join(', ')} (apt-get install ${missing.map((p) => PROGRAMS[p]).join(' ')}; ./setup.sh does)`;

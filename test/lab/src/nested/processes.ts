@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { pidRunning, sleep } from '../shell.js';
 import { NESTED_QEMU_NAME_RE } from './addresses.js';
 
-export interface NestedProcess {
+interface NestedProcess {
   pid: number;
   labId: string;
   host: number;

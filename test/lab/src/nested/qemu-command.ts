@@ -16,7 +16,7 @@
  */
 import { MGMT_GATEWAY, MGMT_NET, NATS_FORWARD, UNDERLAY_MTU, mgmtMac, underlayMac } from './addresses.js';
 
-export interface HypervisorQemuOptions {
+interface HypervisorQemuOptions {
   index: number;
   /** xn<id>-hv<i>: QEMU's -name and process name, and the socat tag */
   name: string;

@@ -32,7 +32,7 @@ export interface NestedLabSpec {
   timeoutMs?: number;
 }
 
-export interface ResolvedNestedSpec {
+interface ResolvedNestedSpec {
   id: string;
   vmsPerHost: number;
   memoryMb: number;

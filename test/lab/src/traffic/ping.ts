@@ -3,7 +3,7 @@ import type { VmInfo } from '../topology.js';
 import { LabError } from '../errors.js';
 import { summarize, type Summary } from './summary.js';
 
-export interface PingOptions {
+interface PingOptions {
   count?: number;
   /** interval between echo requests, ms (below 200 needs root, which the lab has) */
   intervalMs?: number;
@@ -15,7 +15,7 @@ export interface PingOptions {
   waitS?: number;
 }
 
-export interface PingResult {
+interface PingResult {
   transmitted: number;
   received: number;
   lossRate: number;
@@ -27,7 +27,7 @@ export interface PingResult {
   raw: string;
 }
 
-export function parsePing(out: string): PingResult {
+function parsePing(out: string): PingResult {
   const rttsMs: number[] = [];
   const seqs: number[] = [];
   for (const m of out.matchAll(/icmp_seq=(\d+) .*?time=([\d.]+) ms/g)) {

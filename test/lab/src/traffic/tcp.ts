@@ -9,7 +9,7 @@ export function startTcpEchoServer(lab: Lab, vm: VmInfo, port: number, opts: { d
   return startEchoServer(lab, vm, scriptArgv('tcp-echo-main.ts', { port, ...opts }), `tcp echo server in ${vm.ns}`);
 }
 
-export interface TcpRrOptions {
+interface TcpRrOptions {
   count: number;
   size?: number;
   /** requests per second; 0/absent = back to back */
@@ -17,7 +17,7 @@ export interface TcpRrOptions {
   maxDurationMs?: number;
 }
 
-export interface TcpRrResult {
+interface TcpRrResult {
   connectUs: number;
   requests: number;
   responses: number;

@@ -29,7 +29,7 @@ export async function startUdpEchoServer(lab: Lab, vm: VmInfo, port: number, opt
   return startEchoServer<UdpEchoStats>(lab, vm, argv, `udp echo server in ${vm.ns}`);
 }
 
-export interface UdpRrOptions {
+interface UdpRrOptions {
   count: number;
   ratePps: number;
   size?: number;
@@ -37,7 +37,7 @@ export interface UdpRrOptions {
   maxDurationMs?: number;
 }
 
-export interface UdpRrResult {
+interface UdpRrResult {
   sent: number;
   received: number;
   lost: number;
