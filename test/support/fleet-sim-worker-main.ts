@@ -1,0 +1,96 @@
+/**
+ * One process of the fleet simulator (fleet-sim.ts): many real Agents (node-agent/src/agent.ts),
+ * each with its own NATS connection (as a real agent has: nats-server sees one client per
+ * hypervisor), over FakeTracers whose inventory lists the host's VMs and whose records
+ * fleet-sim-traffic.ts generates for every probe filter the controller installs.
+ *
+ * Started with child_process.fork (IPC). Arg: JSON WorkerArgs. Sends {type:'ready'} once every
+ * agent registered (announced and flushed). Answers requests {type, id}:
+ *   heartbeats -> {host: publish times (epoch ms) of its latest status messages}
+ *   traffic    -> every side range of every probe (SideRange[])
+ *   stop       -> closes every agent, then exits
+ */
+import { connect, type NatsConnection } from 'nats';
+import { pino } from 'pino';
+import { Subjects } from '@xtrace/proto';
+import { Agent, FakeTracer, readKernelDropReasons } from '@xtrace/node-agent';
+import { SimTraffic } from './fleet-sim-traffic.js';
+
+export interface SimHost {
+  hostId: string;
+  vms: string[];
+}
+
+export interface WorkerArgs {
+  natsUrl: string;
+  hosts: SimHost[];
+  /** exchanges per second per probe (each: 4 records on either host) */
+  rate: number;
+  heartbeatMs?: number;
+}
+
+export type WorkerRequest = { type: 'heartbeats' | 'traffic' | 'stop'; id: number };
+
+/** publish times kept per host */
+const KEEP_HEARTBEATS = 8;
+
+const args = JSON.parse(process.argv[2] ?? '{}') as WorkerArgs;
+const logger = pino({ level: process.env['XTRACE_TEST_LOG'] ?? 'warn' }, pino.destination(2));
+// read once per process (a real agent reads its kernel's BTF once): every heartbeat carries them, as a real one does
+const dropReasons = readKernelDropReasons();
+const periodNs = BigInt(Math.round(1e9 / args.rate));
+const heartbeatsOf = new Map<string, number[]>();
+
+/** Records when each status message (announcement or heartbeat) of `host` left, to compare with the registry's last-seen. */
+function recordStatusPublishes(nc: NatsConnection, host: string): void {
+  const hbSubject = Subjects.agentHeartbeat(host);
+  const times: number[] = [];
+  heartbeatsOf.set(host, times);
+  const publish = nc.publish.bind(nc);
+  nc.publish = (subject, ...rest) => {
+    if (subject === hbSubject || subject === Subjects.registryAnnounce) {
+      times.push(Date.now());
+      if (times.length > KEEP_HEARTBEATS) times.shift();
+    }
+    publish(subject, ...rest);
+  };
+}
+
+const agents: Agent[] = [];
+const traffic: SimTraffic[] = [];
+await Promise.all(
+  args.hosts.map(async (h) => {
+    const nc = await connect({ servers: args.natsUrl, name: `sim-agent-${h.hostId}`, maxReconnectAttempts: -1 });
+    recordStatusPublishes(nc, h.hostId);
+    const tracer = new FakeTracer({ vmAddresses: h.vms });
+    const agent = new Agent({
+      nc,
+      tracer,
+      hostId: h.hostId,
+      bootId: `boot-${h.hostId}`,
+      logger,
+      dropReasons,
+      flushMs: 100,
+      ...(args.heartbeatMs !== undefined ? { heartbeatMs: args.heartbeatMs } : {}),
+    });
+    await agent.start();
+    agents.push(agent);
+    traffic.push(new SimTraffic(h.hostId, tracer, new Set(h.vms), periodNs));
+  }),
+);
+const ticker = setInterval(() => {
+  const now = process.hrtime.bigint();
+  for (const t of traffic) t.tick(now);
+}, 50);
+
+process.on('message', (m: WorkerRequest) => {
+  if (m.type === 'heartbeats') process.send!({ id: m.id, result: Object.fromEntries(heartbeatsOf) });
+  else if (m.type === 'traffic') process.send!({ id: m.id, result: traffic.flatMap((t) => t.ranges()) });
+  else if (m.type === 'stop') {
+    clearInterval(ticker);
+    void Promise.allSettled(agents.map((a) => a.close())).then(() => {
+      process.send!({ id: m.id, result: null }, () => process.exit(0));
+    });
+  }
+});
+process.send!({ type: 'ready', agents: agents.length });
