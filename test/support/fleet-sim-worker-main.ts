@@ -8,8 +8,10 @@
  * agent registered (announced and flushed). Answers requests {type, id}:
  *   heartbeats -> {host: publish times (epoch ms) of its latest status messages}
  *   traffic    -> every side range of every probe (SideRange[])
+ *   loop       -> this process's event-loop delay since the last ask (ms: p50, p99, max) and CPU seconds
  *   stop       -> closes every agent, then exits
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { connect, type NatsConnection } from 'nats';
 import { pino } from 'pino';
 import { Subjects } from '@xtrace/proto';
@@ -29,13 +31,20 @@ export interface WorkerArgs {
   heartbeatMs?: number;
 }
 
-export type WorkerRequest = { type: 'heartbeats' | 'traffic' | 'stop'; id: number };
+export type WorkerRequest = { type: 'heartbeats' | 'traffic' | 'loop' | 'stop'; id: number };
+
+export interface WorkerLoop {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  cpuS: number;
+}
 
 /** publish times kept per host */
 const KEEP_HEARTBEATS = 8;
 
 const args = JSON.parse(process.argv[2] ?? '{}') as WorkerArgs;
-const logger = pino({ level: process.env['XTRACE_TEST_LOG'] ?? 'warn' }, pino.destination(2));
+const logger = pino({ level: process.env['XTRACE_TEST_LOG'] ?? 'error' }, pino.destination(2));
 // read once per process (a real agent reads its kernel's BTF once): every heartbeat carries them, as a real one does
 const dropReasons = readKernelDropReasons();
 const periodNs = BigInt(Math.round(1e9 / args.rate));
@@ -83,7 +92,15 @@ const ticker = setInterval(() => {
   for (const t of traffic) t.tick(now);
 }, 50);
 
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 process.on('message', (m: WorkerRequest) => {
+  if (m.type === 'loop') {
+    const u = process.cpuUsage();
+    const r: WorkerLoop = { p50Ms: loop.percentile(50) / 1e6, p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6, cpuS: (u.user + u.system) / 1e6 };
+    loop.reset();
+    process.send!({ id: m.id, result: r });
+  }
   if (m.type === 'heartbeats') process.send!({ id: m.id, result: Object.fromEntries(heartbeatsOf) });
   else if (m.type === 'traffic') process.send!({ id: m.id, result: traffic.flatMap((t) => t.ranges()) });
   else if (m.type === 'stop') {

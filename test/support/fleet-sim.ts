@@ -17,7 +17,7 @@ import { startEmbeddedNats } from '../../controller/src/embedded-nats.js';
 import { cpuSeconds, rssMb } from '../bench/support/report.js';
 import { XTRACE_BIN } from './cli.js';
 import { expectedOfProbe, type ProbeExpectation, type SideRange } from './fleet-sim-traffic.js';
-import type { SimHost, WorkerArgs, WorkerRequest } from './fleet-sim-worker-main.js';
+import type { SimHost, WorkerArgs, WorkerLoop, WorkerRequest } from './fleet-sim-worker-main.js';
 
 export interface FleetSimOptions {
   agents: number;
@@ -53,6 +53,8 @@ export interface ProbeOutcome {
   src: string;
   dst: string;
   state: string;
+  /** the final report's message (why it ended, warnings) */
+  message: string;
   recordsIn: number;
   matched: number;
   lostBatches: number;
@@ -87,6 +89,13 @@ export interface FleetSimResult {
   cliAgentsMs: number[];
   probes: {
     started: number;
+    /** StartPairProbe errors, by message */
+    startErrors: Record<string, number>;
+    /** ListProbes latency every 500 ms during the probes: how responsive the controller stays */
+    pingMs: Quantiles;
+    /** the simulator processes' event-loop delay during the probes (worst process) and their CPU */
+    workerLoopP99Ms: number;
+    workerCpuPct: number;
     startMs: Quantiles;
     wallS: number;
     recordsIn: number;
@@ -294,12 +303,31 @@ export async function runFleetSim(o: FleetSimOptions): Promise<FleetSimResult> {
       return { src: a.vms[0]!, dst: b.vms[0]! };
     });
     const startTimes: number[] = [];
+    const startErrors: Record<string, number> = {};
+    const pings: number[] = [];
+    let pinging = true;
+    const pinger = (async () => {
+      for (; pinging; await sleep(500)) {
+        const s = performance.now();
+        await call('ListProbes', {}).catch(() => {});
+        pings.push(performance.now() - s);
+      }
+    })();
+    const loops0 = await Promise.all(workers.map((w) => w.ask<WorkerLoop>('loop')));
     const probeRun = await measured(ctlPid, async () => {
       const t = performance.now();
       const finals = await Promise.all(
-        pairs.map(async (p) => {
+        pairs.map(async (p): Promise<PairReportMsg | undefined> => {
           const s = performance.now();
-          const info = await call<{ probe_id: string }>('StartPairProbe', { src: p.src, dst: p.dst, duration_ms: durationMs, interval_ms: 1000 }, 60_000);
+          let info: { probe_id: string };
+          try {
+            info = await call<{ probe_id: string }>('StartPairProbe', { src: p.src, dst: p.dst, duration_ms: durationMs, interval_ms: 1000 }, 60_000);
+          } catch (e: unknown) {
+            const m = (e as { details?: string }).details ?? String(e);
+            const key = m.replace(/sim-h\d+/g, 'sim-hN');
+            startErrors[key] = (startErrors[key] ?? 0) + 1;
+            return undefined;
+          }
           startTimes.push(performance.now() - s);
           return new Promise<PairReportMsg>((resolve, reject) => {
             let last: PairReportMsg | undefined;
@@ -315,28 +343,37 @@ export async function runFleetSim(o: FleetSimOptions): Promise<FleetSimResult> {
       );
       return { finals, wallS: (performance.now() - t) / 1000 };
     });
+    pinging = false;
+    await pinger;
+    const loops = await Promise.all(workers.map((w) => w.ask<WorkerLoop>('loop')));
     await sleep(300); // the workers' last tick
     const ranges = (await Promise.all(workers.map((w) => w.ask<SideRange[]>('traffic')))).flat();
-    const outcomes: ProbeOutcome[] = probeRun.value.finals.map((r, j) => {
+    const outcomes: ProbeOutcome[] = probeRun.value.finals.flatMap((r, j) => {
+      if (r === undefined) return [];
       const p = pairs[j]!;
       const side = (role: 'src' | 'dst'): SideRange =>
         ranges.find((x) => x.src === p.src && x.dst === p.dst && x.role === role) ?? { host: '', src: p.src, dst: p.dst, role, firstK: 0, lastK: -1, records: 0, active: false };
-      return {
+      return [{
         probeId: r.probe_id,
         src: p.src,
         dst: p.dst,
         state: r.state,
+        message: r.message,
         recordsIn: r.counters['records_in'] ?? 0,
         matched: r.counters['matched'] ?? 0,
         lostBatches: r.hosts.reduce((s, h) => s + Number(h.lost_batches), 0),
         lost: Number(r.directions?.forward?.lost ?? 0) + Number(r.directions?.reverse?.lost ?? 0),
         counters: r.counters,
         expected: expectedOfProbe(side('src'), side('dst')),
-      };
+      }];
     });
     const sum = (f: (x: ProbeOutcome) => number): number => outcomes.reduce((s, x) => s + f(x), 0);
     const probes = {
       started: startTimes.length,
+      startErrors,
+      pingMs: quantiles(pings),
+      workerLoopP99Ms: Math.max(...loops.map((l) => l.p99Ms)),
+      workerCpuPct: (loops.reduce((s, l, i) => s + l.cpuS - loops0[i]!.cpuS, 0) / probeRun.value.wallS) * 100,
       startMs: quantiles(startTimes),
       wallS: probeRun.value.wallS,
       recordsIn: sum((x) => x.recordsIn),
