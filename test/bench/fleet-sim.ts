@@ -5,7 +5,9 @@
  *   node --import tsx test/bench/fleet-sim.ts [agents=1000] [probes=100]
  * Knobs: XTRACE_SIM_PER_WORKER (agents per process, 250), XTRACE_SIM_VMS (VMs per host, 2),
  * XTRACE_SIM_RATE (exchanges/s per probe, 100: 800 records/s), XTRACE_SIM_PROBE_S (10),
- * XTRACE_SIM_SAMPLE (schedule's sample:K, 20), XTRACE_SIM_MAX_PROBES (controller --max-probes, 32).
+ * XTRACE_SIM_SAMPLE (schedule's sample:K, 20), XTRACE_SIM_MAX_PROBES (controller --max-probes, 32),
+ * XTRACE_SIM_SHARED_NC=1 (one NATS connection per simulator process instead of one per agent),
+ * XTRACE_SIM_CONTROLLER_LOG=path (the controller's log).
  * Builds first (tsc -b): the controller is the compiled CLI.
  */
 import { execFileSync } from 'node:child_process';
@@ -30,13 +32,15 @@ const r = await runFleetSim({
   probeDurationMs: num(env['XTRACE_SIM_PROBE_S'], 10) * 1000,
   schedulePairs: num(env['XTRACE_SIM_SAMPLE'], 20),
   maxProbes: num(env['XTRACE_SIM_MAX_PROBES'], 32),
+  sharedConnection: env['XTRACE_SIM_SHARED_NC'] === '1',
+  ...(env['XTRACE_SIM_CONTROLLER_LOG'] ? { controllerLog: env['XTRACE_SIM_CONTROLLER_LOG'] } : {}),
   log: (l) => console.log(`  ${l}`),
 });
 
 const q = (x: Quantiles, unit = 'ms'): string => `p50 ${x.p50.toFixed(1)} / p99 ${x.p99.toFixed(1)} / max ${x.max.toFixed(1)} ${unit}`;
 const p = r.probes;
 const rows: [string, string][] = [
-  ['agents registered', `${r.registered} of ${r.agents} (${r.workers} processes) in ${(r.registerMs / 1000).toFixed(1)} s`],
+  ['agents registered', `${r.registered} of ${r.agents} (${r.workers} processes, ${r.sharedConnection ? 'one NATS connection per process' : 'one NATS connection per agent'}) in ${(r.registerMs / 1000).toFixed(1)} s`],
   ['controller idle (all agents heartbeating)', `${r.idle.cpuPct.toFixed(1)} % of a core, RSS ${r.idle.rssMb.toFixed(0)} MB (over ${r.idle.seconds} s)`],
   ['heartbeat processing delay (publish -> registry last-seen)', `${q(r.heartbeatDelayMs)} (${r.heartbeatDelayMs.samples} agents)`],
   ['registry last-seen age at a ListAgents', q(r.lastSeenAgeMs)],
@@ -47,7 +51,7 @@ const rows: [string, string][] = [
   ['controller responsiveness during the probes (ListProbes every 500 ms)', q(p.pingMs)],
   ['simulator processes during the probes', `${p.workerCpuPct.toFixed(0)} % CPU (all ${r.workers}), event-loop delay p99 ${p.workerLoopP99Ms.toFixed(0)} ms (worst process)`],
   ['probes: records in at the controller', `${p.recordsIn} of ${p.recordsExpected} sent (${(p.recordsPerS / 1000).toFixed(1)} k records/s), lost batches ${p.lostBatches}`],
-  ['probes: packets matched', `${p.matched} of ${p.matchedExpected} complete; lost ${p.lost} (start/stop edges: ${p.edgePackets} one-sided packets)`],
+  ['probes: packets matched', `${p.matched} (both sides sent ${p.matchedExpected}, one side only ${p.edgePackets}: start/stop edges); lost ${p.lost}`],
   ['controller during the probes', `${p.cpuPct.toFixed(1)} % of a core, peak RSS ${p.peakRssMb.toFixed(0)} MB (${p.wallS.toFixed(1)} s)`],
 ];
 if (r.schedule) {

@@ -36,7 +36,9 @@ describe('fleet simulator, scaled down (fake tracer: no BPF)', () => {
       // every exchange both sides sent is matched both ways, and the packets lost are the start/stop edges
       expect(o.lostBatches, o.probeId).toBe(0);
       expect(o.recordsIn, o.probeId).toBe(o.expected.records);
-      expect(o.matched, o.probeId).toBe(2 * o.expected.completeExchanges);
+      // (a packet of an edge exchange, seen on one host only, may count as matched, and then lost on the wire)
+      expect(o.matched, o.probeId).toBeGreaterThanOrEqual(2 * o.expected.completeExchanges);
+      expect(o.matched, o.probeId).toBeLessThanOrEqual(2 * (o.expected.completeExchanges + o.expected.edgeExchanges));
       expect(o.lost, o.probeId).toBeLessThanOrEqual(2 * o.expected.edgeExchanges);
     }
 

@@ -1,7 +1,8 @@
 /**
  * One process of the fleet simulator (fleet-sim.ts): many real Agents (node-agent/src/agent.ts),
  * each with its own NATS connection (as a real agent has: nats-server sees one client per
- * hypervisor), over FakeTracers whose inventory lists the host's VMs and whose records
+ * hypervisor; or, with sharedConnection, one for the process: the Agent only subscribes to its
+ * own subjects and publishes, so agents can share one), over FakeTracers whose inventory lists the host's VMs and whose records
  * fleet-sim-traffic.ts generates for every probe filter the controller installs.
  *
  * Started with child_process.fork (IPC). Arg: JSON WorkerArgs. Sends {type:'ready'} once every
@@ -29,6 +30,8 @@ export interface WorkerArgs {
   /** exchanges per second per probe (each: 4 records on either host) */
   rate: number;
   heartbeatMs?: number;
+  /** one NATS connection for every agent of this process (default: one each, as real agents) */
+  sharedConnection?: boolean;
 }
 
 export type WorkerRequest = { type: 'heartbeats' | 'traffic' | 'loop' | 'stop'; id: number };
@@ -50,27 +53,35 @@ const dropReasons = readKernelDropReasons();
 const periodNs = BigInt(Math.round(1e9 / args.rate));
 const heartbeatsOf = new Map<string, number[]>();
 
-/** Records when each status message (announcement or heartbeat) of `host` left, to compare with the registry's last-seen. */
-function recordStatusPublishes(nc: NatsConnection, host: string): void {
-  const hbSubject = Subjects.agentHeartbeat(host);
-  const times: number[] = [];
-  heartbeatsOf.set(host, times);
+/** Records when each agent's status messages (announcement, heartbeat) left, to compare with the registry's last-seen. */
+function recordStatusPublishes(nc: NatsConnection): NatsConnection {
   const publish = nc.publish.bind(nc);
-  nc.publish = (subject, ...rest) => {
-    if (subject === hbSubject || subject === Subjects.registryAnnounce) {
-      times.push(Date.now());
-      if (times.length > KEEP_HEARTBEATS) times.shift();
-    }
-    publish(subject, ...rest);
-  };
+  const hb = /^xtrace\.agent\.([^.]+)\.hb$/;
+  // one proxy per agent: an announcement names its agent only in its payload
+  return new Proxy(nc, {
+    get(target, prop, receiver) {
+      if (prop !== 'publish') return Reflect.get(target, prop, receiver) as unknown;
+      return (subject: string, data?: string | Uint8Array, ...rest: unknown[]) => {
+        const host = hb.exec(subject)?.[1] ?? (subject === Subjects.registryAnnounce && typeof data === 'string' ? (JSON.parse(data) as { host: string }).host : undefined);
+        const times = host === undefined ? undefined : heartbeatsOf.get(host);
+        if (times) {
+          times.push(Date.now());
+          if (times.length > KEEP_HEARTBEATS) times.shift();
+        }
+        (publish as (...a: unknown[]) => void)(subject, data, ...rest);
+      };
+    },
+  });
 }
 
 const agents: Agent[] = [];
 const traffic: SimTraffic[] = [];
+const connectOnce = (name: string): Promise<NatsConnection> => connect({ servers: args.natsUrl, name, maxReconnectAttempts: -1 });
+const shared = args.sharedConnection ? await connectOnce(`sim-agents-${process.pid}`) : undefined;
 await Promise.all(
   args.hosts.map(async (h) => {
-    const nc = await connect({ servers: args.natsUrl, name: `sim-agent-${h.hostId}`, maxReconnectAttempts: -1 });
-    recordStatusPublishes(nc, h.hostId);
+    heartbeatsOf.set(h.hostId, []);
+    const nc = recordStatusPublishes(shared ?? (await connectOnce(`sim-agent-${h.hostId}`)));
     const tracer = new FakeTracer({ vmAddresses: h.vms });
     const agent = new Agent({
       nc,
@@ -100,14 +111,13 @@ process.on('message', (m: WorkerRequest) => {
     const r: WorkerLoop = { p50Ms: loop.percentile(50) / 1e6, p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6, cpuS: (u.user + u.system) / 1e6 };
     loop.reset();
     process.send!({ id: m.id, result: r });
-  }
-  if (m.type === 'heartbeats') process.send!({ id: m.id, result: Object.fromEntries(heartbeatsOf) });
+  } else if (m.type === 'heartbeats') process.send!({ id: m.id, result: Object.fromEntries(heartbeatsOf) });
   else if (m.type === 'traffic') process.send!({ id: m.id, result: traffic.flatMap((t) => t.ranges()) });
   else if (m.type === 'stop') {
     clearInterval(ticker);
-    void Promise.allSettled(agents.map((a) => a.close())).then(() => {
-      process.send!({ id: m.id, result: null }, () => process.exit(0));
-    });
+    void Promise.allSettled(agents.map((a) => a.close({ drain: shared === undefined })))
+      .then(() => shared?.drain())
+      .then(() => process.send!({ id: m.id, result: null }, () => process.exit(0)));
   }
 });
 process.send!({ type: 'ready', agents: agents.length });

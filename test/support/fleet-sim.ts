@@ -9,6 +9,7 @@
  * RSS and CPU (/proc/<pid>). Used by test/bench/fleet-sim.ts and test/integration/fleet-sim.test.ts.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadGrpcService } from '@xtrace/proto/grpc';
@@ -39,6 +40,10 @@ export interface FleetSimOptions {
   scheduleDurationMs?: number;
   /** the controller's --max-probes (scheduled probes at once) */
   maxProbes?: number;
+  /** one NATS connection per simulator process, shared by its agents (default: one per agent, as real agents) */
+  sharedConnection?: boolean;
+  /** write the controller's log (stderr) here */
+  controllerLog?: string;
   log?: (line: string) => void;
 }
 
@@ -79,6 +84,7 @@ export interface ScheduleOutcome {
 export interface FleetSimResult {
   agents: number;
   workers: number;
+  sharedConnection: boolean;
   registered: number;
   registerMs: number;
   idle: { cpuPct: number; rssMb: number; seconds: number };
@@ -218,7 +224,11 @@ export async function runFleetSim(o: FleetSimOptions): Promise<FleetSimResult> {
     let out = '';
     let err = '';
     controller.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    controller.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
+    const logFile = o.controllerLog !== undefined ? createWriteStream(o.controllerLog) : undefined;
+    controller.stderr!.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-20_000);
+      logFile?.write(d);
+    });
     for (const end = Date.now() + 30_000; !/grpc: /.test(out); await sleep(50)) {
       if (Date.now() > end || controller.exitCode !== null) throw new Error(`controller did not start: ${err.slice(-2000)}`);
     }
@@ -238,7 +248,7 @@ export async function runFleetSim(o: FleetSimOptions): Promise<FleetSimResult> {
     const nWorkers = Math.ceil(hosts.length / perWorker);
     for (let w = 0; w < nWorkers; w++) {
       // round robin: a probe's two hosts (2j, 2j+1) live in different processes
-      const args: WorkerArgs = { natsUrl: nats.url, hosts: hosts.filter((_, i) => i % nWorkers === w), rate };
+      const args: WorkerArgs = { natsUrl: nats.url, hosts: hosts.filter((_, i) => i % nWorkers === w), rate, sharedConnection: o.sharedConnection ?? false };
       const child = fork(WORKER_MAIN, [JSON.stringify(args)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       workers.push(new Worker(child));
     }
@@ -400,7 +410,11 @@ export async function runFleetSim(o: FleetSimOptions): Promise<FleetSimResult> {
         let firedAfterMs = NaN;
         type Run = { state: string; resolved: boolean; error?: string; pairs: { state: string; error?: string; segments?: number }[] };
         for (const end = Date.now() + durationS * 1000 * 4 + 90_000; ; await sleep(250)) {
-          const g = await callSchedules<{ runs: Run[] }>('GetSchedule', { name: 'fleet-sim', runs: 1 });
+          // GetSchedule lists the runs' JetStream KV keys: on a loaded machine one call may time out, the next one answers
+          const g = await callSchedules<{ runs: Run[] }>('GetSchedule', { name: 'fleet-sim', runs: 1 }).catch((e: unknown) => {
+            if (Date.now() > end) throw e;
+            return { runs: [] };
+          });
           const r = g.runs[0];
           if (r?.resolved && Number.isNaN(firedAfterMs)) firedAfterMs = performance.now() - added;
           if (r && (r.state === 'done' || r.pairs.length > 0 && r.pairs.every((p) => p.state === 'done' || p.state === 'failed'))) {
@@ -428,6 +442,7 @@ export async function runFleetSim(o: FleetSimOptions): Promise<FleetSimResult> {
     return {
       agents: o.agents,
       workers: workers.length,
+      sharedConnection: o.sharedConnection ?? false,
       registered,
       registerMs,
       idle: idleFig,
