@@ -7,7 +7,7 @@
  * XTRACE_SIM_RATE (exchanges/s per probe, 100: 800 records/s), XTRACE_SIM_PROBE_S (10),
  * XTRACE_SIM_SAMPLE (schedule's sample:K, 20), XTRACE_SIM_MAX_PROBES (controller --max-probes, 32),
  * XTRACE_SIM_SHARED_NC=1 (one NATS connection per simulator process instead of one per agent),
- * XTRACE_SIM_CONTROLLER_LOG=path (the controller's log).
+ * XTRACE_SIM_CONTROLLER_LOG=path (the controller's log), XTRACE_SIM_CONTROLLER_NODE_ARGS='--cpu-prof ...'.
  * Builds first (tsc -b): the controller is the compiled CLI.
  */
 import { execFileSync } from 'node:child_process';
@@ -33,6 +33,7 @@ const r = await runFleetSim({
   schedulePairs: num(env['XTRACE_SIM_SAMPLE'], 20),
   maxProbes: num(env['XTRACE_SIM_MAX_PROBES'], 32),
   sharedConnection: env['XTRACE_SIM_SHARED_NC'] === '1',
+  ...(env['XTRACE_SIM_CONTROLLER_NODE_ARGS'] ? { controllerNodeArgs: env['XTRACE_SIM_CONTROLLER_NODE_ARGS'].split(' ').filter(Boolean) } : {}),
   ...(env['XTRACE_SIM_CONTROLLER_LOG'] ? { controllerLog: env['XTRACE_SIM_CONTROLLER_LOG'] } : {}),
   log: (l) => console.log(`  ${l}`),
 });

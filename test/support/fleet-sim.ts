@@ -42,6 +42,8 @@ export interface FleetSimOptions {
   maxProbes?: number;
   /** one NATS connection per simulator process, shared by its agents (default: one per agent, as real agents) */
   sharedConnection?: boolean;
+  /** node options for the controller process (e.g. --cpu-prof) */
+  controllerNodeArgs?: string[];
   /** write the controller's log (stderr) here */
   controllerLog?: string;
   log?: (line: string) => void;
@@ -212,7 +214,7 @@ export async function runFleetSim(o: FleetSimOptions): Promise<FleetSimResult> {
     const address = `127.0.0.1:${port}`;
     const controller = spawn(
       process.execPath,
-      [XTRACE_BIN, 'controller', '--nats', nats.url, '--listen', address, '--metrics-listen', 'off', '--max-probes', String(o.maxProbes ?? 32)],
+      [...(o.controllerNodeArgs ?? []), XTRACE_BIN, 'controller', '--nats', nats.url, '--listen', address, '--metrics-listen', 'off', '--max-probes', String(o.maxProbes ?? 32)],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const exited = new Promise<void>((r) => controller.once('exit', () => r()));
