@@ -419,7 +419,7 @@ export async function runFleetSim(o: FleetSimOptions): Promise<FleetSimResult> {
           });
           const r = g.runs[0];
           if (r?.resolved && Number.isNaN(firedAfterMs)) firedAfterMs = performance.now() - added;
-          if (r && (r.state === 'done' || r.pairs.length > 0 && r.pairs.every((p) => p.state === 'done' || p.state === 'failed'))) {
+          if (r && (r.state === 'done' || (r.pairs.length > 0 && r.pairs.every((p) => p.state === 'done' || p.state === 'failed')))) {
             await callSchedules('SetSchedulePaused', { name: 'fleet-sim', paused: true });
             return { firedAfterMs, doneAfterMs: performance.now() - added, r };
           }
