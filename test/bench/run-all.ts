@@ -1,7 +1,7 @@
 /**
  * Every xtrace benchmark in sequence (issue 5), then the targets with PASS/MISS.
  *   npm run bench            (= node --import tsx test/bench/run-all.ts)
- *   XTRACE_BENCH_ONLY=hook,drain npm run bench   runs a subset (keys: hook, drain, pipeline, agentRss, matcher, packetCost, packetPath, bpftrace, vmHooks)
+ *   XTRACE_BENCH_ONLY=hook,drain npm run bench   runs a subset (keys: hook, drain, pipeline, agentRss, matcher, packetCost, packetPath, bpftrace, vmHooks, fleetSim)
  * Each benchmark is its own process (one command each, listed below) and prints its own
  * figures; this collects their `#BENCH` lines. Needs root (BPF, namespaces), a built
  * bpf/build/xtrace.bpf.o and native addon (./setup.sh), bpftrace and nats-server.
@@ -28,6 +28,7 @@ const BENCHES: Bench[] = [
   { key: 'packetPath', title: '2b. packet path: UDP request/response throughput and latency through the lab', argv: tsx('test/bench/packet-path.ts', '12', '2'), timeoutS: 1200 },
   { key: 'bpftrace', title: '4. xtrace vs bpftrace, same hooks, same traffic', argv: tsx('test/bench/bpftrace-compare.ts', '12', '2'), timeoutS: 1200 },
   { key: 'vmHooks', title: '7. virtualization-layer hooks on a distro kernel (nested hypervisors, bpf_stats per invocation)', argv: tsx('test/bench/vm-hook-cost.ts', '300'), timeoutS: 900 },
+  { key: 'fleetSim', title: '8. fleet scale: 1,000 simulated agents, 100 concurrent probes, a sample:K schedule against one controller', argv: tsx('test/bench/fleet-sim.ts', '1000', '100'), timeoutS: 900 },
 ];
 
 const only = process.env['XTRACE_BENCH_ONLY']?.split(',').map((s) => s.trim());
@@ -108,6 +109,11 @@ console.log(
     `tc probe active: BPF ${f('packetCost', 'tcBpfUs').toFixed(2)} µs + tracers ${f('packetCost', 'tcTracerUs').toFixed(2)} µs (${f('packetCost', 'tcRecordsPerRr').toFixed(0)} records, ${f('packetCost', 'tcNsPerRun').toFixed(0)} ns per run); ` +
     `tc no match: BPF ${f('packetCost', 'tcIdleBpfUs').toFixed(2)} µs (${f('packetCost', 'tcIdleNsPerRun').toFixed(0)} ns per run); ` +
     `tp_btf: BPF ${f('packetCost', 'tpBtfBpfUs').toFixed(2)} µs + tracers ${f('packetCost', 'tpBtfTracerUs').toFixed(2)} µs`,
+);
+console.log(
+  `fleet (1,000 simulated agents): registered ${f('fleetSim', 'registered')} in ${f('fleetSim', 'registerS').toFixed(0)} s; controller idle ${f('fleetSim', 'idleCpuPct').toFixed(0)} % CPU, ${f('fleetSim', 'idleRssMb').toFixed(0)} MB; ` +
+    `heartbeat delay p99 ${f('fleetSim', 'heartbeatDelayP99Ms').toFixed(0)} ms; ListAgents p50/p99 ${f('fleetSim', 'listAgentsP50Ms').toFixed(0)}/${f('fleetSim', 'listAgentsP99Ms').toFixed(0)} ms; ` +
+    `${f('fleetSim', 'probes')} probes started, ${(f('fleetSim', 'recordsPerS') / 1000).toFixed(1)} k records/s, controller peak ${f('fleetSim', 'probePeakRssMb').toFixed(0)} MB`,
 );
 console.log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`);
 process.exitCode = failed.length ? 1 : 0;

@@ -3,6 +3,18 @@ import { UsageError } from '@xtrace/proto';
 import { parsePairSelector, resolvePairSelector, selectorMatchesPair, validatePairSelector, type InventoryAgent } from './pair-selector.js';
 import { slotStart, validateSchedule } from './schedule.js';
 
+/** the selector's PRNG (pair-selector.ts prng), for the reference shuffle */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 const agents: InventoryAgent[] = [
   { hostId: 'a', labels: { rack: 'r1' }, vms: [{ address: '10.0.0.1', labels: { app: 'web' } }, { address: '10.0.0.2', labels: { app: 'db' } }] },
   { hostId: 'b', labels: { rack: 'r2' }, vms: [{ address: '10.0.1.1', labels: { app: 'web' } }] },
@@ -52,6 +64,31 @@ describe('pair selectors', () => {
     expect(resolvePairSelector({ pairs: [{ src: '10.0.0.1', dst: '10.0.2.1' }] }, agents)).toEqual([{ src: '10.0.0.1', dst: '10.0.2.1', srcHost: 'a', dstHost: 'c' }]);
     expect(selectorMatchesPair({ labels: { app: 'web' } }, { src: '10.0.0.1', dst: '10.0.1.1' }, agents)).toBe(true);
     expect(selectorMatchesPair({ labels: { app: 'web' } }, { src: '10.0.0.2', dst: '10.0.1.1' }, agents)).toBe(false);
+  });
+
+  it('samples a large fleet without building its pairs, the same K pairs as shuffling the full list would', () => {
+    // 1,000 hypervisors with 2 VMs: 1,999,000 cross-host pairs; sample:20 used to copy them all twice
+    const fleet: InventoryAgent[] = Array.from({ length: 1000 }, (_, i) => ({ hostId: `h${String(i).padStart(4, '0')}`, vms: [{ address: `10.1.${i >> 8}.${i & 255}` }, { address: `10.2.${i >> 8}.${i & 255}` }] }));
+    const t0 = performance.now();
+    const s = resolvePairSelector({ sample: 20 }, fleet, 123_000);
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect(new Set(s.map((p) => `${p.src}>${p.dst}`)).size).toBe(20);
+    for (const p of s) expect(p.srcHost).not.toBe(p.dstHost);
+    expect(resolvePairSelector({ sample: 20 }, fleet, 123_000)).toEqual(s);
+    // on a small fleet: exactly the partial Fisher-Yates over the materialized all-cross-host list
+    const uneven: InventoryAgent[] = Array.from({ length: 9 }, (_, i) => ({ hostId: `u${i}`, vms: Array.from({ length: 1 + (i % 3) }, (_, v) => ({ address: `10.${v}.0.${i}` })) }));
+    const all = resolvePairSelector('all-cross-host', uneven);
+    for (const seed of [0, 1, 60_000, 4_294_967_297]) {
+      for (const k of [1, 3, all.length - 1]) {
+        const pool = all.slice();
+        const rnd = mulberry32(seed % 4294967296);
+        for (let i = 0; i < k; i++) {
+          const j = i + Math.floor(rnd() * (pool.length - i));
+          [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+        }
+        expect(resolvePairSelector({ sample: k }, uneven, seed)).toEqual(pool.slice(0, k));
+      }
+    }
   });
 });
 

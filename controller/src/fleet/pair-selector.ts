@@ -178,16 +178,59 @@ export function resolvePairSelector(sel: PairSelector, agents: InventoryAgent[],
     const want = Object.entries(sel.labels);
     return crossHostPairs(vms.filter((v) => want.every(([k, val]) => v.labels[k] === val)));
   }
-  const all = crossHostPairs(vms);
-  if (sel.sample >= all.length) return all;
-  // Partial Fisher-Yates with a seeded PRNG: same seed, same sample on every controller.
+  const cross = new CrossHostPairIndex(vms);
+  if (sel.sample >= cross.size) return crossHostPairs(vms);
+  // Partial Fisher-Yates with a seeded PRNG: same seed, same sample on every controller. Over
+  // the pairs' indexes, not the pairs: a fleet's cross-host pairs grow with the square of its
+  // VMs (2,000 VMs: 2 million), a sample takes K of them; the pool is the identity except
+  // where a draw swapped.
   const rnd = mulberry32(seed % 4294967296);
-  const pool = all.slice();
+  const swapped = new Map<number, number>();
+  const at = (i: number): number => swapped.get(i) ?? i;
+  const out: ResolvedPair[] = [];
   for (let i = 0; i < sel.sample; i++) {
-    const j = i + Math.floor(rnd() * (pool.length - i));
-    [pool[i], pool[j]] = [pool[j] as ResolvedPair, pool[i] as ResolvedPair];
+    const j = i + Math.floor(rnd() * (cross.size - i));
+    const picked = at(j);
+    swapped.set(j, at(i));
+    out.push(cross.pair(picked));
   }
-  return pool.slice(0, sel.sample);
+  return out;
+}
+
+/**
+ * The cross-host pairs of `vms` (sorted by host) by index, in crossHostPairs' order, without
+ * building them: VM i pairs with every VM after its own host's block.
+ */
+class CrossHostPairIndex {
+  /** first VM after VM i's host block */
+  private readonly blockEnd: number[] = [];
+  /** pairs of VMs before i (prefix sums of n - blockEnd) */
+  private readonly before: number[] = [];
+  readonly size: number;
+
+  constructor(private readonly vms: PlacedVm[]) {
+    const n = vms.length;
+    for (let i = n - 1; i >= 0; i--) this.blockEnd[i] = i + 1 < n && vms[i + 1]!.hostId === vms[i]!.hostId ? this.blockEnd[i + 1]! : i + 1;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      this.before[i] = sum;
+      sum += n - this.blockEnd[i]!;
+    }
+    this.size = sum;
+  }
+
+  pair(index: number): ResolvedPair {
+    let lo = 0;
+    let hi = this.vms.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.before[mid]! <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    const a = this.vms[lo]!;
+    const b = this.vms[this.blockEnd[lo]! + (index - this.before[lo]!)]!;
+    return { src: a.address, dst: b.address, srcHost: a.hostId, dstHost: b.hostId };
+  }
 }
 
 /**
