@@ -61,8 +61,12 @@ describe('Scheduler (two controllers, real JetStream)', () => {
     const expected = [0, 1, 2, 3].map((k) => s.createdAt + k * 1000);
     expect(slots.slice().sort()).toEqual(expected);
     expect(new Set(calls.map((c) => c.probeId)).size).toBe(calls.length);
-    for (const c of calls) expect(c.lateMs).toBeLessThan(400);
-    console.log('ontime runs', calls.map((c) => `${c.ctl}@+${c.slot - s.createdAt}ms late=${c.lateMs}ms`).join(' '));
+    const runsLine = calls.map((c) => `${c.ctl}@+${c.slot - s.createdAt}ms late=${c.lateMs}ms`).join(' ');
+    console.log('ontime runs', runsLine);
+    // On time means before the next slot: a scheduler that waited a period (or skipped a slot and
+    // caught up) is >= 1000 ms late. Tick (50 ms) + KV claim is the rest, and on a loaded 2-core
+    // machine that alone reached 502 ms, so a tighter bound measured the machine, not this code.
+    for (const c of calls) expect(c.lateMs, runsLine).toBeLessThan(900);
 
     const runs = await openScheduleRunsKv(ncA);
     for (const slot of expected) {

@@ -127,11 +127,11 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
     // request crosses both delaying relays, so no reply can come back in under 2 ms (with the
     // delay on one relay only, the fastest would be ~1 ms); a delay on both directions would
     // put the fastest above 4 ms. p50s compare two pings run at different moments of a shared
-    // machine (the base p50 once came out 0.25 ms high in CI), so they only bound the top.
+    // machine (the base p50 once came out 0.25 ms high, the delayed one 1.5 ms high), so they
+    // are printed, not bounded.
     const riseMin = slow.rttMs.min - base.rttMs.min;
     expect(slow.rttMs.min, `fastest delayed reply ${slow.rttMs.min} ms`).toBeGreaterThanOrEqual(2.0);
     expect(riseMin, `fastest reply rose ${riseMin.toFixed(3)} ms`).toBeLessThan(3.0);
-    expect(rise).toBeLessThan(3.5);
     for (const w of [w0, w1]) {
       expect(w.ab.in).toBe(100);
       expect(w.ab.out).toBe(100);
