@@ -13,7 +13,7 @@ export function registerListCommands(program: Command): void {
     .action(async (f: { controller?: string; json?: boolean }) => {
       const client = new ControllerClient(controllerAddress(f.controller));
       try {
-        const r = await client.unary<{ agents: AgentInfo[] }>('ListAgents', {}, 5000);
+        const r: { agents: AgentInfo[] } = await client.unary('ListAgents', {}, 5000);
         process.stdout.write(f.json ? `${JSON.stringify({ agents: r.agents }, null, 2)}\n` : `${renderAgents(r.agents)}\n`);
       } finally {
         client.close();
@@ -29,7 +29,7 @@ export function registerListCommands(program: Command): void {
     .action(async (f: { controller?: string; json?: boolean }) => {
       const client = new ControllerClient(controllerAddress(f.controller));
       try {
-        const r = await client.unary<{ probes: ProbeInfo[] }>('ListProbes', {}, 5000);
+        const r: { probes: ProbeInfo[] } = await client.unary('ListProbes', {}, 5000);
         process.stdout.write(f.json ? `${JSON.stringify({ probes: r.probes }, null, 2)}\n` : `${renderProbes(r.probes)}\n`);
       } finally {
         client.close();

@@ -1,6 +1,6 @@
 /** What the fleet commands (schedule, alert) share: their controller client, output and tables. */
 import type { Command } from 'commander';
-import type { XtraceServiceName } from '@xtrace/proto/grpc';
+import type { XtraceMethodName, XtraceRequest, XtraceResponse, XtraceServiceName } from '@xtrace/proto/grpc';
 import { ControllerClient, controllerAddress } from '../grpc-client.js';
 
 export interface FleetCommandDeps {
@@ -18,10 +18,16 @@ export function addControllerOption(cmd: Command): Command {
 }
 
 /** A unary call of one of the controller's services, on a client closed afterwards. */
-export async function callController<T>(flags: { controller?: unknown }, service: XtraceServiceName, method: string, req: unknown, timeoutMs?: number): Promise<T> {
+export async function callController<S extends XtraceServiceName, M extends XtraceMethodName<S>, T extends XtraceResponse<S, M> = XtraceResponse<S, M>>(
+  flags: { controller?: unknown },
+  service: S,
+  method: M,
+  req: XtraceRequest<S, M>,
+  timeoutMs?: number,
+): Promise<T> {
   const client = new ControllerClient(controllerAddress(typeof flags.controller === 'string' ? flags.controller : undefined), service);
   try {
-    return await client.unary<T>(method, req, timeoutMs);
+    return await client.unary<M, T>(method, req, timeoutMs);
   } finally {
     client.close();
   }
