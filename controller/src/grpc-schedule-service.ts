@@ -29,8 +29,10 @@ export function scheduleRunMessage(r: RunClaim): ScheduleRunMessage {
 async function recentRuns(nc: NatsConnection, name: string, n: number): Promise<RunClaim[]> {
   if (n === 0) return [];
   const kv = await openScheduleRunsKv(nc);
-  const keys: string[] = [];
-  for await (const k of await kv.keys(`run.${name}.*`)) keys.push(k);
+  // a claim rewritten while the keys are listed (a heartbeat, a pair finishing) is listed again
+  const seen = new Set<string>();
+  for await (const k of await kv.keys(`run.${name}.*`)) seen.add(k);
+  const keys = [...seen];
   keys.sort((a, b) => (parseRunKey(b)?.slot ?? 0) - (parseRunKey(a)?.slot ?? 0));
   const runs: RunClaim[] = [];
   for (const k of keys.slice(0, n)) {
