@@ -63,7 +63,7 @@ export function clientSecurity(f: ControllerFlags, env: NodeJS.ProcessEnv = proc
 }
 
 /** A client of one of the controller's services, as the command's flags and environment say. */
-export function controllerClient(f: ControllerFlags, service: XtraceServiceName = 'Xtrace', env: NodeJS.ProcessEnv = process.env): ControllerClient {
+export function controllerClient<S extends XtraceServiceName = 'Xtrace'>(f: ControllerFlags, service?: S, env: NodeJS.ProcessEnv = process.env): ControllerClient<S> {
   const address = controllerAddress(str(f.controller), env);
-  return new ControllerClient(address, service, clientSecurity(f, env));
+  return new ControllerClient<S>(address, service, clientSecurity(f, env));
 }

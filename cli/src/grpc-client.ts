@@ -11,7 +11,7 @@ import {
   XtraceError,
   type ErrorCode,
 } from '@xtrace/proto';
-import { loadGrpcService, type XtraceServiceName } from '@xtrace/proto/grpc';
+import { loadGrpcService, type XtraceMethodName, type XtraceRequest, type XtraceResponse, type XtraceServiceName } from '@xtrace/proto/grpc';
 
 export function controllerAddress(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const a = flag ?? env.XTRACE_CONTROLLER ?? DEFAULT_CONTROLLER_ADDRESS;
@@ -132,15 +132,22 @@ function channelCredentials(address: string, security: ClientSecurity): grpc.Cha
   return grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
 }
 
-/** A client of one of the controller's services (proto/xtrace.proto), Xtrace unless named. */
-export class ControllerClient {
+/**
+ * A client of one of the controller's services (proto/xtrace.proto), Xtrace unless named.
+ * Methods, requests and responses are typed by the generated service definitions
+ * (proto/src/generated/): a request is the generated input type, a response the decoded
+ * `__Output` type, or a view that narrows it (proto/src/fleet-config.ts ScheduleMessage, ...),
+ * inferred from what the result is assigned to. The generated client's methods are looked up
+ * by name (a cast to a record of functions).
+ */
+export class ControllerClient<S extends XtraceServiceName = 'Xtrace'> {
   readonly client: grpc.Client;
   constructor(
     readonly address: string,
-    service: XtraceServiceName = 'Xtrace',
+    service?: S,
     readonly security: ClientSecurity = {},
   ) {
-    const { Client } = loadGrpcService(service);
+    const { Client } = loadGrpcService(service ?? 'Xtrace');
     this.client = new Client(address, channelCredentials(address, security), security.token !== undefined ? { interceptors: [bearerToken(security.token)] } : {});
   }
 
@@ -149,7 +156,7 @@ export class ControllerClient {
     return fromGrpcError(e, this.address, this.security);
   }
 
-  async unary<T>(method: string, req: unknown, timeoutMs = 10_000): Promise<T> {
+  async unary<M extends XtraceMethodName<S>, T extends XtraceResponse<S, M> = XtraceResponse<S, M>>(method: M, req: XtraceRequest<S, M>, timeoutMs = 10_000): Promise<T> {
     const fn = (this.client as unknown as Record<string, UnaryFn>)[method]!.bind(this.client);
     return new Promise<T>((resolve, reject) => {
       fn(req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(this.error(err)) : resolve(res as T)));
@@ -157,13 +164,9 @@ export class ControllerClient {
   }
 
   /** A server-streaming call; without `deadlineMs` it runs until it ends or is cancelled. */
-  stream<T>(method: string, req: unknown, deadlineMs?: number): grpc.ClientReadableStream<T> {
-    const fn = (this.client as unknown as Record<string, (req: unknown, opts: grpc.CallOptions) => grpc.ClientReadableStream<T>>)[method]!.bind(this.client);
+  stream<M extends XtraceMethodName<S>>(method: M, req: XtraceRequest<S, M>, deadlineMs?: number): grpc.ClientReadableStream<XtraceResponse<S, M>> {
+    const fn = (this.client as unknown as Record<string, (req: unknown, opts: grpc.CallOptions) => grpc.ClientReadableStream<XtraceResponse<S, M>>>)[method]!.bind(this.client);
     return fn(req, deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs });
-  }
-
-  watch(probeId: string, deadlineMs: number): grpc.ClientReadableStream<unknown> {
-    return this.stream('WatchProbe', { probe_id: probeId }, deadlineMs);
   }
 
   close(): void {

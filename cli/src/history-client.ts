@@ -3,7 +3,7 @@
  * the shape they are stored in (null for unknown latencies, as `xtrace history --json` prints).
  */
 import * as grpc from '@grpc/grpc-js';
-import { normalizePairReport, type HistoryRecord, type Pair, type PairReport } from '@xtrace/proto';
+import { normalizePairReport, type HistoryRecord, type HistoryRecord__Output, type HistoryRequest, type Pair, type PairReport } from '@xtrace/proto';
 import type { ControllerClient } from './grpc-client.js';
 
 export interface HistoryFilter {
@@ -20,8 +20,13 @@ const LIST_DEADLINE_MS = 120_000;
 
 const NULLABLE = ['p50_us', 'p90_us', 'p99_us', 'max_us'] as const;
 
-/** A record as gRPC decoded it (absent optionals) -> as stored. Mutates and returns `r`. */
-export function normalizeHistoryRecord(r: HistoryRecord): HistoryRecord {
+/**
+ * A record as gRPC decoded it (proto HistoryRecord: absent optionals, an absent VmPart null) ->
+ * as stored (proto/src/history-record.ts). Mutates and returns `decoded`; the controller always
+ * sets `report`.
+ */
+export function normalizeHistoryRecord(decoded: HistoryRecord__Output): HistoryRecord {
+  const r = decoded as unknown as HistoryRecord;
   const rep = r.report;
   rep.segments ??= [];
   for (const s of rep.segments) {
@@ -40,7 +45,7 @@ export function normalizeHistoryRecord(r: HistoryRecord): HistoryRecord {
  * until `signal` aborts).
  */
 export async function* readHistory(client: ControllerClient, f: HistoryFilter, follow: boolean, signal?: AbortSignal): AsyncGenerator<HistoryRecord> {
-  const req = {
+  const req: HistoryRequest = {
     src: f.pair.src,
     dst: f.pair.dst,
     probe_id: f.probeId ?? '',
@@ -48,12 +53,12 @@ export async function* readHistory(client: ControllerClient, f: HistoryFilter, f
     until_ms: f.until ?? 0,
     limit: f.limit ?? 0,
   };
-  const call = client.stream<HistoryRecord>(follow ? 'WatchHistory' : 'ListHistory', req, follow ? undefined : LIST_DEADLINE_MS);
+  const call = client.stream(follow ? 'WatchHistory' : 'ListHistory', req, follow ? undefined : LIST_DEADLINE_MS);
   const cancel = (): void => call.cancel();
   signal?.addEventListener('abort', cancel, { once: true });
   let ended = false;
   try {
-    for await (const r of call) yield normalizeHistoryRecord(r as HistoryRecord);
+    for await (const r of call) yield normalizeHistoryRecord(r);
     ended = true;
   } catch (e: unknown) {
     ended = true;

@@ -4,10 +4,10 @@
  * by the store (fleet/alert-rule.ts validateAlertRule): a bad one is INVALID_ARGUMENT naming the
  * field (rule.metric, rule.sinks[0].url, ...). TestAlertRule delivers from this controller.
  */
-import type * as grpc from '@grpc/grpc-js';
 import type { NatsConnection } from 'nats';
 import type pino from 'pino';
-import { alertRuleForm, type AddAlertRuleRequest, type AlertDeliveryMessage, type AlertEventMessage, type AlertRuleMessage, type AlertSinkMessage } from '@xtrace/proto';
+import { alertRuleForm, type AlertDeliveryMessage, type AlertEventMessage, type AlertRuleMessage, type AlertSinkMessage, type AlertSink__Output } from '@xtrace/proto';
+import type { AlertRulesHandlers } from '@xtrace/proto/grpc';
 import { syntheticEvent, type AlertDispatcher } from './fleet/alert-dispatcher.js';
 import type { AlertEvent } from './fleet/alert-evaluator.js';
 import type { AlertRule, ParsedAlertRule, SinkSpec } from './fleet/alert-rule.js';
@@ -18,7 +18,7 @@ import { lazyStore, noFleetError, unary } from './grpc-fleet-unary.js';
 import { pairSelectorMessage, requestedPairSelector } from './grpc-pair-selector.js';
 
 /** A request's sink as the untrusted value the sink schema checks (fleet/alert-rule.ts), with only its type's fields. */
-function requestedSink(s: AlertSinkMessage): Record<string, unknown> {
+function requestedSink(s: AlertSink__Output): Record<string, unknown> {
   const o: Record<string, unknown> = { type: s.type };
   if (s.type === 'webhook') o['url'] = s.url;
   if (s.type === 'exec') o['command'] = s.command;
@@ -49,15 +49,15 @@ function deliveryMessage(r: DeliveryResult): AlertDeliveryMessage {
   return { ...rest, killed: exitCode === null, ...(typeof exitCode === 'number' ? { exitCode } : {}) };
 }
 
-/** proto AlertEvent (the segment's vm_breakdown only on a VM breakdown part) */
+/** proto AlertEvent (the segment's vm_breakdown only on a VM breakdown part: null, as a peer decodes an absent one) */
 function eventMessage(ev: AlertEvent): AlertEventMessage {
-  return { ...ev, test: ev.test === true };
+  return { ...ev, segment: { ...ev.segment, vm_breakdown: ev.segment.vm_breakdown ?? null }, test: ev.test === true };
 }
 
 const notFound = (name: string): NotFoundError => new NotFoundError('name', `no alert rule named "${name}"`);
 
 /** `fleet` undefined: the controller runs without the fleet layer, every call says so. */
-export function createAlertService(fleet: { nc: NatsConnection; dispatcher: AlertDispatcher } | undefined, logger: pino.Logger): grpc.UntypedServiceImplementation {
+export function createAlertService(fleet: { nc: NatsConnection; dispatcher: AlertDispatcher } | undefined, logger: pino.Logger): AlertRulesHandlers {
   const log = logger.child({ part: 'grpc-alerts' });
   const store = lazyStore(async () => {
     if (fleet === undefined) throw noFleetError('alert rules');
@@ -69,7 +69,7 @@ export function createAlertService(fleet: { nc: NatsConnection; dispatcher: Aler
     return r;
   };
   return {
-    AddAlertRule: unary(log, 'AddAlertRule', async (req: AddAlertRuleRequest) => {
+    AddAlertRule: unary(log, 'AddAlertRule', async (req) => {
       const raw: Record<string, unknown> = {
         name: req.name,
         selector: requestedPairSelector(req.selector, 'rule.selector', 'all-cross-host'),
@@ -89,15 +89,15 @@ export function createAlertService(fleet: { nc: NatsConnection; dispatcher: Aler
 
     ListAlertRules: unary(log, 'ListAlertRules', async () => ({ rules: (await (await store()).list()).map(alertRuleMessage) })),
 
-    GetAlertRule: unary(log, 'GetAlertRule', async (req: { name: string }) => alertRuleMessage(await rule(req.name))),
+    GetAlertRule: unary(log, 'GetAlertRule', async (req) => alertRuleMessage(await rule(req.name))),
 
-    RemoveAlertRule: unary(log, 'RemoveAlertRule', async (req: { name: string }) => {
+    RemoveAlertRule: unary(log, 'RemoveAlertRule', async (req) => {
       if (!(await (await store()).remove(req.name))) throw notFound(req.name);
       log.info({ rule: req.name }, 'alert rule removed');
       return {};
     }),
 
-    TestAlertRule: unary(log, 'TestAlertRule', async (req: { name: string }) => {
+    TestAlertRule: unary(log, 'TestAlertRule', async (req) => {
       const r = await rule(req.name);
       const event = syntheticEvent(r);
       // the store was opened, so the fleet layer is there

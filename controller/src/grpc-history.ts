@@ -4,25 +4,22 @@
  * over the fleet layer's HistoryStore. Requests are checked field by field (grpc-requests.ts); records are
  * written as fast as the client reads them (backpressure), never queued without bound.
  */
-import type * as grpc from '@grpc/grpc-js';
 import type pino from 'pino';
-import { UnreachableError, errorMessage } from '@xtrace/proto';
+import { UnreachableError, errorMessage, type HistoryRequest__Output } from '@xtrace/proto';
+import type { XtraceHandlers } from '@xtrace/proto/grpc';
 import type { HistoryQuery, HistoryRecord, HistoryStore } from './fleet/history-store.js';
 import { toServiceError } from './grpc-errors.js';
 import { historyQuery } from './grpc-requests.js';
 
-/** proto HistoryRequest (absent fields decode as "" and 0) */
-export interface HistoryRequest {
-  src: string;
-  dst: string;
-  probe_id: string;
-  since_ms: number;
-  until_ms: number;
-  limit: number;
-}
+/** proto HistoryRequest as decoded (absent fields decode as "" and 0) */
+export type HistoryRequest = HistoryRequest__Output;
+
+type HistoryHandlers = Pick<XtraceHandlers, 'ListHistory' | 'WatchHistory'>;
+/** a ListHistory / WatchHistory call: writes the stored records as the generated HistoryRecord */
+type HistoryCall = Parameters<HistoryHandlers['ListHistory']>[0];
 
 /** Resolves once the client has read what was written (or went away). */
-function drained(call: grpc.ServerWritableStream<HistoryRequest, HistoryRecord>): Promise<void> {
+function drained(call: HistoryCall): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       call.off('drain', done);
@@ -34,15 +31,15 @@ function drained(call: grpc.ServerWritableStream<HistoryRequest, HistoryRecord>)
   });
 }
 
-async function writeAll(call: grpc.ServerWritableStream<HistoryRequest, HistoryRecord>, records: AsyncIterable<HistoryRecord>): Promise<void> {
+async function writeAll(call: HistoryCall, records: AsyncIterable<HistoryRecord>): Promise<void> {
   for await (const r of records) {
     if (call.cancelled) return;
     if (!call.write(r)) await drained(call);
   }
 }
 
-export function historyHandlers(history: HistoryStore | undefined, log: pino.Logger): grpc.UntypedServiceImplementation {
-  const serve = (watch: boolean) => (call: grpc.ServerWritableStream<HistoryRequest, HistoryRecord>) => {
+export function historyHandlers(history: HistoryStore | undefined, log: pino.Logger): HistoryHandlers {
+  const serve = (watch: boolean) => (call: HistoryCall): void => {
     const fail = (e: unknown): void => {
       if (!call.cancelled) call.emit('error', toServiceError(e));
     };

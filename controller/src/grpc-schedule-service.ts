@@ -4,10 +4,10 @@
  * Requests are validated by the store (fleet/schedule.ts validateSchedule): a bad one is
  * INVALID_ARGUMENT naming the field (schedule.every, schedule.pairs[0], ...).
  */
-import type * as grpc from '@grpc/grpc-js';
 import type { NatsConnection } from 'nats';
 import type pino from 'pino';
-import type { AddScheduleRequest, ScheduleMessage, ScheduleRunMessage } from '@xtrace/proto';
+import type { ScheduleMessage, ScheduleRunMessage } from '@xtrace/proto';
+import type { SchedulesHandlers } from '@xtrace/proto/grpc';
 import { openScheduleRunsKv } from './fleet/kv-buckets.js';
 import { decodeClaim, parseRunKey, type RunClaim } from './fleet/run-claim.js';
 import type { ParsedSchedule, ScheduleProto } from './fleet/schedule.js';
@@ -29,8 +29,10 @@ function scheduleRunMessage(r: RunClaim): ScheduleRunMessage {
 async function recentRuns(nc: NatsConnection, name: string, n: number): Promise<RunClaim[]> {
   if (n === 0) return [];
   const kv = await openScheduleRunsKv(nc);
-  const keys: string[] = [];
-  for await (const k of await kv.keys(`run.${name}.*`)) keys.push(k);
+  // a claim rewritten while the keys are listed (a heartbeat, a pair finishing) is listed again
+  const seen = new Set<string>();
+  for await (const k of await kv.keys(`run.${name}.*`)) seen.add(k);
+  const keys = [...seen];
   keys.sort((a, b) => (parseRunKey(b)?.slot ?? 0) - (parseRunKey(a)?.slot ?? 0));
   const runs: RunClaim[] = [];
   for (const k of keys.slice(0, n)) {
@@ -43,14 +45,14 @@ async function recentRuns(nc: NatsConnection, name: string, n: number): Promise<
 const notFound = (name: string): NotFoundError => new NotFoundError('name', `no schedule named "${name}"`);
 
 /** `nc` undefined: the controller runs without the fleet layer, every call says so. */
-export function createScheduleService(nc: NatsConnection | undefined, logger: pino.Logger): grpc.UntypedServiceImplementation {
+export function createScheduleService(nc: NatsConnection | undefined, logger: pino.Logger): SchedulesHandlers {
   const log = logger.child({ part: 'grpc-schedules' });
   const store = lazyStore(async () => {
     if (nc === undefined) throw noFleetError('scheduled probes');
     return ScheduleStore.open(nc);
   });
   return {
-    AddSchedule: unary(log, 'AddSchedule', async (req: AddScheduleRequest) => {
+    AddSchedule: unary(log, 'AddSchedule', async (req) => {
       const pairs = requestedPairSelector(req.pairs, 'schedule.pairs');
       const s = await (await store()).add({
         name: req.name,
@@ -66,20 +68,20 @@ export function createScheduleService(nc: NatsConnection | undefined, logger: pi
 
     ListSchedules: unary(log, 'ListSchedules', async () => ({ schedules: (await (await store()).list()).map(scheduleMessage) })),
 
-    GetSchedule: unary(log, 'GetSchedule', async (req: { name: string; runs: number }) => {
+    GetSchedule: unary(log, 'GetSchedule', async (req) => {
       const s = await (await store()).get(req.name);
       if (s === undefined) throw notFound(req.name);
       // the store was opened, so the fleet layer (and `nc`) is there
       return { schedule: scheduleMessage(s), runs: (await recentRuns(nc!, s.name, req.runs)).map(scheduleRunMessage) };
     }),
 
-    RemoveSchedule: unary(log, 'RemoveSchedule', async (req: { name: string }) => {
+    RemoveSchedule: unary(log, 'RemoveSchedule', async (req) => {
       if (!(await (await store()).remove(req.name))) throw notFound(req.name);
       log.info({ schedule: req.name }, 'schedule removed');
       return {};
     }),
 
-    SetSchedulePaused: unary(log, 'SetSchedulePaused', async (req: { name: string; paused: boolean }) => {
+    SetSchedulePaused: unary(log, 'SetSchedulePaused', async (req) => {
       const st = await store();
       if ((await st.get(req.name)) === undefined) throw notFound(req.name);
       const s = await st.setPaused(req.name, req.paused);

@@ -1,146 +1,75 @@
 /**
  * The messages of the Schedules and AlertRules services of proto/xtrace.proto (scheduled
- * probes, alert rules), field for field as @grpc/proto-loader hands them over (keepCase;
- * absent strings "", absent optionals undefined, absent messages null). The controller serves
- * them (controller/src/grpc-schedule-service.ts, grpc-alert-service.ts), the CLI reads them.
+ * probes, alert rules), from the generated types (proto/src/generated/, `npm run gen:proto -w
+ * @xtrace/proto`). What a peer reads is the decoded `__Output` form (keepCase; absent strings
+ * "", absent optionals undefined), its enumerated strings narrowed to what the .proto
+ * documents and the messages the controller always sets (a response's schedule, selector,
+ * event, pair, segment) not null; what the CLI sends is the generated input form
+ * (AddScheduleRequest, AddAlertRuleRequest, AlertSink). The controller builds the responses
+ * (controller/src/grpc-schedule-service.ts, grpc-alert-service.ts), the CLI reads them.
  */
-import type { Pair, VmPartRef } from './history-record.js';
+import type { AlertDelivery__Output } from './generated/xtrace/v1/AlertDelivery.js';
+import type { AlertEvent__Output } from './generated/xtrace/v1/AlertEvent.js';
+import type { AlertEventSegment__Output } from './generated/xtrace/v1/AlertEventSegment.js';
+import type { AlertRule__Output } from './generated/xtrace/v1/AlertRule.js';
+import type { AlertSink__Output } from './generated/xtrace/v1/AlertSink.js';
+import type { GetScheduleResponse__Output } from './generated/xtrace/v1/GetScheduleResponse.js';
+import type { HistoryPair__Output } from './generated/xtrace/v1/HistoryPair.js';
+import type { PairSelector__Output } from './generated/xtrace/v1/PairSelector.js';
+import type { RunPair__Output } from './generated/xtrace/v1/RunPair.js';
+import type { Schedule__Output } from './generated/xtrace/v1/Schedule.js';
+import type { ScheduleRun__Output } from './generated/xtrace/v1/ScheduleRun.js';
+import type { TestAlertRuleResponse__Output } from './generated/xtrace/v1/TestAlertRuleResponse.js';
+import type { VmPartRef } from './history-record.js';
+import type { Refine } from './message-refinement.js';
+import type { SegmentKind, VmPartName } from './report.js';
+
+export type { AddAlertRuleRequest, AddAlertRuleRequest__Output } from './generated/xtrace/v1/AddAlertRuleRequest.js';
+export type { AddScheduleRequest, AddScheduleRequest__Output } from './generated/xtrace/v1/AddScheduleRequest.js';
+export type { AlertSink, AlertSink__Output } from './generated/xtrace/v1/AlertSink.js';
 
 /** PairSelector: requests read `text` only; responses fill every field */
-export interface PairSelectorMessage {
-  /** all-cross-host | sample:K | labels:k=v[,k=v] | SRC,DST[;SRC,DST] */
-  text: string;
-  kind: 'pairs' | 'all-cross-host' | 'sample' | 'labels';
-  pairs: Pair[];
-  sample: number;
-  labels: Record<string, string>;
-}
+export type PairSelectorMessage = Refine<PairSelector__Output, { kind: 'pairs' | 'all-cross-host' | 'sample' | 'labels' }>;
 
-export interface ScheduleMessage {
-  name: string;
-  every: string;
-  duration: string;
-  pairs: PairSelectorMessage;
-  paused: boolean;
-  /** "": any */
-  proto: string;
-  createdAt: number;
-}
+export type ScheduleMessage = Refine<Schedule__Output, { pairs: PairSelectorMessage }>;
 
-export interface AddScheduleRequest {
-  name: string;
-  every: string;
-  duration: string;
-  pairs: { text: string } | null;
-  proto: string;
-  paused: boolean;
-}
+export type RunPairMessage = Refine<RunPair__Output, { state: 'pending' | 'queued' | 'running' | 'done' | 'failed' }>;
 
-export interface RunPairMessage {
-  src: string;
-  dst: string;
-  srcHost?: string;
-  dstHost?: string;
-  state: string;
-  attempts: number;
-  probeId?: string;
-  by?: string;
-  error?: string;
-  finishedAt?: number;
-  segments?: number;
-  lost?: number;
-}
+export type ScheduleRunMessage = Refine<ScheduleRun__Output, { state: 'running' | 'done' | 'released'; pairs: RunPairMessage[] }>;
 
-export interface ScheduleRunMessage {
-  schedule: string;
-  slot: number;
-  durationMs: number;
-  proto?: string;
-  owner: string;
-  leaseMs: number;
-  heartbeatAt: number;
-  state: string;
-  startedAt: number;
-  finishedAt?: number;
-  takeovers: number;
-  /** false: the owner has not resolved the selector yet (`pairs` is empty) */
-  resolved: boolean;
-  pairs: RunPairMessage[];
-  error?: string;
-}
+export type GetScheduleResponse = Refine<GetScheduleResponse__Output, { schedule: ScheduleMessage; runs: ScheduleRunMessage[] }>;
 
-export interface GetScheduleResponse {
-  schedule: ScheduleMessage;
-  /** newest first */
-  runs: ScheduleRunMessage[];
-}
+export type AlertSinkMessage = Refine<AlertSink__Output, { type: 'webhook' | 'exec' | 'nats' }>;
 
-export interface AlertSinkMessage {
-  type: string;
-  url: string;
-  command: string;
-  subject: string;
-  timeoutMs?: number;
-  retries?: number;
-}
+export type AlertRuleMessage = Refine<
+  AlertRule__Output,
+  {
+    selector: PairSelectorMessage;
+    segmentKind: SegmentKind | 'any';
+    vmPart?: VmPartName | 'any';
+    metric: 'p50' | 'p99' | 'max' | 'loss';
+    op: '>';
+    sinks: AlertSinkMessage[];
+  }
+>;
 
-export interface AlertRuleMessage {
-  name: string;
-  selector: PairSelectorMessage;
-  segmentKind: string;
-  vmPart?: string;
-  metric: string;
-  op: string;
-  threshold: number;
-  for: string;
-  cooldown: string;
-  sinks: AlertSinkMessage[];
-  createdAt: number;
-}
+export type AlertEventMessage = Refine<
+  AlertEvent__Output,
+  {
+    state: 'firing' | 'resolved';
+    pair: HistoryPair__Output;
+    segment: Refine<
+      AlertEventSegment__Output,
+      {
+        kind: SegmentKind;
+        /** a VM breakdown part's VM and part; null on other segments */
+        vm_breakdown: VmPartRef | null;
+      }
+    >;
+    metric: AlertRuleMessage['metric'];
+  }
+>;
 
-export interface AddAlertRuleRequest {
-  name: string;
-  /** "" or null: all-cross-host */
-  selector: { text: string } | null;
-  /** "": any */
-  segmentKind: string;
-  vmPart?: string;
-  metric: string;
-  threshold: number;
-  /** "": 0s */
-  for: string;
-  /** "": 0s */
-  cooldown: string;
-  sinks: AlertSinkMessage[];
-}
+export type AlertDeliveryMessage = AlertDelivery__Output;
 
-export interface AlertEventMessage {
-  state: string;
-  rule: string;
-  pair: Pair;
-  segment: { from: string; to: string; kind: string; vm_breakdown?: VmPartRef | null };
-  metric: string;
-  value: number;
-  threshold: number;
-  since: number;
-  at: number;
-  probeId?: string;
-  test: boolean;
-}
-
-export interface AlertDeliveryMessage {
-  sink: string;
-  ok: boolean;
-  attempts: number;
-  status?: number;
-  /** absent with `killed` */
-  exitCode?: number;
-  killed: boolean;
-  error?: string;
-  ms: number;
-}
-
-export interface TestAlertRuleResponse {
-  event: AlertEventMessage;
-  results: AlertDeliveryMessage[];
-}
+export type TestAlertRuleResponse = Refine<TestAlertRuleResponse__Output, { event: AlertEventMessage; results: AlertDeliveryMessage[] }>;

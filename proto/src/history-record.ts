@@ -4,17 +4,33 @@
  * WatchHistory (proto/xtrace.proto HistoryRecord). Structurally compatible with the matcher's
  * report: only the fields the fleet layer reads are required, anything else is carried through
  * to history untouched. Shared by the controller and the CLI.
+ *
+ * Two forms: the stored one (ProbeReport, SegmentStats, HistoryRecord), a domain type the
+ * controller builds (controller/src/fleet/pair-report-adapter.ts) and keeps as JSON, with
+ * unknown latencies NaN in memory and null in JSON, no `vm_breakdown` on a path segment, and
+ * any further key carried through (the full `pairReport` rides along); and the wire one
+ * (HistoryRecord__Output), the generated proto HistoryRecord as a gRPC peer decodes it (absent
+ * latencies undefined, an absent VmPart null), which cli/src/history-client.ts
+ * normalizeHistoryRecord turns back into the stored form. The controller sends the stored form
+ * as the generated HistoryRecord (controller/src/grpc-history.ts), so a stored field whose type
+ * the .proto does not carry fails to compile there.
  */
 import { UsageError } from './errors.js';
+import type { HistoryVmPart__Output } from './generated/xtrace/v1/HistoryVmPart.js';
+import type { Refine } from './message-refinement.js';
 import type { LatencyHistogram, SegmentKind, VmBreakdownReport, VmPartName } from './report.js';
 
-/** Which VM and which part of its breakdown a segment is (PairReport.vm_breakdown). */
-export interface VmPartRef {
-  /** the VM's hypervisor */
-  host: string;
-  role: VmBreakdownReport['role'];
-  part: VmPartName;
-}
+export type { HistoryRecord__Output } from './generated/xtrace/v1/HistoryRecord.js';
+export type { HistoryRequest, HistoryRequest__Output } from './generated/xtrace/v1/HistoryRequest.js';
+
+/** Which VM and which part of its breakdown a segment is (PairReport.vm_breakdown; proto HistoryVmPart). */
+export type VmPartRef = Refine<
+  HistoryVmPart__Output,
+  {
+    role: VmBreakdownReport['role'];
+    part: VmPartName;
+  }
+>;
 
 export interface SegmentStats {
   from: string;
@@ -41,7 +57,10 @@ export interface SegmentStats {
   [extra: string]: unknown;
 }
 
-/** One direction VM src → VM dst, by address. */
+/**
+ * One direction VM src → VM dst, by address: the fleet's key (history subjects, selectors,
+ * alert episodes, metrics), carried on the wire as proto HistoryPair (the same two fields).
+ */
 export interface Pair {
   src: string;
   dst: string;
@@ -79,3 +98,4 @@ export interface HistoryRecord {
   storedAt: number;
   report: ProbeReport;
 }
+

@@ -24,15 +24,9 @@ import type { Total__Output } from './generated/xtrace/v1/Total.js';
 import type { VmBreakdown__Output } from './generated/xtrace/v1/VmBreakdown.js';
 import type { VmPart__Output } from './generated/xtrace/v1/VmPart.js';
 
-export type { PairReport__Output };
+import type { NullWhenAbsent, Refine } from './message-refinement.js';
 
-/**
- * A decoded message in the report JSON's shape: a proto3 `optional` field, absent from the
- * decoded message when unknown, is present and null.
- */
-type NullWhenAbsent<T> = { [K in keyof T]-?: undefined extends T[K] ? Exclude<T[K], undefined> | null : T[K] };
-/** `T` with the fields of `R` replaced (narrowed strings, nested report types) */
-type Refine<T, R> = Omit<T, keyof R> & R;
+export type { PairReport__Output };
 
 export const PAIR_REPORT_SCHEMA = 'xtrace.pair/v2';
 

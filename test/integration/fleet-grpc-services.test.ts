@@ -17,8 +17,8 @@ import { natsServerForTests } from './fleet-nats.js';
 const nats = natsServerForTests();
 let ctl: Controller;
 let noFleet: Controller;
-let schedules: ControllerClient;
-let alerts: ControllerClient;
+let schedules: ControllerClient<'Schedules'>;
+let alerts: ControllerClient<'AlertRules'>;
 let hook: Server;
 let hookUrl = '';
 const hookBodies: Record<string, unknown>[] = [];
@@ -76,21 +76,22 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs
 
 describe('Schedules service', () => {
   it('adds a schedule the controller then runs; lists, pauses, removes it', async () => {
-    const s = await schedules.unary<ScheduleMessage>('AddSchedule', { name: 'grpc-run', every: '1m', duration: '1s', pairs: { text: '10.9.0.1,10.9.1.1' }, proto: 'icmp' });
+    const s: ScheduleMessage = await schedules.unary('AddSchedule', { name: 'grpc-run', every: '1m', duration: '1s', pairs: { text: '10.9.0.1,10.9.1.1' }, proto: 'icmp' });
     expect(s).toMatchObject({ name: 'grpc-run', every: '1m', duration: '1s', paused: false, proto: 'icmp', pairs: { kind: 'pairs', text: '10.9.0.1,10.9.1.1', pairs: [{ src: '10.9.0.1', dst: '10.9.1.1' }] } });
     expect(s.createdAt).toBeGreaterThan(Date.now() - 60_000);
 
     // the first slot is due at once: the scheduler claims it and, with no agents, fails its pair
     const got = await until('the scheduled run', async () => {
-      const r = await schedules.unary<GetScheduleResponse>('GetSchedule', { name: 'grpc-run', runs: 5 });
+      const r: GetScheduleResponse = await schedules.unary('GetSchedule', { name: 'grpc-run', runs: 5 });
       return r.runs[0]?.pairs[0]?.state === 'failed' ? r : undefined;
     });
     expect(got.schedule.name).toBe('grpc-run');
     expect(got.runs).toHaveLength(1);
     expect(got.runs[0]).toMatchObject({ schedule: 'grpc-run', slot: s.createdAt, durationMs: 1000, proto: 'icmp', owner: ctl.id, resolved: true, pairs: [{ src: '10.9.0.1', dst: '10.9.1.1', state: 'failed' }] });
 
-    expect((await schedules.unary<ScheduleMessage>('SetSchedulePaused', { name: 'grpc-run', paused: true })).paused).toBe(true);
-    const { schedules: list } = await schedules.unary<{ schedules: ScheduleMessage[] }>('ListSchedules', {});
+    const paused: ScheduleMessage = await schedules.unary('SetSchedulePaused', { name: 'grpc-run', paused: true });
+    expect(paused.paused).toBe(true);
+    const { schedules: list }: { schedules: ScheduleMessage[] } = await schedules.unary('ListSchedules', {});
     expect(list.find((x) => x.name === 'grpc-run')).toMatchObject({ paused: true, pairs: { kind: 'pairs' } });
     await schedules.unary('RemoveSchedule', { name: 'grpc-run' });
     expect(await status(schedules.unary('RemoveSchedule', { name: 'grpc-run' }))).toMatchObject({ code: grpc.status.NOT_FOUND, field: 'name' });
@@ -125,7 +126,7 @@ describe('AlertRules service', () => {
   });
 
   it('a rule added over gRPC is evaluated on the controller\'s reports and fires its webhook; tested and removed', async () => {
-    const r = await alerts.unary<AlertRuleMessage>('AddAlertRule', {
+    const r: AlertRuleMessage = await alerts.unary('AddAlertRule', {
       name: 'grpc-wire',
       selector: { text: `${A.src},${A.dst}` },
       segmentKind: 'wire',
@@ -138,7 +139,7 @@ describe('AlertRules service', () => {
     expect(r).toMatchObject({ name: 'grpc-wire', segmentKind: 'wire', metric: 'p50', op: '>', threshold: 50, for: '0s', cooldown: '1m', selector: { kind: 'pairs', text: `${A.src},${A.dst}` } });
     expect(r.sinks).toEqual([{ type: 'webhook', url: hookUrl, command: '', subject: '' }]);
     expect(r).not.toHaveProperty('vmPart');
-    expect((await alerts.unary<AlertRuleMessage>('GetAlertRule', { name: 'grpc-wire' })).createdAt).toBe(r.createdAt);
+    expect((await alerts.unary('GetAlertRule', { name: 'grpc-wire' })).createdAt).toBe(r.createdAt);
 
     // the controllers follow the rules in KV: report until the new rule is in and fires
     const firing = await until('the webhook to get a firing event', async () => {
@@ -148,12 +149,12 @@ describe('AlertRules service', () => {
     expect(firing).toMatchObject({ pair: A, metric: 'p50', value: 200, threshold: 50, segment: { kind: 'wire', from: 'hv-a.nic_tx' }, probeId: 'grpc-alert-probe' });
     expect(firing).not.toHaveProperty('test');
 
-    const t = await alerts.unary<TestAlertRuleResponse>('TestAlertRule', { name: 'grpc-wire' });
+    const t: TestAlertRuleResponse = await alerts.unary('TestAlertRule', { name: 'grpc-wire' });
     expect(t.event).toMatchObject({ state: 'firing', rule: 'grpc-wire', pair: A, test: true, threshold: 50, value: 51, segment: { kind: 'wire', vm_breakdown: null } });
     expect(t.results).toEqual([expect.objectContaining({ sink: `webhook:${hookUrl}`, ok: true, attempts: 1, status: 200, killed: false })]);
     expect(hookBodies.filter((b) => b['rule'] === 'grpc-wire' && b['test'] === true)).toHaveLength(1);
 
-    const { rules } = await alerts.unary<{ rules: AlertRuleMessage[] }>('ListAlertRules', {});
+    const { rules }: { rules: AlertRuleMessage[] } = await alerts.unary('ListAlertRules', {});
     expect(rules.map((x) => x.name)).toContain('grpc-wire');
     await alerts.unary('RemoveAlertRule', { name: 'grpc-wire' });
     expect(await status(alerts.unary('RemoveAlertRule', { name: 'grpc-wire' }))).toMatchObject({ code: grpc.status.NOT_FOUND, field: 'name' });
@@ -162,7 +163,7 @@ describe('AlertRules service', () => {
 
   it('TestAlertRule reports a killed exec sink and a VM part rule\'s synthetic segment', async () => {
     await alerts.unary('AddAlertRule', { name: 'grpc-exec', vmPart: 'guest', metric: 'p99', threshold: 1000, sinks: [{ type: 'exec', command: 'kill -9 $$' }] });
-    const t = await alerts.unary<TestAlertRuleResponse>('TestAlertRule', { name: 'grpc-exec' });
+    const t: TestAlertRuleResponse = await alerts.unary('TestAlertRule', { name: 'grpc-exec' });
     expect(t.event.segment).toMatchObject({ kind: 'vm', vm_breakdown: { role: 'destination', part: 'guest' } });
     expect(t.results).toEqual([expect.objectContaining({ sink: 'exec:kill -9 $$', ok: false, killed: true })]);
     expect(t.results[0]).not.toHaveProperty('exitCode');

@@ -61,7 +61,7 @@ async function list(c: ControllerClient, f: Parameters<typeof readHistory>[1]): 
 }
 
 /** a raw request, for the errors readHistory's own checks would not let through */
-async function rawError(c: ControllerClient, method: string, req: Record<string, unknown>): Promise<XtraceError> {
+async function rawError(c: ControllerClient, method: 'ListHistory' | 'WatchHistory', req: Record<string, unknown>): Promise<XtraceError> {
   const call = c.stream(method, { src: '', dst: '', probe_id: '', since_ms: 0, until_ms: 0, limit: 0, ...req });
   try {
     for await (const _ of call) void _;

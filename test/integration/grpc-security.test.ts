@@ -206,9 +206,9 @@ describe('the token is checked on every service and call kind, before any handle
     await ctl?.close();
   });
 
-  const streamError = (c: ControllerClient, method: string, req: unknown): Promise<XtraceError> =>
+  const streamError = (c: ControllerClient, method: 'WatchProbe' | 'RunPairProbe' | 'ListHistory' | 'WatchHistory', req: object): Promise<XtraceError> =>
     new Promise((resolve, reject) => {
-      const s = c.stream(method, req, 5000);
+      const s = c.stream(method, req as never, 5000);
       s.on('data', () => reject(new Error(`${method} streamed data without a token`)));
       s.on('error', (e: unknown) => resolve(c.error(e)));
       s.on('end', () => reject(new Error(`${method} ended without an error`)));

@@ -18,9 +18,9 @@ function storedRecord(): HistoryRecord {
 
 describe('normalizeHistoryRecord after the gRPC encoding', () => {
   it('gives back the stored record: VM breakdown parts keep their VM and part, the turnaround has no direction', () => {
-    const method = loadXtraceGrpc().service['ListHistory']!;
+    const method = loadXtraceGrpc().service.ListHistory;
     const stored = storedRecord();
-    const received = normalizeHistoryRecord(method.responseDeserialize(method.responseSerialize(structuredClone(stored))) as HistoryRecord);
+    const received = normalizeHistoryRecord(method.responseDeserialize(method.responseSerialize(structuredClone(stored))));
     expect(received).toEqual(stored);
     const guest = received.report.segments.find((s) => s.vm_breakdown?.part === 'guest');
     expect(guest).toMatchObject({ from: 'hv-b.kvm_irq', to: 'hv-b.guest_kick', kind: 'vm', vm_breakdown: { host: 'hv-b', role: 'destination' } });

@@ -160,7 +160,7 @@ describe('xtrace pair end to end over NATS and gRPC (fake tracer: no BPF)', () =
   it('RunPairProbe: the stream watches the probe from its first message; cancelling it stops the probe', async () => {
     const client = new ControllerClient(controller.grpcAddress);
     try {
-      const stream = client.stream<PairProbeEvent>('RunPairProbe', { src: '10.0.0.1', dst: '10.0.0.2', proto: 'icmp', duration_ms: 30_000 });
+      const stream = client.stream('RunPairProbe', { src: '10.0.0.1', dst: '10.0.0.2', proto: 'icmp', duration_ms: 30_000 });
       const started = await new Promise<ProbeInfo>((resolve, reject) => {
         stream.once('data', (ev: PairProbeEvent) => (ev.kind === 'started' ? resolve(ev.started) : reject(new Error(`first event ${ev.kind}`))));
         stream.once('error', reject);

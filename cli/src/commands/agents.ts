@@ -11,7 +11,7 @@ export function registerListCommands(program: Command): void {
     .action(async (f: ControllerFlags & { json?: boolean }) => {
       const client = controllerClient(f);
       try {
-        const r = await client.unary<{ agents: AgentInfo[] }>('ListAgents', {}, 5000);
+        const r: { agents: AgentInfo[] } = await client.unary('ListAgents', {}, 5000);
         process.stdout.write(f.json ? `${JSON.stringify({ agents: r.agents }, null, 2)}\n` : `${renderAgents(r.agents)}\n`);
       } finally {
         client.close();
@@ -25,7 +25,7 @@ export function registerListCommands(program: Command): void {
     .action(async (f: ControllerFlags & { json?: boolean }) => {
       const client = controllerClient(f);
       try {
-        const r = await client.unary<{ probes: ProbeInfo[] }>('ListProbes', {}, 5000);
+        const r: { probes: ProbeInfo[] } = await client.unary('ListProbes', {}, 5000);
         process.stdout.write(f.json ? `${JSON.stringify({ probes: r.probes }, null, 2)}\n` : `${renderProbes(r.probes)}\n`);
       } finally {
         client.close();

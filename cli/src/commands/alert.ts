@@ -11,6 +11,7 @@ import {
   type AlertDeliveryMessage,
   type AlertEventMessage,
   type AlertRuleMessage,
+  type AlertSink,
   type AlertSinkMessage,
   type TestAlertRuleResponse,
 } from '@xtrace/proto';
@@ -116,7 +117,7 @@ Examples:
       f: Flags & { pairs: string; segment: string; vmPart?: string; metric: string; above: string; for: string; cooldown: string; webhook?: string[]; exec?: string[]; natsSubject?: string[] },
     ) => {
       if (f.vmPart !== undefined && f.segment !== 'any') throw new UsageError('--vm-part', `watches VM breakdown parts, not ${f.segment} segments: give --segment or --vm-part`);
-      const sink = (type: string, v: Partial<AlertSinkMessage>): AlertSinkMessage => ({ type, url: '', command: '', subject: '', ...v });
+      const sink = (type: AlertSinkMessage['type'], v: AlertSink): AlertSink => ({ type, url: '', command: '', subject: '', ...v });
       const req: AddAlertRuleRequest = {
         name,
         selector: { text: f.pairs },
@@ -132,7 +133,7 @@ Examples:
           ...(f.natsSubject ?? []).map((subject) => sink('nats', { subject })),
         ],
       };
-      const rule = await callController<AlertRuleMessage>(f, 'AlertRules', 'AddAlertRule', req);
+      const rule: AlertRuleMessage = await callController(f, 'AlertRules', 'AddAlertRule', req);
       deps.out(
         f.json
           ? `${JSON.stringify(ruleJson(rule), null, 2)}\n`
@@ -142,7 +143,7 @@ Examples:
   );
 
   addControllerOptions(cmd.command('list').description('list alert rules').option('--json', 'JSON output: {rules: [...]}')).action(async (f: Flags) => {
-    const { rules } = await callController<{ rules: AlertRuleMessage[] }>(f, 'AlertRules', 'ListAlertRules', {});
+    const { rules }: { rules: AlertRuleMessage[] } = await callController(f, 'AlertRules', 'ListAlertRules', {});
     if (f.json) {
       deps.out(`${JSON.stringify({ rules: rules.map(ruleJson) }, null, 2)}\n`);
       return;
@@ -166,7 +167,7 @@ Examples:
     cmd.command('test <name>').description("have the controller send a synthetic firing event to the rule's sinks and report each delivery").option('--json', 'JSON output: {event, results}'),
   ).action(
     async (name: string, f: Flags) => {
-      const { event, results } = await callController<TestAlertRuleResponse>(f, 'AlertRules', 'TestAlertRule', { name }, TEST_DEADLINE_MS);
+      const { event, results }: TestAlertRuleResponse = await callController(f, 'AlertRules', 'TestAlertRule', { name }, TEST_DEADLINE_MS);
       if (f.json) deps.out(`${JSON.stringify({ event: eventJson(event), results: results.map(deliveryJson) }, null, 2)}\n`);
       else {
         deps.out(

@@ -1,5 +1,5 @@
 /** What the fleet commands (schedule, alert) share: their controller client, output and tables. */
-import type { XtraceServiceName } from '@xtrace/proto/grpc';
+import type { XtraceMethodName, XtraceRequest, XtraceResponse, XtraceServiceName } from '@xtrace/proto/grpc';
 import { controllerClient, type ControllerFlags } from '../controller-flags.js';
 
 export interface FleetCommandDeps {
@@ -12,10 +12,16 @@ export function fleetDeps(deps: FleetCommandDeps = {}): Required<FleetCommandDep
 }
 
 /** A unary call of one of the controller's services, on a client closed afterwards. */
-export async function callController<T>(flags: ControllerFlags, service: XtraceServiceName, method: string, req: unknown, timeoutMs?: number): Promise<T> {
+export async function callController<S extends XtraceServiceName, M extends XtraceMethodName<S>, T extends XtraceResponse<S, M> = XtraceResponse<S, M>>(
+  flags: ControllerFlags,
+  service: S,
+  method: M,
+  req: XtraceRequest<S, M>,
+  timeoutMs?: number,
+): Promise<T> {
   const client = controllerClient(flags, service);
   try {
-    return await client.unary<T>(method, req, timeoutMs);
+    return await client.unary<M, T>(method, req, timeoutMs);
   } finally {
     client.close();
   }

@@ -91,7 +91,7 @@ async function runPair(f: PairFlags): Promise<void> {
         return;
       }
       progress('stopping (^C again to quit at once)...');
-      client.unary<PairReport>('StopProbe', { probe_id: info.probe_id }, 15_000).then(
+      client.unary('StopProbe', { probe_id: info.probe_id }, 15_000).then(
         (r) => (final ??= normalizePairReport(r)),
         () => {},
       );
@@ -99,7 +99,7 @@ async function runPair(f: PairFlags): Promise<void> {
     process.on('SIGINT', onSigint);
     try {
       final = await new Promise<PairReport | undefined>((resolve, reject) => {
-        const stream = client.stream<PairProbeEvent>('RunPairProbe', req, req.duration_ms + 60_000);
+        const stream = client.stream('RunPairProbe', req, req.duration_ms + 60_000);
         cancelStart = () => stream.cancel();
         let last: PairReport | undefined;
         stream.on('data', (ev: PairProbeEvent) => {

@@ -73,12 +73,12 @@ Examples:
       .option('--json', 'print the stored schedule as JSON'),
   ).action(async (name: string, f: Flags & { every: string; duration: string; pairs: string; proto?: string; paused?: boolean }) => {
     const req: AddScheduleRequest = { name, every: f.every, duration: f.duration, pairs: { text: f.pairs }, proto: f.proto ?? '', paused: f.paused === true };
-    const s = await callController<ScheduleMessage>(f, 'Schedules', 'AddSchedule', req);
+    const s: ScheduleMessage = await callController(f, 'Schedules', 'AddSchedule', req);
     deps.out(f.json ? `${JSON.stringify(scheduleJson(s), null, 2)}\n` : `schedule ${s.name} added: every ${s.every} for ${s.duration}, pairs ${s.pairs.text}${s.paused ? ' (paused)' : ''}\n`);
   });
 
   addControllerOptions(cmd.command('list').description('list schedules').option('--json', 'JSON output: {schedules: [...]}')).action(async (f: Flags) => {
-    const { schedules } = await callController<{ schedules: ScheduleMessage[] }>(f, 'Schedules', 'ListSchedules', {});
+    const { schedules }: { schedules: ScheduleMessage[] } = await callController(f, 'Schedules', 'ListSchedules', {});
     deps.out(f.json ? `${JSON.stringify({ schedules: schedules.map(scheduleJson) }, null, 2)}\n` : `${renderSchedules(schedules)}\n`);
   });
 
@@ -86,7 +86,7 @@ Examples:
     async (name: string, f: Flags & { runs: string }) => {
       const n = Number(f.runs);
       if (!Number.isInteger(n) || n < 0) throw new UsageError('--runs', 'expected a non-negative integer');
-      const { schedule, runs } = await callController<GetScheduleResponse>(f, 'Schedules', 'GetSchedule', { name, runs: n });
+      const { schedule, runs }: GetScheduleResponse = await callController(f, 'Schedules', 'GetSchedule', { name, runs: n });
       deps.out(f.json ? `${JSON.stringify({ schedule: scheduleJson(schedule), runs: runs.map(runJson) }, null, 2)}\n` : `${renderSchedules([schedule])}\n\nrecent runs:\n${renderRuns(runs)}\n`);
     },
   );
