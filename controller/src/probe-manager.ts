@@ -50,6 +50,8 @@ export interface ProbeObserver {
   report?(p: Probe, r: PairReport): void;
   /** per accepted batch: records in it, batches newly found missing on that stream, and the envelope's agent-wide kernel counters */
   batch?(p: Probe, host: string, info: { bootId: string; records: number; lostBatches: number; counters: Record<string, number> }): void;
+  /** per dropped batch (malformed, too large, or another host's or probe's); `host` is its subject's host token */
+  malformedBatch?(p: Probe, host: string | undefined, reason: string): void;
 }
 
 export interface StartProbeOptions {
@@ -77,6 +79,8 @@ export interface ProbeManagerOptions {
 interface HostStream {
   seq: BatchSequence;
   records: number;
+  /** batches dropped unread: not an envelope, a bad field, or the envelope names another host or probe */
+  malformed: number;
   firstCounters: Record<string, number> | undefined;
   lastCounters: Record<string, number>;
 }
@@ -91,6 +95,8 @@ export class Probe extends EventEmitter<{ report: [PairReport]; final: [PairRepo
   /** per host: batches the agent says it published (from its stopProbe reply) */
   readonly agentBatches = new Map<string, number>();
   readonly timers = new ProbeTimers();
+  /** every dropped batch of this probe, from hosts on its path (also in their stream) or not */
+  malformedBatches = 0;
   sub: ProbeSubscription | undefined;
   message = '';
   stopping: Promise<PairReport> | undefined;
@@ -107,12 +113,16 @@ export class Probe extends EventEmitter<{ report: [PairReport]; final: [PairRepo
   stream(host: string): HostStream {
     let s = this.streams.get(host);
     if (!s) {
-      s = { seq: new BatchSequence(), records: 0, firstCounters: undefined, lastCounters: {} };
+      s = { seq: new BatchSequence(), records: 0, malformed: 0, firstCounters: undefined, lastCounters: {} };
       this.streams.set(host, s);
     }
     return s;
   }
 }
+
+/** malformed batches of a probe logged one by one; after that, every MALFORMED_LOG_EVERY-th */
+const MALFORMED_LOGGED = 10;
+const MALFORMED_LOG_EVERY = 1000;
 
 function newProbeId(): string {
   return `p${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -133,6 +143,8 @@ export class ProbeManager {
   private readonly targets: ProbeTargetResolver;
   private readonly fanout: ProbeFanout;
   private observer: ProbeObserver | undefined;
+  /** batches dropped as malformed, over every probe of this manager */
+  malformedBatches = 0;
 
   constructor(opts: ProbeManagerOptions) {
     this.observer = opts.observer;
@@ -227,21 +239,36 @@ export class ProbeManager {
     return p;
   }
 
+  /**
+   * A batch dropped unread: counted on its host's stream when that host is on the path (the
+   * report's malformed_batches), on the probe and the manager, and told to the observer. Logged
+   * the first MALFORMED_LOGGED times per probe, then every MALFORMED_LOG_EVERY-th: a flood of
+   * garbage must not become a flood of log lines.
+   */
+  private dropMalformed(p: Probe, host: string | undefined, reason: string, log: pino.Logger, details: Record<string, unknown>): void {
+    const onPath = host !== undefined && p.info.hosts.includes(host);
+    if (onPath) p.stream(host).malformed++;
+    const n = ++p.malformedBatches;
+    this.malformedBatches++;
+    if (n <= MALFORMED_LOGGED || n % MALFORMED_LOG_EVERY === 0) log.warn({ ...details, host, malformedBatches: n }, `dropping batch: ${reason}`);
+    this.notify('malformedBatch', (o) => o.malformedBatch?.(p, onPath ? host : undefined, reason));
+  }
+
   private onBatch(p: Probe, subject: string, data: Uint8Array, log: pino.Logger): void {
+    const host = hostOfSubject(subject);
     let env;
     try {
       env = decodeEnvelope(data);
     } catch (e: unknown) {
-      log.warn({ err: e, subject }, 'dropping undecodable batch');
+      this.dropMalformed(p, host, errorMessage(e), log, { err: e, subject, bytes: data.byteLength });
       return;
     }
-    const host = hostOfSubject(subject);
-    if (host !== env.host || env.probe !== p.info.probe_id) {
-      log.warn({ subject, host: env.host, probe: env.probe }, 'batch subject and envelope disagree; dropped');
+    if (host === undefined || host !== env.host || env.probe !== p.info.probe_id) {
+      this.dropMalformed(p, host, 'batch subject and envelope disagree', log, { subject, envelopeHost: env.host, envelopeProbe: env.probe });
       return;
     }
     if (!p.info.hosts.includes(host)) {
-      log.warn({ host }, 'batch from a host not on the path; dropped');
+      this.dropMalformed(p, host, 'batch from a host not on the path', log, { subject });
       return;
     }
     const s = p.stream(host);
@@ -288,6 +315,7 @@ export class ProbeManager {
         records: s?.records ?? 0,
         lost_batches: s?.seq.lost ?? 0,
         duplicate_batches: s?.seq.duplicates ?? 0,
+        malformed_batches: s?.malformed ?? 0,
         kernel_counters: kernel,
       };
     });
