@@ -7,7 +7,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { NatsConnection } from 'nats';
 import type pino from 'pino';
-import type { AddAlertRuleRequest, AlertDeliveryMessage, AlertEventMessage, AlertRuleMessage, AlertSinkMessage } from '@xtrace/proto';
+import { errorMessage, type AddAlertRuleRequest, type AlertDeliveryMessage, type AlertEventMessage, type AlertRuleMessage, type AlertSinkMessage } from '@xtrace/proto';
 import { syntheticEvent, type AlertDispatcher } from './fleet/alert-dispatcher.js';
 import type { AlertEvent } from './fleet/alert-evaluator.js';
 import type { AlertRule, ParsedAlertRule, SinkSpec } from './fleet/alert-rule.js';
@@ -99,7 +99,9 @@ export function createAlertService(fleet: { nc: NatsConnection; dispatcher: Aler
       return alertRuleMessage(r);
     }),
 
-    ListAlertRules: unary(log, 'ListAlertRules', async () => ({ rules: (await (await store()).list()).map(alertRuleMessage) })),
+    ListAlertRules: unary(log, 'ListAlertRules', async () => ({
+      rules: (await (await store()).list((key, e) => log.warn({ key, err: errorMessage(e) }, 'skipping an invalid stored alert rule'))).map(alertRuleMessage),
+    })),
 
     GetAlertRule: unary(log, 'GetAlertRule', async (req: { name: string }) => alertRuleMessage(await rule(req.name))),
 

@@ -7,7 +7,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { NatsConnection } from 'nats';
 import type pino from 'pino';
-import type { AddScheduleRequest, ScheduleMessage, ScheduleRunMessage } from '@xtrace/proto';
+import { errorMessage, type AddScheduleRequest, type ScheduleMessage, type ScheduleRunMessage } from '@xtrace/proto';
 import { openScheduleRunsKv } from './fleet/kv-buckets.js';
 import { decodeClaim, parseRunKey, type RunClaim } from './fleet/run-claim.js';
 import type { ParsedSchedule, ScheduleProto } from './fleet/schedule.js';
@@ -64,7 +64,9 @@ export function createScheduleService(nc: NatsConnection | undefined, logger: pi
       return scheduleMessage(s);
     }),
 
-    ListSchedules: unary(log, 'ListSchedules', async () => ({ schedules: (await (await store()).list()).map(scheduleMessage) })),
+    ListSchedules: unary(log, 'ListSchedules', async () => ({
+      schedules: (await (await store()).list((key, e) => log.warn({ key, err: errorMessage(e) }, 'skipping an invalid stored schedule'))).map(scheduleMessage),
+    })),
 
     GetSchedule: unary(log, 'GetSchedule', async (req: { name: string; runs: number }) => {
       const s = await (await store()).get(req.name);

@@ -7,6 +7,9 @@ import { UsageError, XtraceError } from '@xtrace/proto';
 import { decodeJson, encodeJson, isCasConflict } from './kv-buckets.js';
 import { validateName } from './schedule.js';
 
+/** told about a stored entry list() skipped: its key and why */
+export type SkipHandler = (key: string, error: XtraceError) => void;
+
 export interface RecordKind<T> {
   /** with its article, for messages: "a schedule", "an alert rule" */
   label: string;
@@ -54,12 +57,23 @@ export class NamedRecordBucket<T> {
     return (await this.entry(name))?.value;
   }
 
-  async list(): Promise<T[]> {
+  /**
+   * Every valid record, by name. A stored value that is not one (garbage written past the
+   * controller, a bad key) is skipped and handed to `onSkip`, so one bad entry cannot hide the rest.
+   */
+  async list(onSkip?: SkipHandler): Promise<T[]> {
     const names: string[] = [];
     for await (const k of await this.kv.keys()) names.push(k);
     const out: T[] = [];
     for (const n of names.sort()) {
-      const r = await this.get(n);
+      let r: T | undefined;
+      try {
+        r = await this.get(n);
+      } catch (e: unknown) {
+        if (!(e instanceof XtraceError)) throw e; // NATS itself failed: the caller's error
+        onSkip?.(n, e);
+        continue;
+      }
       if (r !== undefined) out.push(r);
     }
     return out;
