@@ -32,6 +32,7 @@ describe('validateAgentCommand', () => {
     expect(errors({ op: 'renew', probeIds: 'p1' })).toBe("probeIds: expected an array of probe ids, got 'p1'");
     expect(errors({ op: 'stopProbe' })).toBe('probeId: expected 1-128 characters of [A-Za-z0-9_-], got nothing');
     expect(errors({ op: 'status', extra: true })).toBe('extra: unknown field');
+    expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', sample: { k: 1, n: 2, z: 1 } })).toBe('sample.z: unknown field');
   });
 
   it('takes null for an absent optional field and leaves it out', () => {

@@ -117,7 +117,7 @@ function intIn(min: number, max: number) {
 }
 
 const sample = z
-  .object({ n: intIn(1, 0xffffffff), k: intIn(1, 0xffffffff) }, expecting((v) => `expected {k, n}, got ${describeValue(v)}`))
+  .strictObject({ n: intIn(1, 0xffffffff), k: intIn(1, 0xffffffff) }, expecting((v) => `expected {k, n}, got ${describeValue(v)}`))
   .check((ctx) => {
     const { k, n } = ctx.value;
     if (ctx.issues.length === 0 && k > n) ctx.issues.push({ code: 'custom', path: ['k'], message: `expected k <= n, got k=${k} n=${n}`, input: ctx.value });
