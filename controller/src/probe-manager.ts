@@ -103,7 +103,8 @@ export class Probe extends EventEmitter<{ report: [PairReport]; final: [PairRepo
   constructor(
     readonly info: ProbeInfo,
     readonly keepOnDisconnect: boolean,
-    readonly analyzer: ProbeAnalyzer,
+    /** the matcher, until the final report: then ENDED_ANALYZER (a finished probe stays listed a minute, its packet state need not) */
+    public analyzer: ProbeAnalyzer,
     readonly origin: ProbeOrigin = 'adhoc',
   ) {
     super();
@@ -123,6 +124,18 @@ export class Probe extends EventEmitter<{ report: [PairReport]; final: [PairRepo
 /** malformed batches of a probe logged one by one; after that, every MALFORMED_LOG_EVERY-th */
 const MALFORMED_LOGGED = 10;
 const MALFORMED_LOG_EVERY = 1000;
+
+/** A finished probe's analyzer: its matcher (slot pool, pairing maps: tens of MB when busy) is let go. */
+const ENDED_ANALYZER: ProbeAnalyzer = {
+  addBatch: () => {},
+  intervalReport: () => {
+    throw new UsageError('probe_id', 'the probe has ended');
+  },
+  finalReport: () => {
+    throw new UsageError('probe_id', 'the probe has ended');
+  },
+  render: () => '',
+};
 
 function newProbeId(): string {
   return `p${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -416,6 +429,7 @@ export class ProbeManager {
     p.message = notes.join('; ');
     const r = this.buildReport(p, a, true);
     p.finalReport = r;
+    p.analyzer = ENDED_ANALYZER;
     this.notify('report', (o) => o.report?.(p, r));
     p.emit('final', r);
     log.info({ why, state: p.state, noTraffic: r.no_traffic }, 'probe ended');
