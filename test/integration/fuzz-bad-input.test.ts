@@ -201,13 +201,16 @@ describe('bad input, fuzzed (fake tracer: no BPF)', () => {
 
     phaseDone('(a)');
     // (b) agent commands: every reply refuses, naming a field
-    await pool(COUNTS.commands, 64, async () => {
-      const c = commandCase(rng, rng.pick(COMMAND_KINDS));
+    // (each target's inputs are drawn before any is sent, so replies arriving in any order leave the sequence to the seed)
+    const commands = Array.from({ length: COUNTS.commands }, () => commandCase(rng, rng.pick(COMMAND_KINDS)));
+    await pool(COUNTS.commands, 64, async (i) => {
+      const c = commands[i]!;
       out.commands.sent++;
       const r = JSON.parse(new TextDecoder().decode((await nc.request(Subjects.agentCmd('xtfz-a'), c.data, { timeout: 20_000 })).data)) as CommandReply;
       if (!r.ok && typeof r.error.field === 'string' && r.error.field !== '' && r.error.message.length < 4096) out.commands.rejectedWithField++;
       else failures.push(`command ${c.kind} ${new TextDecoder().decode(c.data).slice(0, 200)}: ${JSON.stringify(r).slice(0, 300)}`);
     });
+    commands.length = 0; // the test's own garbage is no part of the controller's heap
 
     phaseDone('(b)');
     // (c) heartbeats and announcements: every one refused and counted; observe() names the field
@@ -248,13 +251,18 @@ describe('bad input, fuzzed (fake tracer: no BPF)', () => {
     const validSchedule = JSON.parse(new TextDecoder().decode((await schedulesKv.get('fz-valid'))!.value)) as Record<string, unknown>;
     const validRule = JSON.parse(new TextDecoder().decode((await alertsKv.get('fz-valid'))!.value)) as Record<string, unknown>;
     const half = COUNTS.kv / 2;
+    // a valid name, or one no schedule may have (KV allows dots and '=')
+    const entries = Array.from({ length: COUNTS.kv }, (_, i) => ({
+      kv: i < half ? schedulesKv : alertsKv,
+      key: rng.int(5) === 0 ? `fz.bad=${i}` : `fz-garbage-${i}`,
+      value: kvGarbage(rng, i < half ? validSchedule : validRule),
+    }));
     await pool(COUNTS.kv, 16, async (i) => {
-      const schedules = i < half;
-      // a valid name, or one no schedule may have (KV allows dots and '=')
-      const key = rng.int(5) === 0 ? `fz.bad=${i}` : `fz-garbage-${i}`;
-      await (schedules ? schedulesKv : alertsKv).put(key, kvGarbage(rng, schedules ? validSchedule : validRule));
+      const e = entries[i]!;
+      await e.kv.put(e.key, e.value);
       out.kv.sent++;
     });
+    entries.length = 0;
     const skippedBefore = (logged.get('skipping an invalid stored schedule') ?? 0) + (logged.get('skipping an invalid stored alert rule') ?? 0);
     const listed = await new Promise<{ schedules: { name: string }[] }>((resolve, reject) =>
       (client('Schedules') as unknown as { ListSchedules: (r: object, cb: (e: unknown, r: unknown) => void) => void }).ListSchedules({}, (e, r) => (e ? reject(e) : resolve(r as { schedules: { name: string }[] }))),
@@ -271,13 +279,15 @@ describe('bad input, fuzzed (fake tracer: no BPF)', () => {
 
     phaseDone('(d)');
     // (e) gRPC: every request INVALID_ARGUMENT naming its field
-    await pool(COUNTS.grpc, 16, async () => {
-      const c = grpcCase(rng, rng.pick(GRPC_KINDS));
+    const requests = Array.from({ length: COUNTS.grpc }, () => grpcCase(rng, rng.pick(GRPC_KINDS)));
+    await pool(COUNTS.grpc, 16, async (i) => {
+      const c = requests[i]!;
       out.grpc.sent++;
       const s = await callStatus(c.service, c.method, c.req, c.stream);
       if (s !== 'ok' && s.code === grpc.status.INVALID_ARGUMENT && s.field !== undefined && s.field !== '' && s.details.length <= 4096) out.grpc.invalidArgumentWithField++;
       else failures.push(`${c.method} ${JSON.stringify(c.req).slice(0, 200)}: ${JSON.stringify(s).slice(0, 300)}`);
     });
+    requests.length = 0;
 
     phaseDone('(e)');
     // still standing: the first probe ends with a report, an agent answers, a new probe matches traffic
