@@ -44,6 +44,8 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
   private subs: Subscription[] = [];
   private timer: NodeJS.Timeout | undefined;
   private spoofed = 0;
+  /** heartbeats and announcements refused (not JSON, or a bad field: logged with the field) */
+  rejected = 0;
 
   constructor(opts: AgentRegistryOptions) {
     super();
@@ -62,7 +64,9 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
       try {
         this.observe(msg.json<unknown>(), hostOfSubject(msg.subject));
       } catch (e: unknown) {
-        this.log.warn({ err: e, subject: msg.subject }, `ignoring bad heartbeat: ${errorMessage(e)}`);
+        // thinned like malformed batches (probe-manager.ts): garbage must not flood the log
+        const n = ++this.rejected;
+        if (n <= 10 || n % 1000 === 0) this.log.warn({ err: e, subject: msg.subject, rejected: n }, `ignoring bad heartbeat: ${errorMessage(e)}`);
       }
     };
     this.subs = [

@@ -24,4 +24,14 @@ describe('BatchSequence', () => {
     expect(s.lost).toBe(0);
     expect(s.duplicates).toBe(0);
   });
+  it('counts a seq far ahead at once (a garbage envelope cannot stall the controller)', () => {
+    const s = new BatchSequence();
+    s.accept('b', 1);
+    const t = Date.now();
+    expect(s.accept('b', Number.MAX_SAFE_INTEGER)).toBe('gap');
+    expect(Date.now() - t).toBeLessThan(1000);
+    expect(s.lost).toBe(Number.MAX_SAFE_INTEGER - 2);
+    expect(s.accept('b', 3)).toBe('late');
+    expect(s.accept('b', 2)).toBe('late');
+  });
 });

@@ -27,10 +27,9 @@ export class BatchSequence {
     }
     this.bootId = bootId;
     if (seq > this.highest) {
-      for (let s = this.highest + 1; s < seq; s++) {
-        this.lost++;
-        if (this.missing.size < MAX_TRACKED_MISSING) this.missing.add(s);
-      }
+      // counted at once, not one by one: a seq far ahead (a garbage envelope) must not loop for ages
+      this.lost += seq - this.highest - 1;
+      for (let s = this.highest + 1; s < seq && this.missing.size < MAX_TRACKED_MISSING; s++) this.missing.add(s);
       if (seq > this.highest + 1 && verdict === 'ok') verdict = 'gap';
       this.highest = seq;
       this.received++;

@@ -108,5 +108,6 @@ export function fleetProbeObserver(fleet: FleetService, logger: pino.Logger): Pr
       const ringbuf = kernel.delta(host, b.bootId, b.counters, 'ringbuf_full');
       if (ringbuf > 0 || b.lostBatches > 0) m.recordLoss(host, { ringbuf, batches: b.lostBatches });
     },
+    malformedBatch: (_p, host) => m.recordMalformedBatch(host),
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { NatsConnection } from 'nats';
 import type pino from 'pino';
-import { alertRuleForm, type AlertDeliveryMessage, type AlertEventMessage, type AlertRuleMessage, type AlertSinkMessage, type AlertSink__Output } from '@xtrace/proto';
+import { alertRuleForm, errorMessage, type AlertDeliveryMessage, type AlertEventMessage, type AlertRuleMessage, type AlertSinkMessage, type AlertSink__Output } from '@xtrace/proto';
 import type { AlertRulesHandlers } from '@xtrace/proto/grpc';
 import { syntheticEvent, type AlertDispatcher } from './fleet/alert-dispatcher.js';
 import type { AlertEvent } from './fleet/alert-evaluator.js';
@@ -87,7 +87,9 @@ export function createAlertService(fleet: { nc: NatsConnection; dispatcher: Aler
       return alertRuleMessage(r);
     }),
 
-    ListAlertRules: unary(log, 'ListAlertRules', async () => ({ rules: (await (await store()).list()).map(alertRuleMessage) })),
+    ListAlertRules: unary(log, 'ListAlertRules', async () => ({
+      rules: (await (await store()).list((key, e) => log.warn({ key, err: errorMessage(e) }, 'skipping an invalid stored alert rule'))).map(alertRuleMessage),
+    })),
 
     GetAlertRule: unary(log, 'GetAlertRule', async (req) => alertRuleMessage(await rule(req.name))),
 

@@ -7,6 +7,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { UsageError, XtraceError, errorMessage } from '@xtrace/proto';
 
+/** Longest status message sent: it travels in a trailer, and a request's garbage may be quoted in it. */
+const MAX_DETAILS_CHARS = 2048;
+
 /** A name (schedule, alert rule) that does not exist: NOT_FOUND, still a usage error. */
 export class NotFoundError extends UsageError {}
 
@@ -24,6 +27,7 @@ export function toServiceError(e: unknown): Partial<grpc.StatusObject> {
           : grpc.status.INTERNAL;
   const metadata = new grpc.Metadata();
   metadata.set('xtrace-code', code);
-  if (e instanceof UsageError) metadata.set('xtrace-field', e.field);
-  return { code: status, details: errorMessage(e), metadata };
+  if (e instanceof UsageError) metadata.set('xtrace-field', e.field.slice(0, 256));
+  const details = errorMessage(e);
+  return { code: status, details: details.length <= MAX_DETAILS_CHARS ? details : `${details.slice(0, MAX_DETAILS_CHARS)}…`, metadata };
 }

@@ -6,18 +6,18 @@
  * grpc-errors.ts turns into INVALID_ARGUMENT.
  */
 import { isIP } from 'node:net';
-import { PROBE_PROTOS, expecting, hasIssueAt, parseOrThrow, type StartPairProbeRequest } from '@xtrace/proto';
+import { MAX_DURATION_MS, PROBE_PROTOS, clipForMessage, expecting, formatDurationMs, hasIssueAt, parseOrThrow, type StartPairProbeRequest } from '@xtrace/proto';
 import { z } from 'zod';
 import type { HistoryQuery } from './fleet/history-store.js';
 import type { HistoryRequest } from './grpc-history.js';
 
-const address = z.custom<string>((v) => typeof v === 'string' && isIP(v) !== 0, expecting((v) => `expected an IPv4 or IPv6 address, got '${String(v ?? '')}'`));
+const address = z.custom<string>((v) => typeof v === 'string' && isIP(v) !== 0, expecting((v) => `expected an IPv4 or IPv6 address, got '${clipForMessage(String(v ?? ''))}'`));
 
 const startPairProbeSchema = z
   .looseObject({
     src: address,
     dst: address,
-    proto: z.enum(['', ...PROBE_PROTOS], expecting((v) => `expected one of ${PROBE_PROTOS.join('|')}, got '${String(v)}'`)).nullish(),
+    proto: z.enum(['', ...PROBE_PROTOS], expecting((v) => `expected one of ${PROBE_PROTOS.join('|')}, got '${clipForMessage(String(v))}'`)).nullish(),
     port: z
       .number(expecting((v) => `expected 1..65535, got ${String(v)}`))
       .refine((p) => p === 0 || (p >= 1 && p <= 65535), expecting((v) => `expected 1..65535, got ${String(v)}`))
@@ -33,6 +33,9 @@ const startPairProbeSchema = z
     else if ((req.sample_k || req.sample_n) && !(req.sample_k! >= 1 && req.sample_n! >= req.sample_k!)) {
       fail('sample', `expected 1 <= k <= n, got ${req.sample_k}/${req.sample_n}`);
     } else if (req.interval_ms && req.interval_ms < 100) fail('interval', `expected at least 100ms, got ${req.interval_ms}ms`);
+    // past these a timer overflows (Node fires it at once) and the agents refuse the probe
+    else if (req.interval_ms && req.interval_ms > MAX_DURATION_MS) fail('interval', `expected at most ${formatDurationMs(MAX_DURATION_MS)}, got ${req.interval_ms}ms`);
+    else if (req.duration_ms && req.duration_ms > MAX_DURATION_MS) fail('duration', `expected at most ${formatDurationMs(MAX_DURATION_MS)}, got ${req.duration_ms}ms`);
   });
 
 /** Throws a UsageError naming the first bad field of a StartPairProbeRequest. */

@@ -6,7 +6,7 @@
  */
 import type { NatsConnection } from 'nats';
 import type pino from 'pino';
-import type { ScheduleMessage, ScheduleRunMessage } from '@xtrace/proto';
+import { errorMessage, type ScheduleMessage, type ScheduleRunMessage } from '@xtrace/proto';
 import type { SchedulesHandlers } from '@xtrace/proto/grpc';
 import { openScheduleRunsKv } from './fleet/kv-buckets.js';
 import { decodeClaim, parseRunKey, type RunClaim } from './fleet/run-claim.js';
@@ -66,7 +66,9 @@ export function createScheduleService(nc: NatsConnection | undefined, logger: pi
       return scheduleMessage(s);
     }),
 
-    ListSchedules: unary(log, 'ListSchedules', async () => ({ schedules: (await (await store()).list()).map(scheduleMessage) })),
+    ListSchedules: unary(log, 'ListSchedules', async () => ({
+      schedules: (await (await store()).list((key, e) => log.warn({ key, err: errorMessage(e) }, 'skipping an invalid stored schedule'))).map(scheduleMessage),
+    })),
 
     GetSchedule: unary(log, 'GetSchedule', async (req) => {
       const s = await (await store()).get(req.name);

@@ -48,6 +48,8 @@ export interface ProbeObserver {
   report?(p: Probe, r: PairReport): void;
   /** per accepted batch: records in it, batches newly found missing on that stream, and the envelope's agent-wide kernel counters */
   batch?(p: Probe, host: string, info: { bootId: string; records: number; lostBatches: number; counters: Record<string, number> }): void;
+  /** per dropped batch (malformed, too large, or another host's or probe's); `host` is its subject's host token */
+  malformedBatch?(p: Probe, host: string | undefined, reason: string): void;
 }
 
 interface StartProbeOptions {
@@ -75,6 +77,8 @@ interface ProbeManagerOptions {
 interface HostStream {
   seq: BatchSequence;
   records: number;
+  /** batches dropped unread: not an envelope, a bad field, or the envelope names another host or probe */
+  malformed: number;
   firstCounters: Record<string, number> | undefined;
   lastCounters: Record<string, number>;
 }
@@ -89,13 +93,16 @@ export class Probe extends EventEmitter<{ report: [PairReport]; final: [PairRepo
   /** per host: batches the agent says it published (from its stopProbe reply) */
   readonly agentBatches = new Map<string, number>();
   readonly timers = new ProbeTimers();
+  /** every dropped batch of this probe, from hosts on its path (also in their stream) or not */
+  malformedBatches = 0;
   sub: ProbeSubscription | undefined;
   message = '';
   stopping: Promise<PairReport> | undefined;
   constructor(
     readonly info: ProbeInfo,
     readonly keepOnDisconnect: boolean,
-    readonly analyzer: ProbeAnalyzer,
+    /** the matcher, until the final report: then ENDED_ANALYZER (a finished probe stays listed a minute, its packet state need not) */
+    public analyzer: ProbeAnalyzer,
     readonly origin: ProbeOrigin = 'adhoc',
   ) {
     super();
@@ -105,12 +112,28 @@ export class Probe extends EventEmitter<{ report: [PairReport]; final: [PairRepo
   stream(host: string): HostStream {
     let s = this.streams.get(host);
     if (!s) {
-      s = { seq: new BatchSequence(), records: 0, firstCounters: undefined, lastCounters: {} };
+      s = { seq: new BatchSequence(), records: 0, malformed: 0, firstCounters: undefined, lastCounters: {} };
       this.streams.set(host, s);
     }
     return s;
   }
 }
+
+/** malformed batches of a probe logged one by one; after that, every MALFORMED_LOG_EVERY-th */
+const MALFORMED_LOGGED = 10;
+const MALFORMED_LOG_EVERY = 1000;
+
+/** A finished probe's analyzer: its matcher (slot pool, pairing maps: tens of MB when busy) is let go. */
+const ENDED_ANALYZER: ProbeAnalyzer = {
+  addBatch: () => {},
+  intervalReport: () => {
+    throw new UsageError('probe_id', 'the probe has ended');
+  },
+  finalReport: () => {
+    throw new UsageError('probe_id', 'the probe has ended');
+  },
+  render: () => '',
+};
 
 function newProbeId(): string {
   return `p${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -131,6 +154,8 @@ export class ProbeManager {
   private readonly targets: ProbeTargetResolver;
   private readonly fanout: ProbeFanout;
   private observer: ProbeObserver | undefined;
+  /** batches dropped as malformed, over every probe of this manager */
+  malformedBatches = 0;
 
   constructor(opts: ProbeManagerOptions) {
     this.observer = opts.observer;
@@ -225,21 +250,36 @@ export class ProbeManager {
     return p;
   }
 
+  /**
+   * A batch dropped unread: counted on its host's stream when that host is on the path (the
+   * report's malformed_batches), on the probe and the manager, and told to the observer. Logged
+   * the first MALFORMED_LOGGED times per probe, then every MALFORMED_LOG_EVERY-th: a flood of
+   * garbage must not become a flood of log lines.
+   */
+  private dropMalformed(p: Probe, host: string | undefined, reason: string, log: pino.Logger, details: Record<string, unknown>): void {
+    const onPath = host !== undefined && p.info.hosts.includes(host);
+    if (onPath) p.stream(host).malformed++;
+    const n = ++p.malformedBatches;
+    this.malformedBatches++;
+    if (n <= MALFORMED_LOGGED || n % MALFORMED_LOG_EVERY === 0) log.warn({ ...details, host, malformedBatches: n }, `dropping batch: ${reason}`);
+    this.notify('malformedBatch', (o) => o.malformedBatch?.(p, onPath ? host : undefined, reason));
+  }
+
   private onBatch(p: Probe, subject: string, data: Uint8Array, log: pino.Logger): void {
+    const host = hostOfSubject(subject);
     let env;
     try {
       env = decodeEnvelope(data);
     } catch (e: unknown) {
-      log.warn({ err: e, subject }, 'dropping undecodable batch');
+      this.dropMalformed(p, host, errorMessage(e), log, { err: e, subject, bytes: data.byteLength });
       return;
     }
-    const host = hostOfSubject(subject);
-    if (host !== env.host || env.probe !== p.info.probe_id) {
-      log.warn({ subject, host: env.host, probe: env.probe }, 'batch subject and envelope disagree; dropped');
+    if (host === undefined || host !== env.host || env.probe !== p.info.probe_id) {
+      this.dropMalformed(p, host, 'batch subject and envelope disagree', log, { subject, envelopeHost: env.host, envelopeProbe: env.probe });
       return;
     }
     if (!p.info.hosts.includes(host)) {
-      log.warn({ host }, 'batch from a host not on the path; dropped');
+      this.dropMalformed(p, host, 'batch from a host not on the path', log, { subject });
       return;
     }
     const s = p.stream(host);
@@ -286,6 +326,7 @@ export class ProbeManager {
         records: s?.records ?? 0,
         lost_batches: s?.seq.lost ?? 0,
         duplicate_batches: s?.seq.duplicates ?? 0,
+        malformed_batches: s?.malformed ?? 0,
         kernel_counters: kernel,
       };
     });
@@ -386,6 +427,7 @@ export class ProbeManager {
     p.message = notes.join('; ');
     const r = this.buildReport(p, a, true);
     p.finalReport = r;
+    p.analyzer = ENDED_ANALYZER;
     this.notify('report', (o) => o.report?.(p, r));
     p.emit('final', r);
     log.info({ why, state: p.state, noTraffic: r.no_traffic }, 'probe ended');

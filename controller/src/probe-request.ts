@@ -3,6 +3,7 @@
  * the probe's ProbeInfo and the startProbe command its agents get.
  */
 import {
+  MAX_DURATION_MS,
   type ProbeInfo,
   type ProbeProto,
   type StartPairProbeRequest,
@@ -43,7 +44,7 @@ export function startCommandOf(req: StartPairProbeRequest, info: ProbeInfo, leas
     probeId: info.probe_id,
     src: req.src,
     dst: req.dst,
-    durationMs: info.duration_ms + AGENT_DURATION_MARGIN_MS,
+    durationMs: Math.min(info.duration_ms + AGENT_DURATION_MARGIN_MS, MAX_DURATION_MS),
     leaseMs: lease.leaseMs,
     controllerId: lease.controllerId,
   };

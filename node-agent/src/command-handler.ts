@@ -8,6 +8,7 @@ import {
   XtraceError,
   errorMessage,
   errorReply,
+  MAX_COMMAND_BYTES,
   formatFieldErrors,
   okReply,
   validateAgentCommand,
@@ -42,6 +43,10 @@ export class CommandHandler {
   async handle(msg: Msg): Promise<void> {
     let reply: CommandReply;
     try {
+      if (msg.data.byteLength > MAX_COMMAND_BYTES) {
+        const message = `${msg.data.byteLength} bytes is more than ${MAX_COMMAND_BYTES}`;
+        throw new CommandError('usage', `(command): ${message}`, [{ field: '(command)', message }]);
+      }
       let input: unknown;
       try {
         input = msg.json();

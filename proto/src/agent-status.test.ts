@@ -17,4 +17,23 @@ describe('agentHeartbeatSchema', () => {
     expect(() => parseOrThrow(agentHeartbeatSchema, { ...hb, bootId: 5 }, 'heartbeat')).toThrow('heartbeat.bootId: expected a string, got 5');
     expect(() => parseOrThrow(agentHeartbeatSchema, null, 'heartbeat')).toThrow(UsageError);
   });
+
+  it('names a field the controller reads when it has the wrong type (a VM, a stage, a probe)', () => {
+    const bad = (patch: Record<string, unknown>): string => {
+      try {
+        parseOrThrow(agentHeartbeatSchema, { ...hb, ...patch }, 'heartbeat');
+      } catch (e: unknown) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(bad({ inventory: { vms: [null] } })).toBe('heartbeat.inventory.vms[0]: expected an object, got null');
+    expect(bad({ inventory: { vms: [{ tap: 't', addresses: [5] }] } })).toBe('heartbeat.inventory.vms[0].addresses[0]: expected a string, got 5');
+    expect(bad({ inventory: { vms: [], stages: [7] } })).toBe('heartbeat.inventory.stages[0]: expected an object, got 7');
+    expect(bad({ probes: [{}] })).toBe('heartbeat.probes[0].probeId: expected a string, got nothing');
+    expect(bad({ version: 3 })).toBe('heartbeat.version: expected a string, got 3');
+    expect(bad({ heartbeatMs: -1 })).toBe('heartbeat.heartbeatMs: expected a number >= 0, got -1');
+    expect(bad({ bootId: 'b'.repeat(200) })).toBe('heartbeat.bootId: expected at most 128 characters');
+    expect(parseOrThrow(agentHeartbeatSchema, { ...hb, probes: undefined }, 'heartbeat').probes).toEqual([]);
+  });
 });

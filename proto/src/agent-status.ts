@@ -65,17 +65,37 @@ export interface AgentHeartbeat {
 
 const NO_INVENTORY: AgentHeartbeat['inventory'] = { netns: 0, interfaces: [], vms: [], stages: [] };
 
+/** A boot id is a UUID; a longer string is garbage. */
+const MAX_BOOT_ID_CHARS = 128;
+
+const text = (max: number) => z.string(expecting((v) => `expected a string, got ${describeValue(v)}`)).max(max, expecting(() => `expected at most ${max} characters`));
+const count = z.number(expecting((v) => `expected a number >= 0, got ${describeValue(v)}`)).min(0, expecting((v) => `expected a number >= 0, got ${describeValue(v)}`));
+const list = <T extends z.ZodType>(item: T) => z.array(item, expecting((v) => `expected an array, got ${describeValue(v)}`));
+const object = <S extends z.core.$ZodLooseShape>(shape: S) => z.looseObject(shape, expecting((v) => `expected an object, got ${describeValue(v)}`));
+
+/** what the controller reads of each VM (its tap and addresses: agent-registry.ts, fleet-bridge.ts) */
+const vm = object({ tap: text(256), addresses: list(text(64)) });
+
 /**
  * A received heartbeat or announcement: the registry keys agents on `host` and notices reboots
  * by `bootId`, so those must be right; an inventory without a VM list counts as empty (an agent
- * whose tracer failed still registers). Other fields pass as sent (looseObject).
+ * whose tracer failed still registers). What the controller reads of the rest (each VM's tap and
+ * addresses, each stage and probe as an object, the version and times) must have its type when
+ * present; other fields pass as sent (looseObject).
  */
 export const agentHeartbeatSchema = z
   .looseObject(
     {
       host: z.custom<string>(isSubjectToken, expecting((v) => `expected 1-128 characters of [A-Za-z0-9_-], got ${describeValue(v)}`)),
-      bootId: z.string(expecting((v) => `expected a string, got ${describeValue(v)}`)),
-      inventory: z.looseObject({ vms: z.array(z.unknown()) }).catch(() => ({ ...NO_INVENTORY })),
+      bootId: text(MAX_BOOT_ID_CHARS),
+      version: text(256).optional(),
+      startedAtMs: count.optional(),
+      heartbeatMs: count.optional(),
+      inventory: z.preprocess(
+        (v) => (typeof v === 'object' && v !== null && Array.isArray((v as { vms?: unknown }).vms) ? v : { ...NO_INVENTORY }),
+        object({ vms: list(vm), stages: list(object({})).optional() }),
+      ),
+      probes: list(object({ probeId: text(128) })).default([]),
     },
     expecting((v) => `expected a JSON object, got ${describeValue(v)}`),
   )

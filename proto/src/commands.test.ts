@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatFieldErrors, validateAgentCommand } from './commands.js';
+import { MAX_RENEW_IDS, formatFieldErrors, validateAgentCommand } from './commands.js';
 
 function errors(input: unknown): string {
   const v = validateAgentCommand(input);
@@ -32,6 +32,7 @@ describe('validateAgentCommand', () => {
     expect(errors({ op: 'renew', probeIds: 'p1' })).toBe("probeIds: expected an array of probe ids, got 'p1'");
     expect(errors({ op: 'stopProbe' })).toBe('probeId: expected 1-128 characters of [A-Za-z0-9_-], got nothing');
     expect(errors({ op: 'status', extra: true })).toBe('extra: unknown field');
+    expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', sample: { k: 1, n: 2, z: 1 } })).toBe('sample.z: unknown field');
   });
 
   it('takes null for an absent optional field and leaves it out', () => {
@@ -39,5 +40,12 @@ describe('validateAgentCommand', () => {
     expect(v.ok && Object.keys(v.value)).toEqual(['op', 'probeId', 'src', 'dst', 'leaseMs']);
     expect(validateAgentCommand({ op: 'renew', probeIds: ['a', 'b'], leaseMs: null })).toEqual({ ok: true, value: { op: 'renew', probeIds: ['a', 'b'] } });
     expect(validateAgentCommand({ op: 'status' })).toEqual({ ok: true, value: { op: 'status' } });
+  });
+
+  it('bounds strings and lists, and quotes at most 80 characters of a bad value', () => {
+    const base = { op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2' };
+    expect(errors({ ...base, controllerId: 'c'.repeat(257) })).toBe('controllerId: expected at most 256 characters');
+    expect(errors({ op: 'renew', probeIds: Array.from({ length: MAX_RENEW_IDS + 1 }, () => 'p') })).toBe(`probeIds: expected at most ${MAX_RENEW_IDS} probe ids`);
+    expect(errors({ ...base, src: 'x'.repeat(100_000) })).toBe(`src: expected an IPv4 or IPv6 address, got '${'x'.repeat(80)}…(100000 chars)'`);
   });
 });

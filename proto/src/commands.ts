@@ -93,6 +93,12 @@ export type Validation<T> = { ok: true; value: T } | { ok: false; errors: FieldE
 
 export const DEFAULT_LEASE_MS = 10_000;
 export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
+/** Largest command an agent reads; a bigger one is refused before it is parsed (the real ones are a few hundred bytes). */
+export const MAX_COMMAND_BYTES = 64 * 1024;
+/** Most probe ids one renew lists (a controller renews its probes on the host, at most MAX_PROBES). */
+export const MAX_RENEW_IDS = 1024;
+/** Longest controllerId kept (diagnostics only). */
+export const MAX_CONTROLLER_ID_CHARS = 256;
 
 /** Drops the null-valued keys: on the wire an optional field may be absent or null. */
 function withoutNulls<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], null> } {
@@ -111,7 +117,7 @@ function intIn(min: number, max: number) {
 }
 
 const sample = z
-  .object({ n: intIn(1, 0xffffffff), k: intIn(1, 0xffffffff) }, expecting((v) => `expected {k, n}, got ${describeValue(v)}`))
+  .strictObject({ n: intIn(1, 0xffffffff), k: intIn(1, 0xffffffff) }, expecting((v) => `expected {k, n}, got ${describeValue(v)}`))
   .check((ctx) => {
     const { k, n } = ctx.value;
     if (ctx.issues.length === 0 && k > n) ctx.issues.push({ code: 'custom', path: ['k'], message: `expected k <= n, got k=${k} n=${n}`, input: ctx.value });
@@ -131,7 +137,10 @@ const startProbe = z
     sample: sample.nullish(),
     durationMs,
     leaseMs,
-    controllerId: z.string(expecting((v) => `expected a string, got ${describeValue(v)}`)).nullish(),
+    controllerId: z
+      .string(expecting((v) => `expected a string, got ${describeValue(v)}`))
+      .max(MAX_CONTROLLER_ID_CHARS, expecting(() => `expected at most ${MAX_CONTROLLER_ID_CHARS} characters`))
+      .nullish(),
   })
   .check((ctx) => {
     const c = ctx.value;
@@ -150,7 +159,9 @@ const updateProbe = z.strictObject({ op: z.literal('updateProbe'), probeId, samp
 const renew = z
   .strictObject({
     op: z.literal('renew'),
-    probeIds: z.array(probeId, expecting((v) => `expected an array of probe ids, got ${describeValue(v)}`)),
+    probeIds: z
+      .array(probeId, expecting((v) => `expected an array of probe ids, got ${describeValue(v)}`))
+      .max(MAX_RENEW_IDS, expecting(() => `expected at most ${MAX_RENEW_IDS} probe ids`)),
     leaseMs,
   })
   .transform(withoutNulls);

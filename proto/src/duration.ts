@@ -69,6 +69,28 @@ export function parseDurationMs(text: string, field: string, opts: DurationOptio
   return checked(Math.round(parseExactUs(text, field, opts) / 1000), text, field, opts);
 }
 
+/** Render milliseconds compactly (`90000` → `1m30s`, `500` → `500ms`). */
+export function formatDurationMs(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  let rest = ms;
+  let out = '';
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) {
+      out += `${n}${unit}`;
+      rest -= n * size;
+    }
+  }
+  if (rest > 0) out += `${rest}ms`;
+  return out;
+}
+
 /** A time point: absolute ISO/epoch, or relative to `now` as a duration ago (`1h` = one hour ago). */
 export function parseTimePoint(text: string, field: string, now: number = Date.now()): number {
   const s = text.trim();

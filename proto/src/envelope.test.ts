@@ -1,6 +1,6 @@
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, encodeEnvelope, EnvelopeError } from './envelope.js';
+import { decodeEnvelope, encodeEnvelope, EnvelopeError, MAX_ENVELOPE_BYTES, MAX_ENVELOPE_COUNTERS } from './envelope.js';
 import { decodeRecords, encodeRecords } from './record-layout.js';
 
 describe('event envelope', () => {
@@ -56,5 +56,19 @@ describe('event envelope', () => {
     expect(bad({ counters: undefined })).toBe('accepted');
     expect(() => decodeEnvelope(packr.pack(5))).toThrow('bad event envelope: not a map');
     expect(decodeEnvelope(packr.pack({ ...base, seq: 5n, clock: { monoNs: 7, realNs: 2n ** 62n }, counters: { a: 2n ** 40n } }))).toMatchObject({ seq: 5, clock: { monoNs: 7n, realNs: 2n ** 62n }, counters: { a: 2 ** 40 } });
+  });
+
+  it('refuses an envelope past MAX_ENVELOPE_BYTES before decoding it, and long ids, huge seqs and garbage counters', () => {
+    const base = { v: 1, host: 'h', bootId: 'b', probe: 'p', seq: 1, clock: { monoNs: 1n, realNs: 1n }, counters: {}, records: Buffer.alloc(64) };
+    const big = encodeEnvelope({ ...base, records: Buffer.alloc(MAX_ENVELOPE_BYTES) });
+    expect(() => decodeEnvelope(big)).toThrow(`bad event envelope: ${big.byteLength} bytes is more than ${MAX_ENVELOPE_BYTES}`);
+    expect(() => decodeEnvelope(new Uint8Array(MAX_ENVELOPE_BYTES + 1))).toThrow(/more than/);
+    expect(() => decodeEnvelope(encodeEnvelope({ ...base, bootId: 'b'.repeat(129) }))).toThrow('bad event envelope: bootId: expected at most 128 characters');
+    const packr = new Packr({ useRecords: false, int64AsType: 'bigint', mapsAsObjects: true });
+    expect(() => decodeEnvelope(packr.pack({ ...base, seq: 2n ** 64n - 1n }))).toThrow(/: seq: expected an integer/);
+    const many = Object.fromEntries(Array.from({ length: MAX_ENVELOPE_COUNTERS + 10 }, (_, i) => [`c${i}`, i]));
+    const env = decodeEnvelope(packr.pack({ ...base, counters: { ...many, junk: 'x', obj: { a: 1 } } }));
+    expect(Object.keys(env.counters)).toHaveLength(MAX_ENVELOPE_COUNTERS);
+    expect(env.counters['junk']).toBeUndefined();
   });
 });

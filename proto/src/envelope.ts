@@ -11,6 +11,17 @@ import { fieldErrors } from './schema-error.js';
 
 export const ENVELOPE_VERSION = 1;
 
+/**
+ * Largest envelope a controller decodes (NATS's default max_payload): an agent's biggest batch
+ * (8192 records, node-agent/src/agent.ts maxBatchRecords) is about half of it. A larger one is
+ * refused before msgpack looks at it.
+ */
+export const MAX_ENVELOPE_BYTES = 1 << 20;
+/** Kernel counters kept of one envelope; the agent sends about ten. */
+export const MAX_ENVELOPE_COUNTERS = 256;
+/** host, probe (subject tokens) and boot id (a UUID): longer is garbage */
+const MAX_ENVELOPE_ID_CHARS = 128;
+
 export interface EnvelopeClock {
   /** CLOCK_MONOTONIC (the clock of record ts) at batch send, ns */
   monoNs: bigint;
@@ -67,8 +78,19 @@ const int64 = z.union([z.bigint(), z.int()], { error: ({ input }) => `expected a
  */
 function toCounters(v: unknown): Record<string, number> {
   const out: Record<string, number> = {};
-  if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) out[k] = Number(x);
+  if (typeof v !== 'object' || v === null) return out;
+  let n = 0;
+  for (const [k, x] of Object.entries(v)) {
+    // only numbers count: garbage is left out, and so is everything past MAX_ENVELOPE_COUNTERS
+    if (typeof x !== 'number' && typeof x !== 'bigint') continue;
+    if (++n > MAX_ENVELOPE_COUNTERS) break;
+    out[k] = Number(x);
+  }
   return out;
+}
+
+function idString() {
+  return z.string(expected('a string')).max(MAX_ENVELOPE_ID_CHARS, expected(`at most ${MAX_ENVELOPE_ID_CHARS} characters`));
 }
 
 /**
@@ -78,10 +100,10 @@ function toCounters(v: unknown): Record<string, number> {
 const envelopeSchema = z.object(
   {
     v: z.literal(ENVELOPE_VERSION, { error: ({ input }) => `unsupported version ${String(input)}` }),
-    host: z.string(expected('a string')),
-    bootId: z.string(expected('a string')),
-    probe: z.string(expected('a string')),
-    seq: z.union([z.int(expected('an integer >= 1')).min(1, expected('an integer >= 1')), z.bigint(expected('an integer >= 1')).min(1n, expected('an integer >= 1')).transform(Number)], expected('an integer >= 1')),
+    host: idString(),
+    bootId: idString(),
+    probe: idString(),
+    seq: z.union([z.int(expected('an integer >= 1')).min(1, expected('an integer >= 1')), z.bigint(expected('an integer >= 1')).min(1n, expected('an integer >= 1')).max(BigInt(Number.MAX_SAFE_INTEGER), expected(`an integer <= ${Number.MAX_SAFE_INTEGER}`)).transform(Number)], expected('an integer >= 1')),
     clock: z.object({ monoNs: int64, realNs: int64 }, expected('a map')),
     counters: z.unknown().transform(toCounters),
     records: z.instanceof(Uint8Array, expected('binary')).check((ctx) => {
@@ -93,8 +115,12 @@ const envelopeSchema = z.object(
   { error: 'not a map' },
 );
 
-/** Decodes and checks an envelope; the records Buffer shares memory with `data`. */
+/**
+ * Decodes and checks an envelope; the records Buffer shares memory with `data`. Throws an
+ * EnvelopeError naming the bad field, or saying it is too large (MAX_ENVELOPE_BYTES) or not msgpack.
+ */
 export function decodeEnvelope(data: Uint8Array): EventEnvelope {
+  if (data.byteLength > MAX_ENVELOPE_BYTES) throw new EnvelopeError(`${data.byteLength} bytes is more than ${MAX_ENVELOPE_BYTES}`);
   let raw: unknown;
   try {
     raw = packr.unpack(data);

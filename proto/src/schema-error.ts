@@ -53,14 +53,22 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, roo
   return r.data;
 }
 
-/** A value for an error message: strings quoted ('x'), undefined as "nothing", the rest as JSON. */
+/** Longest value an error message quotes: a reply must not echo a megabyte of garbage back. */
+export const MAX_DESCRIBED_CHARS = 80;
+
+/** `s`, or its first MAX_DESCRIBED_CHARS characters and how long it was. */
+export function clipForMessage(s: string): string {
+  return s.length <= MAX_DESCRIBED_CHARS ? s : `${s.slice(0, MAX_DESCRIBED_CHARS)}…(${s.length} chars)`;
+}
+
+/** A value for an error message: strings quoted ('x'), undefined as "nothing", the rest as JSON; clipped (clipForMessage). */
 export function describeValue(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'string') return `'${clipForMessage(v)}'`;
   if (v === undefined) return 'nothing';
   try {
-    return JSON.stringify(v) ?? String(v);
+    return clipForMessage(JSON.stringify(v) ?? String(v));
   } catch {
-    return String(v);
+    return clipForMessage(String(v));
   }
 }
 

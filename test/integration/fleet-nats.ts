@@ -3,7 +3,7 @@
  * free loopback port, in a private store directory, and stops it (and removes the directory).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,10 +38,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startNatsServer(): Promise<NatsServerHandle> {
+export interface NatsServerOptions {
+  /** the server's max_payload (its default is 1 MiB), e.g. to let oversized messages reach a subscriber */
+  maxPayloadBytes?: number;
+}
+
+export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const storeDir = await mkdtemp(join(tmpdir(), 'xtrace-fleet-nats-'));
   const port = await freePort();
-  const proc: ChildProcess = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
+  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir];
+  if (opts.maxPayloadBytes !== undefined) {
+    const conf = join(storeDir, 'nats.conf');
+    await writeFile(conf, `max_payload: ${opts.maxPayloadBytes}\n`);
+    args.push('-c', conf);
+  }
+  const proc: ChildProcess = spawn(NATS_SERVER, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -94,11 +105,11 @@ export async function startNatsServer(): Promise<NatsServerHandle> {
  * For a test file: one nats-server started before its tests and stopped after them;
  * `conn(name)` opens a connection (a "controller") that is closed with it.
  */
-export function natsServerForTests(): { conn: (name: string) => Promise<NatsConnection>; server: () => NatsServerHandle } {
+export function natsServerForTests(opts: NatsServerOptions = {}): { conn: (name: string) => Promise<NatsConnection>; server: () => NatsServerHandle } {
   let nats: NatsServerHandle | undefined;
   const conns: NatsConnection[] = [];
   beforeAll(async () => {
-    nats = await startNatsServer();
+    nats = await startNatsServer(opts);
   });
   afterAll(async () => {
     for (const nc of conns) if (!nc.isClosed()) await nc.close();

@@ -2,7 +2,7 @@
 import type { NatsConnection } from 'nats';
 import { alertRuleRecord, validateAlertRule, type AlertRule, type ParsedAlertRule } from './alert-rule.js';
 import { openAlertsKv } from './kv-buckets.js';
-import { decodeNamedRecord, NamedRecordBucket, type RecordKind } from './named-record-bucket.js';
+import { decodeNamedRecord, NamedRecordBucket, type RecordKind, type SkipHandler } from './named-record-bucket.js';
 
 const ALERT_RULES: RecordKind<ParsedAlertRule> = { label: 'an alert rule', field: 'alert', validate: validateAlertRule };
 
@@ -23,8 +23,9 @@ export class AlertStore {
     return this.bucket.get(name);
   }
 
-  list(): Promise<ParsedAlertRule[]> {
-    return this.bucket.list();
+  /** every valid rule; a stored entry that is not one is skipped (told to `onSkip`) */
+  list(onSkip?: SkipHandler): Promise<ParsedAlertRule[]> {
+    return this.bucket.list(onSkip);
   }
 
   remove(name: string): Promise<boolean> {

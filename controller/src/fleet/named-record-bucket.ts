@@ -3,11 +3,14 @@
  * alert rules): create fails on a taken name, reads skip deleted keys, list is sorted.
  */
 import type { KV } from 'nats';
-import { UsageError, XtraceError } from '@xtrace/proto';
+import { UsageError, XtraceError, clipForMessage } from '@xtrace/proto';
 import { decodeJson, encodeJson, isCasConflict } from './kv-buckets.js';
 import { validateName } from './schedule.js';
 
-export interface RecordKind<T> {
+/** told about a stored entry list() skipped: its key and why */
+export type SkipHandler = (key: string, error: XtraceError) => void;
+
+export interface RecordKind<T extends { name: string }> {
   /** with its article, for messages: "a schedule", "an alert rule" */
   label: string;
   /** the field prefix of validation errors: schedule[name] */
@@ -15,18 +18,21 @@ export interface RecordKind<T> {
   validate(raw: unknown, field: string): T;
 }
 
-/** A stored value back to a validated record (also for watchers of the bucket). */
-export function decodeNamedRecord<T>(kind: RecordKind<T>, value: Uint8Array, key: string): T {
+/** A stored value back to a validated record (also for watchers of the bucket); it must carry its key as its name. */
+export function decodeNamedRecord<T extends { name: string }>(kind: RecordKind<T>, value: Uint8Array, key: string): T {
   let raw: unknown;
   try {
     raw = decodeJson(value);
   } catch (e: unknown) {
     throw new XtraceError('internal', `${kind.label.replace(/^an? /, '')} ${key}: stored value is not JSON`, { cause: e });
   }
-  return kind.validate(raw, `${kind.field}[${key}]`);
+  const record = kind.validate(raw, `${kind.field}[${key}]`);
+  // a record copied under another key would be listed twice, and removed or paused by the wrong name
+  if (record.name !== key) throw new UsageError(`${kind.field}[${key}].name`, `'${clipForMessage(record.name)}' is not its key`);
+  return record;
 }
 
-export class NamedRecordBucket<T> {
+export class NamedRecordBucket<T extends { name: string }> {
   constructor(
     readonly kv: KV,
     private readonly kind: RecordKind<T>,
@@ -54,12 +60,23 @@ export class NamedRecordBucket<T> {
     return (await this.entry(name))?.value;
   }
 
-  async list(): Promise<T[]> {
+  /**
+   * Every valid record, by name. A stored value that is not one (garbage written past the
+   * controller, a bad key) is skipped and handed to `onSkip`, so one bad entry cannot hide the rest.
+   */
+  async list(onSkip?: SkipHandler): Promise<T[]> {
     const names: string[] = [];
     for await (const k of await this.kv.keys()) names.push(k);
     const out: T[] = [];
     for (const n of names.sort()) {
-      const r = await this.get(n);
+      let r: T | undefined;
+      try {
+        r = await this.get(n);
+      } catch (e: unknown) {
+        if (!(e instanceof XtraceError)) throw e; // NATS itself failed: the caller's error
+        onSkip?.(n, e);
+        continue;
+      }
       if (r !== undefined) out.push(r);
     }
     return out;

@@ -2,7 +2,7 @@
 import type { NatsConnection } from 'nats';
 import { UsageError, XtraceError } from '@xtrace/proto';
 import { encodeJson, isCasConflict, openSchedulesKv } from './kv-buckets.js';
-import { decodeNamedRecord, NamedRecordBucket, type RecordKind } from './named-record-bucket.js';
+import { decodeNamedRecord, NamedRecordBucket, type RecordKind, type SkipHandler } from './named-record-bucket.js';
 import { scheduleRecord, validateSchedule, type ParsedSchedule, type Schedule } from './schedule.js';
 
 const SCHEDULES: RecordKind<ParsedSchedule> = { label: 'a schedule', field: 'schedule', validate: validateSchedule };
@@ -25,8 +25,9 @@ export class ScheduleStore {
     return this.bucket.get(name);
   }
 
-  list(): Promise<ParsedSchedule[]> {
-    return this.bucket.list();
+  /** every valid schedule; a stored entry that is not one is skipped (told to `onSkip`) */
+  list(onSkip?: SkipHandler): Promise<ParsedSchedule[]> {
+    return this.bucket.list(onSkip);
   }
 
   /** Returns false when there was no such schedule. */

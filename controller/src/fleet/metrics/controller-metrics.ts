@@ -47,6 +47,7 @@ export class ControllerMetrics {
   readonly eventsRate: Gauge;
   readonly ringbufLost: Counter;
   readonly batchLost: Counter;
+  readonly batchMalformed: Counter;
   readonly probes: Counter;
   readonly probesActive: Gauge;
   readonly attachFailures: Counter;
@@ -86,6 +87,7 @@ export class ControllerMetrics {
     this.eventsRate = gauge({ name: 'xtrace_events_per_second', help: 'Packet events received per second over the last 10 s', labelNames: ['host'], collect: () => this.refreshRates() });
     this.ringbufLost = counter({ name: 'xtrace_ringbuf_lost_total', help: 'Events lost because an agent ring buffer was full', labelNames: ['host'] });
     this.batchLost = counter({ name: 'xtrace_batch_lost_total', help: 'Event batches missing (sequence gaps) between agent and controller', labelNames: ['host'] });
+    this.batchMalformed = counter({ name: 'xtrace_batch_malformed_total', help: "Event batches dropped unread (not an envelope, too large, a bad field, another host's or probe's), per path host ('' when the sender is not on the probe's path)", labelNames: ['host'] });
     this.probes = counter({ name: 'xtrace_probes_total', help: 'Probes finished, by origin and result', labelNames: ['origin', 'result'] });
     this.probesActive = gauge({ name: 'xtrace_probes_active', help: 'Probes running now' });
     this.attachFailures = counter({ name: 'xtrace_attach_failures_total', help: 'Hook attach failures reported by agents', labelNames: ['host', 'stage', 'hook'] });
@@ -145,6 +147,11 @@ export class ControllerMetrics {
   recordEvents(host: string, n: number): void {
     this.events.inc({ host }, n);
     this.eventWindow.push({ t: this.now(), n, host });
+  }
+
+  /** a dropped batch; host '' when its sender is on no path (a label per garbage host token would grow without bound) */
+  recordMalformedBatch(host: string | undefined): void {
+    this.batchMalformed.inc({ host: host ?? '' });
   }
 
   recordLoss(host: string, loss: { ringbuf?: number; batches?: number }): void {

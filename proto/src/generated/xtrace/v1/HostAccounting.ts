@@ -20,6 +20,10 @@ export interface HostAccounting {
    * ringbuf_full, parse_fail, ... (increase during the probe)
    */
   'kernel_counters'?: ({[key: string]: number | string});
+  /**
+   * dropped: undecodable, too large, a bad field, or another host's or probe's
+   */
+  'malformed_batches'?: (number | string | Long);
 }
 
 /**
@@ -39,4 +43,8 @@ export interface HostAccounting__Output {
    * ringbuf_full, parse_fail, ... (increase during the probe)
    */
   'kernel_counters': ({[key: string]: number});
+  /**
+   * dropped: undecodable, too large, a bad field, or another host's or probe's
+   */
+  'malformed_batches': (number);
 }
