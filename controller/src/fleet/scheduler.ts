@@ -8,7 +8,7 @@
 import type { KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
 import { pino, type Logger } from 'pino';
 import { XtraceError, errorMessage } from '@xtrace/proto';
-import { DEFAULT_RUN_CLAIM_TTL_MS, openScheduleRunsKv, openSchedulesKv } from './kv-buckets.js';
+import { DEFAULT_RUN_CLAIM_TTL_MS, openScheduleRunsKv, openSchedulesKv, type JetStreamPlacement } from './kv-buckets.js';
 import { KvLease, LostLeaseError } from './kv-lease.js';
 import { LeaseExpiry } from './lease-expiry.js';
 import { resolvePairSelector, type AgentInventory, type ResolvedPair } from './pair-selector.js';
@@ -53,6 +53,8 @@ export interface SchedulerOptions {
   tickMs?: number;
   /** max_age of the claims bucket when this scheduler creates it */
   claimTtlMs?: number;
+  /** how the schedules, claims and slots buckets are stored when this scheduler creates them */
+  placement?: JetStreamPlacement;
   /** receives each pair's summary report (e.g. HistoryStore.append) */
   onReport?: (report: ProbeReport, pair: ResolvedPair) => void | Promise<void>;
   onEvent?: (ev: SchedulerEvent) => void;
@@ -108,13 +110,15 @@ export class Scheduler {
   private readonly slotLost = new Map<string, AbortController>();
 
   async start(): Promise<void> {
-    this.schedulesKv = await openSchedulesKv(this.opts.nc);
-    this.runsKv = await openScheduleRunsKv(this.opts.nc, this.claimTtlMs);
+    const placement = this.opts.placement ?? {};
+    this.schedulesKv = await openSchedulesKv(this.opts.nc, placement);
+    this.runsKv = await openScheduleRunsKv(this.opts.nc, this.claimTtlMs, placement);
     // the bucket may predate us with another max_age: that one is what counts
     const ttl = (await this.runsKv.status()).ttl;
     if (ttl > 0) this.claimTtlMs = ttl;
     this.slotsInstance = await FleetProbeSemaphore.open({
       nc: this.opts.nc,
+      placement,
       controllerId: this.opts.controllerId,
       leaseMs: this.opts.slotLeaseMs ?? this.leaseMs,
       logger: this.log,
