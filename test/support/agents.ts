@@ -1,6 +1,11 @@
-/** In-process agents with a FakeTracer (no BPF) against a real NATS server, for integration tests. */
-import { connect, type NatsConnection } from 'nats';
+/**
+ * In-process agents with a FakeTracer (no BPF) against a real NATS server, for integration
+ * tests. They connect as `xtrace agent` does (proto nats-options.ts: every URL of a
+ * comma-separated list, reconnecting forever), and count what they hand to NATS per probe.
+ */
+import type { NatsConnection } from 'nats';
 import pino from 'pino';
+import { RECORD_SIZE, connectNats, decodeEnvelope } from '@xtrace/proto';
 import { Agent, FakeTracer, type FakeTracerOptions } from '@xtrace/node-agent';
 
 export const testLogger = (): pino.Logger => pino({ level: process.env.XTRACE_TEST_LOG ?? 'silent' });
@@ -10,6 +15,8 @@ export interface TestAgent {
   tracer: FakeTracer;
   nc: NatsConnection;
   hostId: string;
+  /** event envelopes this agent published for a probe (whether or not NATS delivered them), and the records in them */
+  sent(probeId: string): { batches: number; records: number };
   close(): Promise<void>;
 }
 
@@ -18,10 +25,31 @@ export interface TestAgentOptions extends FakeTracerOptions {
   heartbeatMs?: number;
   clockSkewNs?: bigint;
   flushMs?: number;
+  /** Agent maxBatchRecords / idleBatchMs */
+  maxBatchRecords?: number;
+  idleBatchMs?: number;
+}
+
+/** Counts the event envelopes published on `nc`, per probe, as they are handed to the client. */
+function countEventPublishes(nc: NatsConnection): (probeId: string) => { batches: number; records: number } {
+  const perProbe = new Map<string, { batches: number; records: number }>();
+  const publish = nc.publish.bind(nc);
+  nc.publish = (subject, payload, options) => {
+    if (subject.startsWith('xtrace.ev.') && payload instanceof Uint8Array) {
+      const env = decodeEnvelope(payload);
+      const c = perProbe.get(env.probe) ?? { batches: 0, records: 0 };
+      c.batches++;
+      c.records += env.records.byteLength / RECORD_SIZE;
+      perProbe.set(env.probe, c);
+    }
+    publish(subject, payload, options);
+  };
+  return (probeId) => ({ ...(perProbe.get(probeId) ?? { batches: 0, records: 0 }) });
 }
 
 export async function startTestAgent(natsUrl: string, opts: TestAgentOptions): Promise<TestAgent> {
-  const nc = await connect({ servers: natsUrl, name: `test-agent-${opts.hostId}` });
+  const nc = await connectNats({ url: natsUrl }, `test-agent-${opts.hostId}`);
+  const sent = countEventPublishes(nc);
   const tracer = new FakeTracer(opts);
   const agent = new Agent({
     nc,
@@ -32,6 +60,8 @@ export async function startTestAgent(natsUrl: string, opts: TestAgentOptions): P
     ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
     ...(opts.clockSkewNs !== undefined ? { clockSkewNs: opts.clockSkewNs } : {}),
     ...(opts.flushMs !== undefined ? { flushMs: opts.flushMs } : {}),
+    ...(opts.maxBatchRecords !== undefined ? { maxBatchRecords: opts.maxBatchRecords } : {}),
+    ...(opts.idleBatchMs !== undefined ? { idleBatchMs: opts.idleBatchMs } : {}),
   });
   await agent.start();
   let closed = false;
@@ -40,6 +70,7 @@ export async function startTestAgent(natsUrl: string, opts: TestAgentOptions): P
     tracer,
     nc,
     hostId: opts.hostId,
+    sent,
     close: async () => {
       if (closed) return;
       closed = true;
@@ -56,4 +87,35 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs:
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Like waitFor, but a `cond` that throws counts as "not yet" (a JetStream request while a
+ * cluster elects new leaders times out): the last error is in the timeout's message.
+ */
+export async function eventually(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  let last: unknown;
+  try {
+    await waitFor(async () => {
+      try {
+        return await cond();
+      } catch (e: unknown) {
+        last = e;
+        return false;
+      }
+    }, timeoutMs, what);
+  } catch (e: unknown) {
+    if (last === undefined) throw e;
+    throw new Error(`${(e as Error).message} (last error: ${last instanceof Error ? last.message : String(last)})`, { cause: last });
+  }
+}
+
+/** `f()` once it stops throwing (see eventually), within `timeoutMs`. */
+export async function retried<T>(f: () => Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let out: { v: T } | undefined;
+  await eventually(async () => {
+    out = { v: await f() };
+    return true;
+  }, timeoutMs, what);
+  return out!.v;
 }
