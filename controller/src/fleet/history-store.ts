@@ -5,7 +5,7 @@
  */
 import { AckPolicy, DeliverPolicy, DiscardPolicy, ErrorCode, RetentionPolicy, StorageType, nanos, type ConsumerConfig, type ConsumerInfo, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type StreamConfig } from 'nats';
 import { UnreachableError, XtraceError, type HistoryRecord } from '@xtrace/proto';
-import { decodeJson, encodeJson } from './kv-buckets.js';
+import { decodeJson, encodeJson, isJetStreamUnavailable } from './kv-buckets.js';
 import { pairKey, subjectToken, type Pair, type ProbeReport } from './probe-report.js';
 
 export const HISTORY_STREAM = 'XTRACE_HISTORY';
@@ -44,20 +44,14 @@ function filterSubject(q: { pair?: Pair; probeId?: string }): string {
 
 /** tries of a read consumer's creation that timed out (see HistoryStore.addReadConsumer) */
 const READ_CONSUMER_TRIES = 4;
-/** tries of an append that timed out or found no stream leader (see HistoryStore.append) */
-const APPEND_TRIES = 5;
-
-function errorCode(e: unknown): unknown {
-  return typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
-}
+/**
+ * How long an append that timed out or found no stream leader is tried again (see
+ * HistoryStore.append): a cluster that lost a node elects new leaders within seconds.
+ */
+const APPEND_RETRY_MS = 20_000;
 
 function isTimeout(e: unknown): boolean {
-  return errorCode(e) === ErrorCode.Timeout;
-}
-
-/** the stream has no leader at the moment (a node of the cluster died, an election is going on) */
-function isLeaderless(e: unknown): boolean {
-  return isTimeout(e) || errorCode(e) === ErrorCode.NoResponders;
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === ErrorCode.Timeout;
 }
 
 function toRecord(m: JsMsg): HistoryRecord {
@@ -115,13 +109,14 @@ export class HistoryStore {
     const subject = historySubject(report.pair, report.probeId);
     const data = encodeJson(report);
     const msgID = `${report.probeId}:${report.kind}:${report.at}`;
-    for (let attempt = 1; ; attempt++) {
+    const giveUpAt = Date.now() + APPEND_RETRY_MS;
+    for (let waitMs = 200; ; waitMs = Math.min(2 * waitMs, 2000)) {
       try {
         const ack = await this.js.publish(subject, data, { msgID });
         return { seq: ack.seq, duplicate: ack.duplicate };
       } catch (e: unknown) {
-        if (attempt >= APPEND_TRIES || !isLeaderless(e)) throw e;
-        await new Promise((r) => setTimeout(r, 200 * attempt));
+        if (!isJetStreamUnavailable(e) || Date.now() + waitMs > giveUpAt) throw e;
+        await new Promise((r) => setTimeout(r, waitMs));
       }
     }
   }

@@ -1,5 +1,5 @@
 /** Names and openers of the JetStream KV buckets and streams the fleet layer uses. */
-import type { JetStreamClient, KV, NatsConnection } from 'nats';
+import { ErrorCode, type JetStreamClient, type KV, type NatsConnection } from 'nats';
 import { UnreachableError } from '@xtrace/proto';
 
 export const SCHEDULES_BUCKET = 'xtrace_schedules';
@@ -30,6 +30,17 @@ export function isCasConflict(e: unknown): boolean {
 export interface JetStreamPlacement {
   /** default 1 */
   replicas?: number;
+}
+
+/**
+ * JetStream could not answer for now: the request timed out or nobody answered (503), as while
+ * a cluster that lost a node elects new leaders. Trying again (with the same compare-and-set
+ * revision or message id) is safe.
+ */
+export function isJetStreamUnavailable(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const code = (e as { code?: unknown }).code;
+  return code === ErrorCode.Timeout || code === ErrorCode.NoResponders;
 }
 
 async function open(js: JetStreamClient, bucket: string, opts: { history?: number; ttl?: number; description: string } & JetStreamPlacement): Promise<KV> {

@@ -249,7 +249,14 @@ export class Scheduler {
           if (tried.has(slot)) continue;
           tried.add(slot);
           for (const old of tried) if (old < cur - 4 * s.everyMs) tried.delete(old);
-          await this.tryClaim(s, slot);
+          try {
+            await this.tryClaim(s, slot);
+          } catch (e: unknown) {
+            // JetStream did not answer (e.g. a cluster node died): try again next tick, or the
+            // slot would be skipped by every controller; the claim's create keeps it once
+            tried.delete(slot);
+            throw e;
+          }
         }
       }
       if (now - this.lastObservedCheck >= Math.min(500, this.leaseMs / 4)) {
@@ -263,7 +270,17 @@ export class Scheduler {
     }
   }
 
-  private async tryClaim(s: ParsedSchedule, slot: number): Promise<void> {
+  private async tryClaim(watched: ParsedSchedule, slot: number): Promise<void> {
+    // The watch may lag (its consumer is recreated after a cluster node died): the schedule as
+    // stored now decides, so a paused, removed or changed schedule does not fire.
+    const stored = await (this.schedulesKv as KV).get(watched.name);
+    if (stored === null || stored.operation !== 'PUT') {
+      this.schedules.delete(watched.name);
+      return;
+    }
+    const s = decodeSchedule(stored.value, stored.key);
+    this.schedules.set(s.name, s);
+    if (s.paused || s.everyMs !== watched.everyMs || s.createdAt !== watched.createdAt) return;
     const kv = this.runsKv as KV;
     const now = this.now();
     const claim: RunClaim = {
