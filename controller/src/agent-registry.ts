@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { NatsConnection, Subscription } from 'nats';
 import type pino from 'pino';
-import { HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_DOWN, Subjects, agentHeartbeatSchema, errorMessage, hostOfSubject, parseOrThrow, type AgentHeartbeat, type AgentInfo } from '@xtrace/proto';
+import { HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_DOWN, Subjects, agentHeartbeatSchema, errorMessage, hostOfSubject, parseOrThrow, type AgentHeartbeat, type AgentInfo, type AgentTracerFault } from '@xtrace/proto';
 
 export interface AgentRecord {
   host: string;
@@ -34,7 +34,15 @@ export function bareAddress(a: string): string {
   return (i >= 0 ? a.slice(0, i) : a).toLowerCase();
 }
 
-export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [AgentRecord]; reboot: [AgentRecord] }> {
+/** the well-formed tracer faults of a heartbeat (the field passes the schema unchecked) */
+function tracerFaults(hb: AgentHeartbeat): AgentTracerFault[] {
+  const raw: unknown = hb.tracerFaults;
+  if (!Array.isArray(raw)) return [];
+  return raw.filter((f): f is AgentTracerFault => typeof f === 'object' && f !== null && typeof f.part === 'string' && typeof f.message === 'string' && typeof f.atMs === 'number');
+}
+
+/** `fault`: a tracer fault this registry had not seen from that agent (boot) yet */
+export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [AgentRecord]; reboot: [AgentRecord]; fault: [AgentRecord, AgentTracerFault] }> {
   private readonly nc: NatsConnection;
   private readonly log: pino.Logger;
   private readonly missed: number;
@@ -107,6 +115,12 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
     } else if (prev.bootId !== hb.bootId) {
       this.log.warn({ host: hb.host, bootId: hb.bootId, previous: prev.bootId }, 'agent host rebooted');
       this.emit('reboot', rec);
+    }
+    const seen = prev !== undefined && prev.bootId === hb.bootId ? Math.max(0, ...tracerFaults(prev.status).map((f) => f.atMs)) : -1;
+    for (const f of tracerFaults(hb)) {
+      if (f.atMs <= seen) continue;
+      this.log.warn({ host: hb.host, fault: f }, `agent tracer fault: ${f.part}: ${f.message}`);
+      this.emit('fault', rec, f);
     }
   }
 

@@ -41,6 +41,11 @@ interface ControllerOptions {
   metricsOptional?: boolean;
   /** concurrency caps of scheduled probes, per agent and in the fleet (every controller should use the same) */
   scheduleCaps?: ProbeCaps;
+  /**
+   * replicas of the fleet's JetStream buckets and history stream when this controller creates
+   * them: 3 on a 3-node NATS cluster (one node may die), 1 (default) on a single server
+   */
+  jsReplicas?: number;
 }
 
 /** Fails with a clear message when the NATS server has no JetStream (the fleet layer needs it). */
@@ -125,6 +130,7 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
         inventory: registryInventory(registry),
         inventoryNow: () => registryInventoryNow(registry),
         logger: logger.child({ part: 'fleet' }),
+        ...(opts.jsReplicas !== undefined ? { placement: { replicas: opts.jsReplicas } } : {}),
         ...(opts.scheduleCaps !== undefined ? { caps: opts.scheduleCaps } : {}),
       });
       probes.setObserver(fleetProbeObserver(fleet, logger));

@@ -16,6 +16,7 @@ import {
   errorMessage,
   hostOfSubject,
   isSubjectToken,
+  type AgentTracerFault,
   type AnalysisReport,
   type HostAccountingReport,
   type PairReport,
@@ -97,6 +98,8 @@ export class Probe extends EventEmitter<{ report: [PairReport]; final: [PairRepo
   malformedBatches = 0;
   sub: ProbeSubscription | undefined;
   message = '';
+  /** failures of its agents' kernel side while it ran ("agent h: ring buffer failed: ...") */
+  readonly faults: string[] = [];
   stopping: Promise<PairReport> | undefined;
   constructor(
     readonly info: ProbeInfo,
@@ -156,6 +159,7 @@ export class ProbeManager {
   private observer: ProbeObserver | undefined;
   /** batches dropped as malformed, over every probe of this manager */
   malformedBatches = 0;
+  private readonly onAgentFault = (rec: { host: string }, f: AgentTracerFault): void => this.agentFault(rec.host, f);
 
   constructor(opts: ProbeManagerOptions) {
     this.observer = opts.observer;
@@ -171,6 +175,18 @@ export class ProbeManager {
     this.commandTimeoutMs = opts.commandTimeoutMs ?? 5000;
     this.targets = new ProbeTargetResolver(this.registry);
     this.fanout = new ProbeFanout(this.nc, this.commandTimeoutMs);
+    this.registry.on('fault', this.onAgentFault);
+  }
+
+  /** An agent's kernel side failed: every probe running on it says so in its reports. */
+  private agentFault(host: string, f: AgentTracerFault): void {
+    for (const p of this.probes.values()) {
+      if ((p.state !== 'running' && p.state !== 'stopping') || !p.info.hosts.includes(host)) continue;
+      const note = `agent ${host}: ${f.part} failed: ${f.message}`;
+      if (p.faults.includes(note)) continue;
+      p.faults.push(note);
+      this.log.warn({ probeId: p.info.probe_id, host, fault: f }, 'tracer fault on an agent of the probe: its records may stop');
+    }
   }
 
   /** Set (or clear) the observer; the controller sets it once the fleet layer is up. */
@@ -343,6 +359,8 @@ export class ProbeManager {
     } catch (e: unknown) {
       table = `(rendering failed: ${errorMessage(e)})`;
     }
+    // the CLI prints the table alone when there is one: a broken agent must show there too
+    if (table !== '' && p.faults.length > 0) table += `\n${p.faults.map((f) => `fault: ${f}`).join('\n')}`;
     return {
       schema: PAIR_REPORT_SCHEMA,
       probe_id: p.info.probe_id,
@@ -355,7 +373,7 @@ export class ProbeManager {
       started_at_ms: p.info.started_at_ms,
       elapsed_ms: now - p.info.started_at_ms,
       no_traffic: noTraffic,
-      message: p.message,
+      message: [p.message, ...p.faults].filter((m) => m !== '').join('; '),
       table,
       ...analysis,
       hosts: this.hostAccounting(p),
@@ -438,11 +456,13 @@ export class ProbeManager {
 
   /** Controller shutdown: stop every running probe on its agents. */
   async shutdown(): Promise<void> {
+    this.registry.off('fault', this.onAgentFault);
     await Promise.allSettled([...this.probes.values()].filter((p) => p.state === 'running' || p.state === 'stopping').map((p) => this.stop(p.info.probe_id, 'controller shutdown')));
   }
 
   /** Crash simulation for tests: forget every probe without telling the agents (their leases run out). */
   abandon(): void {
+    this.registry.off('fault', this.onAgentFault);
     for (const p of this.probes.values()) {
       p.timers.clear();
       p.sub?.unsubscribe();

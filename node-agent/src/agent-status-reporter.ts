@@ -4,13 +4,16 @@
  */
 import type { NatsConnection } from 'nats';
 import type pino from 'pino';
-import { errorMessage, type AgentHeartbeat, type AgentProbeStatus } from '@xtrace/proto';
+import { errorMessage, type AgentHeartbeat, type AgentProbeStatus, type AgentTracerFault } from '@xtrace/proto';
 import type { Inventory, Tracer } from './tracing/tracer-api.js';
 import type { ActiveProbe } from './active-probes.js';
 
 const AGENT_VERSION = '0.1.0';
 
-interface StatusReporterOptions {
+/** tracer faults a heartbeat carries (the newest) */
+export const MAX_REPORTED_FAULTS = 8;
+
+export interface StatusReporterOptions {
   nc: NatsConnection;
   tracer: Tracer;
   hostId: string;
@@ -29,6 +32,7 @@ export class StatusReporter {
   private hbSeq = 0;
   private inventoryNow: Inventory = { netns: 0, interfaces: [], vms: [], stages: [] };
   private inventoryError: string | undefined;
+  private readonly faults: AgentTracerFault[] = [];
 
   constructor(private readonly o: StatusReporterOptions) {}
 
@@ -45,6 +49,12 @@ export class StatusReporter {
       this.inventoryError = errorMessage(e);
       this.o.log.warn({ err: e }, 'inventory failed');
     }
+  }
+
+  /** A failure of the kernel side: every later heartbeat carries it (the newest MAX_REPORTED_FAULTS). */
+  addFault(fault: AgentTracerFault): void {
+    this.faults.push({ ...fault });
+    if (this.faults.length > MAX_REPORTED_FAULTS) this.faults.shift();
   }
 
   /** The next heartbeat (each call takes a sequence number). */
@@ -85,6 +95,7 @@ export class StatusReporter {
     };
     if (this.o.dropReasons) hb.dropReasons = this.o.dropReasons;
     if (this.inventoryError !== undefined) hb.inventoryError = this.inventoryError;
+    if (this.faults.length > 0) hb.tracerFaults = this.faults.map((f) => ({ ...f }));
     return hb;
   }
 

@@ -124,6 +124,12 @@ export class Agent {
   async start(): Promise<void> {
     await this.reporter.refreshInventory();
     this.tracer.onBatch((records) => this.publisher.route(records, this.probes.slotMask(), (slot) => this.probes.atSlot(slot)!.outbox));
+    // the kernel side broke: say so at once (the registry tells the controllers, whose reports name it)
+    this.tracer.onFault((fault) => {
+      this.log.error({ fault, probes: this.probes.ids() }, `tracer fault: ${fault.part}: ${fault.message}`);
+      this.reporter.addFault(fault);
+      this.publishStatus(Subjects.agentHeartbeat(this.hostId));
+    });
     this.subs.push(
       this.nc.subscribe(Subjects.agentCmd(this.hostId), {
         callback: (err, msg) => {

@@ -26,6 +26,19 @@ export interface AgentProbeStatus {
   leaseLeftMs: number;
 }
 
+/**
+ * The kernel side of an agent stopped working, wholly or in part, while the agent runs (its
+ * ring buffer cannot be read, a hook was detached by someone else): records of its probes may
+ * no longer arrive. node-agent tracing/tracer-api.ts reports them; the agent keeps the last few.
+ */
+export interface AgentTracerFault {
+  /** what failed: "ring buffer", "hook tcx ingress vnet0", ... */
+  part: string;
+  message: string;
+  /** agent time, epoch ms */
+  atMs: number;
+}
+
 /** Shapes of Inventory (node-agent tracer-api.ts), repeated here so proto stays dependency-free. */
 export interface AgentVm {
   tap: string;
@@ -61,6 +74,8 @@ export interface AgentHeartbeat {
   dropReasons?: [number, string][];
   /** set when the tracer failed to report (the agent keeps running) */
   inventoryError?: string;
+  /** failures of the kernel side since the agent started, oldest first (the last few); absent when none */
+  tracerFaults?: AgentTracerFault[];
 }
 
 const NO_INVENTORY: AgentHeartbeat['inventory'] = { netns: 0, interfaces: [], vms: [], stages: [] };

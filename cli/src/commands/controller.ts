@@ -44,7 +44,8 @@ export function registerControllerCommand(program: Command): void {
     .option('--metrics-listen <host:port|off>', 'Prometheus /metrics address (off: none)', DEFAULT_METRICS_LISTEN)
     .option('--no-fleet', 'run without the fleet layer (scheduled probes, history, alerts, metrics), e.g. on a NATS without JetStream')
     .option('--max-probes <n>', 'scheduled probes running at once in the whole fleet, across every controller', String(DEFAULT_PROBE_CAPS.fleet))
-    .option('--max-probes-per-agent <n>', 'scheduled probes running at once on one hypervisor, across every controller', String(DEFAULT_PROBE_CAPS.perAgent));
+    .option('--max-probes-per-agent <n>', 'scheduled probes running at once on one hypervisor, across every controller', String(DEFAULT_PROBE_CAPS.perAgent))
+    .option('--js-replicas <n>', 'replicas of the JetStream buckets and history stream this controller creates (3 on a 3-node NATS cluster)', '1');
   addNatsOptions(cmd, 'NATS server URL (JetStream on, unless --no-fleet); without it an embedded nats-server is started on loopback');
   cmd
     .addHelpText(
@@ -56,6 +57,7 @@ Examples:
       --tls-cert ctl.crt --tls-key ctl.key --tls-client-ca clients-ca.crt --token-file /etc/xtrace/token
       # clients: xtrace agents --controller ctl.example:7070 --tls-ca ca.crt --tls-cert me.crt --tls-key me.key
   xtrace controller --nats nats://10.0.0.5:4222 --no-fleet   # NATS without JetStream: probes only
+  xtrace controller --nats nats://n1:4222,nats://n2:4222,nats://n3:4222 --js-replicas 3   # a 3-node cluster
 
 Scheduled probes over the caps wait (state "queued" in \`xtrace schedule show\`). The caps are
 slots in NATS KV xtrace_probe_slots shared by every controller: give every controller the same.`,
@@ -70,9 +72,10 @@ slots in NATS KV xtrace_probe_slots shared by every controller: give every contr
       const metricsOptional = c.getOptionValueSource('metricsListen') === 'default';
       const grpcSecurity = grpcServerSecurity(f as ServerSecurityFlags);
       const scheduleCaps = { fleet: parsePositiveInt(String(f.maxProbes), '--max-probes'), perAgent: parsePositiveInt(String(f.maxProbesPerAgent), '--max-probes-per-agent') };
+      const jsReplicas = parsePositiveInt(String(f.jsReplicas), '--js-replicas');
       // the one place the CLI loads the controller package: when a controller runs
       const { startController, describeSecurity } = await import('@xtrace/controller');
-      const ctl = await startController({ nats, listen: f.listen as string, grpcSecurity, logger, fleet, scheduleCaps, ...(metricsListen !== undefined ? { metricsListen, metricsOptional } : {}) });
+      const ctl = await startController({ nats, listen: f.listen as string, grpcSecurity, logger, fleet, scheduleCaps, jsReplicas, ...(metricsListen !== undefined ? { metricsListen, metricsOptional } : {}) });
       process.stdout.write(
         `nats: ${ctl.natsUrl}${ctl.embedded ? ' (embedded)' : ''}\ngrpc: ${ctl.grpcAddress} (${describeSecurity(grpcSecurity)})\n` +
           (ctl.metricsUrl !== undefined ? `metrics: ${ctl.metricsUrl}\n` : '') +

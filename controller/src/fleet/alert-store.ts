@@ -1,7 +1,7 @@
 /** Alert rules in JetStream KV `xtrace_alerts`. */
 import type { NatsConnection } from 'nats';
 import { alertRuleRecord, validateAlertRule, type AlertRule, type ParsedAlertRule } from './alert-rule.js';
-import { openAlertsKv } from './kv-buckets.js';
+import { openAlertsKv, type JetStreamPlacement } from './kv-buckets.js';
 import { decodeNamedRecord, NamedRecordBucket, type RecordKind, type SkipHandler } from './named-record-bucket.js';
 
 const ALERT_RULES: RecordKind<ParsedAlertRule> = { label: 'an alert rule', field: 'alert', validate: validateAlertRule };
@@ -9,8 +9,8 @@ const ALERT_RULES: RecordKind<ParsedAlertRule> = { label: 'an alert rule', field
 export class AlertStore {
   private constructor(private readonly bucket: NamedRecordBucket<ParsedAlertRule>) {}
 
-  static async open(nc: NatsConnection): Promise<AlertStore> {
-    return new AlertStore(new NamedRecordBucket(await openAlertsKv(nc), ALERT_RULES));
+  static async open(nc: NatsConnection, placement: JetStreamPlacement = {}): Promise<AlertStore> {
+    return new AlertStore(new NamedRecordBucket(await openAlertsKv(nc, placement), ALERT_RULES));
   }
 
   async add(rule: Omit<AlertRule, 'createdAt' | 'op'> & { createdAt?: number; op?: '>' }): Promise<ParsedAlertRule> {

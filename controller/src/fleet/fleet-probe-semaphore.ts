@@ -23,7 +23,7 @@
 import type { KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
 import { pino, type Logger } from 'pino';
 import { DEFAULT_PROBE_CAPS, UsageError, XtraceError, errorMessage, type ProbeCaps } from '@xtrace/proto';
-import { decodeJson, openProbeSlotsKv } from './kv-buckets.js';
+import { decodeJson, openProbeSlotsKv, type JetStreamPlacement } from './kv-buckets.js';
 import { KvLease, LostLeaseError } from './kv-lease.js';
 import { LeaseExpiry } from './lease-expiry.js';
 
@@ -43,6 +43,8 @@ interface SlotHolder {
 
 interface FleetProbeSemaphoreOptions {
   nc: NatsConnection;
+  /** how the slots bucket is stored when this controller creates it */
+  placement?: JetStreamPlacement;
   /** unique per controller process */
   controllerId: string;
   caps?: ProbeCaps;
@@ -153,7 +155,7 @@ export class FleetProbeSemaphore {
   /** Opens the bucket and loads its current state before returning. */
   static async open(opts: FleetProbeSemaphoreOptions): Promise<FleetProbeSemaphore> {
     if (opts.caps !== undefined) checkCaps(opts.caps); // before the bucket is opened
-    const s = new FleetProbeSemaphore(await openProbeSlotsKv(opts.nc), opts);
+    const s = new FleetProbeSemaphore(await openProbeSlotsKv(opts.nc, opts.placement), opts);
     await s.follow();
     return s;
   }

@@ -19,6 +19,7 @@ import { AlertDispatcher } from './alert-dispatcher.js';
 import { AlertEvaluator } from './alert-evaluator.js';
 import { AlertStore } from './alert-store.js';
 import { HistoryStore, type HistoryOptions } from './history-store.js';
+import type { JetStreamPlacement } from './kv-buckets.js';
 import { ControllerMetrics } from './metrics/controller-metrics.js';
 import type { ProbeCaps } from './fleet-probe-semaphore.js';
 import { probeReportFromPairReport } from './pair-report-adapter.js';
@@ -37,6 +38,11 @@ interface FleetServiceOptions {
   /** scheduled probes per agent and in the fleet, held across every controller */
   caps?: ProbeCaps;
   history?: HistoryOptions;
+  /**
+   * how the buckets and the history stream are stored when this controller creates them
+   * (replicas: 3 on a 3-node cluster); history.replicas, when given, wins for the stream
+   */
+  placement?: JetStreamPlacement;
   /** `{port}` to serve /metrics */
   metricsListen?: { host?: string; port: number };
   logger?: Logger;
@@ -71,9 +77,10 @@ export class FleetService {
       },
       inventory: () => (o.inventoryNow !== undefined ? o.inventoryNow() : svc?.lastAgents),
     });
-    const history = await HistoryStore.open(o.nc, o.history);
+    const placement = o.placement ?? {};
+    const history = await HistoryStore.open(o.nc, { ...(placement.replicas !== undefined ? { replicas: placement.replicas } : {}), ...o.history });
     svc = new FleetService(history, alerts, dispatcher, metrics, log);
-    svc.stopRules = await (await AlertStore.open(o.nc)).follow(
+    svc.stopRules = await (await AlertStore.open(o.nc, placement)).follow(
       (rules) => alerts.setRules(rules),
       (e) => log.error({ err: errorMessage(e) }, 'alert rule watch'),
     );
@@ -88,6 +95,7 @@ export class FleetService {
     if (o.runProbe !== undefined) {
       svc.scheduler = new Scheduler({
         nc: o.nc,
+        placement,
         controllerId: o.controllerId,
         runProbe: o.runProbe,
         inventory,

@@ -3,9 +3,9 @@
  * summary, on subject `xtrace.history.<pairKey>.<probeId>`, kept for max_age/max_bytes.
  * Any controller (or a restarted one) reads what any other wrote.
  */
-import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, nanos, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type StreamConfig } from 'nats';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, ErrorCode, RetentionPolicy, StorageType, nanos, type ConsumerConfig, type ConsumerInfo, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type StreamConfig } from 'nats';
 import { HISTORY_STREAM, HISTORY_SUBJECT_PREFIX, UnreachableError, XtraceError, type HistoryRecord } from '@xtrace/proto';
-import { decodeJson, encodeJson } from './kv-buckets.js';
+import { decodeJson, encodeJson, isJetStreamUnavailable } from './kv-buckets.js';
 import { pairKey, subjectToken, type Pair, type ProbeReport } from './probe-report.js';
 
 
@@ -38,6 +38,18 @@ function filterSubject(q: { pair?: Pair; probeId?: string }): string {
   const p = q.pair === undefined ? '*' : pairKey(q.pair);
   const id = q.probeId === undefined ? '*' : subjectToken(q.probeId);
   return `${HISTORY_SUBJECT_PREFIX}.${p}.${id}`;
+}
+
+/** tries of a read consumer's creation that timed out (see HistoryStore.addReadConsumer) */
+const READ_CONSUMER_TRIES = 4;
+/**
+ * How long an append that timed out or found no stream leader is tried again (see
+ * HistoryStore.append): a cluster that lost a node elects new leaders within seconds.
+ */
+const APPEND_RETRY_MS = 20_000;
+
+function isTimeout(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === ErrorCode.Timeout;
 }
 
 function toRecord(m: JsMsg): HistoryRecord {
@@ -85,13 +97,26 @@ export class HistoryStore {
     return new HistoryStore(nc.jetstream(), jsm);
   }
 
-  /** Store one report; retries of the same report (same probe, kind and time) are deduplicated. */
+  /**
+   * Store one report; retries of the same report (same probe, kind and time) are deduplicated,
+   * so an append that timed out while the stream had no leader (a cluster node died) is tried
+   * again until it is stored once.
+   */
   async append(report: ProbeReport): Promise<{ seq: number; duplicate: boolean }> {
     if (typeof report.probeId !== 'string' || report.probeId === '') throw new XtraceError('usage', 'report.probeId is required');
-    const ack = await this.js.publish(historySubject(report.pair, report.probeId), encodeJson(report), {
-      msgID: `${report.probeId}:${report.kind}:${report.at}`,
-    });
-    return { seq: ack.seq, duplicate: ack.duplicate };
+    const subject = historySubject(report.pair, report.probeId);
+    const data = encodeJson(report);
+    const msgID = `${report.probeId}:${report.kind}:${report.at}`;
+    const giveUpAt = Date.now() + APPEND_RETRY_MS;
+    for (let waitMs = 200; ; waitMs = Math.min(2 * waitMs, 2000)) {
+      try {
+        const ack = await this.js.publish(subject, data, { msgID });
+        return { seq: ack.seq, duplicate: ack.duplicate };
+      } catch (e: unknown) {
+        if (!isJetStreamUnavailable(e) || Date.now() + waitMs > giveUpAt) throw e;
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
   }
 
   /** Records matching the query, oldest first. */
@@ -106,7 +131,7 @@ export class HistoryStore {
    * in memory); ends after the last record stored when it started.
    */
   async *records(q: HistoryQuery = {}): AsyncGenerator<HistoryRecord> {
-    const ci = await this.jsm.consumers.add(HISTORY_STREAM, {
+    const ci = await this.addReadConsumer({
       filter_subject: filterSubject(q),
       ack_policy: AckPolicy.None,
       mem_storage: true,
@@ -136,6 +161,21 @@ export class HistoryStore {
       }
     } finally {
       await this.jsm.consumers.delete(HISTORY_STREAM, ci.name).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A read's ephemeral consumer. With a node of a cluster down, nats-server (2.9) may still
+   * place it on that node, and its creation times out; another try is placed again, so a
+   * read succeeds while a quorum of the stream's replicas is up.
+   */
+  private async addReadConsumer(cfg: Partial<ConsumerConfig>): Promise<ConsumerInfo> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.jsm.consumers.add(HISTORY_STREAM, cfg);
+      } catch (e: unknown) {
+        if (attempt >= READ_CONSUMER_TRIES || !isTimeout(e)) throw e;
+      }
     }
   }
 

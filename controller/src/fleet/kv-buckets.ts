@@ -1,5 +1,5 @@
 /** Names and openers of the JetStream KV buckets and streams the fleet layer uses. */
-import type { JetStreamClient, KV, NatsConnection } from 'nats';
+import { ErrorCode, type JetStreamClient, type KV, type NatsConnection } from 'nats';
 import { ALERTS_BUCKET, PROBE_SLOTS_BUCKET, SCHEDULES_BUCKET, SCHEDULE_RUNS_BUCKET, UnreachableError } from '@xtrace/proto';
 
 
@@ -15,29 +15,56 @@ export function isCasConflict(e: unknown): boolean {
   return e instanceof Error && /wrong last sequence/i.test(e.message);
 }
 
-async function open(js: JetStreamClient, bucket: string, opts: { history?: number; ttl?: number; description: string }): Promise<KV> {
+/**
+ * How the fleet's buckets and streams are stored when a controller creates them: `replicas`
+ * copies on distinct servers of a NATS cluster (1 on a single server; 3 on a 3-node cluster, so
+ * one node can die without losing schedules, claims, slots, rules or history). A bucket that
+ * already exists keeps the replica count it was created with.
+ */
+export interface JetStreamPlacement {
+  /** default 1 */
+  replicas?: number;
+}
+
+/**
+ * JetStream could not answer for now: the request timed out or nobody answered (503), as while
+ * a cluster that lost a node elects new leaders. Trying again (with the same compare-and-set
+ * revision or message id) is safe.
+ */
+export function isJetStreamUnavailable(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const code = (e as { code?: unknown }).code;
+  return code === ErrorCode.Timeout || code === ErrorCode.NoResponders;
+}
+
+async function open(js: JetStreamClient, bucket: string, opts: { history?: number; ttl?: number; description: string } & JetStreamPlacement): Promise<KV> {
   try {
-    return await js.views.kv(bucket, { history: opts.history ?? 1, ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}), description: opts.description });
+    return await js.views.kv(bucket, {
+      history: opts.history ?? 1,
+      replicas: opts.replicas ?? 1,
+      ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
+      description: opts.description,
+    });
   } catch (e: unknown) {
     throw new UnreachableError(`cannot open JetStream KV bucket ${bucket}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
 
-export function openSchedulesKv(nc: NatsConnection): Promise<KV> {
-  return open(nc.jetstream(), SCHEDULES_BUCKET, { history: 5, description: 'xtrace scheduled probes' });
+export function openSchedulesKv(nc: NatsConnection, placement: JetStreamPlacement = {}): Promise<KV> {
+  return open(nc.jetstream(), SCHEDULES_BUCKET, { ...placement, history: 5, description: 'xtrace scheduled probes' });
 }
 
 /** `ttlMs` only applies when the bucket is created; it must exceed the longest schedule period. */
-export function openScheduleRunsKv(nc: NatsConnection, ttlMs: number = DEFAULT_RUN_CLAIM_TTL_MS): Promise<KV> {
-  return open(nc.jetstream(), SCHEDULE_RUNS_BUCKET, { history: 1, ttl: ttlMs, description: 'xtrace schedule run claims' });
+export function openScheduleRunsKv(nc: NatsConnection, ttlMs: number = DEFAULT_RUN_CLAIM_TTL_MS, placement: JetStreamPlacement = {}): Promise<KV> {
+  return open(nc.jetstream(), SCHEDULE_RUNS_BUCKET, { ...placement, history: 1, ttl: ttlMs, description: 'xtrace schedule run claims' });
 }
 
-export function openProbeSlotsKv(nc: NatsConnection): Promise<KV> {
-  return open(nc.jetstream(), PROBE_SLOTS_BUCKET, { history: 1, description: 'xtrace probe concurrency slots (leases)' });
+export function openProbeSlotsKv(nc: NatsConnection, placement: JetStreamPlacement = {}): Promise<KV> {
+  return open(nc.jetstream(), PROBE_SLOTS_BUCKET, { ...placement, history: 1, description: 'xtrace probe concurrency slots (leases)' });
 }
 
-export function openAlertsKv(nc: NatsConnection): Promise<KV> {
-  return open(nc.jetstream(), ALERTS_BUCKET, { history: 5, description: 'xtrace alert rules' });
+export function openAlertsKv(nc: NatsConnection, placement: JetStreamPlacement = {}): Promise<KV> {
+  return open(nc.jetstream(), ALERTS_BUCKET, { ...placement, history: 5, description: 'xtrace alert rules' });
 }
 
 const enc = new TextEncoder();

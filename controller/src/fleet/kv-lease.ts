@@ -14,7 +14,26 @@
  */
 import type { KV } from 'nats';
 import { XtraceError } from '@xtrace/proto';
-import { encodeJson, isCasConflict } from './kv-buckets.js';
+import { encodeJson, isCasConflict, isJetStreamUnavailable } from './kv-buckets.js';
+
+/**
+ * How long a write that JetStream could not answer (isJetStreamUnavailable: a cluster electing
+ * leaders after losing a node) is tried again before it fails. Meanwhile another controller may
+ * take the key over; the compare-and-set of the next try then reports the loss.
+ */
+export const LEASE_WRITE_RETRY_MS = 15_000;
+
+async function retryUnavailable<R>(f: () => Promise<R>): Promise<R> {
+  const giveUpAt = Date.now() + LEASE_WRITE_RETRY_MS;
+  for (let waitMs = 100; ; waitMs = Math.min(2 * waitMs, 1000)) {
+    try {
+      return await f();
+    } catch (e: unknown) {
+      if (!isJetStreamUnavailable(e) || Date.now() + waitMs > giveUpAt) throw e;
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+}
 
 /** The key could not be written because another controller now holds it. */
 export class LostLeaseError extends XtraceError {
@@ -60,7 +79,8 @@ export class KvLease<T> {
       const next = structuredClone(this.current);
       mutate(next);
       try {
-        this.revision = await this.kv.update(this.key, encodeJson(next), this.revision);
+        const revision = this.revision;
+        this.revision = await retryUnavailable(() => this.kv.update(this.key, encodeJson(next), revision));
         this.current = next;
       } catch (e: unknown) {
         if (isCasConflict(e)) {

@@ -8,7 +8,7 @@
 import type { KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
 import { pino, type Logger } from 'pino';
 import { XtraceError, errorMessage } from '@xtrace/proto';
-import { DEFAULT_RUN_CLAIM_TTL_MS, openScheduleRunsKv, openSchedulesKv } from './kv-buckets.js';
+import { DEFAULT_RUN_CLAIM_TTL_MS, openScheduleRunsKv, openSchedulesKv, type JetStreamPlacement } from './kv-buckets.js';
 import { KvLease, LostLeaseError } from './kv-lease.js';
 import { LeaseExpiry } from './lease-expiry.js';
 import { resolvePairSelector, type AgentInventory, type ResolvedPair } from './pair-selector.js';
@@ -53,6 +53,8 @@ interface SchedulerOptions {
   tickMs?: number;
   /** max_age of the claims bucket when this scheduler creates it */
   claimTtlMs?: number;
+  /** how the schedules, claims and slots buckets are stored when this scheduler creates them */
+  placement?: JetStreamPlacement;
   /** receives each pair's summary report (e.g. HistoryStore.append) */
   onReport?: (report: ProbeReport, pair: ResolvedPair) => void | Promise<void>;
   onEvent?: (ev: SchedulerEvent) => void;
@@ -108,13 +110,15 @@ export class Scheduler {
   private readonly slotLost = new Map<string, AbortController>();
 
   async start(): Promise<void> {
-    this.schedulesKv = await openSchedulesKv(this.opts.nc);
-    this.runsKv = await openScheduleRunsKv(this.opts.nc, this.claimTtlMs);
+    const placement = this.opts.placement ?? {};
+    this.schedulesKv = await openSchedulesKv(this.opts.nc, placement);
+    this.runsKv = await openScheduleRunsKv(this.opts.nc, this.claimTtlMs, placement);
     // the bucket may predate us with another max_age: that one is what counts
     const ttl = (await this.runsKv.status()).ttl;
     if (ttl > 0) this.claimTtlMs = ttl;
     this.slotsInstance = await FleetProbeSemaphore.open({
       nc: this.opts.nc,
+      placement,
       controllerId: this.opts.controllerId,
       leaseMs: this.opts.slotLeaseMs ?? this.leaseMs,
       logger: this.log,
@@ -245,7 +249,14 @@ export class Scheduler {
           if (tried.has(slot)) continue;
           tried.add(slot);
           for (const old of tried) if (old < cur - 4 * s.everyMs) tried.delete(old);
-          await this.tryClaim(s, slot);
+          try {
+            await this.tryClaim(s, slot);
+          } catch (e: unknown) {
+            // JetStream did not answer (e.g. a cluster node died): try again next tick, or the
+            // slot would be skipped by every controller; the claim's create keeps it once
+            tried.delete(slot);
+            throw e;
+          }
         }
       }
       if (now - this.lastObservedCheck >= Math.min(500, this.leaseMs / 4)) {
@@ -259,7 +270,17 @@ export class Scheduler {
     }
   }
 
-  private async tryClaim(s: ParsedSchedule, slot: number): Promise<void> {
+  private async tryClaim(watched: ParsedSchedule, slot: number): Promise<void> {
+    // The watch may lag (its consumer is recreated after a cluster node died): the schedule as
+    // stored now decides, so a paused, removed or changed schedule does not fire.
+    const stored = await (this.schedulesKv as KV).get(watched.name);
+    if (stored === null || stored.operation !== 'PUT') {
+      this.schedules.delete(watched.name);
+      return;
+    }
+    const s = decodeSchedule(stored.value, stored.key);
+    this.schedules.set(s.name, s);
+    if (s.paused || s.everyMs !== watched.everyMs || s.createdAt !== watched.createdAt) return;
     const kv = this.runsKv as KV;
     const now = this.now();
     const claim: RunClaim = {

@@ -4,7 +4,7 @@
  * "(fake tracer: no BPF)" in their names.
  */
 import { COUNTER_COUNT, Counter, type CounterName } from '@xtrace/proto';
-import type { Counters, Inventory, ProbeFilter, Tracer } from '../tracing/tracer-api.js';
+import type { Counters, Inventory, ProbeFilter, Tracer, TracerFault } from '../tracing/tracer-api.js';
 
 export interface FakeTracerOptions {
   inventory?: Partial<Inventory>;
@@ -24,6 +24,9 @@ export class FakeTracer implements Tracer {
   private readonly inv: Inventory;
   private readonly counterValues: Counters;
   private readonly probeListeners: ((f: ProbeFilter) => void)[] = [];
+  private readonly faultListeners: ((f: TracerFault) => void)[] = [];
+  /** set by fail(): batches emitted afterwards are dropped, as a ring nobody reads would */
+  failed = false;
 
   constructor(opts: FakeTracerOptions = {}) {
     const vms = opts.inventory?.vms ?? (opts.vmAddresses ?? []).map((a, i) => ({ tap: `vnet${i}`, ifindex: 100 + i, addresses: [a] }));
@@ -67,9 +70,21 @@ export class FakeTracer implements Tracer {
     this.probeListeners.push(listener);
   }
 
-  /** hands a batch of packed records to the agent, as the ring buffer drain would */
+  onFault(listener: (f: TracerFault) => void): void {
+    this.faultListeners.push(listener);
+  }
+
+  /** hands a batch of packed records to the agent, as the ring buffer drain would (nothing after fail()) */
   emit(records: Buffer): void {
+    if (this.failed) return;
     for (const l of this.listeners) l(records);
+  }
+
+  /** the kernel side breaks: reports the fault, and no batch is delivered any more */
+  fail(part: string, message: string): void {
+    this.failed = true;
+    const fault: TracerFault = { part, message, atMs: Date.now() };
+    for (const l of this.faultListeners) l(fault);
   }
 
   bumpCounter(name: CounterName, by = 1): void {

@@ -2,7 +2,7 @@
  * What the NATS side of the agent sees of the kernel side: inventory, per-stage hook report,
  * probe slots in the BPF filter, and record batches. Implemented by tracer.ts (real BPF).
  */
-import type { CounterName, StageName } from '@xtrace/proto';
+import type { AgentTracerFault, CounterName, StageName } from '@xtrace/proto';
 
 export type InterfaceKind = 'tap' | 'bridge' | 'ovs' | 'vxlan' | 'geneve' | 'nic' | 'veth' | 'loopback' | 'other';
 
@@ -57,6 +57,9 @@ export interface ProbeFilter {
 
 export type Counters = Record<CounterName, number>;
 
+/** A failure of the kernel side while it runs (proto agent-status.ts): records may stop. */
+export type TracerFault = AgentTracerFault;
+
 export interface Tracer {
   inventory(): Promise<Inventory>;
   addProbe(filter: ProbeFilter): void;
@@ -67,6 +70,8 @@ export interface Tracer {
    * as empty and its memory holds a later batch): copy what you keep.
    */
   onBatch(listener: (records: Buffer) => void): void;
+  /** called when the kernel side fails while it runs (the ring buffer cannot be read, a hook is gone) */
+  onFault(listener: (fault: TracerFault) => void): void;
   /** kernel counters summed over CPUs since the tracer started */
   counters(): Counters;
   /** detaches every hook and closes the object; idempotent */

@@ -4,6 +4,7 @@
  * hands record batches from the ring buffer to listeners.
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { Counter, COUNTER_COUNT, RECORD_SIZE, UsageError, XtraceError } from '@xtrace/proto';
@@ -16,7 +17,7 @@ import { discoverScope, isVmPort, type ScopeOptions } from './inventory.js';
 import { ProbeTable } from './probe-table.js';
 import { probeProgramLoads } from './program-availability.js';
 import { plannedCandidates, planStages } from './stage-plan.js';
-import type { Counters, HostInterface, Inventory, ProbeFilter, StageReport, Tracer, VmEntry } from './tracer-api.js';
+import type { Counters, HostInterface, Inventory, ProbeFilter, StageReport, Tracer, TracerFault, VmEntry } from './tracer-api.js';
 
 export const DEFAULT_BPF_OBJECT = fileURLToPath(new URL('../../../bpf/build/xtrace.bpf.o', import.meta.url));
 
@@ -86,8 +87,19 @@ function disabledHooksFromEnv(value = process.env['XTRACE_DISABLE_HOOKS']): Atta
     });
 }
 
+/** how often the drain thread's last error is looked at (a new one is a fault) */
+const RING_CHECK_MS = 1000;
+
+function errnoName(negErrno: number): string {
+  const name = Object.entries(osConstants.errno).find(([, v]) => v === -negErrno)?.[0];
+  return name ?? `errno ${-negErrno}`;
+}
+
 class BpfTracer implements Tracer {
   private readonly listeners: ((records: Buffer) => void)[] = [];
+  private readonly faultListeners: ((fault: TracerFault) => void)[] = [];
+  private ringCheck: NodeJS.Timeout | undefined;
+  private ringLastError = 0;
   private readonly probes: ProbeTable;
   private ring: RingBuffer | undefined;
   private batching = false;
@@ -136,6 +148,8 @@ class BpfTracer implements Tracer {
     }
     this.ring ??= open(false);
     this.logger.info({ recordBatching: this.batching, flushMs }, 'ring buffer draining');
+    this.ringCheck = setInterval(() => this.checkRing(), RING_CHECK_MS);
+    this.ringCheck.unref();
     this.writeConfig(); // with batching: records may be staged per CPU now, the drain thread flushes them
   }
 
@@ -178,6 +192,21 @@ class BpfTracer implements Tracer {
     this.listeners.push(listener);
   }
 
+  onFault(listener: (fault: TracerFault) => void): void {
+    this.faultListeners.push(listener);
+  }
+
+  /** a new error of the ring buffer's drain thread (a failed wait, staging lookup or flush) is a fault */
+  private checkRing(): void {
+    if (this.ring === undefined || this.closed) return;
+    const lastError = this.ring.stats().lastError;
+    if (lastError === 0 || lastError === this.ringLastError) return;
+    this.ringLastError = lastError;
+    const fault: TracerFault = { part: 'ring buffer', message: `the drain thread failed: ${errnoName(lastError)}`, atMs: Date.now() };
+    this.logger.error(fault, 'tracer fault');
+    for (const l of this.faultListeners) l(fault);
+  }
+
   counters(): Counters {
     return readKernelCounters(this.object);
   }
@@ -198,6 +227,7 @@ class BpfTracer implements Tracer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.ringCheck !== undefined) clearInterval(this.ringCheck);
     this.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(0, this.netns));
     for (const err of this.hooks.detachAll()) this.logger.warn({ err }, 'a hook did not detach');
     await this.ring?.close();
