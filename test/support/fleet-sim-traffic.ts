@@ -13,7 +13,7 @@
  */
 import { encodeRecords, RecordFlag, Stage, type DecodedRecord } from '@xtrace/proto';
 import type { FakeTracer, ProbeFilter } from '@xtrace/node-agent';
-import { PAIR_DELAYS } from './pair-traffic.js';
+import { exchangeTimeline } from './pair-traffic.js';
 
 export type Role = 'src' | 'dst';
 
@@ -96,7 +96,6 @@ export class SimTraffic {
   }
 
   private records(e: Emitting, fromK: number, toK: number): Partial<DecodedRecord>[] {
-    const d = PAIR_DELAYS;
     const mask = 1 << e.filter.slot;
     const flowHash = flowHashOf(e.filter.src, e.filter.dst);
     const out: Partial<DecodedRecord>[] = [];
@@ -112,16 +111,8 @@ export class SimTraffic {
         flags: reverse ? RecordFlag.reverse : 0,
         probeMask: mask,
       });
-      const req = BigInt(k) * 2n;
-      const rep = req + 1n;
       const t0 = BigInt(k) * this.periodNs;
-      const tAtx = t0 + BigInt(d.senderHostNs);
-      const tBrx = tAtx + BigInt(d.wireNs);
-      const tBtap = tBrx + BigInt(d.receiverHostNs);
-      const tBrepRx = tBtap + BigInt(d.turnaroundNs);
-      const tBtx = tBrepRx + BigInt(d.senderHostNs);
-      const tArx = tBtx + BigInt(d.wireNs);
-      const tAtap = tArx + BigInt(d.receiverHostNs);
+      const { req, rep, tAtx, tBrx, tBtap, tBrepRx, tBtx, tArx, tAtap } = exchangeTimeline(k, t0);
       if (e.range.role === 'src') {
         out.push(
           { ...common(false), pktId: req, stage: Stage.tap_rx, tsNs: t0 },

@@ -19,6 +19,21 @@ export const PAIR_DELAYS = {
   turnaroundNs: 50_000,
 };
 
+/** The stage times (ns) of exchange `k` (request id 2k, reply 2k+1) that starts at `t0` on PAIR_DELAYS' path. */
+export function exchangeTimeline(k: number, t0: bigint): { req: bigint; rep: bigint; tAtx: bigint; tBrx: bigint; tBtap: bigint; tBrepRx: bigint; tBtx: bigint; tArx: bigint; tAtap: bigint } {
+  const d = PAIR_DELAYS;
+  const req = BigInt(k) * 2n;
+  const rep = req + 1n;
+  const tAtx = t0 + BigInt(d.senderHostNs);
+  const tBrx = tAtx + BigInt(d.wireNs);
+  const tBtap = tBrx + BigInt(d.receiverHostNs);
+  const tBrepRx = tBtap + BigInt(d.turnaroundNs);
+  const tBtx = tBrepRx + BigInt(d.senderHostNs);
+  const tArx = tBtx + BigInt(d.wireNs);
+  const tAtap = tArx + BigInt(d.receiverHostNs);
+  return { req, rep, tAtx, tBrx, tBtap, tBrepRx, tBtx, tArx, tAtap };
+}
+
 export interface PairTrafficOptions {
   a: FakeTracer;
   b: FakeTracer;
@@ -38,7 +53,6 @@ function maskFor(t: FakeTracer, src: string, dst: string): number {
 /** Emits exchanges while both tracers have a filter for src->dst. Returns a stop function and the count sent. */
 export function startPairTraffic(o: PairTrafficOptions): { stop(): void; sent(): number } {
   let k = 0;
-  const d = PAIR_DELAYS;
   const timer = setInterval(() => {
     const ma = maskFor(o.a, o.src, o.dst);
     const mb = maskFor(o.b, o.src, o.dst);
@@ -55,15 +69,7 @@ export function startPairTraffic(o: PairTrafficOptions): { stop(): void; sent():
       hook: 1,
       flags: reverse ? RecordFlag.reverse : 0,
     });
-    const req = BigInt(k) * 2n;
-    const rep = req + 1n;
-    const tAtx = t0 + BigInt(d.senderHostNs);
-    const tBrx = tAtx + BigInt(d.wireNs);
-    const tBtap = tBrx + BigInt(d.receiverHostNs);
-    const tBrepRx = tBtap + BigInt(d.turnaroundNs);
-    const tBtx = tBrepRx + BigInt(d.senderHostNs);
-    const tArx = tBtx + BigInt(d.wireNs);
-    const tAtap = tArx + BigInt(d.receiverHostNs);
+    const { req, rep, tAtx, tBrx, tBtap, tBrepRx, tBtx, tArx, tAtap } = exchangeTimeline(k, t0);
     o.a.emit(
       encodeRecords([
         { ...common(false), pktId: req, stage: Stage.tap_rx, tsNs: t0, probeMask: ma },

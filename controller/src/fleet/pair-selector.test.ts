@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '@xtrace/proto';
 import { parsePairSelector, resolvePairSelector, selectorMatchesPair, validatePairSelector, type InventoryAgent } from './pair-selector.js';
 import { slotStart, validateSchedule } from './schedule.js';
-
-/** the selector's PRNG (pair-selector.ts prng), for the reference shuffle */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../mulberry32.js'; // the selector's PRNG, for the reference shuffle
 
 const agents: InventoryAgent[] = [
   { hostId: 'a', labels: { rack: 'r1' }, vms: [{ address: '10.0.0.1', labels: { app: 'web' } }, { address: '10.0.0.2', labels: { app: 'db' } }] },
