@@ -282,16 +282,23 @@ describe.skipIf(skip !== undefined)(`VM path on two nested hypervisors (${KERNEL
     const after = held.report.vm_breakdown.find((b) => b.role === 'destination');
     const rise = p50(part(after, 'guest')) - p50(part(before, 'guest'));
     const truth = (held.client.service_us.p50 ?? NaN) - (baseline.client.service_us.p50 ?? NaN);
-    console.log(`guest part p50 rose ${rise} µs; the guest's own service time p50 rose ${truth} µs`);
-    expect(Math.abs(rise - HOLD_US)).toBeLessThanOrEqual(HOLD_TOLERANCE_US);
-    expect(Math.abs(rise - truth)).toBeLessThanOrEqual(HOLD_TOLERANCE_US);
+    const heldService = held.client.service_us.p50 ?? NaN;
+    console.log(`guest part p50 rose ${rise} µs (to ${p50(part(after, 'guest'))}); the guest's own service time p50 rose ${truth} µs (to ${heldService})`);
+    // The hold is inside the guest part: it holds the guest's whole service time (>= the hold).
+    // No more than the hold landed there: the rise stays below hold + tolerance. Quiet, the rise
+    // is the hold within 0.6 ms; with the host machine busy (stress-ng on one of its 2 cores)
+    // the baseline's guest p50 came out 6.7 ms instead of 2.2-2.8, so a two-sided rise check
+    // measured the machine. Nothing else rose by more than the tolerance either.
+    expect(heldService).toBeGreaterThanOrEqual(HOLD_US);
+    expect(p50(part(after, 'guest'))).toBeGreaterThanOrEqual(heldService);
+    expect(rise).toBeLessThanOrEqual(HOLD_US + HOLD_TOLERANCE_US);
     for (const name of ['rx_worker_wait', 'rx_copy_signal', 'tx_worker_wait', 'tx_build']) {
-      expect(Math.abs(p50(part(after, name)) - p50(part(before, name))), name).toBeLessThanOrEqual(OTHER_PART_TOLERANCE_US);
+      expect(p50(part(after, name)) - p50(part(before, name)), name).toBeLessThanOrEqual(OTHER_PART_TOLERANCE_US);
     }
     for (const dir of ['forward', 'reverse'] as const) {
       for (const s of held.report.directions[dir]!.segments.filter((x) => x.kind === 'host')) {
         const b = baseline.report.directions[dir]!.segments.find((x) => segName(x) === segName(s));
-        expect(Math.abs(p50(s) - p50(b)), `${dir} ${segName(s)}`).toBeLessThanOrEqual(OTHER_PART_TOLERANCE_US);
+        expect(p50(s) - p50(b), `${dir} ${segName(s)}`).toBeLessThanOrEqual(OTHER_PART_TOLERANCE_US);
       }
     }
   }, 240_000);
@@ -335,16 +342,30 @@ while time.monotonic() < end:
     expect(atLeast).toBeGreaterThan(500);
     expect(rise).toBeGreaterThanOrEqual(0.8 * atLeast);
     expect(rise).toBeLessThanOrEqual(1.2 * atMost);
-    expect(Math.abs(p50(part(after, 'guest')) - p50(part(before, 'guest')))).toBeLessThanOrEqual(OTHER_PART_TOLERANCE_US);
+    // The hog's time must not land on the guest: the guest part may not rise. One-sided, since a
+    // busy host machine (stress-ng on one of 2 cores) once made the baseline's guest p50 5.1 ms
+    // against 2.2-2.8 ms quiet, and it then "fell" 2.4 ms under the hog.
+    const guestRise = p50(part(after, 'guest')) - p50(part(before, 'guest'));
+    expect(guestRise, `guest part p50 ${p50(part(before, 'guest'))} -> ${p50(part(after, 'guest'))} µs`).toBeLessThanOrEqual(OTHER_PART_TOLERANCE_US);
   }, 300_000);
 
   it('shows a flow-cache miss as an upcall on the flushed host, once per flush and direction', async () => {
     const flushes = 6;
+    const count = 400;
+    const rate = 20;
+    let purgeSeconds = 0;
     const purge = async (): Promise<void> => {
       await new Promise((r) => setTimeout(r, 1500));
+      const t0 = performance.now();
       await lab.exec(0, `for i in $(seq ${flushes}); do ovs-appctl revalidator/purge; sleep 1; done`, { timeoutMs: 60_000 });
+      purgeSeconds = (performance.now() - t0) / 1000;
     };
-    const missed = await phase('flow-cache misses', { holdUs: 0, count: 200, rate: 20, during: purge });
+    const missed = await phase('flow-cache misses', { holdUs: 0, count, rate, during: purge });
+    // every purge must fall inside the traffic, or the later ones miss no packet: on a busy host
+    // machine one ovs-appctl in the TCG hypervisor took seconds (3 upcalls for 6 purges)
+    const trafficSeconds = count / rate;
+    console.log(`purges took ${purgeSeconds.toFixed(1)} s from 1.5 s into ${trafficSeconds} s of traffic`);
+    expect(1.5 + purgeSeconds, `the ${flushes} purges outlasted the traffic: the machine is too slow for this test (see the purge time above)`).toBeLessThan(trafficSeconds);
     const upcalls = (dir: 'forward' | 'reverse', host: string) =>
       missed.report.directions[dir]!.segments.filter((s) => s.to === 'ovs_upcall' && s.to_host === host).reduce((a, s) => a + s.count, 0);
     console.log(`upcalls: forward ${hvA} ${upcalls('forward', hvA)} ${hvB} ${upcalls('forward', hvB)}, reverse ${hvA} ${upcalls('reverse', hvA)} ${hvB} ${upcalls('reverse', hvB)}`);
