@@ -117,7 +117,9 @@ describe.skipIf(skip !== undefined)(`VM path on two nested hypervisors (${KERNEL
       await new Promise((res) => setTimeout(res, 500));
     }
     return async () => {
-      const done = await lab.exec(1, `kill -INT ${pid}; for i in $(seq 100); do kill -0 ${pid} 2> /dev/null || break; sleep 0.1; done; cat ${out}`);
+      // bpftrace prints its maps on exit, after detaching: in a TCG hypervisor on a busy machine that took over 10 s
+      const done = await lab.exec(1, `kill -INT ${pid}; for i in $(seq 900); do kill -0 ${pid} 2> /dev/null || break; sleep 0.1; done; kill -0 ${pid} 2> /dev/null && echo still-running; cat ${out}`, { timeoutMs: 120_000 });
+      if (done.stdout.startsWith('still-running')) throw new Error(`bpftrace did not exit within 90 s of SIGINT: ${done.stdout.slice(-1000)}`);
       const stats = done.stdout
         .split('\n')
         .filter((l) => l.startsWith('{'))
@@ -330,14 +332,17 @@ while time.monotonic() < end:
     const after = hogged.report.vm_breakdown.find((b) => b.role === 'destination')!;
     const waits = (b: VmBreakdownReport) => mean(part(b, 'rx_worker_wait')) + mean(part(b, 'tx_worker_wait'));
     const rise = waits(after) - waits(before);
-    // Each of the two parts holds one wake-up of the worker (the request's, the reply kick's): they
-    // rise at least by what the hog added to its wake-ups' mean wait (those not on the path, such
-    // as the guest refilling its receive ring, are averaged in), and at most by all the worker
-    // waited more per exchange (preempted mid-work or woken again while queued included).
-    const atLeast = 2 * (hogged.worker.meanWakeupWaitUs - baseline.worker.meanWakeupWaitUs);
+    // Each of the two parts holds a wake-up of the worker (the request's, the reply kick's). They
+    // rise at least by most of what the hog added to the worker's summed wake-up waits per exchange
+    // (wake-ups off the path, such as the guest refilling its receive ring, are summed in, and the
+    // hog merges wake-ups: 258-275 of them quiet, 143-150 hogged), and at most by all the worker
+    // waited more per exchange (preempted mid-work or woken again while queued included). Twice the
+    // mean per wake-up was the bound before: under stress-ng it exceeded the rise (7936 > 6172 µs).
+    const wakeupWaitPerExchange = (p: Phase) => (p.worker.wakeups * p.worker.meanWakeupWaitUs) / p.client.sent;
+    const atLeast = wakeupWaitPerExchange(hogged) - wakeupWaitPerExchange(baseline);
     const atMost = hogged.worker.waitPerExchangeUs - baseline.worker.waitPerExchangeUs;
     console.log(
-      `worker waits rose ${rise.toFixed(0)} µs per exchange; the worker's two wake-ups waited ${atLeast.toFixed(0)} µs more, ` +
+      `worker waits rose ${rise.toFixed(0)} µs per exchange; the worker's wake-ups waited ${atLeast.toFixed(0)} µs more per exchange, ` +
         `all its waiting rose ${atMost.toFixed(0)} µs per exchange; guest p50 ${p50(part(before, 'guest'))} -> ${p50(part(after, 'guest'))} µs`,
     );
     expect(atLeast).toBeGreaterThan(500);
