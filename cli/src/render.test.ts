@@ -22,4 +22,10 @@ describe('renderIntervalLine', () => {
     r.directions.forward!.total = { ...r.directions.forward!.total!, p50_us: 12_000, p99_us: 2_500_000 };
     expect(renderIntervalLine(r)).toContain('e2e p50 12.0ms p99 2.50s lost 1');
   });
+
+  it('an empty interval says "yet" only until traffic was seen', () => {
+    const r = { ...samplePairReport(), final: false, no_traffic: true };
+    expect(renderIntervalLine(r)).toBe('[  5.0s] no matching traffic yet');
+    expect(renderIntervalLine(r, true)).toBe('[  5.0s] no matching traffic in this interval');
+  });
 });

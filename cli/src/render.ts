@@ -15,10 +15,14 @@ function usUnit(v: number | null | undefined): string {
   return `${(v / 1_000_000).toFixed(2)}s`;
 }
 
-/** one line per interval report: each direction's packets, end-to-end p50/p99 and loss, the clock, the destination VM's split */
-export function renderIntervalLine(r: PairReport): string {
+/**
+ * One line per interval report: each direction's packets, end-to-end p50/p99 and loss, the clock,
+ * the destination VM's split. `seenBefore`: an earlier interval had traffic (an empty one then
+ * says the traffic stopped, not that none came yet).
+ */
+export function renderIntervalLine(r: PairReport, seenBefore = false): string {
   const t = `[${(r.elapsed_ms / 1000).toFixed(1).padStart(5)}s]`;
-  if (r.no_traffic) return `${t} no matching traffic yet`;
+  if (r.no_traffic) return `${t} ${seenBefore ? 'no matching traffic in this interval' : 'no matching traffic yet'}`;
   const dir = (name: string, d: DirectionReport | null): string => {
     if (!d) return `${name} -`;
     const tot = d.total;

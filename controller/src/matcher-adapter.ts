@@ -28,7 +28,7 @@ class PathMatcherAnalyzer implements ProbeAnalyzer {
 
   addBatch(b: Parameters<ProbeAnalyzer['addBatch']>[0]): void {
     this.matcher.ingest(
-      { hostId: b.hostId, bootId: b.bootId, seq: b.seq, records: b.records, clockOffsetHintNs: b.clock.realNs - b.clock.monoNs },
+      { hostId: b.hostId, bootId: b.bootId, seq: b.seq, records: b.records, clockOffsetHintNs: b.clock.realNs - b.clock.monoNs, cutMonoNs: b.clock.monoNs },
       Date.now(),
     );
   }

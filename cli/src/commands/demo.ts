@@ -61,7 +61,7 @@ Examples:
       }
 
       // the lab is TypeScript run through tsx (never compiled): loaded only here
-      const { Lab, ping, XtraceStack: Stack } = await import('@xtrace/lab');
+      const { Lab, ping, waitProbeRunning, XtraceStack: Stack } = await import('@xtrace/lab');
       say('building a lab: 2 hypervisors (bridge, VXLAN, NIC), 1 VM each');
       const lab = await Lab.up({
         hosts: 2,
@@ -81,8 +81,10 @@ Examples:
         for (const name of lab.relayNames()) await lab.resetRelayStats(name);
         say(`tracing ${vmA.ip} (hypervisor 0) -> ${vmB.ip} (hypervisor 1) for ${durationMs / 1000}s while it pings`);
         const pair = stack.cli(['pair', '--src', vmA.ip, '--dst', vmB.ip, '--proto', 'icmp', '--duration', `${durationMs}ms`, '--controller', stack.controllerAddress]);
-        await new Promise((r) => setTimeout(r, 1000));
-        await ping(lab, vmA, vmB.ip, { count: Math.floor((durationMs - 1500) / 20), intervalMs: 20 });
+        // ping once the probe runs (a busy machine takes seconds to start the CLI), until 500 ms before it ends
+        const runningAt = await waitProbeRunning(stack, vmA.ip, durationMs + 30_000);
+        const pingMs = Math.max(1000, durationMs - (Date.now() - runningAt) - 500);
+        await ping(lab, vmA, vmB.ip, { count: Math.floor(pingMs / 20), intervalMs: 20 });
         const result = await pair;
         process.stdout.write(result.stdout);
         if (result.code !== 0) process.stderr.write(result.stderr);
@@ -105,3 +107,4 @@ Examples:
       });
     });
 }
+

@@ -102,6 +102,7 @@ async function runPair(f: PairFlags): Promise<void> {
         const stream = client.stream('RunPairProbe', req, req.duration_ms + 60_000);
         cancelStart = () => stream.cancel();
         let last: PairReport | undefined;
+        let seenTraffic = false;
         stream.on('data', (ev: PairProbeEvent) => {
           if (ev.kind === 'started') {
             info = ev.started;
@@ -110,7 +111,10 @@ async function runPair(f: PairFlags): Promise<void> {
           }
           const r = normalizePairReport(ev.report);
           if (r.final) last = r;
-          else progress(renderIntervalLine(r));
+          else {
+            progress(renderIntervalLine(r, seenTraffic));
+            seenTraffic ||= !r.no_traffic;
+          }
         });
         stream.on('end', () => resolve(last));
         stream.on('error', (e: unknown) => {

@@ -9,6 +9,7 @@
 import { OPTIONAL_STAGES, Stage } from '@xtrace/proto';
 import { STAGE_SLOTS, type DirectionModel } from './path-model.js';
 import { VM_IN_STAGES, VM_OUT_STAGES } from './vm-breakdown.js';
+import { HostCatchUp } from './host-catch-up.js';
 
 export class ExpectedPath {
   /** per position: 1 when it is in the expected set */
@@ -19,6 +20,8 @@ export class ExpectedPath {
   spansAllHosts = false;
   /** controller ms when the expected set last grew */
   grewAtMs = -Infinity;
+  /** whether every host has sent what it recorded before the set last grew (the early settle) */
+  readonly catchUp: HostCatchUp;
   /** grewAtMs of the expected set whose settling last finalized the complete packets waiting for it */
   sweptAtGrowth = NaN;
   /** first and last expected positions: the end-to-end total spans them (-1: none yet) */
@@ -48,6 +51,7 @@ export class ExpectedPath {
     private readonly hostCount: number,
   ) {
     this.expected = new Uint8Array(width);
+    this.catchUp = new HostCatchUp(hostCount);
     this.hostOfPos = new Int16Array(width).fill(-1);
     this.optional = new Uint8Array(width);
     const positions = model.positions;
@@ -71,6 +75,7 @@ export class ExpectedPath {
   learn(pos: number, nowMs: number): void {
     const e = this.expected;
     this.grewAtMs = nowMs;
+    this.catchUp.restart();
     e[pos] = 1;
     this.count++;
     if (this.firstPos < 0 || pos < this.firstPos) this.firstPos = pos;
@@ -86,9 +91,12 @@ export class ExpectedPath {
     else if (this.expected[pos] === 0) this.learn(pos, nowMs);
   }
 
-  /** The set spans the path and has not grown for settleMs: complete packets may finalize at once. */
+  /**
+   * The set spans the path, and every host has since sent what it recorded when the set last
+   * grew (host-catch-up.ts) or it has not grown for settleMs: complete packets may finalize at once.
+   */
   isSettled(nowMs: number, settleMs: number): boolean {
-    return this.spansAllHosts && nowMs - this.grewAtMs >= settleMs;
+    return this.spansAllHosts && (this.catchUp.done || nowMs - this.grewAtMs >= settleMs);
   }
 
   /** The set settled since the last sweep of the packets that completed while it was settling. */

@@ -17,6 +17,12 @@ export interface RecordBatch {
    * pair gives one, with `hintUncertaintyNs` as its uncertainty.
    */
   clockOffsetHintNs?: bigint | number;
+  /**
+   * Optional: the host's CLOCK_MONOTONIC when the batch was cut, ns (envelope clock.monoNs). With
+   * it an expected set settles once every host has sent what it recorded before the set grew
+   * (host-catch-up.ts); without it, after settleMs.
+   */
+  cutMonoNs?: bigint | number;
   /** whole 64-byte records (proto RECORD_SIZE); a trailing partial record is ignored */
   records: Uint8Array;
 }

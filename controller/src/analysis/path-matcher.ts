@@ -137,6 +137,7 @@ export class PathMatcher {
     const lostBefore = host.batches.lost;
     if (host.accept(batch.bootId, batch.seq, batch.clockOffsetHintNs) === 'restart') this.hostRebooted(h);
     this.counters.lost_batches += host.batches.lost - lostBefore;
+    if (batch.cutMonoNs !== undefined) for (const path of this.paths) path.catchUp.cut(h, Number(batch.cutMonoNs));
     this.tick(nowMs);
     this.ingestRecords(h, batch.records, n, nowMs);
     this.counters.pending = this.slots.pending;

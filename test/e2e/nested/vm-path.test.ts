@@ -31,7 +31,7 @@ import {
   type SegmentReport,
   type VmBreakdownReport,
 } from '@xtrace/proto';
-import { ControllerStack, NestedLab, nestedLabUnavailableReason, type GuestClientResult, type NestedVm } from '@xtrace/lab';
+import { ControllerStack, NestedLab, waitProbeRunning, nestedLabUnavailableReason, type GuestClientResult, type NestedVm } from '@xtrace/lab';
 
 const skip = nestedLabUnavailableReason();
 const KERNEL = process.env['XTRACE_NESTED_KERNEL'] ?? 'debian-6.12';
@@ -130,17 +130,6 @@ describe.skipIf(skip !== undefined)(`VM path on two nested hypervisors (${KERNEL
     };
   }
 
-  async function waitProbeRunning(): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      const r = await stack.cli(['probes', '--json', '--controller', stack.controllerAddress], 20_000);
-      const probes = r.code === 0 ? (JSON.parse(r.stdout) as { probes: { src: string; state: string }[] }).probes : [];
-      if (probes.some((p) => p.src === vmA.ip && p.state === 'running')) return;
-      await new Promise((res) => setTimeout(res, 300));
-    }
-    throw new Error('the probe did not start in 30 s');
-  }
-
   /** One probe over one run of request/reply traffic from VM A to VM B, with `during` beside it. */
   async function phase(name: string, o: { holdUs: number; count?: number; rate?: number; during?: () => Promise<void> }): Promise<Phase> {
     const count = o.count ?? 150;
@@ -157,7 +146,7 @@ describe.skipIf(skip !== undefined)(`VM path on two nested hypervisors (${KERNEL
     const workerWakeups = await traceWorkerWakeups();
     const delay0 = await workerRunDelayNs();
     const run = stack.pair(vmA.ip, vmB.ip, ['--proto', 'udp', '--port', String(PORT), '--duration', `${seconds}s`], (seconds + 90) * 1000);
-    await waitProbeRunning();
+    await waitProbeRunning(stack, vmA.ip, 30_000);
     const [client] = await Promise.all([lab.guestClient(0, 0, { dst: vmB.ip, count, rate, holdUs: o.holdUs, timeoutMs: 3000 }), o.during?.()]);
     const worker = { ...(await workerWakeups()), waitPerExchangeUs: ((await workerRunDelayNs()) - delay0) / 1000 / client.sent };
     const r = await run;

@@ -19,6 +19,7 @@ export { summarize } from './traffic/summary.js';
 // xtrace on a lab: NATS + controller on the machine, agents in the hypervisors
 export { XtraceStack } from './xtrace-stack.js';
 export { ControllerStack } from './controller-stack.js';
+export { waitProbeRunning, type CliStack } from './probe-running.js';
 
 // nested hypervisors under QEMU
 export * from './nested/index.js';
