@@ -1,7 +1,7 @@
 /**
  * Every xtrace benchmark in sequence (issue 5), then the targets with PASS/MISS.
  *   npm run bench            (= node --import tsx test/bench/run-all.ts)
- *   XTRACE_BENCH_ONLY=hook,drain npm run bench   runs a subset (keys: hook, drain, pipeline, agentRss, matcher, packetCost, packetPath, bpftrace, vmHooks, fleetSim)
+ *   XTRACE_BENCH_ONLY=hook,drain npm run bench   runs a subset (keys: hook, drain, pipeline, agentRss, firstInterval, matcher, packetCost, packetPath, bpftrace, vmHooks, fleetSim)
  * Each benchmark is its own process (one command each, listed below) and prints its own
  * figures; this collects their `#BENCH` lines. Needs root (BPF, namespaces), a built
  * bpf/build/xtrace.bpf.o and native addon (./setup.sh), bpftrace and nats-server.
@@ -23,6 +23,7 @@ const BENCHES: Bench[] = [
   { key: 'drain', title: '3a. ring buffer drain: addon vs plain C consumer (real object)', argv: tsx('test/bench/drain-compare.ts', '2000000', '3'), timeoutS: 120 },
   { key: 'pipeline', title: '3b/6. event pipeline ring -> addon -> agent -> NATS -> matcher, memory', argv: tsx('test/bench/pipeline.ts', '2'), timeoutS: 180 },
   { key: 'agentRss', title: '6b. the real xtrace agent (CLI) RSS in the lab, idle and during a pair probe', argv: tsx('test/bench/agent-rss.ts'), timeoutS: 120 },
+  { key: 'firstInterval', title: '6c. how soon `xtrace pair` prints numbers: the first interval line with data', argv: tsx('test/bench/first-interval.ts', '3'), timeoutS: 180 },
   { key: 'matcher', title: '5. matcher alone (2-host and 16-host paths)', argv: tsx('test/bench/matcher-bench.ts', '1000000'), timeoutS: 120 },
   { key: 'packetCost', title: '2a. packet cost: where the CPU goes per request/response (bpf_stats, tracer CPU)', argv: tsx('test/bench/packet-cost.ts', '3', '3', '5000'), timeoutS: 240 },
   { key: 'packetPath', title: '2b. packet path: UDP request/response throughput and latency through the lab', argv: tsx('test/bench/packet-path.ts', '12', '2'), timeoutS: 1200 },
@@ -82,7 +83,25 @@ const rows: [string, string, number, (v: number) => boolean, (v: number) => stri
   ['CPU per million events >= 10x less than bpftrace', 'bpftrace', f('bpftrace', 'cpuAdvantage'), (v) => v >= 10, (v) => `${v.toFixed(1)} x`],
   ['agent RSS < 80 MB at the zero-loss rate', 'pipeline', f('pipeline', 'agentRssAtRateMb'), (v) => v < 80, (v) => `${v.toFixed(1)} MB (idle ${f('pipeline', 'agentRssIdleMb').toFixed(1)} MB)`],
 ];
-console.log(`\n=== targets (issue 5) — ${machineLine()}`);
+/** issue 18's targets: the record path should cost what an ignored packet costs (test/bench/README.md) */
+const recordPathRows: typeof rows = [
+  ['probe active: RR throughput >= 97 % of untraced', 'packetPath', f('packetPath', 'activeRatio'), (v) => v >= 0.97, (v) => `${(v * 100).toFixed(1)} % (${ci('packetPath', 'active')}median of ${roundsOf('packetPath')})`, 'active'],
+  ['probe sampling 1/10: RR throughput >= 99 % of untraced', 'packetPath', f('packetPath', 'sampledRatio'), (v) => v >= 0.99, (v) => `${(v * 100).toFixed(1)} % (${ci('packetPath', 'sampled')}median of ${roundsOf('packetPath')})`, 'sampled'],
+  ['attached, no probe matching: RR throughput >= 99 % of untraced', 'packetPath', f('packetPath', 'idleRatio'), (v) => v >= 0.99, (v) => `${(v * 100).toFixed(1)} % (${ci('packetPath', 'idle')}median of ${roundsOf('packetPath')})`, 'idle'],
+  ['per-packet events on: max rate >= 97 % of untraced', 'bpftrace', f('bpftrace', 'xtraceRateRatio'), (v) => v >= 0.97, (v) => `${(v * 100).toFixed(1)} % (bpftrace ${(f('bpftrace', 'bpftraceRateRatio') * 100).toFixed(1)} %)`, 'xtraceRate'],
+  ['non-matching packet per hook <= 10 ns above the floor', 'hook', f('hook', 'nonMatchingNs'), (v) => v <= 10, (v) => `${v.toFixed(1)} ns`],
+  ['matching packet per hook <= 50 ns above the floor', 'hook', f('hook', 'matchingNs'), (v) => v <= 50, (v) => `${v.toFixed(1)} ns`],
+  ['pipeline >= 3,000,000 stage timestamps/s with zero loss', 'pipeline', f('pipeline', 'zeroLossRate'), (v) => v >= 3e6, (v) => `${(v / 1e6).toFixed(2)} M/s`],
+  ['agent RSS < 50 MB at that rate', 'pipeline', f('pipeline', 'agentRssAtRateMb'), (v) => v < 50, (v) => `${v.toFixed(1)} MB`],
+  ['`xtrace pair`: the first interval line (1 s) has data, every round', 'firstInterval', f('firstInterval', 'firstLineHasDataRatio'), (v) => v === 1, (v) => `${(v * 100).toFixed(0)} % of rounds; first data at ${f('firstInterval', 'firstDataS')} s (median)`],
+];
+const printTargets = (title: string, list: typeof rows): void => {
+  console.log(`\n=== targets (${title}) — ${machineLine()}`);
+  for (const [what, bench, v, ok, fmt, labPrefix] of list) {
+    const verdict = verdictOf(bench, v, ok, labPrefix);
+    console.log(`${verdict.padEnd(5)} ${what}: ${Number.isNaN(v) ? 'not measured' : fmt(v)}${verdict === 'NOISY' ? ' — the median\'s 95 % CI spans the target: more rounds or a quieter machine decide' : ''}`);
+  }
+};
 // A lab ratio decides a target only when its median's 95 % confidence interval lies on one side of
 // it: rounds on this shared machine differ by ±10 % and more, and a median of a few of them moves
 // by several points between runs. NOISY: the interval spans the target (more rounds, a quieter machine).
@@ -92,10 +111,8 @@ const verdictOf = (bench: string, v: number, ok: (v: number) => boolean, labPref
   if (Number.isNaN(lo)) return ok(v) ? 'PASS' : 'MISS';
   return ok(lo) ? 'PASS' : !ok(hi) ? 'MISS' : 'NOISY';
 };
-for (const [what, bench, v, ok, fmt, labPrefix] of rows) {
-  const verdict = verdictOf(bench, v, ok, labPrefix);
-  console.log(`${verdict.padEnd(5)} ${what}: ${Number.isNaN(v) ? 'not measured' : fmt(v)}${verdict === 'NOISY' ? ' — the median\'s 95 % CI spans the target: more rounds or a quieter machine decide' : ''}`);
-}
+printTargets('issue 5', rows);
+printTargets('issue 18, the record path', recordPathRows);
 console.log(
   `packet path (closed loop, of untraced): attached no match ${(f('packetPath', 'idleRatio') * 100).toFixed(1)} %, ` +
     `probe active ${(f('packetPath', 'activeRatio') * 100).toFixed(1)} %, probe sampling 1/10 ${(f('packetPath', 'sampledRatio') * 100).toFixed(1)} %; ` +

@@ -47,7 +47,9 @@ export async function ping(lab: Lab, from: VmInfo, dst: string, opts: PingOption
   const intervalMs = opts.intervalMs ?? 100;
   const waitS = opts.waitS ?? 1;
   // no `ping -w`: with -w, ping keeps sending until the deadline instead of stopping at -c
-  const deadlineS = opts.deadlineS ?? Math.ceil((count * intervalMs) / 1000 + waitS + 2);
+  // the deadline only guards against a hung ping: on a loaded machine (load average 19) ping ran
+  // seconds late and a 2 s margin killed it mid-run
+  const deadlineS = opts.deadlineS ?? Math.ceil((count * intervalMs) / 1000 + waitS + 15);
   const argv = ['ping', '-n', '-c', String(count), '-i', String(intervalMs / 1000), '-W', String(waitS)];
   if (opts.size !== undefined) argv.push('-s', String(opts.size));
   argv.push(dst);
