@@ -4,7 +4,7 @@
  * (ListHistory, WatchHistory), `xtrace history` in-process and the real CLI process.
  */
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PAIR_REPORT_SCHEMA, XtraceError, type PairReport, type SegmentReport } from '@xtrace/proto';
 import { samplePairReport } from '@xtrace/proto/testing';
 import { probeReportFromPairReport, startController, type Controller, type HistoryRecord, type ProbeReport } from '@xtrace/controller';
@@ -160,12 +160,13 @@ describe('history over gRPC (real controller, real NATS)', () => {
         if (seen.length === 4) ac.abort();
       }
     })();
-    await sleep(300);
-    expect(seen).toEqual([t0 + 2000, t0 + 2500]); // the stored ones from `mid` on
+    // the stored ones from `mid` on (waited for, not slept on: a loaded machine took longer than 300 ms)
+    await vi.waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(2), { timeout: 30_000, interval: 50 });
+    expect(seen).toEqual([t0 + 2000, t0 + 2500]);
     await ctl.fleet!.onReport(report('h-4', B, false, t0 + 3000, 1)); // another pair: not delivered
     await ctl.fleet!.onReport(report('h-3', A, false, t0 + 3000, 7));
     await ctl.fleet!.onReport(report('h-3', A, true, t0 + 4000, 8));
-    await Promise.race([done, sleep(5000).then(() => Promise.reject(new Error(`watch delivered only ${JSON.stringify(seen)}`)))]);
+    await Promise.race([done, sleep(30_000).then(() => Promise.reject(new Error(`watch delivered only ${JSON.stringify(seen)} in 30 s`)))]);
     expect(seen).toEqual([t0 + 2000, t0 + 2500, t0 + 3000, t0 + 4000]);
   });
 

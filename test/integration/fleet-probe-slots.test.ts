@@ -78,7 +78,9 @@ describe('probe caps across two controllers (real JetStream KV)', () => {
     expect(r.ran).toEqual({ A: 8, B: 8 });
     expect(r.maxRunning).toBe(3);
     expect(held.max()).toBe(3);
-    expect(r.queued).toBeGreaterThanOrEqual(16 - 3);
+    // some had to queue; not necessarily 13: on a loaded machine the burst's later acquires came
+    // after early probes had ended (12 queued), which the caps allow
+    expect(r.queued).toBeGreaterThan(0);
     // 16 probes, 3 at a time: at least 6 rounds of 150 ms
     expect(took).toBeGreaterThanOrEqual(6 * 150);
   });
@@ -94,7 +96,7 @@ describe('probe caps across two controllers (real JetStream KV)', () => {
     expect(r.ran).toEqual({ A: 8, B: 8 });
     expect(r.maxRunning).toBe(2);
     expect(held.max()).toBe(2);
-    expect(r.queued).toBeGreaterThanOrEqual(16 - 2);
+    expect(r.queued).toBeGreaterThan(0); // (not 14: see the fleet cap's test)
   });
 
   it('caps must be whole numbers >= 1 (the field is named)', async () => {
