@@ -18,6 +18,8 @@ PACKAGES=(
   bpftool iproute2 nftables iputils-ping ethtool
   nats-server podman runc
   bpftrace linux-perf
+  # systemd-analyze (test/integration/systemd-units.test.ts verifies deploy/'s units)
+  systemd
   # the nested lab (test/lab/nested): Debian kernels as QEMU hypervisors with Open vSwitch and KVM guests
   qemu-system-x86 openvswitch-switch socat busybox-static cpio kmod xz-utils zstd libc6-dev util-linux
 )
