@@ -5,7 +5,8 @@
  * no new privileges, applied by setpriv), `xtrace trace` gets the same hook on every stage as
  * with full root, and real agents in a two-hypervisor lab attach, register and publish
  * records that `xtrace pair` matches across both hosts. One capability fewer (CAP_NET_ADMIN)
- * loses the tc hooks: the comparison catches a short list.
+ * and the hooks are not full root's (here the object no longer loads: the verifier refuses
+ * the tc programs' pointer compares): the comparison catches a short list.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
