@@ -8,6 +8,27 @@ cd "$(dirname "$0")"
 
 log() { printf '\n== %s\n' "$*"; }
 
+# Node.js >= 20 with npm, checked before anything is installed: Debian 12's own nodejs is 18,
+# on which npm install and the build would fail deep inside (package.json "engines").
+NODE_MIN_MAJOR=20
+node_missing() {
+  printf '%s\n' \
+    "setup.sh: xtrace needs Node.js >= $NODE_MIN_MAJOR with npm; $1." \
+    "Debian 12's own nodejs package is 18. Install Node.js $NODE_MIN_MAJOR or newer, then run ./setup.sh again:" \
+    "  - NodeSource's Debian packages (node with npm):" \
+    "      curl -fsSL https://deb.nodesource.com/setup_$NODE_MIN_MAJOR.x | bash - && apt-get install -y nodejs" \
+    "  - or Debian 13 (trixie), whose nodejs is 20: apt-get install nodejs npm" \
+    "Nothing was installed or changed." >&2
+  exit 2
+}
+command -v node > /dev/null 2>&1 || node_missing "there is no 'node' on PATH"
+node_version=$(node --version 2>/dev/null || true)
+node_major=$(printf '%s' "$node_version" | sed -n 's/^v\([0-9][0-9]*\)\..*/\1/p')
+if [ -z "$node_major" ] || [ "$node_major" -lt "$NODE_MIN_MAJOR" ]; then
+  node_missing "found ${node_version:-a node that prints no version} at $(command -v node)"
+fi
+command -v npm > /dev/null 2>&1 || node_missing "found node $node_version but no 'npm' on PATH"
+
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root (it installs Debian packages and the tests load BPF)" >&2
   exit 2
@@ -18,6 +39,8 @@ PACKAGES=(
   bpftool iproute2 nftables iputils-ping ethtool
   nats-server podman runc
   bpftrace linux-perf
+  # systemd-analyze (test/integration/systemd-units.test.ts verifies deploy/'s units)
+  systemd
   # the nested lab (test/lab/nested): Debian kernels as QEMU hypervisors with Open vSwitch and KVM guests
   qemu-system-x86 openvswitch-switch socat busybox-static cpio kmod xz-utils zstd libc6-dev util-linux
 )

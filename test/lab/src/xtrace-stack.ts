@@ -14,12 +14,19 @@ import { ping } from './traffic/ping.js';
 import { XTRACE_BIN } from './xtrace-cli.js';
 
 
+export interface XtraceStackOptions {
+  readyTimeoutMs?: number;
+  /** argv run before each agent's node (e.g. setpriv limiting its capabilities) */
+  agentWrapper?: readonly string[];
+}
+
 export class XtraceStack {
   private readonly agents = new Map<number, ChildProcess>();
 
   private constructor(
     readonly lab: Lab,
     private readonly machine: ControllerStack,
+    private readonly agentWrapper: readonly string[] = [],
   ) {}
 
   get nats(): ControllerStack['nats'] {
@@ -34,7 +41,7 @@ export class XtraceStack {
     const h = this.lab.hostSpec(host);
     const child = this.lab.spawnIn(
       h.ns,
-      [process.execPath, XTRACE_BIN, 'agent', '--nats', this.lab.managementUrl(this.nats.port, host), '--host-id', this.hostId(host)],
+      [...this.agentWrapper, process.execPath, XTRACE_BIN, 'agent', '--nats', this.lab.managementUrl(this.nats.port, host), '--host-id', this.hostId(host)],
       { env: { ...process.env, XTRACE_CLOCK_SKEW_NS: String(clockSkewNs), XTRACE_LOG_LEVEL: process.env['XTRACE_LOG_LEVEL'] ?? 'info' } },
     );
     const log = createWriteStream(join(this.lab.dir, `agent-hv${host}.log`), { flags: 'a' });
@@ -52,13 +59,18 @@ export class XtraceStack {
     await this.waitReady(60_000, { [this.hostId(host)]: before });
   }
 
+  /** the pid of host's agent process (the wrapper execs it: the same pid) */
+  agentPid(host: number): number | undefined {
+    return this.agents.get(host)?.pid;
+  }
+
   hostId(host: number): string {
     return `${this.lab.prefix}-hv${host}`;
   }
 
-  static async start(lab: Lab, opts: { readyTimeoutMs?: number } = {}): Promise<XtraceStack> {
+  static async start(lab: Lab, opts: XtraceStackOptions = {}): Promise<XtraceStack> {
     const machine = await ControllerStack.start({ natsHost: '0.0.0.0', instance: `lab-${lab.id}`, logDir: lab.dir });
-    const stack = new XtraceStack(lab, machine);
+    const stack = new XtraceStack(lab, machine, opts.agentWrapper);
     try {
       for (const host of lab.hosts()) stack.startAgent(host.index, lab.clockSkewNs(host.index));
       await stack.waitReady(opts.readyTimeoutMs ?? 60_000);
