@@ -5,8 +5,8 @@
  * A record waits on its host less than 2 flush intervals in its CPU's BPF batch, then less than
  * one in the agent's outbox (native/src/addon/ring-buffer.cc, node-agent/src/batch-publisher.ts:
  * 300 ms at the default 100 ms). The set grew because of some batch; once each host has cut
- * `minCuts` more batches spanning at least `minSpanNs` of its own clock (500 ms: that wait with
- * its margin) after its newest cut at that moment (or, for a host that had sent nothing yet,
+ * `minCuts` more batches spanning at least `minSpanNs` of its own clock (350 ms: that wait and
+ * a margin; 500 ms missed the first 1 s interval in 1 of 3 rounds at load 14) after its newest cut at that moment (or, for a host that had sent nothing yet,
  * after its first), any stage those hosts would still show for the packets seen so far has
  * arrived. A host whose agent runs late cuts later, so it settles later by itself: nothing here
  * is controller wall time.
@@ -24,7 +24,7 @@ export class HostCatchUp {
   constructor(
     private readonly hostCount: number,
     private readonly minCuts = 3,
-    private readonly minSpanNs = 500e6,
+    private readonly minSpanNs = 350e6,
   ) {
     this.lastCutNs = new Float64Array(hostCount).fill(NaN);
     this.cuts = new Uint32Array(hostCount);

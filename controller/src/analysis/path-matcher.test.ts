@@ -524,7 +524,7 @@ describe('PathMatcher', () => {
       for (const a of arrivals) if (a.atMs <= 1000) m.ingest(withCuts ? a.batch : { ...a.batch, cutMonoNs: undefined }, a.atMs);
       return m.takeIntervalReport(1000).counters.matched;
     };
-    // the hosts' first cuts arrive at 120 ms, three more 500 ms later: packets sent by ~700 ms are in
+    // the hosts' first cuts arrive at 120 ms, three more 350 ms later: packets sent by ~500 ms are in
     expect(firstSecond(true)).toBeGreaterThanOrEqual(2 * 55);
     expect(firstSecond(false)).toBe(0); // without cut times: after settleMs (2 s)
   });
