@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # debian-rootfs.sh: prints the path of a Debian 12 (bookworm) root filesystem tarball holding what
 # a release of xtrace needs at run time and nothing to build it with: Node.js >= 20 and npm, the
-# addon's shared libraries (libbpf1, libelf1, zlib1g), iproute2 (the agent reads `ip -j`) and
-# nats-server (`xtrace controller` without --nats embeds one). No compiler, no libbpf-dev.
+# addon's shared libraries (libbpf1, libelf1, zlib1g), iproute2 (the agent reads `ip -j`),
+# ovs-vsctl (openvswitch-switch: on an OVS hypervisor the agent asks OVSDB for its tunnels' remote
+# addresses; no OVS daemon runs here) and nats-server (`xtrace controller` without --nats embeds
+# one). No compiler, no libbpf-dev.
 #
 # Made once with mmdebstrap (minbase, Debian's own packages from deb.debian.org, as this machine's
 # apt reaches it) and cached in $XTRACE_RELEASE_CACHE (default /var/cache/xtrace/release, beside the
@@ -22,7 +24,7 @@ REV=1
 SUITE=bookworm
 MIRROR=${XTRACE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${XTRACE_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-PACKAGES=libbpf1,libelf1,zlib1g,iproute2,nats-server,ca-certificates
+PACKAGES=libbpf1,libelf1,zlib1g,iproute2,openvswitch-switch,nats-server,ca-certificates
 CACHE=${XTRACE_RELEASE_CACHE:-/var/cache/xtrace/release}
 
 die() { echo "debian-rootfs: $*" >&2; exit 1; }

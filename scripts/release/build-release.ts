@@ -9,13 +9,14 @@
  * Prints the tarball's path on stdout (progress on stderr).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freshDir, stagePackage } from './stage-package.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const ADDON = 'build/Release/xtrace_native.node';
 
 function step(what: string): void {
   process.stderr.write(`release: ${what}\n`);
@@ -25,28 +26,30 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
   return execFileSync(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 }).toString();
 }
 
-/** Newest modification time under `dir` (files only). */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
-  }
-  return newest;
-}
-
 /**
- * The addon, up to date with its sources: the checkout's build when it is newer than binding.gyp
- * and src/addon/, else `npm run build -w @xtrace/native` (node-gyp rebuild, as setup.sh does).
+ * The addon, up to date with its sources: the checkout's build when no file of binding.gyp and
+ * src/addon/ is newer, else `npm run build -w @xtrace/native` (node-gyp rebuild, as setup.sh
+ * does); under a lock, so two releases built at once (the release and image tests) build it once.
  */
 function buildAddon(): string {
   const native = join(REPO, 'native');
-  const addon = join(native, 'build/Release/xtrace_native.node');
-  const sources = Math.max(statSync(join(native, 'binding.gyp')).mtimeMs, newestMtime(join(native, 'src/addon')));
-  if (existsSync(addon) && statSync(addon).mtimeMs >= sources) return addon;
+  const lock = join(REPO, 'node_modules/.cache/xtrace-release-addon.lock');
+  mkdirSync(dirname(lock), { recursive: true });
   // node-gyp builds against the installed Node's headers, never a download (as setup.sh does)
   const env = existsSync('/usr/include/node/node_api.h') ? { ...process.env, npm_config_nodedir: '/usr' } : process.env;
-  run('npm', ['run', 'build', '-w', '@xtrace/native'], REPO, env);
-  return addon;
+  const ifStale = `a=${ADDON}; if [ -f "$a" ] && [ -z "$(find binding.gyp src/addon -type f -newer "$a")" ]; then exit 0; fi; exec npm run build`;
+  run('flock', [lock, 'sh', '-c', ifStale], native, env);
+  return join(native, ADDON);
+}
+
+/**
+ * What `npm pack` makes, without its minute of walking 4000 bundled files: a gzipped tar of
+ * package/, in name order, owned by root, every file dated as npm dates them (1985-10-26 08:15 UTC),
+ * so the same inputs give the same bytes.
+ */
+function packTarball(parent: string, tarball: string): void {
+  const tar = `tar -C "$1" --sort=name --owner=0 --group=0 --numeric-owner --mtime='1985-10-26 08:15:00 UTC' -cf - package | gzip -n > "$2.tmp" && mv "$2.tmp" "$2"`;
+  run('bash', ['-c', `set -o pipefail; ${tar}`, 'bash', parent, tarball], REPO);
 }
 
 export function buildRelease(outDir: string): string {
@@ -57,16 +60,14 @@ export function buildRelease(outDir: string): string {
   run('make', ['-s', '-C', join(REPO, 'bpf')], REPO);
   step('native addon (native/build, rebuilt when older than its sources)');
   const addonFile = buildAddon();
-  const stageDir = join(outDir, 'stage');
+  // npm's tarball layout: everything under package/
+  const stageDir = join(outDir, 'stage', 'package');
   step(`package layout in ${stageDir}`);
   freshDir(stageDir);
   const staged = stagePackage({ repo: REPO, addonFile, stageDir });
-  step(`${staged.bundled.length} npm packages bundled; npm pack`);
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', outDir], stageDir)) as { filename: string }[];
-  const filename = packed[0]?.filename;
-  if (!filename) throw new Error('npm pack named no tarball');
   const tarball = join(outDir, `${staged.name}-${staged.version}-${process.platform}-${process.arch}.tgz`);
-  renameSync(join(outDir, filename), tarball);
+  step(`${staged.bundled.length} npm packages bundled; ${tarball}`);
+  packTarball(dirname(stageDir), tarball);
   return tarball;
 }
 
