@@ -2,7 +2,8 @@
 # Installs and builds everything xtrace needs on a fresh Debian 12 machine, as root.
 # Idempotent: run it again after pulling. Steps: Debian packages, npm packages, BPF
 # objects, the libbpf addon, the compiled JavaScript, the lab's relay, the nested lab's kernels
-# and VM image, the container engine for integration tests. Starts no service.
+# and VM image, the release test's Debian root, the container engine for integration tests.
+# Starts no service.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -38,6 +39,8 @@ PACKAGES=(
   clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config make gcc g++ python3
   bpftool iproute2 nftables iputils-ping ethtool
   nats-server podman runc
+  # the release test's clean Debian root and the OCI image's base (deploy/debian-rootfs.sh)
+  mmdebstrap
   bpftrace linux-perf
   # systemd-analyze (test/integration/systemd-units.test.ts verifies deploy/'s units)
   systemd
@@ -103,6 +106,9 @@ for kernel in debian-6.1 debian-6.12; do
   echo "$kernel: $(test/lab/nested/fetch-kernel.sh "$kernel")"
 done
 test/lab/nested/build-vm-image.sh > /dev/null
+
+log "a clean Debian root for the release test and image (deploy/debian-rootfs.sh, cache ${XTRACE_RELEASE_CACHE:-/var/cache/xtrace/release})"
+deploy/debian-rootfs.sh > /dev/null
 
 if [ -x test/support/podman-setup.sh ]; then
   log "container engine for integration tests"

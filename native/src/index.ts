@@ -1,11 +1,14 @@
 /**
- * Loads the libbpf addon (native/build/Release/xtrace_native.node) and exposes it as the
+ * Loads the libbpf addon (native/build/Release/xtrace_native.node in a checkout, or the prebuilt
+ * prebuilds/linux-x64/xtrace_native.node of a release: ./addon-file.ts) and exposes it as the
  * typed NativeModule of ./api.ts. Errors thrown by the addon are BpfError instances carrying
  * the libbpf/kernel reason (errno, strerror) and the tail of libbpf's log (verifier output).
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { XtraceError } from '@xtrace/proto';
 import type { BpfObject, NativeModule, RingBufferStats } from './api.js';
+import { addonCandidates, findAddonFile } from './addon-file.js';
 
 export * from './api.js';
 export * from './btf-drop-reasons.js';
@@ -72,13 +75,22 @@ let loaded: RawAddon | undefined;
 
 function addon(): RawAddon {
   if (loaded) return loaded;
-  let mod: RawAddon;
-  try {
-    mod = requireNative('../build/Release/xtrace_native.node') as RawAddon;
-  } catch (e: unknown) {
+  const packageDir = fileURLToPath(new URL('..', import.meta.url));
+  const file = findAddonFile(packageDir);
+  if (file === undefined) {
     throw new XtraceError(
       'internal',
-      'the native addon is not built (run `npm run build -w @xtrace/native`, needs libbpf-dev)',
+      `the native addon is not built (run \`npm run build -w @xtrace/native\`, needs libbpf-dev); looked for ${addonCandidates(packageDir).join(', ')}`,
+    );
+  }
+  let mod: RawAddon;
+  try {
+    mod = requireNative(file) as RawAddon;
+  } catch (e: unknown) {
+    // a prebuilt addon on a host without its shared libraries lands here (dlopen's message names the library)
+    throw new XtraceError(
+      'internal',
+      `cannot load the native addon ${file} (it needs libbpf.so.1, libelf.so.1 and libz.so.1: Debian's libbpf1, libelf1, zlib1g): ${e instanceof Error ? e.message : String(e)}`,
       { cause: e },
     );
   }
