@@ -110,8 +110,17 @@ export interface RingBuffer {
   close(): Promise<void>;
 }
 
+export interface OpenObjectOptions {
+  /**
+   * The kernel's BTF from this file instead of /sys/kernel/btf/vmlinux (libbpf's
+   * btf_custom_path: CO-RE relocations use it; for kernels built without BTF, e.g. a BTFHub
+   * file). libbpf reads it at load(): a bad file fails load() with libbpf's reason.
+   */
+  btfCustomPath?: string;
+}
+
 export interface NativeModule {
-  openObject(path: string): BpfObject;
+  openObject(path: string, options?: OpenObjectOptions): BpfObject;
   /** keeps kernel bpf_stats (run time, run count) on until the handle is closed */
   enableStats(): { close(): void };
   /** removes classic clsact filters carrying our handle/priority (stale ones after a crash) */
