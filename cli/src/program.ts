@@ -50,7 +50,8 @@ Examples:
 
 Environment: XTRACE_CONTROLLER (host:port), XTRACE_TLS_CA, XTRACE_TLS_CERT, XTRACE_TLS_KEY, XTRACE_TOKEN
 (gRPC to the controller), XTRACE_NATS_URL, XTRACE_NATS_CREDS, XTRACE_NATS_NKEY, XTRACE_NATS_USER,
-XTRACE_NATS_PASS, XTRACE_NATS_TOKEN, XTRACE_NATS_TLS_CA, XTRACE_NATS_TLS_CERT, XTRACE_NATS_TLS_KEY.
+XTRACE_NATS_PASS, XTRACE_NATS_TOKEN, XTRACE_NATS_TLS_CA, XTRACE_NATS_TLS_CERT, XTRACE_NATS_TLS_KEY;
+XTRACE_BTF (agent, trace: the kernel BTF file, for kernels without /sys/kernel/btf/vmlinux).
 Exit codes: 0 ok, 1 the probe saw no matching traffic, 2 usage/input error, 3 controller/NATS/agent failure.`,
     );
   const name = argv?.[2];

@@ -3,6 +3,7 @@
  * probe slots in the BPF filter, and record batches. Implemented by tracer.ts (real BPF).
  */
 import type { AgentTracerFault, CounterName, StageName } from '@xtrace/proto';
+import type { BtfSource } from '../btf-source.js';
 
 export type InterfaceKind = 'tap' | 'bridge' | 'ovs' | 'vxlan' | 'geneve' | 'nic' | 'veth' | 'loopback' | 'other';
 
@@ -41,6 +42,8 @@ export interface Inventory {
   interfaces: HostInterface[];
   vms: VmEntry[];
   stages: StageReport[];
+  /** the kernel BTF the BPF object was loaded with (absent: a tracer without BPF) */
+  btf?: BtfSource;
 }
 
 export interface ProbeFilter {

@@ -1,0 +1,86 @@
+/**
+ * Kernels without /sys/kernel/btf/vmlinux (issue 19): `--btf FILE` loads the BPF object with the
+ * kernel's BTF from a file. Given this kernel's own BTF as a copy, `xtrace trace` attaches and
+ * records a real ping on a veth pair, and says which BTF it used; a missing file is a usage error
+ * naming the flag and the file; a truncated copy fails in libbpf's BTF parsing, which proves the
+ * file is what libbpf reads.
+ */
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
+import { TraceProcess } from '../support/trace-process.js';
+import { upVethPair, type VethPair } from '../support/veth-pair.js';
+
+const skip = bpfUnavailableReason();
+
+describe.skipIf(skip !== undefined)(`xtrace trace --btf FILE${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let pair: VethPair;
+  let dir: string;
+  let btfCopy: string;
+  const running: TraceProcess[] = [];
+
+  const trace = (args: string[], env?: NodeJS.ProcessEnv): TraceProcess => {
+    const t = TraceProcess.start((argv) => pair.spawnInA(argv, env), ['--src', pair.ipA, '--dst', pair.ipB, '--proto', 'icmp', '--nic', pair.devA, ...args]);
+    running.push(t);
+    return t;
+  };
+
+  beforeAll(async () => {
+    pair = await upVethPair('xbtf', 91);
+    dir = mkdtempSync(join(tmpdir(), 'xtrace-btf-'));
+    btfCopy = join(dir, 'vmlinux.btf');
+    copyFileSync('/sys/kernel/btf/vmlinux', btfCopy);
+  });
+
+  afterAll(async () => {
+    await Promise.all(running.map((t) => t.kill()));
+    await pair?.down();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("loads with the running kernel's BTF given as a file, reports it, and records a ping at nic_tx and nic_rx", async () => {
+    const t = trace(['--btf', btfCopy]);
+    const inv = await t.ready();
+    expect(inv.btf).toEqual({ from: 'file', path: btfCopy });
+    const attached = inv.stages.filter((s) => s.attached).map((s) => s.stage);
+    expect(attached).toEqual(expect.arrayContaining(['nic_tx', 'nic_rx']));
+    expect(await pair.pingFromA(3)).toBe(3);
+    await new Promise((r) => setTimeout(r, 400)); // the drain thread flushes every 100 ms
+    expect(await t.stop()).toBe(0);
+    // 3 requests leave A (nic_tx) and 3 replies come back (nic_rx), each a packet of its own
+    const byStage = (name: string): Set<string> => new Set(t.records.filter((r) => r.stageName === name).map((r) => r.pktId));
+    expect(byStage('nic_tx').size).toBe(3);
+    expect(byStage('nic_rx').size).toBe(3);
+    expect(t.summary?.records).toBe(t.records.length);
+  });
+
+  it('without --btf reports the kernel BTF it used', async () => {
+    const t = trace([]);
+    const inv = await t.ready();
+    expect(inv.btf).toEqual({ from: 'kernel', path: '/sys/kernel/btf/vmlinux' });
+    expect(await t.stop()).toBe(0);
+  });
+
+  it('a missing file (XTRACE_BTF) is a usage error naming the flag and the file, before any BPF is loaded', async () => {
+    const missing = join(dir, 'no-such.btf');
+    const t = trace([], { XTRACE_BTF: missing });
+    const code = await t.exit();
+    expect(code).toBe(2);
+    expect(t.stderrText()).toContain(`--btf: cannot read BTF file ${missing}: ENOENT`);
+    expect(t.inventory).toBeUndefined();
+  });
+
+  it('a truncated BTF file fails in libbpf parsing it: the file is what the loader reads', async () => {
+    const truncated = join(dir, 'truncated.btf');
+    writeFileSync(truncated, readFileSync(btfCopy).subarray(0, 4096));
+    const t = trace(['--btf', truncated]);
+    const code = await t.exit();
+    expect(code).toBe(3);
+    const stderr = t.stderrText();
+    expect(stderr).toContain(`loading with the kernel BTF from --btf ${truncated} failed`);
+    expect(stderr).toMatch(/libbpf: failed to parse target BTF/);
+    expect(t.inventory).toBeUndefined();
+  });
+});
