@@ -5,30 +5,34 @@
  * naming the flag and the file; a truncated copy fails in libbpf's BTF parsing, which proves the
  * file is what libbpf reads.
  */
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 import { TraceProcess } from '../support/trace-process.js';
-import { upVethPair, type VethPair } from '../support/veth-pair.js';
+import { createVethLab, type VethLab } from '../../native/src/testing/netns-lab.js';
 
 const skip = bpfUnavailableReason();
 
 describe.skipIf(skip !== undefined)(`xtrace trace --btf FILE${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  let pair: VethPair;
+  let pair: VethLab;
   let dir: string;
   let btfCopy: string;
   const running: TraceProcess[] = [];
 
   const trace = (args: string[], env?: NodeJS.ProcessEnv): TraceProcess => {
-    const t = TraceProcess.start((argv) => pair.spawnInA(argv, env), ['--src', pair.ipA, '--dst', pair.ipB, '--proto', 'icmp', '--nic', pair.devA, ...args]);
+    const t = TraceProcess.start(
+      (argv) => spawn('ip', ['netns', 'exec', pair.nsA, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }),
+      ['--src', pair.addrA, '--dst', pair.addrB, '--proto', 'icmp', '--nic', pair.ifA, ...args],
+    );
     running.push(t);
     return t;
   };
 
   beforeAll(async () => {
-    pair = await upVethPair('xbtf', 91);
+    pair = createVethLab();
     dir = mkdtempSync(join(tmpdir(), 'xtrace-btf-'));
     btfCopy = join(dir, 'vmlinux.btf');
     copyFileSync('/sys/kernel/btf/vmlinux', btfCopy);
@@ -36,7 +40,7 @@ describe.skipIf(skip !== undefined)(`xtrace trace --btf FILE${skip ? ` (skipped:
 
   afterAll(async () => {
     await Promise.all(running.map((t) => t.kill()));
-    await pair?.down();
+    pair?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -46,10 +50,10 @@ describe.skipIf(skip !== undefined)(`xtrace trace --btf FILE${skip ? ` (skipped:
     expect(inv.btf).toEqual({ from: 'file', path: btfCopy });
     const attached = inv.stages.filter((s) => s.attached).map((s) => s.stage);
     expect(attached).toEqual(expect.arrayContaining(['nic_tx', 'nic_rx']));
-    expect(await pair.pingFromA(3)).toBe(3);
+    pair.ping(3); // from B: throws unless every reply came back
     await new Promise((r) => setTimeout(r, 400)); // the drain thread flushes every 100 ms
     expect(await t.stop()).toBe(0);
-    // 3 requests leave A (nic_tx) and 3 replies come back (nic_rx), each a packet of its own
+    // 3 requests reach A (nic_rx) and 3 replies leave it (nic_tx), each a packet of its own
     const byStage = (name: string): Set<string> => new Set(t.records.filter((r) => r.stageName === name).map((r) => r.pktId));
     expect(byStage('nic_tx').size).toBe(3);
     expect(byStage('nic_rx').size).toBe(3);
