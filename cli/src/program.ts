@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => unknown>> = {
   agent: async () => (await import('./commands/agent.js')).registerAgentCommand,
   pair: async () => (await import('./commands/pair.js')).registerPairCommand,
   agents: async () => (await import('./commands/agents.js')).registerListCommands,
+  inspect: async () => (await import('./commands/inspect.js')).registerInspectCommand,
   trace: async () => (await import('./commands/trace.js')).registerTraceCommand,
   lab: async () => (await import('./commands/lab.js')).registerLabCommand,
   demo: async () => (await import('./commands/demo.js')).registerDemoCommand,
@@ -43,6 +44,7 @@ Examples:
   xtrace agent --nats nats://10.0.0.5:4222            # on every hypervisor
   xtrace pair --src 192.168.1.10 --dst 192.168.1.20   # trace two VMs for 10 s
   xtrace agents                                       # who is registered
+  xtrace inspect --host hv-a                          # its loaded programs, links, maps, counters, stage plan
   xtrace schedule add wire --every 5m --duration 10s --pairs all-cross-host
   xtrace alert add wire-slow --segment wire --metric p99 --above 500us --webhook http://hooks/x
   xtrace history --pair 192.168.1.10,192.168.1.20 --since 1h

@@ -17,7 +17,8 @@ import { readKernelCounters } from './kernel-counters.js';
 import { discoverScope, isVmPort, type ScopeOptions } from './inventory.js';
 import { ProbeTable } from './probe-table.js';
 import { probeProgramLoads } from './program-availability.js';
-import { plannedCandidates, planStages } from './stage-plan.js';
+import { plannedCandidates, planStages, type StagePlan } from './stage-plan.js';
+import { inspectTracer, type TracerInspection } from './tracer-inspection.js';
 import type { Counters, HostInterface, Inventory, ProbeFilter, StageReport, Tracer, TracerFault, VmEntry } from './tracer-api.js';
 
 export const DEFAULT_BPF_OBJECT = fileURLToPath(new URL('../../../bpf/build/xtrace.bpf.o', import.meta.url));
@@ -117,6 +118,7 @@ class BpfTracer implements Tracer {
     private readonly configuredVms: { tap: string; addresses: string[] }[],
     private readonly logger: Logger,
     private readonly btf: BtfSource,
+    private readonly plan: StagePlan,
   ) {
     this.probes = new ProbeTable({
       update: (key, value) => object.mapUpdate('xt_probes', key, value),
@@ -215,6 +217,19 @@ class BpfTracer implements Tracer {
     return readKernelCounters(this.object);
   }
 
+  inspect(): TracerInspection {
+    if (this.closed) throw new XtraceError('agent', 'the tracer is closed');
+    return inspectTracer({
+      object: this.object,
+      ring: this.ring?.stats(),
+      recordBatching: this.batching,
+      counters: this.counters(),
+      plan: this.plan,
+      reports: this.stageReports,
+      btf: this.btf,
+    });
+  }
+
   /** run count and time of every loaded program (times count only while bpf_stats are on) */
   programStats(): ProgramStats[] {
     const out: ProgramStats[] = [];
@@ -283,7 +298,7 @@ export async function createTracer(options: TracerOptions): Promise<TracerWithRe
     }
     const hooks = new HookManager(object, { netns: scope.netns, disabled, unavailable });
     const reports = hooks.attachPlan(plan);
-    const tracer = new BpfTracer(object, hooks, scope.netns, scope.interfaces, reports, options.vms ?? [], options.logger, btf);
+    const tracer = new BpfTracer(object, hooks, scope.netns, scope.interfaces, reports, options.vms ?? [], options.logger, btf, plan);
     tracer.startRing(options.batchRecords ?? RING_BATCHING.batchRecords, options.flushMs ?? RING_BATCHING.flushMs, options.recordBatching ?? true);
     options.logger.info(
       { stages: reports.map((r) => ({ stage: r.stage, hook: r.hook ?? 'unavailable', devices: r.devices })) },
