@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControllerStack, Lab, ping, type VmInfo } from '@xtrace/lab';
+import { native } from '@xtrace/native';
 import type { AgentInfo, AgentInspection, InspectMap } from '@xtrace/proto';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 import { XTRACE_BIN } from '../support/cli.js';
@@ -28,6 +29,7 @@ describe.skipIf(skip !== undefined)(`xtrace inspect over a real controller, NATS
   let dir: string;
   let btfCopy: string;
   let hostId: string;
+  const agentLog: string[] = [];
 
   const inspect = async (args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> =>
     stack.cli(['inspect', '--controller', stack.controllerAddress, ...args], 60_000);
@@ -57,6 +59,7 @@ describe.skipIf(skip !== undefined)(`xtrace inspect over a real controller, NATS
     const log = createWriteStream(join(lab.dir, 'agent-inspect.log'), { flags: 'a' });
     agent.stdout?.pipe(log);
     agent.stderr?.pipe(log);
+    agent.stderr?.on('data', (d: Buffer) => agentLog.push(d.toString()));
     await stack.waitAgents({ hosts: [hostId], vmAddresses: [] }, 60_000);
   }, 180_000);
 
@@ -71,7 +74,8 @@ describe.skipIf(skip !== undefined)(`xtrace inspect over a real controller, NATS
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('xtrace agents names the BTF file the agent loaded with', async () => {
+  it('the agent logs the BTF file it loads with, and xtrace agents names it', async () => {
+    expect(agentLog.join('')).toContain(`kernel BTF: file ${btfCopy}`);
     const agents: AgentInfo[] = await stack.listAgents();
     expect(agents.find((a) => a.host === hostId)?.btf).toBe(`file ${btfCopy}`);
   });
@@ -111,12 +115,25 @@ describe.skipIf(skip !== undefined)(`xtrace inspect over a real controller, NATS
     expect(tapRx.candidates[0]).toMatch(/^(fentry|kprobe|tcx)/);
     expect(before.stage_plan.find((s) => s.stage === 'drop')?.kind).toBe('drop');
 
-    // a source address the VM never used: learned at its tap's ingress, xt_learned holds one more key
+    // a source address the VM never used: learned at its tap's ingress, xt_learned holds one more key;
+    // with the kernel's bpf_stats on meanwhile, the tap's ingress program counts the VM's packets
     const fresh = vmA.ip.replace(/\.\d+$/, '.201');
     await lab.exec(vmA.ns, ['ip', 'addr', 'add', `${fresh}/32`, 'dev', vmA.iface]);
-    await lab.exec(vmA.ns, ['ping', '-n', '-c', '3', '-i', '0.1', '-W', '1', '-I', fresh, vmB.ip], { allowFail: true });
-    await ping(lab, vmA, vmB.ip, { count: 3, intervalMs: 50 });
-    const after = await inspectJson();
+    const stats = native.enableStats();
+    let after: AgentInspection;
+    try {
+      await lab.exec(vmA.ns, ['ping', '-n', '-c', '3', '-i', '0.1', '-W', '1', '-I', fresh, vmB.ip], { allowFail: true });
+      const replies = await ping(lab, vmA, vmB.ip, { count: 3, intervalMs: 50 });
+      expect(replies.received).toBe(3);
+      after = await inspectJson();
+    } finally {
+      stats.close();
+    }
+    expect(after.bpf_stats).toBe(true);
+    const tcInAfter = after.programs.find((p) => p.name === 'xt_tc_ingress')!;
+    expect(tcInAfter.id).toBe(tcIn.id);
+    expect(tcInAfter.run_count - tcIn.run_count).toBeGreaterThanOrEqual(6); // 6 requests at vnet0 ingress, replies at the NIC and tunnel
+    expect(tcInAfter.run_time_ns).toBeGreaterThan(tcIn.run_time_ns);
     const learnedBefore = map(before, 'xt_learned');
     const learnedAfter = map(after, 'xt_learned');
     expect(learnedBefore.type).toBe('lru_hash');

@@ -17,7 +17,8 @@ export function registerInspectCommand(program: Command): void {
       `
 Per agent:
   programs  kernel id (bpftool prog show id N), type, runs and ns per run (only while the kernel's
-            bpf_stats is on: the header says whether it is), size, and what each is attached to;
+            bpf_stats is on: the header says whether it is; \`sysctl kernel.bpf_stats_enabled=1\` turns
+            it on for the whole kernel, at a cost on every program run), size, and what each is attached to;
             programs this host's stage plan or kernel does not use are listed as not loaded
   links     kernel link id and type (tcx, tracing, perf_event, ...); classic tc filters are no links
   maps      kernel id, key/value sizes and fill: hash maps count their keys (used/max: xt_learned

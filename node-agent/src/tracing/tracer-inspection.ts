@@ -20,8 +20,8 @@ const COUNTED_TYPES = new Set(['hash', 'lru_hash', 'percpu_hash', 'lru_percpu_ha
 
 const BPF_STATS_SYSCTL = '/proc/sys/kernel/bpf_stats_enabled';
 
-/** kernel.bpf_stats_enabled (on while any process holds BPF_ENABLE_STATS, or by the sysctl) */
-export function bpfStatsEnabled(path = BPF_STATS_SYSCTL): boolean {
+/** kernel.bpf_stats_enabled set by the sysctl (a process holding BPF_ENABLE_STATS turns stats on without it showing here) */
+export function bpfStatsSysctl(path = BPF_STATS_SYSCTL): boolean {
   try {
     return readFileSync(path, 'utf8').trim() === '1';
   } catch {
@@ -58,11 +58,12 @@ export function inspectTracer(s: InspectionSource): TracerInspection {
     max_entries: m.maxEntries,
     used: mapFill(s.object, m),
   }));
+  const programs = s.object.programInfo();
   return {
     inspected_at_ms: Date.now(),
     btf: describeBtf(s.btf),
-    bpf_stats: bpfStatsEnabled(),
-    programs: s.object.programInfo().map((p) => ({
+    bpf_stats: bpfStatsSysctl() || programs.some((p) => p.runCount > 0),
+    programs: programs.map((p) => ({
       name: p.name,
       section: p.section,
       loaded: p.loaded,

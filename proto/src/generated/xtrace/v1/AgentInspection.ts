@@ -24,7 +24,9 @@ export interface AgentInspection {
    */
   'btf'?: (string);
   /**
-   * kernel.bpf_stats_enabled: run counts and times are kept only while on
+   * the kernel keeps run counts and times: kernel.bpf_stats_enabled is 1, or a program of this
+   * object has counted runs (a BPF_ENABLE_STATS holder, e.g. `xtrace trace --bpf-stats`, keeps them
+   * on without the sysctl showing it); off: RUNS and NS/RUN stay 0
    */
   'bpf_stats'?: (boolean);
   'programs'?: (_xtrace_v1_InspectProgram)[];
@@ -54,7 +56,9 @@ export interface AgentInspection__Output {
    */
   'btf': (string);
   /**
-   * kernel.bpf_stats_enabled: run counts and times are kept only while on
+   * the kernel keeps run counts and times: kernel.bpf_stats_enabled is 1, or a program of this
+   * object has counted runs (a BPF_ENABLE_STATS holder, e.g. `xtrace trace --bpf-stats`, keeps them
+   * on without the sysctl showing it); off: RUNS and NS/RUN stay 0
    */
   'bpf_stats': (boolean);
   'programs': (_xtrace_v1_InspectProgram__Output)[];
