@@ -11,12 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
+import { runCli } from '../support/cli.js';
 import { TraceProcess } from '../support/trace-process.js';
 import { createVethLab, type VethLab } from '../../native/src/testing/netns-lab.js';
 
 const skip = bpfUnavailableReason();
 
-describe.skipIf(skip !== undefined)(`xtrace trace --btf FILE${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(`--btf FILE (xtrace trace, xtrace agent)${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let pair: VethLab;
   let dir: string;
   let btfCopy: string;
@@ -74,6 +75,13 @@ describe.skipIf(skip !== undefined)(`xtrace trace --btf FILE${skip ? ` (skipped:
     expect(code).toBe(2);
     expect(t.stderrText()).toContain(`--btf: cannot read BTF file ${missing}: ENOENT`);
     expect(t.inventory).toBeUndefined();
+  });
+
+  it('xtrace agent refuses a missing --btf file before it tries NATS', async () => {
+    const missing = join(dir, 'gone.btf');
+    const r = await runCli(['agent', '--nats', 'nats://127.0.0.1:1', '--btf', missing]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--btf: cannot read BTF file ${missing}: ENOENT`);
   });
 
   it('a truncated BTF file fails in libbpf parsing it: the file is what the loader reads', async () => {

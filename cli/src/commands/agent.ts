@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { btfOption } from '../btf-flag.js';
 import pino from 'pino';
 import { UsageError, parseMetricsListen, resolveNatsSettings } from '@xtrace/proto';
-import { runAgent } from '@xtrace/node-agent';
+import { resolveBtfSource, runAgent } from '@xtrace/node-agent';
 import { addNatsOptions } from '../nats-flags.js';
 import { isIP } from 'node:net';
 
@@ -50,7 +50,7 @@ export function registerAgentCommand(program: Command): void {
       if (metricsListen !== undefined) opts.metricsListen = metricsListen;
       if (typeof f.hostId === 'string') opts.hostId = f.hostId;
       if (typeof f.bpfObject === 'string') opts.bpfObjectPath = f.bpfObject;
-      if (typeof f.btf === 'string') opts.btfPath = f.btf;
+      if (typeof f.btf === 'string') opts.btfPath = resolveBtfSource(f.btf).path; // a bad path is a usage error before NATS is tried
       opts.ringBufferBytes = parseRingBufferMb(String(f.ringBufferMb ?? '4'));
       if (Array.isArray(f.nic)) opts.nics = f.nic as string[];
       if (Array.isArray(f.vm)) opts.vms = f.vm as { tap: string; addresses: string[] }[];
