@@ -14,6 +14,7 @@
         "src/addon/ring-buffer.cc",
         "src/addon/ring-reader.cc",
         "src/addon/prog-stats.cc",
+        "src/addon/object-info.cc",
         "src/addon/test-run.cc",
         "src/addon/netns.cc"
       ],

@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => unknown>> = {
   agent: async () => (await import('./commands/agent.js')).registerAgentCommand,
   pair: async () => (await import('./commands/pair.js')).registerPairCommand,
   agents: async () => (await import('./commands/agents.js')).registerListCommands,
+  inspect: async () => (await import('./commands/inspect.js')).registerInspectCommand,
   trace: async () => (await import('./commands/trace.js')).registerTraceCommand,
   lab: async () => (await import('./commands/lab.js')).registerLabCommand,
   demo: async () => (await import('./commands/demo.js')).registerDemoCommand,
@@ -43,6 +44,7 @@ Examples:
   xtrace agent --nats nats://10.0.0.5:4222            # on every hypervisor
   xtrace pair --src 192.168.1.10 --dst 192.168.1.20   # trace two VMs for 10 s
   xtrace agents                                       # who is registered
+  xtrace inspect --host hv-a                          # its loaded programs, links, maps, counters, stage plan
   xtrace schedule add wire --every 5m --duration 10s --pairs all-cross-host
   xtrace alert add wire-slow --segment wire --metric p99 --above 500us --webhook http://hooks/x
   xtrace history --pair 192.168.1.10,192.168.1.20 --since 1h
@@ -50,7 +52,8 @@ Examples:
 
 Environment: XTRACE_CONTROLLER (host:port), XTRACE_TLS_CA, XTRACE_TLS_CERT, XTRACE_TLS_KEY, XTRACE_TOKEN
 (gRPC to the controller), XTRACE_NATS_URL, XTRACE_NATS_CREDS, XTRACE_NATS_NKEY, XTRACE_NATS_USER,
-XTRACE_NATS_PASS, XTRACE_NATS_TOKEN, XTRACE_NATS_TLS_CA, XTRACE_NATS_TLS_CERT, XTRACE_NATS_TLS_KEY.
+XTRACE_NATS_PASS, XTRACE_NATS_TOKEN, XTRACE_NATS_TLS_CA, XTRACE_NATS_TLS_CERT, XTRACE_NATS_TLS_KEY;
+XTRACE_BTF (agent, trace: the kernel BTF file, for kernels without /sys/kernel/btf/vmlinux).
 Exit codes: 0 ok, 1 the probe saw no matching traffic, 2 usage/input error, 3 controller/NATS/agent failure.`,
     );
   const name = argv?.[2];

@@ -40,13 +40,14 @@ export function renderAgents(agents: AgentInfo[]): string {
   const now = Date.now();
   return table(
     [
-      ['HOST', 'STATE', 'LAST SEEN', 'STAGES', 'PROBES', 'VMS'],
+      ['HOST', 'STATE', 'LAST SEEN', 'STAGES', 'PROBES', 'BTF', 'VMS'],
       ...agents.map((a) => [
         a.host,
         a.state,
         `${Math.max(0, Math.round((now - a.last_seen_ms) / 1000))}s ago`,
         `${a.stages_attached}/${a.stages_total}`,
         String(a.probes.length),
+        a.btf || '-',
         a.vms.map((v) => `${v.tap}:${v.addresses.join(',')}`).join(' '),
       ]),
     ],

@@ -187,6 +187,14 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
       probes: r.status.probes.map((p) => p.probeId),
       stages_attached: stages.filter((s) => s.attached === true).length,
       stages_total: stages.length,
+      btf: agentBtf(r.status.inventory.btf),
     };
   }
+}
+
+/** "kernel /sys/kernel/btf/vmlinux", "file /x.btf", or "" when the agent did not say (a heartbeat field passed as sent) */
+function agentBtf(btf: unknown): string {
+  if (typeof btf !== 'object' || btf === null) return '';
+  const { from, path } = btf as { from?: unknown; path?: unknown };
+  return typeof from === 'string' && typeof path === 'string' ? `${from} ${path}`.slice(0, 4096) : '';
 }

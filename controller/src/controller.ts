@@ -12,6 +12,7 @@ import { AgentRegistry } from './agent-registry.js';
 import { startEmbeddedNats, type EmbeddedNats } from './embedded-nats.js';
 import { createAlertService } from './grpc-alert-service.js';
 import { createScheduleService } from './grpc-schedule-service.js';
+import { inspectHandlers } from './grpc-inspect.js';
 import { createXtraceService, parseListen, startGrpcServer } from './grpc-service.js';
 import { checkListenSecurity, describeSecurity, isLoopbackBind, type GrpcServerSecurity } from './grpc-security.js';
 import { ProbeManager } from './probe-manager.js';
@@ -143,7 +144,7 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
         }
       }
     }
-    ({ server, address } = await startGrpcServer(listen, createXtraceService(probes, registry, logger, fleet?.history), {
+    ({ server, address } = await startGrpcServer(listen, { ...createXtraceService(probes, registry, logger, fleet?.history), ...inspectHandlers(nc, registry, logger) }, {
       Schedules: createScheduleService(fleet !== undefined ? nc : undefined, logger),
       AlertRules: createAlertService(fleet !== undefined ? { nc, dispatcher: fleet.dispatcher } : undefined, logger),
     }, security, logger));

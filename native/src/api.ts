@@ -13,6 +13,47 @@ export interface ProgramStats {
   runTimeNs: number;
 }
 
+/** A program as the kernel describes it (bpf_obj_get_info_by_fd); ids and sizes 0 when not loaded. */
+export interface ProgramInfo {
+  name: string;
+  section: string;
+  loaded: boolean;
+  /** kernel program id (bpftool prog show id N) */
+  id: number;
+  /** sched_cls, tracing, tracepoint, kprobe, ...; "type N" for one newer than the addon's libbpf */
+  type: string;
+  /** counted only while bpf_stats is on */
+  runCount: number;
+  runTimeNs: number;
+  recursionMisses: number;
+  xlatedBytes: number;
+  jitedBytes: number;
+}
+
+/** A created map as the kernel describes it. */
+export interface MapInfo {
+  name: string;
+  /** kernel map id (bpftool map show id N) */
+  id: number;
+  /** hash, lru_hash, array, percpu_array, ringbuf, ... */
+  type: string;
+  keySize: number;
+  valueSize: number;
+  /** a ring buffer's size in bytes */
+  maxEntries: number;
+}
+
+/** An active attachment with its kernel link (linkId 0: not a link, e.g. a classic tc filter). */
+export interface LinkInfo {
+  kind: Attachment['kind'];
+  program: string;
+  target: string;
+  linkId: number;
+  /** tcx, tracing, perf_event, raw_tracepoint, ...; "" when not a link */
+  linkType: string;
+  progId: number;
+}
+
 export interface RingBufferStats {
   /** records handed to JS */
   records: number;
@@ -98,6 +139,12 @@ export interface BpfObject {
   openRingBuffer(map: string, options: RingBufferOptions, onBatch: (batch: Buffer) => void): RingBuffer;
 
   programStats(program: string): ProgramStats;
+  /** every program of the object, loaded or not, with the kernel's description of the loaded ones */
+  programInfo(): ProgramInfo[];
+  /** after load(): every created map */
+  mapInfo(): MapInfo[];
+  /** the active attachments and their kernel links */
+  linkInfo(): LinkInfo[];
   /** BPF_PROG_TEST_RUN: runs a program on a frame `repeat` times */
   testRun(program: string, frame: Uint8Array, repeat: number): { retval: number; durationNs: number };
   /** detaches everything, stops ring buffers, closes the object. Idempotent. */
@@ -110,8 +157,17 @@ export interface RingBuffer {
   close(): Promise<void>;
 }
 
+export interface OpenObjectOptions {
+  /**
+   * The kernel's BTF from this file instead of /sys/kernel/btf/vmlinux (libbpf's
+   * btf_custom_path: CO-RE relocations use it; for kernels built without BTF, e.g. a BTFHub
+   * file). libbpf reads it at load(): a bad file fails load() with libbpf's reason.
+   */
+  btfCustomPath?: string;
+}
+
 export interface NativeModule {
-  openObject(path: string): BpfObject;
+  openObject(path: string, options?: OpenObjectOptions): BpfObject;
   /** keeps kernel bpf_stats (run time, run count) on until the handle is closed */
   enableStats(): { close(): void };
   /** removes classic clsact filters carrying our handle/priority (stale ones after a crash) */

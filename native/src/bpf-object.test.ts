@@ -45,6 +45,14 @@ describe('native module', () => {
     expect(e.errnoName).toBe('ENOENT');
     expect(e.message).toContain('/nonexistent/xtn.bpf.o');
   });
+
+  it('refuses a btfCustomPath that is not a non-empty string', () => {
+    for (const bad of [42, '']) {
+      const e = catchBpf(() => native.openObject(fixtureObject, { btfCustomPath: bad as string }));
+      expect(e.errnoName).toBe('EINVAL');
+      expect(e.message).toContain('options.btfCustomPath must be a non-empty string');
+    }
+  });
 });
 
 describe.skipIf(!runBpfTests)('BpfObject (real BPF)', () => {

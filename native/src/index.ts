@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { XtraceError } from '@xtrace/proto';
-import type { BpfObject, NativeModule, RingBufferStats } from './api.js';
+import type { BpfObject, NativeModule, OpenObjectOptions, RingBufferStats } from './api.js';
 import { addonCandidates, findAddonFile } from './addon-file.js';
 
 export * from './api.js';
@@ -50,7 +50,7 @@ export interface NativeBpfObject extends BpfObject {
 }
 
 interface NativeAddon extends NativeModule {
-  openObject(path: string): NativeBpfObject;
+  openObject(path: string, options?: OpenObjectOptions): NativeBpfObject;
   /** ids of programs attached by tcx on (ifindex, direction) in the calling thread's namespace */
   tcxQuery(ifindex: number, direction: 'ingress' | 'egress'): number[];
   /** runs fn with the JS thread inside the network namespace at `path` (e.g. /run/netns/x) */
@@ -106,7 +106,7 @@ function addon(): RawAddon {
 
 /** The addon, loaded on first use (importing this module never fails). */
 export const native: NativeAddon = {
-  openObject: (path) => addon().openObject(path),
+  openObject: (path, options) => addon().openObject(path, options),
   enableStats: () => addon().enableStats(),
   removeStaleClsactFilters: (ifindex) => addon().removeStaleClsactFilters(ifindex),
   numPossibleCpus: () => addon().numPossibleCpus(),

@@ -75,6 +75,7 @@ export class StatusReporter {
         interfaces: inv.interfaces,
         vms: inv.vms.map((v) => ({ tap: v.tap, ifindex: v.ifindex, addresses: v.addresses })),
         stages: inv.stages,
+        ...(inv.btf ? { btf: { ...inv.btf } } : {}),
       },
       probes: this.o.probes().map(([probeId, p]): AgentProbeStatus => {
         const s: AgentProbeStatus = {

@@ -10,6 +10,7 @@ import type pino from 'pino';
 import {
   HEARTBEAT_INTERVAL_MS,
   Subjects,
+  type AgentInspection,
   type StartProbeCommand,
   type StartProbeResult,
 } from '@xtrace/proto';
@@ -117,6 +118,7 @@ export class Agent {
       updateProbe: (cmd) => this.probes.update(cmd),
       renew: (cmd) => renewLeases(cmd, (id) => this.probes.get(id)?.lease, Date.now()),
       status: () => this.reporter.status(),
+      inspect: () => this.inspect(),
     };
     this.commands = new CommandHandler(ops, this.log);
   }
@@ -175,6 +177,13 @@ export class Agent {
   /** probe ids currently running (tests, status) */
   probeIds(): string[] {
     return this.probes.ids();
+  }
+
+  /** What the kernel side has loaded (the inspect command, xtrace inspect). */
+  private inspect(): AgentInspection {
+    if (this.closed) throw new CommandError('agent', `agent ${this.hostId} is shutting down`);
+    if (!this.tracer.inspect) throw new CommandError('agent', 'it runs no BPF tracer: nothing to inspect');
+    return { host: this.hostId, boot_id: this.bootId, error: '', ...this.tracer.inspect() };
   }
 
   private startProbe(cmd: StartProbeCommand): StartProbeResult {

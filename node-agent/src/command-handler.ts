@@ -14,6 +14,7 @@ import {
   validateAgentCommand,
   type AgentCommand,
   type AgentHeartbeat,
+  type AgentInspection,
   type CommandReply,
   type RenewCommand,
   type RenewResult,
@@ -32,6 +33,8 @@ export interface AgentOperations {
   updateProbe(cmd: UpdateProbeCommand): void;
   renew(cmd: RenewCommand): RenewResult;
   status(): AgentHeartbeat;
+  /** what the kernel side has loaded (xtrace inspect) */
+  inspect(): AgentInspection;
 }
 
 export class CommandHandler {
@@ -88,6 +91,8 @@ export class CommandHandler {
         return this.ops.renew(cmd);
       case 'status':
         return this.ops.status();
+      case 'inspect':
+        return this.ops.inspect();
     }
   }
 }

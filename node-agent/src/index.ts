@@ -7,3 +7,4 @@ export * from './testing/fake-tracer.js';
 export type * from './tracing/tracer-api.js';
 export * from './memory.js';
 export { readKernelDropReasons } from './kernel-drop-reasons.js';
+export { resolveBtfSource, describeBtf, KERNEL_BTF_PATH, type BtfSource } from './btf-source.js';

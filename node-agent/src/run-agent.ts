@@ -8,10 +8,12 @@ import { connectNats, errorMessage, XtraceError, type MetricsListen, type Metric
 import type { Tracer } from './tracing/tracer-api.js';
 import { Agent } from './agent.js';
 import { clockSkewFromEnv, readBootId, resolveHostId } from './host-identity.js';
+import { readKernelDropReasons } from './kernel-drop-reasons.js';
 import { tuneAgentMemory } from './memory.js';
 
 interface CreateTracerOptions {
   bpfObjectPath?: string;
+  btfPath?: string;
   ringBufferBytes?: number;
   logger: pino.Logger;
   vms?: { tap: string; addresses: string[] }[];
@@ -36,6 +38,8 @@ interface RunAgentOptions {
   nats: NatsSettings;
   hostId?: string;
   bpfObjectPath?: string;
+  /** the kernel's BTF from this file (--btf, XTRACE_BTF): loading, drop-reason names */
+  btfPath?: string;
   /** xt_events size in bytes (the tracer's default when absent) */
   ringBufferBytes?: number;
   vms?: { tap: string; addresses: string[] }[];
@@ -76,6 +80,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunningAgent> {
       const createTracer = await loadCreateTracer();
       const tOpts: CreateTracerOptions = { logger: logger.child({ part: 'tracer' }) };
       if (opts.bpfObjectPath !== undefined) tOpts.bpfObjectPath = opts.bpfObjectPath;
+      if (opts.btfPath !== undefined) tOpts.btfPath = opts.btfPath;
       if (opts.vms !== undefined) tOpts.vms = opts.vms;
       if (opts.nics !== undefined) tOpts.nics = opts.nics;
       if (opts.ringBufferBytes !== undefined) tOpts.ringBufferBytes = opts.ringBufferBytes;
@@ -87,6 +92,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunningAgent> {
   }
   const agentOpts: ConstructorParameters<typeof Agent>[0] = { nc, tracer, hostId, bootId, logger, clockSkewNs };
   if (opts.heartbeatMs !== undefined) agentOpts.heartbeatMs = opts.heartbeatMs;
+  if (opts.btfPath !== undefined) agentOpts.dropReasons = readKernelDropReasons(undefined, opts.btfPath);
   const agent = new Agent(agentOpts);
   try {
     await agent.start();

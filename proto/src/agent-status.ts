@@ -62,6 +62,8 @@ export interface AgentHeartbeat {
     interfaces: unknown[];
     vms: AgentVm[];
     stages: unknown[];
+    /** the kernel BTF the agent loaded BPF with: /sys/kernel/btf/vmlinux ('kernel') or its --btf file ('file') */
+    btf?: { from: 'kernel' | 'file'; path: string };
   };
   probes: AgentProbeStatus[];
   counters: Record<string, number>;

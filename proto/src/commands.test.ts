@@ -25,7 +25,7 @@ describe('validateAgentCommand', () => {
     expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', sample: { k: 1 } })).toBe('sample.n: expected an integer in 1..4294967295, got nothing');
     expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', bogus: 1 })).toBe('bogus: unknown field');
     expect(errors({ op: 'renew', probeIds: ['ok', 'bad id'] })).toBe("probeIds[1]: expected 1-128 characters of [A-Za-z0-9_-], got 'bad id'");
-    expect(errors({ op: 'launch' })).toBe("op: expected one of startProbe|stopProbe|updateProbe|renew|status, got 'launch'");
+    expect(errors({ op: 'launch' })).toBe("op: expected one of startProbe|stopProbe|updateProbe|renew|status|inspect, got 'launch'");
     expect(errors([1])).toBe('(command): expected a JSON object, got [1]');
     expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.1' })).toBe('dst: must differ from src (10.0.0.1)');
     expect(errors({ op: 'startProbe', probeId: 'p', src: '10.0.0.1', dst: '10.0.0.2', sample: [1, 2] })).toBe('sample: expected {k, n}, got [1,2]');
@@ -40,6 +40,8 @@ describe('validateAgentCommand', () => {
     expect(v.ok && Object.keys(v.value)).toEqual(['op', 'probeId', 'src', 'dst', 'leaseMs']);
     expect(validateAgentCommand({ op: 'renew', probeIds: ['a', 'b'], leaseMs: null })).toEqual({ ok: true, value: { op: 'renew', probeIds: ['a', 'b'] } });
     expect(validateAgentCommand({ op: 'status' })).toEqual({ ok: true, value: { op: 'status' } });
+    expect(validateAgentCommand({ op: 'inspect' })).toEqual({ ok: true, value: { op: 'inspect' } });
+    expect(errors({ op: 'inspect', host: 'x' })).toBe('host: unknown field');
   });
 
   it('bounds strings and lists, and quotes at most 80 characters of a bad value', () => {

@@ -59,7 +59,12 @@ export interface StatusCommand {
   op: 'status';
 }
 
-export type AgentCommand = StartProbeCommand | StopProbeCommand | UpdateProbeCommand | RenewCommand | StatusCommand;
+/** What the agent has loaded: programs, links, maps, counters, stage plan (reply: agent-inspection.ts). */
+export interface InspectCommand {
+  op: 'inspect';
+}
+
+export type AgentCommand = StartProbeCommand | StopProbeCommand | UpdateProbeCommand | RenewCommand | StatusCommand | InspectCommand;
 export type AgentCommandOp = AgentCommand['op'];
 
 export interface CommandErrorBody {
@@ -168,10 +173,12 @@ const renew = z
 
 const status = z.strictObject({ op: z.literal('status') });
 
-const OPS = ['startProbe', 'stopProbe', 'updateProbe', 'renew', 'status'] as const satisfies readonly AgentCommandOp[];
+const inspect = z.strictObject({ op: z.literal('inspect') });
+
+const OPS = ['startProbe', 'stopProbe', 'updateProbe', 'renew', 'status', 'inspect'] as const satisfies readonly AgentCommandOp[];
 
 /** An untrusted command: its op picks the shape; the output keeps only known, non-null fields. */
-export const agentCommandSchema: z.ZodType<AgentCommand> = z.discriminatedUnion('op', [startProbe, stopProbe, updateProbe, renew, status], {
+export const agentCommandSchema: z.ZodType<AgentCommand> = z.discriminatedUnion('op', [startProbe, stopProbe, updateProbe, renew, status, inspect], {
   error: ({ input }) =>
     typeof input !== 'object' || input === null || Array.isArray(input)
       ? `expected a JSON object, got ${describeValue(input)}`

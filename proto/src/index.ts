@@ -5,6 +5,7 @@ export * from './subjects.js';
 export * from './commands.js';
 export * from './envelope.js';
 export * from './agent-status.js';
+export * from './agent-inspection.js';
 export * from './nats-options.js';
 export * from './jetstream-names.js';
 export * from './nats-permissions.js';

@@ -33,7 +33,7 @@ describe('agent command handling over real NATS (fake tracer: no BPF)', () => {
       [{ op: 'startProbe', probeId: 'p1', src: '10.0.0.1', dst: '10.0.0.2', port: 0 }, 'port', 'port: expected an integer in 1..65535, got 0'],
       [{ op: 'startProbe', probeId: 'p1', src: '10.0.0.1', dst: '10.0.0.2', sample: { k: 3, n: 2 } }, 'sample.k', 'sample.k: expected k <= n, got k=3 n=2'],
       [{ op: 'startProbe', src: '10.0.0.1', dst: '10.0.0.2' }, 'probeId', 'probeId: expected 1-128 characters of [A-Za-z0-9_-], got nothing'],
-      [{ op: 'explode' }, 'op', "op: expected one of startProbe|stopProbe|updateProbe|renew|status, got 'explode'"],
+      [{ op: 'explode' }, 'op', "op: expected one of startProbe|stopProbe|updateProbe|renew|status|inspect, got 'explode'"],
     ];
     for (const [payload, field, message] of cases) {
       const r = await send(payload);

@@ -81,6 +81,11 @@ export class TraceProcess {
     return this.exited;
   }
 
+  /** waits for the process to end on its own (a refused start) */
+  exit(): Promise<number | null> {
+    return this.exited;
+  }
+
   kill(): Promise<number | null> {
     this.child.kill('SIGKILL');
     return this.exited;

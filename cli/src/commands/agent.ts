@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { btfOption } from '../btf-flag.js';
 import pino from 'pino';
 import { UsageError, parseMetricsListen, resolveNatsSettings } from '@xtrace/proto';
-import { runAgent } from '@xtrace/node-agent';
+import { resolveBtfSource, runAgent } from '@xtrace/node-agent';
 import { addNatsOptions } from '../nats-flags.js';
 import { isIP } from 'node:net';
 
@@ -29,6 +30,7 @@ export function registerAgentCommand(program: Command): void {
     .description('run the node agent on a hypervisor: BPF tracer + NATS relay')
     .option('--host-id <id>', 'host id in the registry and NATS subjects (default: hostname)')
     .option('--bpf-object <path>', 'BPF object file (default: bpf/build/xtrace.bpf.o)')
+    .addOption(btfOption())
     .option('--ring-buffer-mb <n>', 'size of the BPF ring buffer in MiB, a power of two (it costs twice that in RSS)', '4')
     .option('--metrics-listen <host:port|off>', 'serve Prometheus /metrics (events/s, ring-buffer loss, batches, attach failures) here', 'off')
     .option('--nic <dev...>', "the host's NICs (default: the underlay devices of its VXLAN/Geneve tunnels, OVS's included)")
@@ -37,7 +39,7 @@ export function registerAgentCommand(program: Command): void {
   cmd
     .addHelpText(
       'after',
-      '\nExamples:\n  xtrace agent --nats nats://10.0.0.5:4222\n  xtrace agent --nats nats://10.0.0.5:4222 --host-id hv-a --vm vnet0=192.168.1.10\n  xtrace agent --nats nats://10.0.0.5:4222 --metrics-listen 0.0.0.0:9465\n\nTEST ONLY: XTRACE_CLOCK_SKEW_NS=<ns> adds a fixed offset to every timestamp the agent publishes (labs simulating another clock).',
+      '\nExamples:\n  xtrace agent --nats nats://10.0.0.5:4222\n  xtrace agent --nats nats://10.0.0.5:4222 --host-id hv-a --vm vnet0=192.168.1.10\n  xtrace agent --nats nats://10.0.0.5:4222 --metrics-listen 0.0.0.0:9465\n  xtrace agent --nats nats://10.0.0.5:4222 --btf /var/lib/xtrace/$(uname -r).btf   # kernel without /sys/kernel/btf/vmlinux\n\nTEST ONLY: XTRACE_CLOCK_SKEW_NS=<ns> adds a fixed offset to every timestamp the agent publishes (labs simulating another clock).',
     )
     .action(async (f: Record<string, unknown>) => {
       const logger = pino({ name: 'xtrace-agent' }, pino.destination(2));
@@ -48,6 +50,7 @@ export function registerAgentCommand(program: Command): void {
       if (metricsListen !== undefined) opts.metricsListen = metricsListen;
       if (typeof f.hostId === 'string') opts.hostId = f.hostId;
       if (typeof f.bpfObject === 'string') opts.bpfObjectPath = f.bpfObject;
+      if (typeof f.btf === 'string') opts.btfPath = resolveBtfSource(f.btf).path; // a bad path is a usage error before NATS is tried
       opts.ringBufferBytes = parseRingBufferMb(String(f.ringBufferMb ?? '4'));
       if (Array.isArray(f.nic)) opts.nics = f.nic as string[];
       if (Array.isArray(f.vm)) opts.vms = f.vm as { tap: string; addresses: string[] }[];

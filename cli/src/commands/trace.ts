@@ -3,6 +3,7 @@
  * this kernel offers, the packets of one address pair at each stage, as NDJSON.
  */
 import type { Command } from 'commander';
+import { btfOption } from '../btf-flag.js';
 import { parseDurationMs, UsageError } from '@xtrace/proto';
 
 interface TraceFlags {
@@ -13,6 +14,7 @@ interface TraceFlags {
   duration?: string;
   nic?: string[];
   bpfObject?: string;
+  btf?: string;
   bpfStats?: boolean;
 }
 
@@ -27,6 +29,7 @@ export function registerTraceCommand(program: Command): void {
     .option('--duration <d>', 'stop after this long (e.g. 10s); default: until Ctrl-C')
     .option('--nic <dev...>', "the host's NICs (default: the tunnels' underlay devices)")
     .option('--bpf-object <path>', 'the compiled BPF object (default: bpf/build/xtrace.bpf.o)')
+    .addOption(btfOption())
     .option('--bpf-stats', "measure every attached program's in-kernel time (bpf_stats) and print runs and ns per run in the summary")
     .addHelpText(
       'after',
@@ -38,7 +41,8 @@ and {"type":"summary","records":N,"counters":{ringbuf_full,parse_fail,...}} at t
 
 Examples:
   xtrace trace --src 192.168.1.10 --dst 192.168.1.20 --duration 5s
-  XTRACE_DISABLE_HOOKS=tcx xtrace trace --src 10.0.0.1 --dst 10.0.0.2   # force fallbacks`,
+  XTRACE_DISABLE_HOOKS=tcx xtrace trace --src 10.0.0.1 --dst 10.0.0.2   # force fallbacks
+  xtrace trace --src 10.0.0.1 --dst 10.0.0.2 --btf ./5.4.0-150-generic.btf  # kernel without /sys/kernel/btf/vmlinux`,
     )
     .action(async (f: TraceFlags) => {
       const { runLocalTrace } = await import('@xtrace/node-agent/tracing');
@@ -52,6 +56,7 @@ Examples:
         ...(f.duration ? { durationMs: parseDurationMs(f.duration, '--duration', { bareUnit: 's', positive: true }) } : {}),
         ...(f.nic ? { nics: f.nic } : {}),
         ...(f.bpfObject ? { bpfObjectPath: f.bpfObject } : {}),
+        ...(f.btf !== undefined ? { btfPath: f.btf } : {}),
         ...(f.bpfStats ? { bpfStats: true } : {}),
       });
     });

@@ -51,6 +51,10 @@ class BpfObjectWrap : public Napi::ObjectWrap<BpfObjectWrap> {
   Napi::Value OpenRingBuffer(const Napi::CallbackInfo& info);
   // prog-stats.cc
   Napi::Value ProgramStats(const Napi::CallbackInfo& info);
+  // object-info.cc
+  Napi::Value ProgramInfo(const Napi::CallbackInfo& info);
+  Napi::Value MapInfo(const Napi::CallbackInfo& info);
+  Napi::Value LinkInfo(const Napi::CallbackInfo& info);
   // test-run.cc
   Napi::Value TestRun(const Napi::CallbackInfo& info);
   Napi::Value TestRunAsync(const Napi::CallbackInfo& info);

@@ -15,11 +15,26 @@ AddonData& GetAddonData(Napi::Env env) { return *env.GetInstanceData<AddonData>(
 static Napi::Value OpenObject(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = ArgString(info, 0, "openObject", "path");
+  // options.btfCustomPath: the kernel's BTF from a file (CO-RE relocations use it instead of
+  // /sys/kernel/btf/vmlinux); libbpf reads it at load().
+  std::string btfPath;
+  if (info.Length() > 1 && !info[1].IsUndefined()) {
+    if (!info[1].IsObject()) ThrowBpfUsage(env, "openObject", "options must be an object");
+    Napi::Value v = info[1].As<Napi::Object>().Get("btfCustomPath");
+    if (!v.IsUndefined()) {
+      if (!v.IsString() || v.As<Napi::String>().Utf8Value().empty()) {
+        ThrowBpfUsage(env, "openObject", "options.btfCustomPath must be a non-empty string");
+      }
+      btfPath = v.As<Napi::String>().Utf8Value();
+    }
+  }
+  LIBBPF_OPTS(bpf_object_open_opts, opts);
+  if (!btfPath.empty()) opts.btf_custom_path = btfPath.c_str();
   LibbpfLogCapture cap;
-  bpf_object* obj = bpf_object__open_file(path.c_str(), nullptr);
+  bpf_object* obj = bpf_object__open_file(path.c_str(), &opts);
   if (obj == nullptr) {
     int e = errno;
-    ThrowBpf(env, "openObject", "opening " + path, e, cap.Tail());
+    ThrowBpf(env, "openObject", "opening " + path + (btfPath.empty() ? "" : " with BTF " + btfPath), e, cap.Tail());
   }
   return GetAddonData(env).objectCtor.New({Napi::External<bpf_object>::New(env, obj), Napi::String::New(env, path)});
 }

@@ -15,6 +15,8 @@ interface LocalTraceOptions {
   filter: Omit<ProbeFilter, 'slot'>;
   durationMs?: number;
   bpfObjectPath?: string;
+  /** the kernel's BTF from this file (--btf) */
+  btfPath?: string;
   nics?: string[];
   /**
    * keep the kernel's bpf_stats on while tracing and put each attached program's runs and
@@ -68,6 +70,7 @@ async function traceUntilStopped(options: LocalTraceOptions, write: (line: strin
   const tracer = await createTracer({
     logger,
     ...(options.bpfObjectPath ? { bpfObjectPath: options.bpfObjectPath } : {}),
+    ...(options.btfPath !== undefined ? { btfPath: options.btfPath } : {}),
     ...(options.nics ? { nics: options.nics } : {}),
   });
   const stats = options.bpfStats ? native.enableStats() : undefined;

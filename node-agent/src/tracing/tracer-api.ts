@@ -3,6 +3,8 @@
  * probe slots in the BPF filter, and record batches. Implemented by tracer.ts (real BPF).
  */
 import type { AgentTracerFault, CounterName, StageName } from '@xtrace/proto';
+import type { BtfSource } from '../btf-source.js';
+import type { TracerInspection } from './tracer-inspection.js';
 
 export type InterfaceKind = 'tap' | 'bridge' | 'ovs' | 'vxlan' | 'geneve' | 'nic' | 'veth' | 'loopback' | 'other';
 
@@ -41,6 +43,8 @@ export interface Inventory {
   interfaces: HostInterface[];
   vms: VmEntry[];
   stages: StageReport[];
+  /** the kernel BTF the BPF object was loaded with (absent: a tracer without BPF) */
+  btf?: BtfSource;
 }
 
 export interface ProbeFilter {
@@ -74,6 +78,11 @@ export interface Tracer {
   onFault(listener: (fault: TracerFault) => void): void;
   /** kernel counters summed over CPUs since the tracer started */
   counters(): Counters;
+  /**
+   * What is loaded: programs, links, maps and their fill, counters, the stage plan (`xtrace
+   * inspect`, tracer-inspection.ts). Absent on a tracer without BPF.
+   */
+  inspect?(): TracerInspection;
   /** detaches every hook and closes the object; idempotent */
   close(): Promise<void>;
 }

@@ -7,8 +7,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { Counter, COUNTER_COUNT, RECORD_SIZE, UsageError, XtraceError } from '@xtrace/proto';
+import { Counter, COUNTER_COUNT, errorMessage, RECORD_SIZE, UsageError, XtraceError } from '@xtrace/proto';
 import { BPF_TCX_EGRESS, BPF_TCX_INGRESS, native, type BpfObject, type ProgramStats, type RingBuffer } from '@xtrace/native';
+import { describeBtf, resolveBtfSource, type BtfSource } from '../btf-source.js';
 import { BATCH_STAGING, configValue, decodeLearnKey, ZERO_KEY } from './bpf-layouts.js';
 import type { AttachMethod } from './hook-candidates.js';
 import { HookManager } from './hook-manager.js';
@@ -16,7 +17,8 @@ import { readKernelCounters } from './kernel-counters.js';
 import { discoverScope, isVmPort, type ScopeOptions } from './inventory.js';
 import { ProbeTable } from './probe-table.js';
 import { probeProgramLoads } from './program-availability.js';
-import { plannedCandidates, planStages } from './stage-plan.js';
+import { plannedCandidates, planStages, type StagePlan } from './stage-plan.js';
+import { inspectTracer, type TracerInspection } from './tracer-inspection.js';
 import type { Counters, HostInterface, Inventory, ProbeFilter, StageReport, Tracer, TracerFault, VmEntry } from './tracer-api.js';
 
 export const DEFAULT_BPF_OBJECT = fileURLToPath(new URL('../../../bpf/build/xtrace.bpf.o', import.meta.url));
@@ -48,6 +50,8 @@ export function checkRingBufferBytes(bytes: number, field = 'ringBufferBytes'): 
 
 interface TracerOptions extends ScopeOptions {
   bpfObjectPath?: string;
+  /** the kernel's BTF from this file (--btf, XTRACE_BTF) instead of /sys/kernel/btf/vmlinux */
+  btfPath?: string;
   logger: Logger;
   /** VM addresses known from configuration, added to what BPF learns */
   vms?: { tap: string; addresses: string[] }[];
@@ -113,6 +117,8 @@ class BpfTracer implements Tracer {
     readonly stageReports: StageReport[],
     private readonly configuredVms: { tap: string; addresses: string[] }[],
     private readonly logger: Logger,
+    private readonly btf: BtfSource,
+    private readonly plan: StagePlan,
   ) {
     this.probes = new ProbeTable({
       update: (key, value) => object.mapUpdate('xt_probes', key, value),
@@ -175,7 +181,7 @@ class BpfTracer implements Tracer {
       const entry = [...vms.values()].find((v) => v.ifindex === ifindex);
       if (entry && !entry.addresses.includes(address)) entry.addresses.push(address);
     }
-    return { netns: this.netns, interfaces: this.interfaces, vms: [...vms.values()], stages: this.stageReports };
+    return { netns: this.netns, interfaces: this.interfaces, vms: [...vms.values()], stages: this.stageReports, btf: { ...this.btf } };
   }
 
   addProbe(filter: ProbeFilter): void {
@@ -211,6 +217,19 @@ class BpfTracer implements Tracer {
     return readKernelCounters(this.object);
   }
 
+  inspect(): TracerInspection {
+    if (this.closed) throw new XtraceError('agent', 'the tracer is closed');
+    return inspectTracer({
+      object: this.object,
+      ring: this.ring?.stats(),
+      recordBatching: this.batching,
+      counters: this.counters(),
+      plan: this.plan,
+      reports: this.stageReports,
+      btf: this.btf,
+    });
+  }
+
   /** run count and time of every loaded program (times count only while bpf_stats are on) */
   programStats(): ProgramStats[] {
     const out: ProgramStats[] = [];
@@ -244,6 +263,9 @@ export async function createTracer(options: TracerOptions): Promise<TracerWithRe
   if (!existsSync(objectPath)) {
     throw new XtraceError('bpf', `BPF object ${objectPath} not found: run ./setup.sh (or make -C bpf)`);
   }
+  const btf = resolveBtfSource(options.btfPath);
+  const openOptions = btf.from === 'file' ? { btfCustomPath: btf.path } : {};
+  options.logger.info({ btf: btf.path, from: btf.from }, `kernel BTF: ${describeBtf(btf)}`);
   const scope = await discoverScope(options);
   const plan = planStages(scope.interfaces, loadedModules());
   const disabled = new Set(options.disabledHooks ?? disabledHooksFromEnv());
@@ -257,9 +279,9 @@ export async function createTracer(options: TracerOptions): Promise<TracerWithRe
   const candidates = plannedCandidates(plan);
   const wanted = new Set(candidates.filter((c) => !disabled.has(c.method)).map((c) => c.program));
   const risky = candidates.filter((c) => c.optional && wanted.has(c.program));
-  const unavailable = probeProgramLoads(native, objectPath, new Set(risky.map((c) => c.program)));
+  const unavailable = probeProgramLoads(native, objectPath, new Set(risky.map((c) => c.program)), openOptions);
 
-  const object = native.openObject(objectPath);
+  const object = native.openObject(objectPath, openOptions);
   try {
     for (const program of object.programs()) {
       object.setAutoload(program.name, program.name === BATCH_STAGING.program || (wanted.has(program.name) && !unavailable.has(program.name)));
@@ -267,10 +289,16 @@ export async function createTracer(options: TracerOptions): Promise<TracerWithRe
     object.setMaxEntries('xt_events', ringBytes);
     if (wanted.has('xt_tc_ingress')) object.setExpectedAttachType('xt_tc_ingress', BPF_TCX_INGRESS);
     if (wanted.has('xt_tc_egress')) object.setExpectedAttachType('xt_tc_egress', BPF_TCX_EGRESS);
-    object.load();
+    try {
+      object.load();
+    } catch (e: unknown) {
+      // libbpf reads the BTF file only now: name it (its reason, e.g. "failed to parse target BTF", follows)
+      if (btf.from === 'file') throw new XtraceError('bpf', `loading with the kernel BTF from --btf ${btf.path} failed: ${errorMessage(e)}`, { cause: e });
+      throw e;
+    }
     const hooks = new HookManager(object, { netns: scope.netns, disabled, unavailable });
     const reports = hooks.attachPlan(plan);
-    const tracer = new BpfTracer(object, hooks, scope.netns, scope.interfaces, reports, options.vms ?? [], options.logger);
+    const tracer = new BpfTracer(object, hooks, scope.netns, scope.interfaces, reports, options.vms ?? [], options.logger, btf, plan);
     tracer.startRing(options.batchRecords ?? RING_BATCHING.batchRecords, options.flushMs ?? RING_BATCHING.flushMs, options.recordBatching ?? true);
     options.logger.info(
       { stages: reports.map((r) => ({ stage: r.stage, hook: r.hook ?? 'unavailable', devices: r.devices })) },

@@ -5,6 +5,7 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AddAlertRuleRequest as _xtrace_v1_AddAlertRuleRequest, AddAlertRuleRequest__Output as _xtrace_v1_AddAlertRuleRequest__Output } from './xtrace/v1/AddAlertRuleRequest.js';
 import type { AddScheduleRequest as _xtrace_v1_AddScheduleRequest, AddScheduleRequest__Output as _xtrace_v1_AddScheduleRequest__Output } from './xtrace/v1/AddScheduleRequest.js';
 import type { AgentInfo as _xtrace_v1_AgentInfo, AgentInfo__Output as _xtrace_v1_AgentInfo__Output } from './xtrace/v1/AgentInfo.js';
+import type { AgentInspection as _xtrace_v1_AgentInspection, AgentInspection__Output as _xtrace_v1_AgentInspection__Output } from './xtrace/v1/AgentInspection.js';
 import type { AgentVm as _xtrace_v1_AgentVm, AgentVm__Output as _xtrace_v1_AgentVm__Output } from './xtrace/v1/AgentVm.js';
 import type { AlertDelivery as _xtrace_v1_AlertDelivery, AlertDelivery__Output as _xtrace_v1_AlertDelivery__Output } from './xtrace/v1/AlertDelivery.js';
 import type { AlertEvent as _xtrace_v1_AlertEvent, AlertEvent__Output as _xtrace_v1_AlertEvent__Output } from './xtrace/v1/AlertEvent.js';
@@ -26,6 +27,14 @@ import type { HistoryRequest as _xtrace_v1_HistoryRequest, HistoryRequest__Outpu
 import type { HistorySegment as _xtrace_v1_HistorySegment, HistorySegment__Output as _xtrace_v1_HistorySegment__Output } from './xtrace/v1/HistorySegment.js';
 import type { HistoryVmPart as _xtrace_v1_HistoryVmPart, HistoryVmPart__Output as _xtrace_v1_HistoryVmPart__Output } from './xtrace/v1/HistoryVmPart.js';
 import type { HostAccounting as _xtrace_v1_HostAccounting, HostAccounting__Output as _xtrace_v1_HostAccounting__Output } from './xtrace/v1/HostAccounting.js';
+import type { InspectAgentsRequest as _xtrace_v1_InspectAgentsRequest, InspectAgentsRequest__Output as _xtrace_v1_InspectAgentsRequest__Output } from './xtrace/v1/InspectAgentsRequest.js';
+import type { InspectAgentsResponse as _xtrace_v1_InspectAgentsResponse, InspectAgentsResponse__Output as _xtrace_v1_InspectAgentsResponse__Output } from './xtrace/v1/InspectAgentsResponse.js';
+import type { InspectFallback as _xtrace_v1_InspectFallback, InspectFallback__Output as _xtrace_v1_InspectFallback__Output } from './xtrace/v1/InspectFallback.js';
+import type { InspectLink as _xtrace_v1_InspectLink, InspectLink__Output as _xtrace_v1_InspectLink__Output } from './xtrace/v1/InspectLink.js';
+import type { InspectMap as _xtrace_v1_InspectMap, InspectMap__Output as _xtrace_v1_InspectMap__Output } from './xtrace/v1/InspectMap.js';
+import type { InspectProgram as _xtrace_v1_InspectProgram, InspectProgram__Output as _xtrace_v1_InspectProgram__Output } from './xtrace/v1/InspectProgram.js';
+import type { InspectRing as _xtrace_v1_InspectRing, InspectRing__Output as _xtrace_v1_InspectRing__Output } from './xtrace/v1/InspectRing.js';
+import type { InspectStage as _xtrace_v1_InspectStage, InspectStage__Output as _xtrace_v1_InspectStage__Output } from './xtrace/v1/InspectStage.js';
 import type { Interval as _xtrace_v1_Interval, Interval__Output as _xtrace_v1_Interval__Output } from './xtrace/v1/Interval.js';
 import type { LatencyHistogram as _xtrace_v1_LatencyHistogram, LatencyHistogram__Output as _xtrace_v1_LatencyHistogram__Output } from './xtrace/v1/LatencyHistogram.js';
 import type { ListAgentsRequest as _xtrace_v1_ListAgentsRequest, ListAgentsRequest__Output as _xtrace_v1_ListAgentsRequest__Output } from './xtrace/v1/ListAgentsRequest.js';
@@ -71,6 +80,7 @@ export interface ProtoGrpcType {
       AddAlertRuleRequest: MessageTypeDefinition<_xtrace_v1_AddAlertRuleRequest, _xtrace_v1_AddAlertRuleRequest__Output>
       AddScheduleRequest: MessageTypeDefinition<_xtrace_v1_AddScheduleRequest, _xtrace_v1_AddScheduleRequest__Output>
       AgentInfo: MessageTypeDefinition<_xtrace_v1_AgentInfo, _xtrace_v1_AgentInfo__Output>
+      AgentInspection: MessageTypeDefinition<_xtrace_v1_AgentInspection, _xtrace_v1_AgentInspection__Output>
       AgentVm: MessageTypeDefinition<_xtrace_v1_AgentVm, _xtrace_v1_AgentVm__Output>
       AlertDelivery: MessageTypeDefinition<_xtrace_v1_AlertDelivery, _xtrace_v1_AlertDelivery__Output>
       AlertEvent: MessageTypeDefinition<_xtrace_v1_AlertEvent, _xtrace_v1_AlertEvent__Output>
@@ -92,6 +102,14 @@ export interface ProtoGrpcType {
       HistorySegment: MessageTypeDefinition<_xtrace_v1_HistorySegment, _xtrace_v1_HistorySegment__Output>
       HistoryVmPart: MessageTypeDefinition<_xtrace_v1_HistoryVmPart, _xtrace_v1_HistoryVmPart__Output>
       HostAccounting: MessageTypeDefinition<_xtrace_v1_HostAccounting, _xtrace_v1_HostAccounting__Output>
+      InspectAgentsRequest: MessageTypeDefinition<_xtrace_v1_InspectAgentsRequest, _xtrace_v1_InspectAgentsRequest__Output>
+      InspectAgentsResponse: MessageTypeDefinition<_xtrace_v1_InspectAgentsResponse, _xtrace_v1_InspectAgentsResponse__Output>
+      InspectFallback: MessageTypeDefinition<_xtrace_v1_InspectFallback, _xtrace_v1_InspectFallback__Output>
+      InspectLink: MessageTypeDefinition<_xtrace_v1_InspectLink, _xtrace_v1_InspectLink__Output>
+      InspectMap: MessageTypeDefinition<_xtrace_v1_InspectMap, _xtrace_v1_InspectMap__Output>
+      InspectProgram: MessageTypeDefinition<_xtrace_v1_InspectProgram, _xtrace_v1_InspectProgram__Output>
+      InspectRing: MessageTypeDefinition<_xtrace_v1_InspectRing, _xtrace_v1_InspectRing__Output>
+      InspectStage: MessageTypeDefinition<_xtrace_v1_InspectStage, _xtrace_v1_InspectStage__Output>
       Interval: MessageTypeDefinition<_xtrace_v1_Interval, _xtrace_v1_Interval__Output>
       LatencyHistogram: MessageTypeDefinition<_xtrace_v1_LatencyHistogram, _xtrace_v1_LatencyHistogram__Output>
       ListAgentsRequest: MessageTypeDefinition<_xtrace_v1_ListAgentsRequest, _xtrace_v1_ListAgentsRequest__Output>

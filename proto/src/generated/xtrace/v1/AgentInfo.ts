@@ -21,6 +21,10 @@ export interface AgentInfo {
   'probes'?: (string)[];
   'stages_attached'?: (number);
   'stages_total'?: (number);
+  /**
+   * the kernel BTF it loaded with: "kernel /sys/kernel/btf/vmlinux" or "file PATH" (--btf); "": unknown
+   */
+  'btf'?: (string);
 }
 
 export interface AgentInfo__Output {
@@ -40,4 +44,8 @@ export interface AgentInfo__Output {
   'probes': (string)[];
   'stages_attached': (number);
   'stages_total': (number);
+  /**
+   * the kernel BTF it loaded with: "kernel /sys/kernel/btf/vmlinux" or "file PATH" (--btf); "": unknown
+   */
+  'btf': (string);
 }

@@ -5,6 +5,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { HistoryRecord as _xtrace_v1_HistoryRecord, HistoryRecord__Output as _xtrace_v1_HistoryRecord__Output } from '../../xtrace/v1/HistoryRecord.js';
 import type { HistoryRequest as _xtrace_v1_HistoryRequest, HistoryRequest__Output as _xtrace_v1_HistoryRequest__Output } from '../../xtrace/v1/HistoryRequest.js';
+import type { InspectAgentsRequest as _xtrace_v1_InspectAgentsRequest, InspectAgentsRequest__Output as _xtrace_v1_InspectAgentsRequest__Output } from '../../xtrace/v1/InspectAgentsRequest.js';
+import type { InspectAgentsResponse as _xtrace_v1_InspectAgentsResponse, InspectAgentsResponse__Output as _xtrace_v1_InspectAgentsResponse__Output } from '../../xtrace/v1/InspectAgentsResponse.js';
 import type { ListAgentsRequest as _xtrace_v1_ListAgentsRequest, ListAgentsRequest__Output as _xtrace_v1_ListAgentsRequest__Output } from '../../xtrace/v1/ListAgentsRequest.js';
 import type { ListAgentsResponse as _xtrace_v1_ListAgentsResponse, ListAgentsResponse__Output as _xtrace_v1_ListAgentsResponse__Output } from '../../xtrace/v1/ListAgentsResponse.js';
 import type { ListProbesRequest as _xtrace_v1_ListProbesRequest, ListProbesRequest__Output as _xtrace_v1_ListProbesRequest__Output } from '../../xtrace/v1/ListProbesRequest.js';
@@ -17,6 +19,25 @@ import type { StopProbeRequest as _xtrace_v1_StopProbeRequest, StopProbeRequest_
 import type { WatchProbeRequest as _xtrace_v1_WatchProbeRequest, WatchProbeRequest__Output as _xtrace_v1_WatchProbeRequest__Output } from '../../xtrace/v1/WatchProbeRequest.js';
 
 export interface XtraceClient extends grpc.Client {
+  /**
+   * What each agent has loaded, asked of the agent itself (its `inspect` command over NATS):
+   * programs, links, maps and their fill, kernel counters, the stage plan (`xtrace inspect`).
+   * host "": every agent that is up; an unknown host is NOT_FOUND.
+   */
+  InspectAgents(argument: _xtrace_v1_InspectAgentsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_xtrace_v1_InspectAgentsResponse__Output>): grpc.ClientUnaryCall;
+  InspectAgents(argument: _xtrace_v1_InspectAgentsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_xtrace_v1_InspectAgentsResponse__Output>): grpc.ClientUnaryCall;
+  InspectAgents(argument: _xtrace_v1_InspectAgentsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_xtrace_v1_InspectAgentsResponse__Output>): grpc.ClientUnaryCall;
+  InspectAgents(argument: _xtrace_v1_InspectAgentsRequest, callback: grpc.requestCallback<_xtrace_v1_InspectAgentsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * What each agent has loaded, asked of the agent itself (its `inspect` command over NATS):
+   * programs, links, maps and their fill, kernel counters, the stage plan (`xtrace inspect`).
+   * host "": every agent that is up; an unknown host is NOT_FOUND.
+   */
+  inspectAgents(argument: _xtrace_v1_InspectAgentsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_xtrace_v1_InspectAgentsResponse__Output>): grpc.ClientUnaryCall;
+  inspectAgents(argument: _xtrace_v1_InspectAgentsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_xtrace_v1_InspectAgentsResponse__Output>): grpc.ClientUnaryCall;
+  inspectAgents(argument: _xtrace_v1_InspectAgentsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_xtrace_v1_InspectAgentsResponse__Output>): grpc.ClientUnaryCall;
+  inspectAgents(argument: _xtrace_v1_InspectAgentsRequest, callback: grpc.requestCallback<_xtrace_v1_InspectAgentsResponse__Output>): grpc.ClientUnaryCall;
+  
   ListAgents(argument: _xtrace_v1_ListAgentsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_xtrace_v1_ListAgentsResponse__Output>): grpc.ClientUnaryCall;
   ListAgents(argument: _xtrace_v1_ListAgentsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_xtrace_v1_ListAgentsResponse__Output>): grpc.ClientUnaryCall;
   ListAgents(argument: _xtrace_v1_ListAgentsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_xtrace_v1_ListAgentsResponse__Output>): grpc.ClientUnaryCall;
@@ -126,6 +147,13 @@ export interface XtraceClient extends grpc.Client {
 }
 
 export interface XtraceHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * What each agent has loaded, asked of the agent itself (its `inspect` command over NATS):
+   * programs, links, maps and their fill, kernel counters, the stage plan (`xtrace inspect`).
+   * host "": every agent that is up; an unknown host is NOT_FOUND.
+   */
+  InspectAgents: grpc.handleUnaryCall<_xtrace_v1_InspectAgentsRequest__Output, _xtrace_v1_InspectAgentsResponse>;
+  
   ListAgents: grpc.handleUnaryCall<_xtrace_v1_ListAgentsRequest__Output, _xtrace_v1_ListAgentsResponse>;
   
   /**
@@ -170,6 +198,7 @@ export interface XtraceHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface XtraceDefinition extends grpc.ServiceDefinition {
+  InspectAgents: MethodDefinition<_xtrace_v1_InspectAgentsRequest, _xtrace_v1_InspectAgentsResponse, _xtrace_v1_InspectAgentsRequest__Output, _xtrace_v1_InspectAgentsResponse__Output>
   ListAgents: MethodDefinition<_xtrace_v1_ListAgentsRequest, _xtrace_v1_ListAgentsResponse, _xtrace_v1_ListAgentsRequest__Output, _xtrace_v1_ListAgentsResponse__Output>
   ListHistory: MethodDefinition<_xtrace_v1_HistoryRequest, _xtrace_v1_HistoryRecord, _xtrace_v1_HistoryRequest__Output, _xtrace_v1_HistoryRecord__Output>
   ListProbes: MethodDefinition<_xtrace_v1_ListProbesRequest, _xtrace_v1_ListProbesResponse, _xtrace_v1_ListProbesRequest__Output, _xtrace_v1_ListProbesResponse__Output>
