@@ -75,7 +75,8 @@ export class ProbeTargetResolver {
     const want = family ?? (all.some((a) => isIP(a) === 4) ? 4 : 6);
     const usable = all.filter((a) => isIP(a) === want);
     if (usable.length === 0) {
-      throw new UsageError(field, `VM '${name}' (${host}/${taps}) has no known IPv${want} address yet${all.length > 0 ? ` (it has ${all.join(', ')})` : ''}: agents learn a VM's addresses from its traffic; give the address instead`);
+      const what = all.length > 0 ? `no known IPv${want} address yet (it has ${all.join(', ')})` : 'no known address yet';
+      throw new UsageError(field, `VM '${name}' (${host}/${taps}) has ${what}: agents learn a VM's addresses from its traffic; give the address instead`);
     }
     if (usable.length > 1) throw new UsageError(field, `VM '${name}' (${host}/${taps}) has several addresses (${usable.join(', ')}); give the one to probe`);
     return { host, address: usable[0]!, name };

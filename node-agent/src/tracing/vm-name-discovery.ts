@@ -11,12 +11,13 @@
  * 3. a libvirt `<interface>` without a target whose guest MAC is the tap's (libvirt's fe:… tap
  *    MAC, isLibvirtTapMac).
  *
- * The first that names a tap wins. Everything is read again on each call (the agent calls it
+ * The first that names a tap wins; a name longer than MAX_VM_NAME_CHARS is dropped. Everything is read again on each call (the agent calls it
  * with every inventory, each heartbeat): a VM started, renamed or moved shows at once. Reads
  * that fail (no libvirt, a process that exited meanwhile, no permission) are skipped.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { MAX_VM_NAME_CHARS } from '@xtrace/proto';
 import { isLibvirtTapMac, parseLibvirtDomainXml, type LibvirtDomain } from './libvirt-domain.js';
 import { parseQemuCmdline, parseTunFdinfo, splitCmdline } from './qemu-cmdline.js';
 
@@ -124,5 +125,7 @@ export function discoverVmNames(taps: readonly { name: string; mac: string }[], 
     const d = domains.find((dom) => dom.interfaces.some((i) => i.tap === undefined && i.mac !== undefined && isLibvirtTapMac(t.mac, i.mac)));
     if (d !== undefined) out.set(t.name, { name: d.name, source: 'libvirt' });
   }
+  // the registry refuses a heartbeat with a longer name (proto agent-status.ts): such a VM stays unnamed
+  for (const [tap, n] of out) if (n.name.length > MAX_VM_NAME_CHARS) out.delete(tap);
   return out;
 }
