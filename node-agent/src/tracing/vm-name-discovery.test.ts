@@ -68,6 +68,12 @@ describe('discoverVmNames (fixture /proc and libvirt directories)', () => {
     expect(Object.fromEntries(discover([{ name: 'vnet3', mac: 'fe:54:00:11:22:33' }, { name: 'vnet4', mac: 'fe:54:00:11:22:34' }]))).toEqual({ vnet3: { name: 'db&02', source: 'libvirt' } });
   });
 
+  it('leaves a VM unnamed whose name is longer than a heartbeat may carry', () => {
+    fakeProcess(proc, 4600, { argv: ['qemu-system-x86_64', '-name', `guest=${'x'.repeat(257)}`, '-netdev', 'tap,ifname=tap-long'] });
+    fakeProcess(proc, 4700, { argv: ['qemu-system-x86_64', '-name', `guest=${'y'.repeat(256)}`, '-netdev', 'tap,ifname=tap-max'] });
+    expect([...discover([{ name: 'tap-long', mac: '' }, { name: 'tap-max', mac: '' }]).keys()]).toEqual(['tap-max']);
+  });
+
   it('prefers libvirt\'s target over a QEMU process naming the same tap', () => {
     copyFileSync(new URL('./fixtures/libvirt-status-web-01.xml', import.meta.url), join(libvirt, 'web-01.xml'));
     fakeProcess(proc, 4500, { argv: ['qemu-system-x86_64', '-name', 'guest=other', '-netdev', 'tap,ifname=vnet7'] });
