@@ -19,7 +19,7 @@ export function isVmName(text: string): boolean {
   return text.length > 0 && text.length <= MAX_VM_NAME_CHARS && !/[\s,;]/.test(text) && isIP(text) === 0;
 }
 
-/** an address (4 or 6) or a VM name (0), as isIP counts */
+/** what an endpoint text is: an IP address, or a VM name to resolve */
 export type EndpointKind = 'address' | 'name';
 
 /** Throws a UsageError naming `field` unless `text` is an IP address or a VM name. */
