@@ -6,15 +6,15 @@ describe('renderIntervalLine', () => {
   it("ends with the destination VM's turnaround split when the report has one", () => {
     const r = { ...samplePairReport(), final: false };
     expect(renderIntervalLine(r)).toBe(
-      '[  5.0s] fwd 50 pkts e2e p50 248us p99 260us lost 1 | rev 49 pkts lost 0 | clock +5000.0±4.0us | hv-b vm: worker 12us copy 3.0us guest 5.0ms kick 20us build 6.0us',
+      '[  5.0s] fwd 50 pkts e2e p50 248us p99 260us lost 1 | rev 49 pkts lost 0 | clock +5000.0±4.0us | vm-b on hv-b: worker 12us copy 3.0us guest 5.0ms kick 20us build 6.0us',
     );
   });
 
   it('without a destination breakdown (no vhost stages, or none broken down yet) the line has no VM part', () => {
     const r = samplePairReport();
-    expect(renderIntervalLine({ ...r, vm_breakdown: [] })).not.toContain(' vm:');
-    expect(renderIntervalLine({ ...r, vm_breakdown: r.vm_breakdown.filter((b) => b.role === 'source') })).not.toContain(' vm:');
-    expect(renderIntervalLine({ ...r, vm_breakdown: r.vm_breakdown.map((b) => ({ ...b, count: 0 })) })).not.toContain(' vm:');
+    expect(renderIntervalLine({ ...r, vm_breakdown: [] })).not.toContain(' worker ');
+    expect(renderIntervalLine({ ...r, vm_breakdown: r.vm_breakdown.filter((b) => b.role === 'source') })).not.toContain(' worker ');
+    expect(renderIntervalLine({ ...r, vm_breakdown: r.vm_breakdown.map((b) => ({ ...b, count: 0 })) })).not.toContain(' worker ');
   });
 
   it('end-to-end latencies of 10 ms and more carry one unit', () => {

@@ -4,7 +4,7 @@
  * @xtrace/proto/render's renderPairReport, the controller's renderer.
  */
 import type { AgentInfo, DirectionReport, PairReport, ProbeInfo } from '@xtrace/proto';
-import { renderVmSplit, table } from '@xtrace/proto/render';
+import { renderVmSplit, table, vmEndpointLabel } from '@xtrace/proto/render';
 
 /** µs with its unit, short: "3.4us", "12us", "5.0ms", "2.10s"; null -> "-" */
 function usUnit(v: number | null | undefined): string {
@@ -48,7 +48,8 @@ export function renderAgents(agents: AgentInfo[]): string {
         `${a.stages_attached}/${a.stages_total}`,
         String(a.probes.length),
         a.btf || '-',
-        a.vms.map((v) => `${v.tap}:${v.addresses.join(',')}`).join(' '),
+        // a named VM: name@tap:addresses (the name `xtrace pair --src` takes)
+        a.vms.map((v) => `${v.name ? `${v.name}@` : ''}${v.tap}:${v.addresses.join(',')}`).join(' '),
       ]),
     ],
   );
@@ -59,7 +60,7 @@ export function renderProbes(probes: ProbeInfo[]): string {
   return table(
     [
       ['PROBE', 'STATE', 'SRC', 'DST', 'PROTO', 'HOSTS', 'DURATION'],
-      ...probes.map((p) => [p.probe_id, p.state, p.src, p.dst, p.proto || 'any', p.hosts.join(','), `${p.duration_ms / 1000}s`]),
+      ...probes.map((p) => [p.probe_id, p.state, vmEndpointLabel(p.src_vm, p.src), vmEndpointLabel(p.dst_vm, p.dst), p.proto || 'any', p.hosts.join(','), `${p.duration_ms / 1000}s`]),
     ],
   );
 }

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { NatsConnection, Subscription } from 'nats';
 import type pino from 'pino';
-import { HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_DOWN, Subjects, agentHeartbeatSchema, errorMessage, hostOfSubject, parseOrThrow, type AgentHeartbeat, type AgentInfo, type AgentTracerFault } from '@xtrace/proto';
+import { HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_DOWN, Subjects, agentHeartbeatSchema, errorMessage, hostOfSubject, parseOrThrow, type AgentHeartbeat, type AgentInfo, type AgentTracerFault, type AgentVm } from '@xtrace/proto';
 
 export interface AgentRecord {
   host: string;
@@ -164,14 +164,34 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
       .sort((a, b) => b.lastSeenMs - a.lastSeenMs);
   }
 
-  /** "10.0.0.1 (hv-a/vnet0)" for every VM address of every up agent */
+  /** every VM (tap) named `name` on every agent, most recently seen agent first */
+  findByName(name: string): { record: AgentRecord; vm: AgentVm }[] {
+    return this.list()
+      .flatMap((record) => record.status.inventory.vms.filter((vm) => vm.name === name).map((vm) => ({ record, vm })))
+      .sort((a, b) => b.record.lastSeenMs - a.record.lastSeenMs);
+  }
+
+  /** the name of the VM with `address` on `host` ('' when it has none, or the host does not list it) */
+  vmNameOf(host: string, address: string): string {
+    const want = bareAddress(address);
+    return this.agents.get(host)?.status.inventory.vms.find((vm) => vm.addresses.some((a) => bareAddress(a) === want))?.name ?? '';
+  }
+
+  /** "10.0.0.1 (hv-a/vnet0)", or "vm-a 10.0.0.1 (hv-a/vnet0)" for a named VM, for every VM address of every up agent */
   knownVms(): string[] {
     const out: string[] = [];
     for (const r of this.list()) {
       if (r.state !== 'up') continue;
-      for (const vm of r.status.inventory.vms) for (const a of vm.addresses) out.push(`${bareAddress(a)} (${r.host}/${vm.tap})`);
+      for (const vm of r.status.inventory.vms) for (const a of vm.addresses) out.push(`${vm.name ? `${vm.name} ` : ''}${bareAddress(a)} (${r.host}/${vm.tap})`);
     }
     return out;
+  }
+
+  /** the names of the VMs every up agent knows, sorted, each once */
+  knownVmNames(): string[] {
+    const names = new Set<string>();
+    for (const r of this.list()) if (r.state === 'up') for (const vm of r.status.inventory.vms) if (vm.name) names.add(vm.name);
+    return [...names].sort();
   }
 
   toInfo(r: AgentRecord): AgentInfo {
@@ -183,7 +203,7 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
       last_seen_ms: r.lastSeenMs,
       started_at_ms: r.status.startedAtMs,
       version: r.status.version,
-      vms: r.status.inventory.vms.map((v) => ({ tap: v.tap, addresses: v.addresses })),
+      vms: r.status.inventory.vms.map((v) => ({ tap: v.tap, addresses: v.addresses, name: v.name ?? '' })),
       probes: r.status.probes.map((p) => p.probeId),
       stages_attached: stages.filter((s) => s.attached === true).length,
       stages_total: stages.length,

@@ -13,14 +13,14 @@ import type { AgentInventory, InventoryAgent } from './fleet/pair-selector.js';
 import type { RunProbeFn } from './fleet/scheduler.js';
 import type { Probe, ProbeManager, ProbeObserver } from './probe-manager.js';
 
-/** The registry's up agents and their learned VM addresses, as the pair selector wants them. */
+/** The registry's up agents and their learned VM addresses (with the VMs' names when known), as the pair selector wants them. */
 export function registryInventoryNow(registry: AgentRegistry): InventoryAgent[] {
   return registry
     .list()
     .filter((r) => r.state === 'up')
     .map((r) => ({
       hostId: r.host,
-      vms: r.status.inventory.vms.flatMap((vm) => vm.addresses.map((a) => ({ address: bareAddress(a), name: vm.tap }))),
+      vms: r.status.inventory.vms.flatMap((vm) => vm.addresses.map((a) => ({ address: bareAddress(a), ...(vm.name ? { name: vm.name } : {}) }))),
     }));
 }
 

@@ -6,7 +6,7 @@
  */
 import type { NatsConnection } from 'nats';
 import type pino from 'pino';
-import { alertRuleForm, errorMessage, type AlertDeliveryMessage, type AlertEventMessage, type AlertRuleMessage, type AlertSinkMessage, type AlertSink__Output } from '@xtrace/proto';
+import { alertRuleForm, errorMessage, pairMessage, type AlertDeliveryMessage, type AlertEventMessage, type AlertRuleMessage, type AlertSinkMessage, type AlertSink__Output } from '@xtrace/proto';
 import type { AlertRulesHandlers } from '@xtrace/proto/grpc';
 import { syntheticEvent, type AlertDispatcher } from './fleet/alert-dispatcher.js';
 import type { AlertEvent } from './fleet/alert-evaluator.js';
@@ -51,7 +51,7 @@ function deliveryMessage(r: DeliveryResult): AlertDeliveryMessage {
 
 /** proto AlertEvent (the segment's vm_breakdown only on a VM breakdown part: null, as a peer decodes an absent one) */
 function eventMessage(ev: AlertEvent): AlertEventMessage {
-  return { ...ev, segment: { ...ev.segment, vm_breakdown: ev.segment.vm_breakdown ?? null }, test: ev.test === true };
+  return { ...ev, pair: pairMessage(ev.pair), segment: { ...ev.segment, vm_breakdown: ev.segment.vm_breakdown ?? null }, test: ev.test === true };
 }
 
 const notFound = (name: string): NotFoundError => new NotFoundError('name', `no alert rule named "${name}"`);

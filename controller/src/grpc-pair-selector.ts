@@ -2,7 +2,7 @@
  * proto PairSelector <-> the fleet layer's PairSelector (fleet/pair-selector.ts): requests
  * carry the command-line text form, responses every form.
  */
-import type { PairSelectorMessage } from '@xtrace/proto';
+import { pairMessage, type PairSelectorMessage } from '@xtrace/proto';
 import { formatPairSelector, parsePairSelector, type PairSelector } from './fleet/pair-selector.js';
 
 export function pairSelectorMessage(sel: PairSelector): PairSelectorMessage {
@@ -10,7 +10,7 @@ export function pairSelectorMessage(sel: PairSelector): PairSelectorMessage {
   if (sel === 'all-cross-host') return m;
   if ('sample' in sel) return { ...m, kind: 'sample', sample: sel.sample };
   if ('labels' in sel) return { ...m, kind: 'labels', labels: { ...sel.labels } };
-  return { ...m, kind: 'pairs', pairs: sel.pairs.map((p) => ({ src: p.src, dst: p.dst })) };
+  return { ...m, kind: 'pairs', pairs: sel.pairs.map(pairMessage) };
 }
 
 /** The selector of a request (its text; UsageError on `field`); `fallback` when none is given. */

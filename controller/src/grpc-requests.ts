@@ -6,12 +6,13 @@
  * grpc-errors.ts turns into INVALID_ARGUMENT.
  */
 import { isIP } from 'node:net';
-import { MAX_DURATION_MS, PROBE_PROTOS, clipForMessage, expecting, formatDurationMs, hasIssueAt, parseOrThrow, type StartPairProbeRequest } from '@xtrace/proto';
+import { MAX_DURATION_MS, PROBE_PROTOS, clipForMessage, expecting, formatDurationMs, hasIssueAt, isVmName, parseOrThrow, type StartPairProbeRequest } from '@xtrace/proto';
 import { z } from 'zod';
 import type { HistoryQuery } from './fleet/history-store.js';
 import type { HistoryRequest } from './grpc-history.js';
 
-const address = z.custom<string>((v) => typeof v === 'string' && isIP(v) !== 0, expecting((v) => `expected an IPv4 or IPv6 address, got '${clipForMessage(String(v ?? ''))}'`));
+/** an address, or a VM's name (ProbeManager resolves it to the VM's address: probe-target-resolver.ts) */
+const address = z.custom<string>((v) => typeof v === 'string' && (isIP(v) !== 0 || isVmName(v)), expecting((v) => `expected an IPv4 or IPv6 address or a VM name, got '${clipForMessage(String(v ?? ''))}'`));
 
 const startPairProbeSchema = z
   .looseObject({
@@ -28,7 +29,7 @@ const startPairProbeSchema = z
     const fail = (field: string, message: string): void => void ctx.issues.push({ code: 'custom', path: [field], message, input: req });
     if (ctx.issues.length > 0) return;
     if (req.src === req.dst) fail('dst', `must differ from src (${req.src})`);
-    else if (isIP(req.src) !== isIP(req.dst)) fail('dst', `address family differs from src (${req.src} vs ${req.dst})`);
+    else if (isIP(req.src) !== 0 && isIP(req.dst) !== 0 && isIP(req.src) !== isIP(req.dst)) fail('dst', `address family differs from src (${req.src} vs ${req.dst})`);
     else if (req.port && req.proto === 'icmp') fail('port', 'not allowed with proto icmp');
     else if ((req.sample_k || req.sample_n) && !(req.sample_k! >= 1 && req.sample_n! >= req.sample_k!)) {
       fail('sample', `expected 1 <= k <= n, got ${req.sample_k}/${req.sample_n}`);

@@ -25,6 +25,7 @@ import {
   type StartPairProbeRequest,
   type StopProbeResult,
 } from '@xtrace/proto';
+import { renderPairLine } from '@xtrace/proto/render';
 import type { AgentRegistry } from './agent-registry.js';
 import { sendAgentCommand } from './agent-client.js';
 import { BatchSequence } from './batch-sequence.js';
@@ -216,12 +217,15 @@ export class ProbeManager {
    * Checks the request, finds the agents of the path, starts the probe on all of them (or on
    * none), starts its analyzer and clocks. Batches arriving meanwhile wait in its subscription.
    */
-  async start(req: StartPairProbeRequest, opts: StartProbeOptions = {}): Promise<Probe> {
-    checkStartPairProbeRequest(req);
+  async start(given: StartPairProbeRequest, opts: StartProbeOptions = {}): Promise<Probe> {
+    checkStartPairProbeRequest(given);
     if (opts.probeId !== undefined && (!isSubjectToken(opts.probeId) || this.probes.has(opts.probeId))) {
       throw new UsageError('probe_id', `'${opts.probeId}' is not a NATS subject token or is in use`);
     }
-    const targets = this.targets.resolve(req.src, req.dst);
+    const targets = this.targets.resolve(given.src, given.dst);
+    // from here on src/dst are addresses: a VM name resolved, checked again (family, same VM)
+    const req = { ...given, src: targets.src, dst: targets.dst };
+    if (req.src !== given.src || req.dst !== given.dst) checkStartPairProbeRequest(req);
     const info = probeInfoOf(req, opts.probeId ?? newProbeId(), targets);
     const { probe_id: probeId, hosts } = info;
     const log = this.log.child({ probeId });
@@ -351,11 +355,15 @@ export class ProbeManager {
   /** `a` undefined: the analyzer failed, the report's analysis part is empty */
   private buildReport(p: Probe, a: AnalysisReport | undefined, final: boolean): PairReport {
     const now = Date.now();
-    const analysis = a ?? emptyAnalysis();
+    // the matcher knows hosts, not VMs: each breakdown is of the probe's source or destination VM
+    const named = a === undefined ? undefined : { ...a, vm_breakdown: a.vm_breakdown.map((b) => ({ ...b, vm: b.role === 'destination' ? p.info.dst_vm : p.info.src_vm })) };
+    const analysis = named ?? emptyAnalysis();
     const noTraffic = matchedPackets(analysis) === 0;
     let table = '';
     try {
-      if (a !== undefined) table = p.analyzer.render(a, final);
+      if (named !== undefined) table = p.analyzer.render(named, final);
+      // the VMs' names head the table when an agent knows one (the addresses alone say it otherwise)
+      if (table !== '' && (p.info.src_vm !== '' || p.info.dst_vm !== '')) table = `${renderPairLine(p.info)}\n${table}`;
     } catch (e: unknown) {
       table = `(rendering failed: ${errorMessage(e)})`;
     }
@@ -366,6 +374,8 @@ export class ProbeManager {
       probe_id: p.info.probe_id,
       src: p.info.src,
       dst: p.info.dst,
+      src_vm: p.info.src_vm,
+      dst_vm: p.info.dst_vm,
       proto: p.info.proto,
       seq: ++p.reportSeq,
       final,

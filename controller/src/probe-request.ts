@@ -17,7 +17,7 @@ const DEFAULT_INTERVAL_MS = 1000;
 /** The agents stop on their own this long after the controller would. */
 const AGENT_DURATION_MARGIN_MS = 5000;
 
-/** The probe as listed and reported (state 'starting', started now); defaults filled in. */
+/** The probe as listed and reported (state 'starting', started now); defaults filled in. `req`'s src/dst are addresses (names resolved). */
 export function probeInfoOf(req: StartPairProbeRequest, probeId: string, targets: ProbeTargets): ProbeInfo {
   return {
     probe_id: probeId,
@@ -30,6 +30,8 @@ export function probeInfoOf(req: StartPairProbeRequest, probeId: string, targets
     hosts: targets.hosts,
     src_host: targets.srcHost,
     dst_host: targets.dstHost,
+    src_vm: targets.srcVm,
+    dst_vm: targets.dstVm,
     state: 'starting',
     started_at_ms: Date.now(),
     sample_k: req.sample_k ?? 0,

@@ -73,7 +73,7 @@ export class StatusReporter {
       inventory: {
         netns: inv.netns,
         interfaces: inv.interfaces,
-        vms: inv.vms.map((v) => ({ tap: v.tap, ifindex: v.ifindex, addresses: v.addresses })),
+        vms: inv.vms.map((v) => ({ tap: v.tap, ifindex: v.ifindex, addresses: v.addresses, ...(v.name !== undefined ? { name: v.name } : {}), ...(v.nameSource !== undefined ? { nameSource: v.nameSource } : {}) })),
         stages: inv.stages,
         ...(inv.btf ? { btf: { ...inv.btf } } : {}),
       },

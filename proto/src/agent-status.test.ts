@@ -34,6 +34,10 @@ describe('agentHeartbeatSchema', () => {
     expect(bad({ version: 3 })).toBe('heartbeat.version: expected a string, got 3');
     expect(bad({ heartbeatMs: -1 })).toBe('heartbeat.heartbeatMs: expected a number >= 0, got -1');
     expect(bad({ bootId: 'b'.repeat(200) })).toBe('heartbeat.bootId: expected at most 128 characters');
+    expect(bad({ inventory: { vms: [{ tap: 't', addresses: [], name: 7 }] } })).toBe('heartbeat.inventory.vms[0].name: expected a string, got 7');
+    expect(bad({ inventory: { vms: [{ tap: 't', addresses: [], name: 'n'.repeat(257) }] } })).toBe('heartbeat.inventory.vms[0].name: expected at most 256 characters');
+    const named = { ...hb, inventory: { ...hb.inventory, vms: [{ tap: 't', ifindex: 2, addresses: [], name: 'web-01', nameSource: 'libvirt' }] } };
+    expect(parseOrThrow(agentHeartbeatSchema, named, 'heartbeat').inventory.vms[0]?.name).toBe('web-01');
     expect(parseOrThrow(agentHeartbeatSchema, { ...hb, probes: undefined }, 'heartbeat').probes).toEqual([]);
   });
 });

@@ -44,6 +44,10 @@ export interface AgentVm {
   tap: string;
   ifindex: number;
   addresses: string[];
+  /** the VM's name (libvirt domain or QEMU -name, node-agent tracing/vm-name-discovery.ts); absent when unknown */
+  name?: string;
+  /** where the name came from: libvirt | qemu */
+  nameSource?: string;
 }
 
 export interface AgentHeartbeat {
@@ -82,6 +86,9 @@ export interface AgentHeartbeat {
 
 const NO_INVENTORY: AgentHeartbeat['inventory'] = { netns: 0, interfaces: [], vms: [], stages: [] };
 
+/** libvirt and QEMU take longer names, but a name one types after --src fits in this */
+export const MAX_VM_NAME_CHARS = 256;
+
 /** A boot id is a UUID; a longer string is garbage. */
 const MAX_BOOT_ID_CHARS = 128;
 
@@ -90,8 +97,8 @@ const count = z.number(expecting((v) => `expected a number >= 0, got ${describeV
 const list = <T extends z.ZodType>(item: T) => z.array(item, expecting((v) => `expected an array, got ${describeValue(v)}`));
 const object = <S extends z.core.$ZodLooseShape>(shape: S) => z.looseObject(shape, expecting((v) => `expected an object, got ${describeValue(v)}`));
 
-/** what the controller reads of each VM (its tap and addresses: agent-registry.ts, fleet-bridge.ts) */
-const vm = object({ tap: text(256), addresses: list(text(64)) });
+/** what the controller reads of each VM (its tap, addresses and name: agent-registry.ts, fleet-bridge.ts) */
+const vm = object({ tap: text(256), addresses: list(text(64)), name: text(MAX_VM_NAME_CHARS).optional() });
 
 /**
  * A received heartbeat or announcement: the registry keys agents on `host` and notices reboots

@@ -16,6 +16,7 @@
  * the .proto does not carry fails to compile there.
  */
 import { UsageError } from './errors.js';
+import type { HistoryPair__Output } from './generated/xtrace/v1/HistoryPair.js';
 import type { HistoryVmPart__Output } from './generated/xtrace/v1/HistoryVmPart.js';
 import type { Refine } from './message-refinement.js';
 import type { LatencyHistogram, SegmentKind, VmBreakdownReport, VmPartName } from './report.js';
@@ -64,6 +65,14 @@ export interface SegmentStats {
 export interface Pair {
   src: string;
   dst: string;
+  /** the VMs' names when an agent knows them: carried along for people, never part of the key */
+  srcVm?: string;
+  dstVm?: string;
+}
+
+/** proto HistoryPair: the names '' when unknown */
+export function pairMessage(p: Pair): HistoryPair__Output {
+  return { src: p.src, dst: p.dst, srcVm: p.srcVm ?? '', dstVm: p.dstVm ?? '' };
 }
 
 export interface ProbeReport {

@@ -20,3 +20,4 @@ export * from './alert-rule-form.js';
 export * from './metrics-endpoint.js';
 export * from './schema-error.js';
 export * from './controller-defaults.js';
+export * from './vm-endpoint.js';

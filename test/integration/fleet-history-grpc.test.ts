@@ -46,7 +46,7 @@ function pairReport(probeId: string, pair: typeof A, final: boolean, at: number,
     histogram: { counts: [0, 0, 0, 0, 0, 0, 0, 10, ...new Array<number>(16).fill(0)], sum_us: 1000 },
   };
   return {
-    schema: PAIR_REPORT_SCHEMA, probe_id: probeId, src: pair.src, dst: pair.dst, proto: 'icmp', seq: 1, final, state: final ? 'done' : 'running',
+    schema: PAIR_REPORT_SCHEMA, probe_id: probeId, src: pair.src, dst: pair.dst, src_vm: '', dst_vm: '', proto: 'icmp', seq: 1, final, state: final ? 'done' : 'running',
     started_at_ms: at - 1000, elapsed_ms: 1000, no_traffic: false, message: '', table: '', interval: { start: at - 1000, end: at },
     directions: { forward: { hosts: ['hv-a', 'hv-b'], packets: 10, lost: 0, segments: [wire], total: null }, reverse: null },
     vm_turnaround: [], vm_breakdown: [], round_trip: [], clock: [], stalls: [], drop_sites: [], counters: { packets: 10 }, hosts: [],

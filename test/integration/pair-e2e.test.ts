@@ -113,7 +113,11 @@ describe('xtrace pair end to end over NATS and gRPC (fake tracer: no BPF)', () =
     expect(r.stderr).toContain('dst: no agent has seen 10.9.9.9; known VMs: 10.0.0.1 (xtp-e2e-a/vnet0), 10.0.0.2 (xtp-e2e-b/vnet0), 10.0.0.3 (xtp-e2e-b/vnet1)');
     const bad = await runCli(['pair', '--src', 'foo', '--dst', '10.0.0.2', '--controller', controller.grpcAddress]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("--src: expected an IPv4 or IPv6 address, got 'foo'");
+    // not an address: a VM name, which no agent knows here
+    expect(bad.stderr).toContain("src: no agent knows a VM named 'foo'; known VM names: (none)");
+    const garbage = await runCli(['pair', '--src', 'foo bar', '--dst', '10.0.0.2', '--controller', controller.grpcAddress]);
+    expect(garbage.code).toBe(2);
+    expect(garbage.stderr).toContain("--src: expected an IPv4 or IPv6 address or a VM name (no spaces, commas or semicolons, at most 256 characters), got 'foo bar'");
   });
 
   it('a probe that sees no matching traffic says so and exits 1', async () => {

@@ -39,7 +39,7 @@ export function registerAgentCommand(program: Command): void {
   cmd
     .addHelpText(
       'after',
-      '\nExamples:\n  xtrace agent --nats nats://10.0.0.5:4222\n  xtrace agent --nats nats://10.0.0.5:4222 --host-id hv-a --vm vnet0=192.168.1.10\n  xtrace agent --nats nats://10.0.0.5:4222 --metrics-listen 0.0.0.0:9465\n  xtrace agent --nats nats://10.0.0.5:4222 --btf /var/lib/xtrace/$(uname -r).btf   # kernel without /sys/kernel/btf/vmlinux\n\nTEST ONLY: XTRACE_CLOCK_SKEW_NS=<ns> adds a fixed offset to every timestamp the agent publishes (labs simulating another clock).',
+      '\nExamples:\n  xtrace agent --nats nats://10.0.0.5:4222\n  xtrace agent --nats nats://10.0.0.5:4222 --host-id hv-a --vm vnet0=192.168.1.10\n  xtrace agent --nats nats://10.0.0.5:4222 --metrics-listen 0.0.0.0:9465\n  xtrace agent --nats nats://10.0.0.5:4222 --btf /var/lib/xtrace/$(uname -r).btf   # kernel without /sys/kernel/btf/vmlinux\n\nVM names come from the libvirt domain files (/run/libvirt/qemu, /etc/libvirt/qemu; XTRACE_LIBVIRT_DIRS=dir:dir replaces them) or the QEMU process holding the tap (-name, ifname= or the tap fd).\n\nTEST ONLY: XTRACE_CLOCK_SKEW_NS=<ns> adds a fixed offset to every timestamp the agent publishes (labs simulating another clock).',
     )
     .action(async (f: Record<string, unknown>) => {
       const logger = pino({ name: 'xtrace-agent' }, pino.destination(2));

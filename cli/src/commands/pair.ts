@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import {
   UsageError,
   XtraceError,
+  checkVmEndpoint,
   normalizePairReport,
   parseDurationMs,
   parseSample,
@@ -27,17 +28,22 @@ interface PairFlags extends ControllerFlags {
   keep?: boolean;
 }
 
-function address(v: string | undefined, flag: string): string {
+/** an address or a VM name (the controller resolves a name: proto vm-endpoint.ts) */
+function endpoint(v: string | undefined, flag: string): string {
   if (v === undefined) throw new UsageError(flag, 'required');
-  if (isIP(v) === 0) throw new UsageError(flag, `expected an IPv4 or IPv6 address, got '${v}'`);
+  checkVmEndpoint(v, flag);
   return v;
 }
 
+/** "vm-a 10.0.0.1 (hv-a)", or without a name "10.0.0.1 (hv-a)" */
+const described = (name: string | undefined, address: string, host: string): string => `${name ? `${name} ` : ''}${address} (${host})`;
+
 function buildPairRequest(f: PairFlags): StartPairProbeRequest {
-  const src = address(f.src, '--src');
-  const dst = address(f.dst, '--dst');
+  const src = endpoint(f.src, '--src');
+  const dst = endpoint(f.dst, '--dst');
   if (src === dst) throw new UsageError('--dst', `must differ from --src (${src})`);
-  if (isIP(src) !== isIP(dst)) throw new UsageError('--dst', `address family differs from --src (${src} vs ${dst})`);
+  // a name's family is known once the controller resolved it
+  if (isIP(src) !== 0 && isIP(dst) !== 0 && isIP(src) !== isIP(dst)) throw new UsageError('--dst', `address family differs from --src (${src} vs ${dst})`);
   let port = 0;
   if (f.port !== undefined) {
     if (!/^\d+$/.test(f.port) || Number(f.port) < 1 || Number(f.port) > 65535) throw new UsageError('--port', `expected 1..65535, got '${f.port}'`);
@@ -106,7 +112,7 @@ async function runPair(f: PairFlags): Promise<void> {
         stream.on('data', (ev: PairProbeEvent) => {
           if (ev.kind === 'started') {
             info = ev.started;
-            progress(`probe ${info.probe_id}: ${info.src} (${info.src_host}) -> ${info.dst} (${info.dst_host}) for ${info.duration_ms / 1000}s, reports every ${info.interval_ms / 1000}s`);
+            progress(`probe ${info.probe_id}: ${described(info.src_vm, info.src, info.src_host)} -> ${described(info.dst_vm, info.dst, info.dst_host)} for ${info.duration_ms / 1000}s, reports every ${info.interval_ms / 1000}s`);
             return;
           }
           const r = normalizePairReport(ev.report);
@@ -131,7 +137,7 @@ async function runPair(f: PairFlags): Promise<void> {
     if (human) process.stdout.write(`\n${final.table || renderPairReport(final)}\n`);
     else process.stdout.write(`${JSON.stringify(jsonReport(final), null, 2)}\n`);
     if (final.no_traffic) {
-      throw new XtraceError('no_traffic', `probe ran for ${(final.elapsed_ms / 1000).toFixed(1)}s but saw no matching traffic between ${final.src} and ${final.dst}${req.proto ? ` (proto ${req.proto}${req.port ? ` port ${req.port}` : ''})` : ''}; no numbers to report`);
+      throw new XtraceError('no_traffic', `probe ran for ${(final.elapsed_ms / 1000).toFixed(1)}s but saw no matching traffic between ${final.src_vm || final.src} and ${final.dst_vm || final.dst}${req.proto ? ` (proto ${req.proto}${req.port ? ` port ${req.port}` : ''})` : ''}; no numbers to report`);
     }
   } finally {
     client.close();
@@ -143,8 +149,8 @@ export function registerPairCommand(program: Command): void {
     program
       .command('pair')
       .description('trace latency and loss between two VMs, hop by hop, across hypervisors')
-      .requiredOption('--src <ip>', 'source VM address')
-      .requiredOption('--dst <ip>', 'destination VM address'),
+      .requiredOption('--src <vm>', "source VM: its address, or its name (libvirt domain or QEMU -name, as the agents learn it)")
+      .requiredOption('--dst <vm>', 'destination VM: its address or its name'),
   )
     .addOption(new Option('--proto <proto>', 'only this protocol').choices(['icmp', 'udp', 'tcp']))
     .option('--port <n>', 'only this UDP/TCP port (either side)')
@@ -160,6 +166,7 @@ Examples:
   xtrace pair --src 192.168.1.10 --dst 192.168.1.20
   xtrace pair --src 10.0.0.1 --dst 10.0.0.2 --proto udp --port 5201 --duration 30s --sample 1/10
   xtrace pair --src 10.0.0.1 --dst 10.0.0.2 --json > report.json
+  xtrace pair --src web-01 --dst db-02        # VM names: \`xtrace agents\` lists the names and addresses the agents know
 
 Exit codes: 0 ok, 1 the probe saw no matching traffic, 2 usage/input error, 3 controller/NATS/agent failure.`,
     )

@@ -49,7 +49,7 @@ export function registerScheduleCommand(program: Command, depsIn: FleetCommandDe
       'after',
       `
 Pair selectors (--pairs):
-  SRC,DST[;SRC,DST...]    explicit pairs
+  SRC,DST[;SRC,DST...]    explicit pairs (each an address or a VM name)
   all-cross-host          every pair of VMs on different hypervisors
   sample:K                K cross-host pairs, rotating each run
   labels:k=v[,k=v]        cross-host pairs of VMs carrying these labels

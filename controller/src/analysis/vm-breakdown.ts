@@ -136,6 +136,8 @@ export class VmBreakdownStats {
       const [from, to] = ROLE_SPAN[s.role];
       out.push({
         host,
+        // the matcher knows hosts only: the probe manager names the VM (probe-manager.ts buildReport)
+        vm: '',
         role: s.role,
         count: s.total.hist.count,
         total: toSegmentReport(label(from, to, s.role === 'destination' ? 'vm' : 'host'), s.total, 1),

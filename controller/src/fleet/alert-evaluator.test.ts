@@ -122,6 +122,16 @@ describe('AlertEvaluator', () => {
       ]);
     });
 
+    it('an event carries the VMs\' names of its report; a rule on explicit pairs matches them by name too', () => {
+      const ev = new AlertEvaluator();
+      ev.setRules([rule({ selector: { pairs: [{ src: 'vm-b', dst: 'vm-a' }] }, vmPart: 'guest', threshold: 4000 })]);
+      const events = ev.observe(probeReportFromPairReport(samplePairReport()));
+      expect(events.map((e) => e.pair)).toEqual([{ src: '10.0.0.1', dst: '10.0.0.2', srcVm: 'vm-a', dstVm: 'vm-b' }]);
+      const other = new AlertEvaluator();
+      other.setRules([rule({ selector: { pairs: [{ src: 'vm-a', dst: 'vm-c' }] }, vmPart: 'guest', threshold: 4000 })]);
+      expect(other.observe(probeReportFromPairReport(samplePairReport()))).toEqual([]);
+    });
+
     it('a vm segment rule sees the turnaround once, not the guest part again', () => {
       expect(fire({ segmentKind: 'vm', threshold: 4000 })).toEqual([{ from: 'hv-b.kvm_irq', to: 'hv-b.guest_kick', kind: 'vm', part: undefined, value: 5000 }]);
     });

@@ -102,7 +102,7 @@ export class AlertEvaluator {
         const holds = value > rule.threshold;
         const base = {
           rule: rule.name,
-          pair: { src: report.pair.src, dst: report.pair.dst },
+          pair: { src: report.pair.src, dst: report.pair.dst, ...(report.pair.srcVm ? { srcVm: report.pair.srcVm } : {}), ...(report.pair.dstVm ? { dstVm: report.pair.dstVm } : {}) },
           segment: { from: seg.from, to: seg.to, kind: seg.kind, ...(seg.vm_breakdown !== undefined ? { vm_breakdown: { ...seg.vm_breakdown } } : {}) },
           metric: rule.metric,
           value,

@@ -50,7 +50,7 @@ export function probeReportFromPairReport(r: PairReport): ProbeReport {
   for (const b of r.vm_breakdown) segments.push(...breakdownParts(b));
   const out: ProbeReport = {
     probeId: r.probe_id,
-    pair: { src: r.src, dst: r.dst },
+    pair: { src: r.src, dst: r.dst, ...(r.src_vm ? { srcVm: r.src_vm } : {}), ...(r.dst_vm ? { dstVm: r.dst_vm } : {}) },
     kind: r.final ? 'summary' : 'interval',
     at: r.interval?.end ?? r.started_at_ms + r.elapsed_ms,
     segments,

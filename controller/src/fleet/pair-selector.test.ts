@@ -102,4 +102,19 @@ describe('durations and schedules', () => {
     expect(slotStart(1000, 500, 500)).toBe(500);
     expect(slotStart(1000, 500, 2499)).toBe(1500);
   });
+
+  it('explicit pairs may name VMs: a name on one host gets that host; an ambiguous or unknown name none (the probe start says why)', () => {
+    const named: InventoryAgent[] = [
+      { hostId: 'a', vms: [{ address: '10.0.0.1', name: 'web-01' }, { address: '10.0.0.2', name: 'dup' }] },
+      { hostId: 'b', vms: [{ address: '10.0.1.1', name: 'db-02' }, { address: '10.0.1.2', name: 'dup' }] },
+    ];
+    expect(resolvePairSelector({ pairs: [{ src: 'web-01', dst: 'db-02' }, { src: 'dup', dst: 'nope' }] }, named)).toEqual([
+      { src: 'web-01', dst: 'db-02', srcHost: 'a', dstHost: 'b' },
+      { src: 'dup', dst: 'nope' },
+    ]);
+    const sel = parsePairSelector('web-01,db-02');
+    expect(selectorMatchesPair(sel, { src: '10.0.0.1', dst: '10.0.1.1', srcVm: 'web-01', dstVm: 'db-02' })).toBe(true);
+    expect(selectorMatchesPair(sel, { src: '10.0.1.1', dst: '10.0.0.1', srcVm: 'db-02', dstVm: 'web-01' })).toBe(true);
+    expect(selectorMatchesPair(sel, { src: '10.0.0.1', dst: '10.0.1.1' })).toBe(false);
+  });
 });

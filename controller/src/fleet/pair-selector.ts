@@ -2,7 +2,8 @@
  * Which VM pairs a schedule or an alert rule covers, and how to resolve that against the
  * agents' inventory.
  *
- * - explicit pairs `[{src,dst}]`
+ * - explicit pairs `[{src,dst}]`, each end an address or a VM's name (the probe manager resolves
+ *   a name when the probe starts: probe-target-resolver.ts)
  * - `'all-cross-host'`: every pair of VMs on different hypervisors (each unordered pair once;
  *   the probe measures both directions through the reply traffic)
  * - `{sample: K}`: K of the cross-host pairs, chosen deterministically from a seed (the run's
@@ -19,6 +20,7 @@ export type PairSelector = { pairs: Pair[] } | 'all-cross-host' | { sample: numb
 
 export interface InventoryVm {
   address: string;
+  /** the VM's name, when its agent knows one (libvirt domain, QEMU -name) */
   name?: string;
   labels?: Record<string, string>;
 }
@@ -133,6 +135,7 @@ export function formatPairSelector(sel: PairSelector): string {
 
 interface PlacedVm {
   address: string;
+  name?: string;
   hostId: string;
   labels: Record<string, string>;
 }
@@ -140,7 +143,7 @@ interface PlacedVm {
 function placedVms(agents: InventoryAgent[]): PlacedVm[] {
   const out: PlacedVm[] = [];
   for (const a of agents) {
-    for (const vm of a.vms) out.push({ address: vm.address, hostId: a.hostId, labels: { ...(a.labels ?? {}), ...(vm.labels ?? {}) } });
+    for (const vm of a.vms) out.push({ address: vm.address, ...(vm.name !== undefined ? { name: vm.name } : {}), hostId: a.hostId, labels: { ...(a.labels ?? {}), ...(vm.labels ?? {}) } });
   }
   out.sort((x, y) => (x.hostId === y.hostId ? x.address.localeCompare(y.address) : x.hostId.localeCompare(y.hostId)));
   return out;
@@ -165,6 +168,10 @@ export function resolvePairSelector(sel: PairSelector, agents: InventoryAgent[],
   if (sel === 'all-cross-host') return crossHostPairs(vms);
   if ('pairs' in sel) {
     const host = new Map(vms.map((v) => [v.address, v.hostId]));
+    // a name on one host only: that host (an ambiguous name fails when its probe starts)
+    const hostsOfName = new Map<string, Set<string>>();
+    for (const v of vms) if (v.name !== undefined) hostsOfName.set(v.name, (hostsOfName.get(v.name) ?? new Set()).add(v.hostId));
+    for (const [name, hosts] of hostsOfName) if (hosts.size === 1 && !host.has(name)) host.set(name, [...hosts][0]!);
     return sel.pairs.map((p) => {
       const r: ResolvedPair = { src: p.src, dst: p.dst };
       const sh = host.get(p.src);
@@ -235,11 +242,16 @@ class CrossHostPairIndex {
 
 /**
  * Whether a pair is covered by a selector (for alert rules). Explicit pairs match either
- * direction; label selectors need the inventory, so they match only when `agents` is given.
+ * direction, each end by address or by the VM's name the report carries; label selectors need
+ * the inventory, so they match only when `agents` is given.
  */
 export function selectorMatchesPair(sel: PairSelector, pair: Pair, agents?: InventoryAgent[]): boolean {
   if (sel === 'all-cross-host' || 'sample' in sel) return true;
-  if ('pairs' in sel) return sel.pairs.some((p) => (p.src === pair.src && p.dst === pair.dst) || (p.src === pair.dst && p.dst === pair.src));
+  if ('pairs' in sel) {
+    const src = (given: string) => given === pair.src || (pair.srcVm !== undefined && given === pair.srcVm);
+    const dst = (given: string) => given === pair.dst || (pair.dstVm !== undefined && given === pair.dstVm);
+    return sel.pairs.some((p) => (src(p.src) && dst(p.dst)) || (dst(p.src) && src(p.dst)));
+  }
   if (agents === undefined) return false;
   const vms = new Map(placedVms(agents).map((v) => [v.address, v]));
   const want = Object.entries(sel.labels);

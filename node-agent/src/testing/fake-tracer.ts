@@ -10,6 +10,8 @@ export interface FakeTracerOptions {
   inventory?: Partial<Inventory>;
   /** addresses of VMs on this fake host, one tap each (shortcut for inventory.vms) */
   vmAddresses?: string[];
+  /** the names of those VMs, by position ('' or absent: unnamed) */
+  vmNames?: string[];
   /** addProbe throws this (once per call) when set */
   failAddProbe?: Error;
 }
@@ -29,7 +31,12 @@ export class FakeTracer implements Tracer {
   failed = false;
 
   constructor(opts: FakeTracerOptions = {}) {
-    const vms = opts.inventory?.vms ?? (opts.vmAddresses ?? []).map((a, i) => ({ tap: `vnet${i}`, ifindex: 100 + i, addresses: [a] }));
+    const vms =
+      opts.inventory?.vms ??
+      (opts.vmAddresses ?? []).map((a, i) => {
+        const name = opts.vmNames?.[i];
+        return { tap: `vnet${i}`, ifindex: 100 + i, addresses: [a], ...(name ? { name, nameSource: 'libvirt' as const } : {}) };
+      });
     this.inv = {
       netns: opts.inventory?.netns ?? 4026531840,
       interfaces: opts.inventory?.interfaces ?? vms.map((v) => ({ name: v.tap, ifindex: v.ifindex, kind: 'tap' as const, mac: '02:00:00:00:00:01', addresses: [] })),

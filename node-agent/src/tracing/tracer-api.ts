@@ -25,6 +25,10 @@ export interface VmEntry {
   ifindex: number;
   /** VM addresses learned from its traffic (BPF) or configured (--vm) */
   addresses: string[];
+  /** the VM's name, from libvirt or its QEMU process (vm-name-discovery.ts); absent when neither names it */
+  name?: string;
+  /** where the name came from */
+  nameSource?: 'libvirt' | 'qemu';
 }
 
 export interface StageReport {

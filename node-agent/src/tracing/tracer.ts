@@ -16,6 +16,7 @@ import { HookManager } from './hook-manager.js';
 import { readKernelCounters } from './kernel-counters.js';
 import { discoverScope, isVmPort, type ScopeOptions } from './inventory.js';
 import { ProbeTable } from './probe-table.js';
+import { discoverVmNames, type VmNameDiscoveryOptions } from './vm-name-discovery.js';
 import { probeProgramLoads } from './program-availability.js';
 import { plannedCandidates, planStages, type StagePlan } from './stage-plan.js';
 import { inspectTracer, type TracerInspection } from './tracer-inspection.js';
@@ -55,6 +56,8 @@ interface TracerOptions extends ScopeOptions {
   logger: Logger;
   /** VM addresses known from configuration, added to what BPF learns */
   vms?: { tap: string; addresses: string[] }[];
+  /** where VM names are read (libvirt directories, /proc): vm-name-discovery.ts */
+  vmNames?: Omit<VmNameDiscoveryOptions, 'netns'>;
   /** attach methods not to use (testing fallbacks, or working around a kernel bug) */
   disabledHooks?: AttachMethod[];
   /** xt_events size in bytes (default DEFAULT_RING_BUFFER_BYTES) */
@@ -116,6 +119,7 @@ class BpfTracer implements Tracer {
     private readonly interfaces: HostInterface[],
     readonly stageReports: StageReport[],
     private readonly configuredVms: { tap: string; addresses: string[] }[],
+    private readonly vmNames: Omit<VmNameDiscoveryOptions, 'netns'>,
     private readonly logger: Logger,
     private readonly btf: BtfSource,
     private readonly plan: StagePlan,
@@ -180,6 +184,12 @@ class BpfTracer implements Tracer {
       const { ifindex, address } = decodeLearnKey(key);
       const entry = [...vms.values()].find((v) => v.ifindex === ifindex);
       if (entry && !entry.addresses.includes(address)) entry.addresses.push(address);
+    }
+    const macOf = new Map(this.interfaces.map((i) => [i.name, i.mac]));
+    const names = discoverVmNames([...vms.keys()].map((tap) => ({ name: tap, mac: macOf.get(tap) ?? '' })), { ...this.vmNames, netns: this.netns });
+    for (const [tap, n] of names) {
+      const entry = vms.get(tap);
+      if (entry !== undefined) Object.assign(entry, { name: n.name, nameSource: n.source });
     }
     return { netns: this.netns, interfaces: this.interfaces, vms: [...vms.values()], stages: this.stageReports, btf: { ...this.btf } };
   }
@@ -298,7 +308,7 @@ export async function createTracer(options: TracerOptions): Promise<TracerWithRe
     }
     const hooks = new HookManager(object, { netns: scope.netns, disabled, unavailable });
     const reports = hooks.attachPlan(plan);
-    const tracer = new BpfTracer(object, hooks, scope.netns, scope.interfaces, reports, options.vms ?? [], options.logger, btf, plan);
+    const tracer = new BpfTracer(object, hooks, scope.netns, scope.interfaces, reports, options.vms ?? [], options.vmNames ?? {}, options.logger, btf, plan);
     tracer.startRing(options.batchRecords ?? RING_BATCHING.batchRecords, options.flushMs ?? RING_BATCHING.flushMs, options.recordBatching ?? true);
     options.logger.info(
       { stages: reports.map((r) => ({ stage: r.stage, hook: r.hook ?? 'unavailable', devices: r.devices })) },

@@ -147,6 +147,16 @@ export function renderReport(r: AnalysisReport, opts: RenderOptions = {}): strin
   return out.join('\n') + '\n';
 }
 
+/** "web-01 (10.0.0.1)" for a named VM, else its address */
+export function vmEndpointLabel(name: string | undefined, address: string): string {
+  return name ? `${name} (${address})` : address;
+}
+
+/** "pair web-01 (10.0.0.1) -> db-02 (10.0.0.2)": the first line of a report's table when a VM has a name */
+export function renderPairLine(r: Pick<PairReport, 'src' | 'dst' | 'src_vm' | 'dst_vm'>): string {
+  return `pair ${vmEndpointLabel(r.src_vm, r.src)} -> ${vmEndpointLabel(r.dst_vm, r.dst)}`;
+}
+
 /**
  * A whole report as the CLI prints one that carries no table: the probe, the blocks (or that
  * no traffic was seen), the transport accounting and the controller's note. No newline at the end.
@@ -154,8 +164,10 @@ export function renderReport(r: AnalysisReport, opts: RenderOptions = {}): strin
 export function renderPairReport(r: PairReport, opts: RenderOptions = {}): string {
   const out: string[] = [];
   const secs = (r.elapsed_ms / 1000).toFixed(1);
-  out.push(`xtrace pair ${r.src} -> ${r.dst}  probe ${r.probe_id}, ${secs}s${r.proto ? `, ${r.proto}` : ''}${r.final ? '' : ' (interval)'}`);
-  if (r.no_traffic) out.push(`no matching traffic between ${r.src} and ${r.dst} was seen${r.message ? ` (${r.message})` : ''}`);
+  const src = vmEndpointLabel(r.src_vm, r.src);
+  const dst = vmEndpointLabel(r.dst_vm, r.dst);
+  out.push(`xtrace pair ${src} -> ${dst}  probe ${r.probe_id}, ${secs}s${r.proto ? `, ${r.proto}` : ''}${r.final ? '' : ' (interval)'}`);
+  if (r.no_traffic) out.push(`no matching traffic between ${src} and ${dst} was seen${r.message ? ` (${r.message})` : ''}`);
   else out.push(...renderBlocks(r, opts));
   out.push(
     `transport: ${r.hosts.map((h) => `${h.host} ${h.batches} batches/${h.records} records (${h.lost_batches} lost, ${h.duplicate_batches} dup${h.malformed_batches ? `, ${h.malformed_batches} malformed` : ''}${h.kernel_counters['ringbuf_full'] ? `, ringbuf_full ${h.kernel_counters['ringbuf_full']}` : ''})`).join('; ')}`,

@@ -6,7 +6,7 @@ import { renderVmBreakdown, renderVmSplit } from './render-vm-breakdown.js';
 describe('renderVmBreakdown', () => {
   it("names the destination VM's parts in path order, with quantiles, mean, share and the exchanges left out", () => {
     expect(renderVmBreakdown(sampleDestinationBreakdown())).toEqual([
-      'vm breakdown hv-b (destination VM): 40 exchanges',
+      'vm breakdown vm-b on hv-b (destination VM): 40 exchanges',
       '  part                                 stages                     p50     p90     p99     max    mean  share',
       '  waiting for the vhost worker         tap_tx -> vhost_rx      12.0µs  12.0µs  12.0µs  12.0µs  12.0µs   0.2%',
       '  copy into the guest + interrupt      vhost_rx -> kvm_irq     3.00µs  3.00µs  3.00µs  3.00µs  3.00µs   0.1%',
@@ -24,15 +24,18 @@ describe('renderVmBreakdown', () => {
     const p = b.parts[0]!;
     Object.assign(p, { part: 'rx_future_part', count: 0, p50_us: null, p90_us: null, p99_us: null, max_us: null, mean_us: null });
     const lines = renderVmBreakdown(b);
-    expect(lines[0]).toBe('vm breakdown hv-a (source VM): 35 requests');
+    expect(lines[0]).toBe('vm breakdown vm-a on hv-a (source VM): 35 requests');
+    // a VM no agent knows a name of: its host alone
+    expect(renderVmBreakdown({ ...b, vm: '' })[0]).toBe('vm breakdown hv-a (source VM): 35 requests');
     expect(lines[2]).toMatch(/^ {2}rx_future_part\s+guest_kick -> vhost_tx\s+-\s+-\s+-\s+-\s+-\s+-$/);
     expect(lines.some((l) => l.includes('not broken down'))).toBe(false);
   });
 });
 
 describe('renderVmSplit', () => {
-  it('puts every part on one line by its short name, p50s in the caller\'s format', () => {
-    expect(renderVmSplit(sampleDestinationBreakdown(), (us) => `${us}`)).toBe('hv-b vm: worker 12 copy 3 guest 5000 kick 20 build 6');
+  it('puts every part on one line by its short name, p50s in the caller\'s format, after the VM\'s name and host', () => {
+    expect(renderVmSplit(sampleDestinationBreakdown(), (us) => `${us}`)).toBe('vm-b on hv-b: worker 12 copy 3 guest 5000 kick 20 build 6');
+    expect(renderVmSplit({ ...sampleDestinationBreakdown(), vm: '' }, (us) => `${us}`)).toBe('hv-b vm: worker 12 copy 3 guest 5000 kick 20 build 6');
   });
 });
 
@@ -40,9 +43,9 @@ describe('renderReport with VM breakdowns', () => {
   it('shows each breakdown after the VM turnaround, before the round trip', () => {
     const text = renderReport(sampleAnalysisReport());
     const at = (s: string) => text.indexOf(s);
-    expect(at('vm breakdown hv-b (destination VM): 40 exchanges\n')).toBeGreaterThan(at('vm turnaround hv-b.kvm_irq -> hv-b.guest_kick'));
-    expect(at('vm breakdown hv-a (source VM): 35 requests\n')).toBeGreaterThan(at('vm breakdown hv-b'));
-    expect(at('round trip ')).toBeGreaterThan(at('vm breakdown hv-a'));
+    expect(at('vm breakdown vm-b on hv-b (destination VM): 40 exchanges\n')).toBeGreaterThan(at('vm turnaround hv-b.kvm_irq -> hv-b.guest_kick'));
+    expect(at('vm breakdown vm-a on hv-a (source VM): 35 requests\n')).toBeGreaterThan(at('vm breakdown vm-b'));
+    expect(at('round trip ')).toBeGreaterThan(at('vm breakdown vm-a'));
     expect(text).toContain('  guest (interrupt to its reply)       kvm_irq -> guest_kick   5.00ms  5.00ms  5.00ms  5.00ms  5.00ms  99.2%\n');
   });
 

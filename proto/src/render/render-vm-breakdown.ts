@@ -46,7 +46,7 @@ function incompleteLine(b: VmBreakdownReport): string | undefined {
 
 /** one VM's block: a header line, then its parts, total and left-out exchanges, indented */
 export function renderVmBreakdown(b: VmBreakdownReport): string[] {
-  const head = `vm breakdown ${b.host} (${b.role} VM): ${unitNoun(b, b.count)}`;
+  const head = `vm breakdown ${b.vm ? `${b.vm} on ` : ''}${b.host} (${b.role} VM): ${unitNoun(b, b.count)}`;
   const stats = (s: VmBreakdownReport['total']) => [formatDuration(s.p50_us), formatDuration(s.p90_us), formatDuration(s.p99_us), formatDuration(s.max_us), formatDuration(s.mean_us)];
   const rows: string[][] = [['part', 'stages', 'p50', 'p90', 'p99', 'max', 'mean', 'share']];
   for (const p of b.parts) rows.push([VM_PART_LABELS[p.part]?.name ?? p.part, `${p.from} -> ${p.to}`, ...stats(p), p.count ? pct(p.share) : '-']);
@@ -59,8 +59,9 @@ export function renderVmBreakdown(b: VmBreakdownReport): string[] {
 
 /**
  * The destination VM's turnaround split on one line, p50 of each part in path order, e.g.
- * `hv-b vm: worker 12us copy 3.0us guest 5.0ms kick 20us build 6.0us` (`fmt` formats µs).
+ * `hv-b vm: worker 12us copy 3.0us guest 5.0ms kick 20us build 6.0us`, or `web-01 on hv-b: …` for
+ * a named VM (`fmt` formats µs).
  */
 export function renderVmSplit(b: VmBreakdownReport, fmt: (us: number | null) => string): string {
-  return `${b.host} vm: ${b.parts.map((p) => `${VM_PART_LABELS[p.part]?.short ?? p.part} ${fmt(p.p50_us)}`).join(' ')}`;
+  return `${b.vm ? `${b.vm} on ${b.host}` : `${b.host} vm`}: ${b.parts.map((p) => `${VM_PART_LABELS[p.part]?.short ?? p.part} ${fmt(p.p50_us)}`).join(' ')}`;
 }

@@ -37,6 +37,7 @@ export function sampleDestinationBreakdown(): VmBreakdownReport {
   const total = 12 + 3 + 5000 + 20 + 6;
   return {
     host: 'hv-b',
+    vm: 'vm-b',
     role: 'destination',
     count: n,
     total: sampleSegment('hv-b', 'tap_tx', 'tap_rx', 'vm', n, total, 1),
@@ -57,6 +58,7 @@ export function sampleSourceBreakdown(): VmBreakdownReport {
   const total = 30 + 8;
   return {
     host: 'hv-a',
+    vm: 'vm-a',
     role: 'source',
     count: n,
     total: sampleSegment('hv-a', 'guest_kick', 'tap_rx', 'host', n, total, 1),
@@ -129,6 +131,8 @@ export function samplePairReport(): PairReport {
     probe_id: 'p-sample',
     src: '10.0.0.1',
     dst: '10.0.0.2',
+    src_vm: 'vm-a',
+    dst_vm: 'vm-b',
     proto: 'icmp',
     seq: 6,
     final: true,

@@ -211,6 +211,8 @@ describe.skipIf(skip !== undefined)(`VM path on two nested hypervisors (${KERNEL
     baseline = await phase('baseline', { holdUs: 0 });
     const r = baseline.report;
     expect(baseline.client.lost).toBe(0);
+    // the agents name the guests after their QEMU's -name (test/lab/nested/hypervisor-vm.sh: <hypervisor>-vm<j>)
+    expect([r.src_vm, r.dst_vm, r.vm_breakdown.find((b) => b.role === 'destination')?.vm]).toEqual([`${hvA}-vm0`, `${hvB}-vm0`, `${hvB}-vm0`]);
     const want = (a: string, b: string) => [
       `${a}.guest_kick->${a}.vhost_tx`,
       `${a}.vhost_tx->${a}.tap_rx`,

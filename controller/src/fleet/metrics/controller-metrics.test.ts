@@ -36,7 +36,7 @@ const rep = (probeId: string, kind: ProbeReport['kind'], count: number, lost: nu
   at: 0,
   segments: [{ from: 'a.nic_tx', to: 'b.nic_rx', kind: 'wire', count, p50_us: 100, p90_us: 100, p99_us: 100, max_us: 100, lost }],
 });
-const labels = { ...pair, kind: 'wire', segment: 'a.nic_tx>b.nic_rx' };
+const labels = { ...pair, kind: 'wire', segment: 'a.nic_tx>b.nic_rx', vm: '' };
 
 describe('ControllerMetrics.recordReport', () => {
   it('counts a probe once: intervals, then only what the summary adds', async () => {
@@ -64,7 +64,7 @@ describe('ControllerMetrics.recordReport', () => {
 
   it('the latency histogram: an interval with known latencies fills the right le buckets; the summary adds only the rest', async () => {
     const pairReport = (a: AnalysisReport, final: boolean): PairReport => ({
-      schema: 'xtrace.pair/v2', probe_id: 'h1', src: '10.0.0.1', dst: '10.0.0.2', proto: '', seq: 1, final, state: final ? 'done' : 'running',
+      schema: 'xtrace.pair/v2', probe_id: 'h1', src: '10.0.0.1', dst: '10.0.0.2', src_vm: '', dst_vm: '', proto: '', seq: 1, final, state: final ? 'done' : 'running',
       started_at_ms: 0, elapsed_ms: 0, no_traffic: false, message: '', table: '', hosts: [], ...a,
     });
     // one host, tap_rx -> tap_tx, each packet with a known latency
@@ -115,25 +115,25 @@ describe('ControllerMetrics.recordReport: VM turnaround and breakdown parts', ()
   const sample = (final: boolean) => probeReportFromPairReport({ ...samplePairReport(), final });
   const series = async (m: ControllerMetrics, family: string) => (await families(m)).get(family)?.samples ?? [];
 
-  it('each part gets its own histogram and quantiles by VM host, role and part; the turnaround is a vm segment', async () => {
+  it('each part gets its own histogram and quantiles by VM host, role, part and VM name; the turnaround is a vm segment of the destination VM', async () => {
     const m = new ControllerMetrics();
     m.recordReport(sample(false));
-    const guest = { src: '10.0.0.1', dst: '10.0.0.2', host: 'hv-b', role: 'destination', part: 'guest' };
+    const guest = { src: '10.0.0.1', dst: '10.0.0.2', host: 'hv-b', role: 'destination', part: 'guest', vm: 'vm-b' };
     const mine = (await series(m, 'xtrace_vm_part_latency_seconds')).filter((x) => Object.entries(guest).every(([k, v]) => x.labels[k] === v));
     expect(mine.find((x) => x.name.endsWith('_count'))?.value).toBe(40);
     expect(mine.find((x) => x.name.endsWith('_sum'))?.value).toBeCloseTo(0.2, 9);
     expect(mine.find((x) => x.name.endsWith('_bucket') && x.labels['le'] === '0.008192')?.value).toBe(40);
     expect(mine.find((x) => x.name.endsWith('_bucket') && x.labels['le'] === '0.004096')?.value).toBe(0);
     expect(await valueOf(m.vmPartQuantile, { ...guest, part: 'rx_worker_wait', quantile: '0.99' })).toBeCloseTo(12e-6, 12);
-    expect(await valueOf(m.vmPartQuantile, { ...guest, host: 'hv-a', role: 'source', part: 'tx_worker_wait', quantile: '0.5' })).toBeCloseTo(30e-6, 12);
+    expect(await valueOf(m.vmPartQuantile, { ...guest, host: 'hv-a', role: 'source', part: 'tx_worker_wait', vm: 'vm-a', quantile: '0.5' })).toBeCloseTo(30e-6, 12);
     const parts = new Set((await series(m, 'xtrace_vm_part_latency_quantile_seconds')).map((x) => `${x.labels['host']} ${x.labels['role']} ${x.labels['part']}`));
     expect([...parts]).toEqual([
       'hv-b destination rx_worker_wait', 'hv-b destination rx_copy_signal', 'hv-b destination guest', 'hv-b destination tx_worker_wait', 'hv-b destination tx_build',
       'hv-a source tx_worker_wait', 'hv-a source tx_build',
     ]);
     // the turnaround among the segments, kind vm; the path segment a part re-slices counted once, by the path
-    expect(await valueOf(m.segmentPackets, { src: '10.0.0.1', dst: '10.0.0.2', kind: 'vm', segment: 'hv-b.kvm_irq>hv-b.guest_kick' })).toBe(40);
-    expect(await valueOf(m.segmentPackets, { src: '10.0.0.1', dst: '10.0.0.2', kind: 'host', segment: 'hv-b.tap_tx>hv-b.vhost_rx' })).toBe(49);
+    expect(await valueOf(m.segmentPackets, { src: '10.0.0.1', dst: '10.0.0.2', kind: 'vm', segment: 'hv-b.kvm_irq>hv-b.guest_kick', vm: 'vm-b' })).toBe(40);
+    expect(await valueOf(m.segmentPackets, { src: '10.0.0.1', dst: '10.0.0.2', kind: 'host', segment: 'hv-b.tap_tx>hv-b.vhost_rx', vm: '' })).toBe(49);
     expect((await series(m, 'xtrace_segment_latency_quantile_seconds')).some((x) => 'part' in x.labels)).toBe(false);
   });
 

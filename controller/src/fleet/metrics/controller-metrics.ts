@@ -25,8 +25,14 @@ interface Counted {
   sumUs: number;
 }
 
-const segLabels = (pair: Pair, seg: Pick<SegmentStats, 'from' | 'to' | 'kind'>) => ({ src: pair.src, dst: pair.dst, kind: seg.kind, segment: `${seg.from}>${seg.to}` });
-const vmPartLabels = (pair: Pair, ref: VmPartRef) => ({ src: pair.src, dst: pair.dst, host: ref.host, role: ref.role, part: ref.part });
+/**
+ * `vm`: the name of the VM a series belongs to ('' when none or unknown): the destination VM's
+ * for its turnaround (kind vm), the breakdown's VM for a part; a path segment belongs to no VM.
+ * It adds no series of its own: a VM's name follows from its address (src/dst) and host, so a
+ * series gets a second `vm` value only when a VM is renamed or its address moves to another VM.
+ */
+const segLabels = (pair: Pair, seg: Pick<SegmentStats, 'from' | 'to' | 'kind'>) => ({ src: pair.src, dst: pair.dst, kind: seg.kind, segment: `${seg.from}>${seg.to}`, vm: seg.kind === 'vm' ? (pair.dstVm ?? '') : '' });
+const vmPartLabels = (pair: Pair, ref: VmPartRef) => ({ src: pair.src, dst: pair.dst, host: ref.host, role: ref.role, part: ref.part, vm: (ref.role === 'destination' ? pair.dstVm : pair.srcVm) ?? '' });
 
 /** the families a report segment feeds: latency always, packets and losses for path segments */
 interface LatencyFamilies {
@@ -70,7 +76,7 @@ export class ControllerMetrics {
     const histogram = (o: { name: string; help: string; labelNames: readonly string[]; buckets: number[] }) => new BucketedHistogram({ ...o, registers });
     const gauge = (o: { name: string; help: string; labelNames?: readonly string[]; collect?: () => void }) => new Gauge({ ...o, registers });
     const counter = (o: { name: string; help: string; labelNames: readonly string[] }) => new Counter({ ...o, registers });
-    const seg = ['src', 'dst', 'kind', 'segment'] as const;
+    const seg = ['src', 'dst', 'kind', 'segment', 'vm'] as const;
     this.segmentLatency = histogram({ name: 'xtrace_segment_latency_seconds', help: 'Per-packet latency of a path segment, per pair and segment kind, from every interval report', labelNames: seg, buckets: LATENCY_BUCKETS_SECONDS });
     this.segmentQuantile = gauge({ name: 'xtrace_segment_latency_quantile_seconds', help: 'Latency quantile of a path segment over the last interval report', labelNames: [...seg, 'quantile'] });
     this.segmentPackets = counter({ name: 'xtrace_segment_packets_total', help: 'Packets timed across a path segment', labelNames: seg });
@@ -80,7 +86,7 @@ export class ControllerMetrics {
     // exchanges), so under xtrace_segment_* any sum over segments would count it twice, and a
     // part is asked for by its name (part="guest"), which no segment label carries. Their
     // _count is the exchanges (requests, for a source VM) broken down; a part loses nothing.
-    const part = ['src', 'dst', 'host', 'role', 'part'] as const;
+    const part = ['src', 'dst', 'host', 'role', 'part', 'vm'] as const;
     this.vmPartLatency = histogram({ name: 'xtrace_vm_part_latency_seconds', help: "Per-exchange latency of a part of a VM's breakdown (vhost worker, interrupt, guest), per pair, VM host and role", labelNames: part, buckets: LATENCY_BUCKETS_SECONDS });
     this.vmPartQuantile = gauge({ name: 'xtrace_vm_part_latency_quantile_seconds', help: "Latency quantile of a part of a VM's breakdown over the last interval report", labelNames: [...part, 'quantile'] });
     this.events = counter({ name: 'xtrace_events_total', help: 'Packet events received from agents', labelNames: ['host'] });

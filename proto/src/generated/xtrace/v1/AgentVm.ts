@@ -5,9 +5,17 @@
 export interface AgentVm {
   'tap'?: (string);
   'addresses'?: (string)[];
+  /**
+   * "" when the agent knows no name (libvirt, QEMU -name)
+   */
+  'name'?: (string);
 }
 
 export interface AgentVm__Output {
   'tap': (string);
   'addresses': (string)[];
+  /**
+   * "" when the agent knows no name (libvirt, QEMU -name)
+   */
+  'name': (string);
 }

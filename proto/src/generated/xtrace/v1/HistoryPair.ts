@@ -5,9 +5,19 @@
 export interface HistoryPair {
   'src'?: (string);
   'dst'?: (string);
+  /**
+   * the VMs' names when known ("" or absent: none)
+   */
+  'srcVm'?: (string);
+  'dstVm'?: (string);
 }
 
 export interface HistoryPair__Output {
   'src': (string);
   'dst': (string);
+  /**
+   * the VMs' names when known ("" or absent: none)
+   */
+  'srcVm': (string);
+  'dstVm': (string);
 }

@@ -59,6 +59,11 @@ export interface PairReport {
    * the VMs' parts (vhost worker, interrupt, guest); empty without vhost stages
    */
   'vm_breakdown'?: (_xtrace_v1_VmBreakdown)[];
+  /**
+   * the VMs' names ("" when no agent knows one)
+   */
+  'src_vm'?: (string);
+  'dst_vm'?: (string);
 }
 
 export interface PairReport__Output {
@@ -109,4 +114,9 @@ export interface PairReport__Output {
    * the VMs' parts (vhost worker, interrupt, guest); empty without vhost stages
    */
   'vm_breakdown': (_xtrace_v1_VmBreakdown__Output)[];
+  /**
+   * the VMs' names ("" when no agent knows one)
+   */
+  'src_vm': (string);
+  'dst_vm': (string);
 }

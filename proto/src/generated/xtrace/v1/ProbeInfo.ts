@@ -24,6 +24,11 @@ export interface ProbeInfo {
   'started_at_ms'?: (number | string | Long);
   'sample_k'?: (number);
   'sample_n'?: (number);
+  /**
+   * the VMs' names ("" when no agent knows one); src/dst are always addresses
+   */
+  'src_vm'?: (string);
+  'dst_vm'?: (string);
 }
 
 export interface ProbeInfo__Output {
@@ -47,4 +52,9 @@ export interface ProbeInfo__Output {
   'started_at_ms': (number);
   'sample_k': (number);
   'sample_n': (number);
+  /**
+   * the VMs' names ("" when no agent knows one); src/dst are always addresses
+   */
+  'src_vm': (string);
+  'dst_vm': (string);
 }

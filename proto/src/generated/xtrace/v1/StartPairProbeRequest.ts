@@ -4,6 +4,9 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface StartPairProbeRequest {
+  /**
+   * an address, or a VM's name (the controller resolves it from the agents' inventories)
+   */
   'src'?: (string);
   'dst'?: (string);
   /**
@@ -31,6 +34,9 @@ export interface StartPairProbeRequest {
 }
 
 export interface StartPairProbeRequest__Output {
+  /**
+   * an address, or a VM's name (the controller resolves it from the agents' inventories)
+   */
   'src': (string);
   'dst': (string);
   /**

@@ -33,6 +33,10 @@ export interface VmBreakdown {
    * not broken down, by reason: no_interrupt | no_vhost | out_of_order
    */
   'incomplete'?: ({[key: string]: number | string | Long});
+  /**
+   * the VM's name ("" when unknown)
+   */
+  'vm'?: (string);
 }
 
 /**
@@ -63,4 +67,8 @@ export interface VmBreakdown__Output {
    * not broken down, by reason: no_interrupt | no_vhost | out_of_order
    */
   'incomplete': ({[key: string]: number});
+  /**
+   * the VM's name ("" when unknown)
+   */
+  'vm': (string);
 }
