@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 import { TraceProcess } from '../support/trace-process.js';
+import { expectPingAtNic } from '../support/ping-at-nic.js';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '../..');
@@ -96,15 +97,7 @@ describe.skipIf(skip !== undefined)(`release OCI image${skip ? ` (skipped: ${ski
       ['nic_tx', true],
       ['nic_rx', true],
     ]);
-    const count = 5;
-    const ping = await run('ip', ['netns', 'exec', nsA, 'ping', '-c', String(count), '-i', '0.2', '-W', '2', ipB]);
-    expect(ping.stdout).toContain(`${count} received`);
-    const at = (stage: string) => trace!.records.filter((r) => r.stageName === stage && r.proto === 1);
-    for (let i = 0; i < 200 && (at('nic_tx').length < count || at('nic_rx').length < count); i++) await new Promise((r) => setTimeout(r, 50));
-    const code = await trace.stop();
-    expect(code, trace.stderrText()).toBe(0);
-    expect(new Set(at('nic_tx').map((r) => r.pktId)).size).toBe(count);
-    expect(new Set(at('nic_rx').map((r) => r.pktId)).size).toBe(count);
+    await expectPingAtNic(trace, nsA, ipB);
     trace = undefined;
   }, 180_000);
 });

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 import { TraceProcess } from '../support/trace-process.js';
+import { expectPingAtNic } from '../support/ping-at-nic.js';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '../..');
@@ -169,16 +170,7 @@ describe.skipIf(skip !== undefined)(`release artifact in a clean Debian root${sk
     expect(nic.map((s) => [s.stage, s.attached])).toEqual([['nic_tx', true], ['nic_rx', true]]);
     expect(mountsUnder(root), 'the mounts stay in the trace process').toEqual([]);
 
-    const count = 5;
-    const ping = await run('ip', ['netns', 'exec', nsA, 'ping', '-c', String(count), '-i', '0.2', '-W', '2', ipB]);
-    expect(ping.stdout).toContain(`${count} received`);
-    // each request leaves at nic_tx and each reply comes back at nic_rx: wait for all of them
-    const at = (stage: string) => trace!.records.filter((r) => r.stageName === stage && r.proto === 1);
-    for (let i = 0; i < 200 && (at('nic_tx').length < count || at('nic_rx').length < count); i++) await new Promise((r) => setTimeout(r, 50));
-    const code = await trace.stop();
-    expect(code, trace.stderrText()).toBe(0);
-    expect(new Set(at('nic_tx').map((r) => r.pktId)).size).toBe(count);
-    expect(new Set(at('nic_rx').map((r) => r.pktId)).size).toBe(count);
+    await expectPingAtNic(trace, nsA, ipB);
     expect(trace.summary?.records).toBe(trace.records.length);
     trace = undefined;
   }, 120_000);

@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { planStages } from './stage-plan.js';
+import { testInterface } from '../testing/host-interface.js';
 import { stagePlanView } from './stage-plan-view.js';
-import type { HostInterface, StageReport } from './tracer-api.js';
+import type { StageReport } from './tracer-api.js';
 
-const iface = (name: string, ifindex: number, kind: HostInterface['kind'], master?: string): HostInterface => ({
-  name,
-  ifindex,
-  kind,
-  mac: '',
-  addresses: [],
-  ...(master ? { master } : {}),
-});
+const iface = testInterface;
 
 describe('stagePlanView: the plan beside what the hooks got', () => {
   const plan = planStages([iface('eth0', 2, 'nic'), iface('br0', 3, 'bridge'), iface('vnet0', 5, 'tap', 'br0'), iface('vnet1', 6, 'tap', 'br0')], { has: () => false });

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { planStages } from './stage-plan.js';
-import type { HostInterface } from './tracer-api.js';
+import { testInterface } from '../testing/host-interface.js';
 
-const iface = (name: string, ifindex: number, kind: HostInterface['kind'], master?: string): HostInterface => ({
-  name,
-  ifindex,
-  kind,
-  mac: '',
-  addresses: [],
-  ...(master ? { master } : {}),
-});
+const iface = testInterface;
 
 const hypervisor = [
   iface('lo', 1, 'loopback'),
