@@ -11,6 +11,7 @@ import { parseDurationUs, UsageError } from '@xtrace/proto';
 import type { XtraceStack } from '@xtrace/lab';
 import { runNestedDemo } from './demo-nested.js';
 import { withTeardown } from './with-teardown.js';
+import { loadLabModule } from '../lab-module.js';
 
 interface DemoFlags {
   wireDelay: string;
@@ -61,7 +62,7 @@ Examples:
       }
 
       // the lab is TypeScript run through tsx (never compiled): loaded only here
-      const { Lab, ping, waitProbeRunning, XtraceStack: Stack } = await import('@xtrace/lab');
+      const { Lab, ping, waitProbeRunning, XtraceStack: Stack } = await loadLabModule();
       say('building a lab: 2 hypervisors (bridge, VXLAN, NIC), 1 VM each');
       const lab = await Lab.up({
         hosts: 2,

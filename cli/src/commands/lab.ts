@@ -2,9 +2,10 @@ import { Command, Option } from 'commander';
 import { parseDurationUs, UsageError } from '@xtrace/proto';
 import type { WireMode, LabSpec, LabStatus, ResolvedImpairment, TeardownReport } from '@xtrace/lab';
 import { registerLabNestedCommand } from './lab-nested.js';
+import { loadLabModule, type LabModule } from '../lab-module.js';
 
 /** The lab (TypeScript run through tsx, never compiled), loaded when a lab command runs. */
-const loadLab = async (): Promise<typeof import('@xtrace/lab').Lab> => (await import('@xtrace/lab')).Lab;
+const loadLab = async (): Promise<LabModule['Lab']> => (await loadLabModule()).Lab;
 
 /** "0.01" or "1%" → probability. */
 export function parseLoss(field: string, text: string): number {
@@ -156,7 +157,7 @@ export function registerLabCommand(program: Command): Command {
         reps = [await Lab.teardown(id)];
       }
       // --all: nested labs too (a live one belongs to its `xtrace lab nested`, but --all means all)
-      const nested = o.all ? await (await import('@xtrace/lab')).NestedLab.teardownAll({ all: true }) : [];
+      const nested = o.all ? await (await loadLabModule()).NestedLab.teardownAll({ all: true }) : [];
       if (o.json) process.stdout.write(JSON.stringify(o.all ? { labs: reps, nested } : reps, null, 2) + '\n');
       else if (reps.length === 0 && nested.length === 0) process.stdout.write('no lab to remove\n');
       else {

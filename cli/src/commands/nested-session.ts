@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ControllerStack, NestedLab } from '@xtrace/lab';
+import { loadLabModule } from '../lab-module.js';
 
 export class NestedSession {
   readonly logDir: string;
@@ -22,7 +23,7 @@ export class NestedSession {
 
   /** The lab is TypeScript run through tsx (never compiled): loaded only here. */
   static async open(name: string): Promise<NestedSession> {
-    return new NestedSession(await import('@xtrace/lab'), name);
+    return new NestedSession(await loadLabModule(), name);
   }
 
   async startStack(instance: string): Promise<ControllerStack> {
