@@ -116,9 +116,12 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
       this.log.warn({ host: hb.host, bootId: hb.bootId, previous: prev.bootId }, 'agent host rebooted');
       this.emit('reboot', rec);
     }
-    const seen = prev !== undefined && prev.bootId === hb.bootId ? Math.max(0, ...tracerFaults(prev.status).map((f) => f.atMs)) : -1;
+    // a fault is new unless the previous heartbeat of this boot carried it: by identity, not by time,
+    // since faults of one check share a millisecond and reach the registry in successive heartbeats
+    const faultKey = (f: AgentTracerFault): string => `${f.atMs}\u0000${f.part}\u0000${f.message}`;
+    const seen = new Set(prev !== undefined && prev.bootId === hb.bootId ? tracerFaults(prev.status).map(faultKey) : []);
     for (const f of tracerFaults(hb)) {
-      if (f.atMs <= seen) continue;
+      if (seen.has(faultKey(f))) continue;
       this.log.warn({ host: hb.host, fault: f }, `agent tracer fault: ${f.part}: ${f.message}`);
       this.emit('fault', rec, f);
     }
