@@ -99,12 +99,7 @@ export class PacketSlotTable {
   /** A pending packet for the id (canAllocate() was true); its fields from the first record are the caller's. */
   allocate(idLow: number, idHigh: number, nowMs: number): number {
     const slot = this.freeSlots[--this.freeCount]!;
-    let i = this.homeEntry(idLow, idHigh);
-    while (this.entrySlot[i]! >= 0) i = (i + 1) & this.entryMask;
-    this.entryIdLow[i] = idLow;
-    this.entryIdHigh[i] = idHigh;
-    this.entrySlot[i] = slot;
-    this.entryOfSlot[slot] = i;
+    this.insertEntry(idLow, idHigh, slot);
     this.state[slot] = SLOT_PENDING;
     this.expectedRecords[slot] = 0;
     this.completedAtMs[slot] = NaN;
@@ -234,16 +229,18 @@ export class PacketSlotTable {
     this.entrySlot = new Int32Array(1 << bits).fill(-1);
     for (let j = 0; j < oldSlot.length; j++) {
       const slot = oldSlot[j]!;
-      if (slot < 0) continue;
-      const idLow = oldLow[j]!;
-      const idHigh = oldHigh[j]!;
-      let i = this.homeEntry(idLow, idHigh);
-      while (this.entrySlot[i]! >= 0) i = (i + 1) & this.entryMask;
-      this.entryIdLow[i] = idLow;
-      this.entryIdHigh[i] = idHigh;
-      this.entrySlot[i] = slot;
-      this.entryOfSlot[slot] = i;
+      if (slot >= 0) this.insertEntry(oldLow[j]!, oldHigh[j]!, slot);
     }
+  }
+
+  /** The id's entry in the table: the first empty one from its home entry (the id is not in the table). */
+  private insertEntry(idLow: number, idHigh: number, slot: number): void {
+    let i = this.homeEntry(idLow, idHigh);
+    while (this.entrySlot[i]! >= 0) i = (i + 1) & this.entryMask;
+    this.entryIdLow[i] = idLow;
+    this.entryIdHigh[i] = idHigh;
+    this.entrySlot[i] = slot;
+    this.entryOfSlot[slot] = i;
   }
 }
 
