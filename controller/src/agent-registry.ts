@@ -49,6 +49,10 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
   private readonly checkMs: number;
   private lastCheckMs: number | undefined;
   private readonly agents = new Map<string, AgentRecord>();
+  /** bare VM address -> hosts whose latest inventory lists it (findByAddress) */
+  private readonly hostsByAddress = new Map<string, Set<string>>();
+  /** per host: its VM addresses as indexed (a heartbeat with the same ones leaves the index alone) */
+  private readonly indexedAddresses = new Map<string, Set<string>>();
   private subs: Subscription[] = [];
   private timer: NodeJS.Timeout | undefined;
   private spoofed = 0;
@@ -109,6 +113,7 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
     const prev = this.agents.get(hb.host);
     const rec: AgentRecord = { host: hb.host, bootId: hb.bootId, state: 'up', lastSeenMs: now, firstSeenMs: prev?.firstSeenMs ?? now, status: hb };
     this.agents.set(hb.host, rec);
+    this.indexAddresses(hb);
     if (!prev || prev.state === 'down') {
       this.log.info({ host: hb.host, bootId: hb.bootId, vms: hb.inventory.vms.length }, prev ? 'agent back up' : 'agent registered');
       this.emit('up', rec);
@@ -116,9 +121,12 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
       this.log.warn({ host: hb.host, bootId: hb.bootId, previous: prev.bootId }, 'agent host rebooted');
       this.emit('reboot', rec);
     }
-    const seen = prev !== undefined && prev.bootId === hb.bootId ? Math.max(0, ...tracerFaults(prev.status).map((f) => f.atMs)) : -1;
+    // a fault is new unless the previous heartbeat of this boot carried it: by identity, not by time,
+    // since faults of one check share a millisecond and reach the registry in successive heartbeats
+    const faultKey = (f: AgentTracerFault): string => `${f.atMs}\u0000${f.part}\u0000${f.message}`;
+    const seen = new Set(prev !== undefined && prev.bootId === hb.bootId ? tracerFaults(prev.status).map(faultKey) : []);
     for (const f of tracerFaults(hb)) {
-      if (f.atMs <= seen) continue;
+      if (seen.has(faultKey(f))) continue;
       this.log.warn({ host: hb.host, fault: f }, `agent tracer fault: ${f.part}: ${f.message}`);
       this.emit('fault', rec, f);
     }
@@ -156,12 +164,32 @@ export class AgentRegistry extends EventEmitter<{ up: [AgentRecord]; down: [Agen
     return [...this.agents.values()].sort((a, b) => a.host.localeCompare(b.host));
   }
 
-  /** agents whose inventory lists a VM with this address, most recently seen first */
+  /** agents whose inventory lists a VM with this address, most recently seen first (ties: by host name) */
   findByAddress(address: string): AgentRecord[] {
-    const want = bareAddress(address);
-    return this.list()
-      .filter((r) => r.status.inventory.vms.some((vm) => vm.addresses.some((a) => bareAddress(a) === want)))
-      .sort((a, b) => b.lastSeenMs - a.lastSeenMs);
+    const hosts = this.hostsByAddress.get(bareAddress(address));
+    if (hosts === undefined) return [];
+    const found: AgentRecord[] = [];
+    for (const h of hosts) found.push(this.agents.get(h)!);
+    return found.sort((a, b) => b.lastSeenMs - a.lastSeenMs || a.host.localeCompare(b.host));
+  }
+
+  /** Points the address index at hb's VM addresses (a lookup is then one Map get, not a scan of every agent). */
+  private indexAddresses(hb: AgentHeartbeat): void {
+    const addresses = new Set<string>();
+    for (const vm of hb.inventory.vms) for (const a of vm.addresses) addresses.add(bareAddress(a));
+    const before = this.indexedAddresses.get(hb.host);
+    if (before !== undefined && before.size === addresses.size && [...addresses].every((a) => before.has(a))) return;
+    for (const a of before ?? []) {
+      const hosts = this.hostsByAddress.get(a);
+      hosts?.delete(hb.host);
+      if (hosts?.size === 0) this.hostsByAddress.delete(a);
+    }
+    for (const a of addresses) {
+      let hosts = this.hostsByAddress.get(a);
+      if (hosts === undefined) this.hostsByAddress.set(a, (hosts = new Set()));
+      hosts.add(hb.host);
+    }
+    this.indexedAddresses.set(hb.host, addresses);
   }
 
   /** every VM (tap) named `name` on every agent, most recently seen agent first */

@@ -35,3 +35,47 @@ describe('BatchSequence', () => {
     expect(s.accept('b', 2)).toBe('late');
   });
 });
+
+describe('BatchSequence record counting', () => {
+  it('counts the records of a gap exactly from where each batch says its records start', () => {
+    const s = new BatchSequence();
+    expect(s.accept('b', 1, { first: 0, count: 10 })).toBe('ok');
+    expect(s.accept('b', 2, { first: 10, count: 5 })).toBe('ok');
+    expect(s.lostRecords).toBe(0);
+    // batches 3 (7 records) and 4 (8 records) are missing
+    expect(s.accept('b', 5, { first: 30, count: 4 })).toBe('gap');
+    expect(s.lost).toBe(2);
+    expect(s.lostRecords).toBe(15);
+    // batch 3 comes late: its records are no longer lost
+    expect(s.accept('b', 3, { first: 15, count: 7 })).toBe('late');
+    expect(s.lostRecords).toBe(8);
+    // empty batches lost: no records
+    expect(s.accept('b', 7, { first: 34, count: 0 })).toBe('gap');
+    expect(s.lost).toBe(2);
+    expect(s.lostRecords).toBe(8);
+    // the agent published 9 batches and 40 records: the last two (6 records) never came
+    s.reconcile(9, 40);
+    expect(s.lost).toBe(4);
+    expect(s.lostRecords).toBe(14);
+  });
+  it('starts over on a new boot id and keeps what was lost before', () => {
+    const s = new BatchSequence();
+    s.accept('b1', 1, { first: 0, count: 3 });
+    s.accept('b1', 3, { first: 5, count: 3 });
+    expect(s.lostRecords).toBe(2);
+    expect(s.accept('b2', 2, { first: 4, count: 1 })).toBe('restart');
+    expect(s.lost).toBe(2);
+    expect(s.lostRecords).toBe(6);
+  });
+  it('says null while a batch is missing and the envelopes did not say where records start (older agents)', () => {
+    const s = new BatchSequence();
+    s.accept('b', 1);
+    s.accept('b', 3);
+    expect(s.lostRecords).toBeNull();
+    s.accept('b', 2);
+    expect(s.lost).toBe(0);
+    expect(s.lostRecords).toBe(0);
+    s.reconcile(5);
+    expect(s.lostRecords).toBeNull();
+  });
+});

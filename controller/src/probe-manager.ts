@@ -93,7 +93,7 @@ export class Probe extends EventEmitter<{ report: [PairReport]; final: [PairRepo
   lastReport: PairReport | undefined;
   readonly streams = new Map<string, HostStream>();
   /** per host: batches the agent says it published (from its stopProbe reply) */
-  readonly agentBatches = new Map<string, number>();
+  readonly agentBatches = new Map<string, { batches: number; records: number | undefined }>();
   readonly timers = new ProbeTimers();
   /** every dropped batch of this probe, from hosts on its path (also in their stream) or not */
   malformedBatches = 0;
@@ -304,14 +304,15 @@ export class ProbeManager {
     }
     const s = p.stream(host);
     const lostBefore = s.seq.lost;
-    const verdict = s.seq.accept(env.bootId, env.seq);
+    const count = env.records.byteLength / RECORD_SIZE;
+    const verdict = s.seq.accept(env.bootId, env.seq, env.firstRecord === undefined ? undefined : { first: env.firstRecord, count });
     if (verdict === 'duplicate') {
       log.debug({ host, seq: env.seq }, 'duplicate batch ignored');
       return;
     }
     // (the matcher counts seq gaps itself; it is told only about losses it cannot see)
-    if (s.seq.lost > lostBefore) log.warn({ host, seq: env.seq, lost: s.seq.lost - lostBefore }, 'batches lost (seq gap)');
-    s.records += env.records.byteLength / RECORD_SIZE;
+    if (s.seq.lost > lostBefore) log.warn({ host, seq: env.seq, lost: s.seq.lost - lostBefore, lostRecords: s.seq.lostRecords }, 'batches lost (seq gap)');
+    s.records += count;
     s.firstCounters ??= env.counters;
     s.lastCounters = env.counters;
     const info = { bootId: env.bootId, records: env.records.byteLength / RECORD_SIZE, lostBatches: s.seq.lost - lostBefore, counters: env.counters };
@@ -345,6 +346,7 @@ export class ProbeManager {
         batches: s?.seq.received ?? 0,
         records: s?.records ?? 0,
         lost_batches: s?.seq.lost ?? 0,
+        lost_records: s === undefined ? 0 : s.seq.lostRecords,
         duplicate_batches: s?.seq.duplicates ?? 0,
         malformed_batches: s?.malformed ?? 0,
         kernel_counters: kernel,
@@ -423,7 +425,7 @@ export class ProbeManager {
         try {
           const r = await sendAgentCommand<StopProbeResult>(this.nc, h, { op: 'stopProbe', probeId: p.info.probe_id }, this.commandTimeoutMs);
           // batches the agent published that we have not seen yet: wait a little, then count them lost
-          if (r.stopped) p.agentBatches.set(h, r.batches);
+          if (r.stopped) p.agentBatches.set(h, { batches: r.batches, records: typeof r.records === 'number' ? r.records : undefined });
         } catch (e: unknown) {
           failures.push(h);
           log.warn({ err: e, host: h }, 'stop command failed (the agent will stop it when the lease runs out)');
@@ -435,7 +437,7 @@ export class ProbeManager {
     for (const [h, n] of p.agentBatches) {
       const s = p.stream(h);
       const before = s.seq.lost;
-      s.seq.reconcile(n);
+      s.seq.reconcile(n.batches, n.records);
       if (s.seq.lost > before) {
         p.analyzer.addLostBatches?.(h, s.seq.lost - before);
         const info = { bootId: s.seq.bootId ?? '', records: 0, lostBatches: s.seq.lost - before, counters: {} };

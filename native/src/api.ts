@@ -100,12 +100,24 @@ export interface RingBufferOptions {
   staging?: { map: string; program: string };
 }
 
+/** What Attachment.check() found: attached, or what is there instead. */
+export type AttachmentCheck = { attached: true } | { attached: false; found: string };
+
 /** A link or attachment owned by the object; destroy() detaches. Idempotent. */
 export interface Attachment {
   readonly kind: 'tcx' | 'clsact' | 'tracepoint' | 'raw_tracepoint' | 'program';
   readonly program: string;
   readonly target: string;
   destroy(): void;
+  /**
+   * Whether the attachment still runs its program though xtrace did not destroy it: another
+   * process can detach a tcx link (BPF_LINK_DETACH, `bpftool link detach`) or delete a clsact
+   * filter (`tc filter del`), and a device can go. One syscall (tcx: the link's info, whose
+   * ifindex is 0 once detached; clsact: a netlink query of our handle/priority in the filter's
+   * namespace, compared with the program id). Tracing and tracepoint links cannot be detached
+   * from outside the process that holds them: always attached until destroy().
+   */
+  check(): AttachmentCheck;
 }
 
 export interface BpfObject {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BPF_TCX_INGRESS, BpfError, native, type NativeBpfObject } from './index.js';
@@ -121,6 +121,32 @@ describe.skipIf(!runBpfTests)('attachments on a veth in a namespace (real BPF)',
     expect(lab.tcFilters('ingress')).not.toMatch(/pref 30836/);
   });
 
+  it('check() finds a tcx link detached by another process (bpftool link detach) and a clsact filter deleted by tc', () => {
+    const obj = openLoaded(true);
+    objects.push(obj);
+    const tcx = native.runInNetns(lab.nsPathA, () => obj.attachTcx('fx_tc', lab.ifindexA, 'ingress'));
+    expect(tcx.check()).toEqual({ attached: true });
+    const linkId = linkIdOf(obj.programStats('fx_tc').id);
+    execFileSync('bpftool', ['link', 'detach', 'id', String(linkId)]);
+    const found = tcx.check();
+    expect(found.attached).toBe(false);
+    expect(found.attached ? '' : found.found).toContain(`tcx link (id ${linkId},`);
+    tcx.destroy();
+    expect(tcx.check()).toEqual({ attached: false, found: 'destroyed by xtrace' });
+
+    const other = openLoaded(false);
+    objects.push(other);
+    const cls = native.runInNetns(lab.nsPathA, () => other.attachClsact('fx_tc', lab.ifindexA, 'ingress'));
+    expect(cls.check()).toEqual({ attached: true }); // from outside the namespace too
+    execFileSync('ip', ['netns', 'exec', lab.nsA, 'tc', 'filter', 'del', 'dev', lab.ifA, 'ingress', 'pref', String(0x7874)]);
+    const gone = cls.check();
+    expect(gone.attached ? '' : gone.found).toMatch(/^no xtrace filter .* on the clsact ingress hook/);
+    // a tracepoint link has no detach from outside: attached until destroy()
+    const tp = other.attachTracepoint('fx_tp', 'net', 'netif_receive_skb');
+    expect(tp.check()).toEqual({ attached: true });
+    tp.destroy();
+  });
+
   it('attaches a tracepoint and a tp_btf program', async () => {
     const obj = openLoaded(false);
     objects.push(obj);
@@ -172,6 +198,14 @@ describe.skipIf(!runBpfTests)('attachments on a veth in a namespace (real BPF)',
     expect(lab.tcFilters('ingress')).not.toMatch(/pref 30836/);
   });
 });
+
+/** the id of the one BPF link that runs program progId (bpftool's view: any process's links) */
+function linkIdOf(progId: number): number {
+  const links = JSON.parse(execFileSync('bpftool', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { id: number; prog_id: number }[];
+  const mine = links.filter((l) => l.prog_id === progId);
+  if (mine.length !== 1) throw new Error(`expected one link of program ${progId}, got ${JSON.stringify(mine)}`);
+  return mine[0]!.id;
+}
 
 function startChild(lab: VethLab, kind: string, mode: string, ready = 'attached'): Promise<ChildProcess> {
   const child = spawn(

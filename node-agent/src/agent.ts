@@ -192,14 +192,14 @@ export class Agent {
     return { probeId: cmd.probeId, slot: p.slot, host: this.hostId, bootId: this.bootId };
   }
 
-  /** Flushes what is pending, removes the filter, frees the slot. Returns the batch count, undefined when unknown. */
-  private stopProbe(probeId: string, why: string): number | undefined {
+  /** Flushes what is pending, removes the filter, frees the slot. Returns what it published, undefined when unknown. */
+  private stopProbe(probeId: string, why: string): { batches: number; records: number } | undefined {
     const p = this.probes.get(probeId);
     if (!p) return undefined;
     this.publisher.flush(p.outbox, true);
     this.probes.remove(probeId, p);
     this.log.info({ probeId, why, batches: p.outbox.seq, records: p.outbox.records }, 'probe stopped');
-    return p.outbox.seq;
+    return { batches: p.outbox.seq, records: p.outbox.records };
   }
 
   private safeCounters(): Record<string, number> {

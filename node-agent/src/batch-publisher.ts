@@ -88,6 +88,7 @@ export class BatchPublisher {
     if (nc.isClosed()) return;
     const monoNs = process.hrtime.bigint() + skewNs;
     const realNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+    const firstRecord = box.records;
     box.seq++;
     box.records += n;
     box.lastPublishMs = Date.now();
@@ -98,6 +99,7 @@ export class BatchPublisher {
         bootId,
         probe: box.probeId,
         seq: box.seq,
+        firstRecord,
         clock: { monoNs, realNs },
         counters: this.o.counters(),
       };

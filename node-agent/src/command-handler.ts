@@ -28,8 +28,8 @@ import { CommandError } from './command-error.js';
 /** What the commands do; they throw a CommandError (or an XtraceError) to refuse. */
 export interface AgentOperations {
   startProbe(cmd: StartProbeCommand): StartProbeResult;
-  /** how many envelopes the probe published in all; undefined when it does not run here */
-  stopProbe(probeId: string, why: string): number | undefined;
+  /** how many envelopes (and records in them) the probe published in all; undefined when it does not run here */
+  stopProbe(probeId: string, why: string): { batches: number; records: number } | undefined;
   updateProbe(cmd: UpdateProbeCommand): void;
   renew(cmd: RenewCommand): RenewResult;
   status(): AgentHeartbeat;
@@ -79,9 +79,9 @@ export class CommandHandler {
       case 'startProbe':
         return this.ops.startProbe(cmd);
       case 'stopProbe': {
-        // batches: how many envelopes this probe published in all (lets the controller count trailing loss)
-        const batches = this.ops.stopProbe(cmd.probeId, 'stop command');
-        const r: StopProbeResult = { probeId: cmd.probeId, stopped: batches !== undefined, batches: batches ?? 0 };
+        // batches and records: what this probe published in all (lets the controller count trailing loss)
+        const published = this.ops.stopProbe(cmd.probeId, 'stop command');
+        const r: StopProbeResult = { probeId: cmd.probeId, stopped: published !== undefined, batches: published?.batches ?? 0, ...(published ? { records: published.records } : {}) };
         return r;
       }
       case 'updateProbe':

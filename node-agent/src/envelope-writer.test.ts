@@ -23,6 +23,18 @@ describe('writeEnvelope', () => {
     }
   });
 
+  it('writes exactly what encodeEnvelope writes with the first record index, and without it (older metadata)', () => {
+    const records = encodeRecords([{ pktId: 1n }, { pktId: 2n }]);
+    for (const m of [{ ...meta, firstRecord: 123_456 }, meta]) {
+      const out = writeEnvelope(m, [records]);
+      expect(Buffer.compare(Buffer.from(out), Buffer.from(encodeEnvelope({ ...m, records })))).toBe(0);
+      expect(decodeEnvelope(out).firstRecord).toBe(m === meta ? undefined : 123_456);
+      const b = new EnvelopeBuilder(4);
+      b.append(records);
+      expect(Buffer.compare(Buffer.from(b.finish(m)), Buffer.from(encodeEnvelope({ ...m, records })))).toBe(0);
+    }
+  });
+
   it('edits the records of the output, never the parts', () => {
     const records = encodeRecords([{ tsNs: 1000n }, { tsNs: 2000n }]);
     const out = writeEnvelope(meta, [records], (r) => r.writeBigUInt64LE(5n, 0));

@@ -20,7 +20,7 @@ function binHeader(len: number): Buffer {
   return h;
 }
 
-/** The envelope's fields but its records, as msgpack (a map16 of 7 keys: the records key is added after). */
+/** The envelope's fields but its records, as msgpack (a map16 of 7 or 8 keys: the records key is added after). */
 function packHead(meta: Omit<EventEnvelope, 'records'>): Buffer {
   return packr.pack({
     v: meta.v,
@@ -28,9 +28,15 @@ function packHead(meta: Omit<EventEnvelope, 'records'>): Buffer {
     bootId: meta.bootId,
     probe: meta.probe,
     seq: meta.seq,
+    ...(meta.firstRecord !== undefined ? { firstRecord: meta.firstRecord } : {}),
     clock: { monoNs: meta.clock.monoNs, realNs: meta.clock.realNs },
     counters: meta.counters,
   });
+}
+
+/** msgpackr writes objects as map16: de 00 <n>; the records entry then makes it n + 1 */
+function isMap16Head(head: Buffer): boolean {
+  return head[0] === 0xde && head[1] === 0x00 && head[2] !== undefined && head[2] < 0xff;
 }
 
 /**
@@ -41,8 +47,8 @@ export function writeEnvelope(meta: Omit<EventEnvelope, 'records'>, parts: Buffe
   const head = packHead(meta);
   let total = 0;
   for (const p of parts) total += p.byteLength;
-  // msgpackr writes objects as map16: de 00 <n>. Anything else: the plain (two-copy) way.
-  if (head[0] !== 0xde || head[1] !== 0x00 || head[2] !== 7) {
+  // anything but a map16: the plain (two-copy) way
+  if (!isMap16Head(head)) {
     const records = Buffer.concat(parts, total);
     edit?.(records);
     return encodeEnvelope({ ...meta, records });
@@ -51,7 +57,7 @@ export function writeEnvelope(meta: Omit<EventEnvelope, 'records'>, parts: Buffe
   const out = Buffer.allocUnsafe(head.byteLength + RECORDS_KEY.byteLength + bin.byteLength + total);
   out.set(head, 0);
   let at = head.byteLength;
-  out[2] = 8; // one more entry: records
+  out[2] = head[2]! + 1; // one more entry: records
   at += RECORDS_KEY.copy(out, at);
   at += bin.copy(out, at);
   const recordsAt = at;
@@ -104,10 +110,10 @@ export class EnvelopeBuilder {
     const head = packHead(meta);
     const bin = binHeader(used);
     const front = head.byteLength + RECORDS_KEY.byteLength + bin.byteLength;
-    if (front > HEAD_ROOM || head[0] !== 0xde || head[1] !== 0x00 || head[2] !== 7) return writeEnvelope(meta, [records]);
+    if (front > HEAD_ROOM || !isMap16Head(head)) return writeEnvelope(meta, [records]);
     let at = HEAD_ROOM - front;
     buf.set(head, at);
-    buf[at + 2] = 8; // one more entry: records
+    buf[at + 2] = head[2]! + 1; // one more entry: records
     at += head.byteLength;
     at += RECORDS_KEY.copy(buf, at);
     bin.copy(buf, at);

@@ -32,7 +32,7 @@ export interface AgentProbeStatus {
  * no longer arrive. node-agent tracing/tracer-api.ts reports them; the agent keeps the last few.
  */
 export interface AgentTracerFault {
-  /** what failed: "ring buffer", "hook tcx ingress vnet0", ... */
+  /** what failed: "ring buffer", "stage nic_rx (tcx ingress nic0)", ... */
   part: string;
   message: string;
   /** agent time, epoch ms */

@@ -88,6 +88,8 @@ export interface StopProbeResult {
   stopped: boolean;
   /** envelopes this probe published in all on this agent (the last seq) */
   batches: number;
+  /** records in them (absent from older agents): the controller counts the records of batches that never came */
+  records?: number;
 }
 export interface RenewResult {
   renewed: string[];

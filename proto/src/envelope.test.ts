@@ -54,6 +54,11 @@ describe('event envelope', () => {
     expect(bad({ clock: 3 })).toBe('bad event envelope: clock: expected a map');
     expect(bad({ clock: { monoNs: 'x', realNs: 1n } })).toBe('bad event envelope: clock.monoNs: expected an integer, got string');
     expect(bad({ counters: undefined })).toBe('accepted');
+    expect(bad({ firstRecord: -1 })).toBe('bad event envelope: firstRecord: expected an integer >= 0');
+    expect(bad({ firstRecord: 'x' })).toBe('bad event envelope: firstRecord: expected an integer >= 0');
+    expect(decodeEnvelope(packr.pack({ ...base, firstRecord: 2n ** 40n })).firstRecord).toBe(2 ** 40);
+    expect(decodeEnvelope(encodeEnvelope({ ...base, firstRecord: 0 })).firstRecord).toBe(0);
+    expect(decodeEnvelope(packr.pack(base))).not.toHaveProperty('firstRecord'); // an older agent's envelope
     expect(() => decodeEnvelope(packr.pack(5))).toThrow('bad event envelope: not a map');
     expect(decodeEnvelope(packr.pack({ ...base, seq: 5n, clock: { monoNs: 7, realNs: 2n ** 62n }, counters: { a: 2n ** 40n } }))).toMatchObject({ seq: 5, clock: { monoNs: 7n, realNs: 2n ** 62n }, counters: { a: 2 ** 40 } });
   });

@@ -1,7 +1,8 @@
 /**
  * The event-batch envelope: agent -> controller on Subjects.events(probe, host), msgpack.
  * `records` carries packed 64-byte records (record-layout.ts) untouched; everything else is
- * small metadata, checked by a zod schema once per batch. Version 1.
+ * small metadata, checked by a zod schema once per batch. Version 1; `firstRecord` was added
+ * later (optional: envelopes of older agents lack it, and decode as before).
  */
 import { Packr } from 'msgpackr';
 import { z } from 'zod';
@@ -37,6 +38,12 @@ export interface EventEnvelope {
   probe: string;
   /** per (host, probe) batch sequence, starting at 1 with no gaps on the sending side */
   seq: number;
+  /**
+   * Index of this batch's first record in the (host, probe) stream: the records the agent
+   * published for the probe before it, from 0. A seq gap then tells how many records were lost
+   * (controller/src/batch-sequence.ts). Absent from older agents' envelopes.
+   */
+  firstRecord?: number;
   clock: EnvelopeClock;
   /** kernel counters (ringbuf_full, parse_fail, ...), cumulative since the agent's tracer started, agent-wide */
   counters: Record<string, number>;
@@ -53,6 +60,7 @@ export function encodeEnvelope(env: EventEnvelope): Uint8Array {
     bootId: env.bootId,
     probe: env.probe,
     seq: env.seq,
+    ...(env.firstRecord !== undefined ? { firstRecord: env.firstRecord } : {}),
     clock: { monoNs: env.clock.monoNs, realNs: env.clock.realNs },
     counters: env.counters,
     records: env.records,
@@ -89,6 +97,18 @@ function toCounters(v: unknown): Record<string, number> {
   return out;
 }
 
+/** an integer >= min up to MAX_SAFE_INTEGER (msgpackr decodes one past 32 bits as a bigint) */
+function countFrom(min: number) {
+  const want = expected(`an integer >= ${min}`);
+  return z.union(
+    [
+      z.int(want).min(min, want),
+      z.bigint(want).min(BigInt(min), want).max(BigInt(Number.MAX_SAFE_INTEGER), expected(`an integer <= ${Number.MAX_SAFE_INTEGER}`)).transform(Number),
+    ],
+    want,
+  );
+}
+
 function idString() {
   return z.string(expected('a string')).max(MAX_ENVELOPE_ID_CHARS, expected(`at most ${MAX_ENVELOPE_ID_CHARS} characters`));
 }
@@ -103,7 +123,8 @@ const envelopeSchema = z.object(
     host: idString(),
     bootId: idString(),
     probe: idString(),
-    seq: z.union([z.int(expected('an integer >= 1')).min(1, expected('an integer >= 1')), z.bigint(expected('an integer >= 1')).min(1n, expected('an integer >= 1')).max(BigInt(Number.MAX_SAFE_INTEGER), expected(`an integer <= ${Number.MAX_SAFE_INTEGER}`)).transform(Number)], expected('an integer >= 1')),
+    seq: countFrom(1),
+    firstRecord: countFrom(0).optional(),
     clock: z.object({ monoNs: int64, realNs: int64 }, expected('a map')),
     counters: z.unknown().transform(toCounters),
     records: z.instanceof(Uint8Array, expected('binary')).check((ctx) => {
@@ -140,6 +161,7 @@ export function decodeEnvelope(data: Uint8Array): EventEnvelope {
     bootId: o.bootId,
     probe: o.probe,
     seq: o.seq,
+    ...(o.firstRecord !== undefined ? { firstRecord: o.firstRecord } : {}),
     clock: o.clock,
     counters: o.counters,
     records: Buffer.isBuffer(rec) ? rec : Buffer.from(rec.buffer, rec.byteOffset, rec.byteLength),

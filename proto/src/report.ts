@@ -180,8 +180,11 @@ export type AnalysisCounters = {
   pending: number;
 };
 
-/** Transport accounting of one host's batch stream (controller side; proto HostAccounting). */
-export type HostAccountingReport = HostAccounting__Output;
+/**
+ * Transport accounting of one host's batch stream (controller side; proto HostAccounting);
+ * lost_records is null when the agent's envelopes do not say where their records start (older agents).
+ */
+export type HostAccountingReport = NullWhenAbsent<HostAccounting__Output>;
 
 /**
  * One report of a probe (interval or final): the matcher's AnalysisReport plus probe
@@ -272,6 +275,7 @@ export function normalizePairReport(decoded: PairReport__Output | PairReport): P
   r.vm_breakdown = (r.vm_breakdown ?? []).map(normalizeVmBreakdown);
   r.round_trip = (r.round_trip ?? []).map(normalizeSegment);
   r.clock = (r.clock ?? []).map((c) => fillNulls(c, ['min_delay_us']));
+  r.hosts = (r.hosts ?? []).map((h) => fillNulls(h, ['lost_records']));
   r.interval ??= null;
   return r;
 }

@@ -115,7 +115,7 @@ describe('a 3-node NATS cluster loses a node mid-probe and mid-schedule (fake tr
 
     const report = await final;
     expect(report.state, report.message).toBe('done');
-    const acc = transportAccounting(report, [a, b].map((t) => ({ host: t.hostId, sent: t.sent(probe.info.probe_id) })), RECORDS_PER_BATCH);
+    const acc = transportAccounting(report, [a, b].map((t) => ({ host: t.hostId, sent: t.sent(probe.info.probe_id) })));
     console.log(`node ${killed} killed; controller back after ${reconnectedMs} ms\nad hoc probe:\n${formatAccounting(acc.lines)}`);
     expect(acc.mismatches, formatAccounting(acc.lines)).toEqual([]);
     expect(acc.lines.every((l) => l.receivedRecords > 0)).toBe(true);
@@ -123,7 +123,7 @@ describe('a 3-node NATS cluster loses a node mid-probe and mid-schedule (fake tr
     // the scheduled probe that ran across the kill
     await waitFor(() => ctl.probes.get(scheduledId)?.finalReport !== undefined, 15_000, `scheduled probe ${scheduledId} to end`);
     const schedReport = ctl.probes.get(scheduledId)!.finalReport!;
-    const schedAcc = transportAccounting(schedReport, [a, b].map((t) => ({ host: t.hostId, sent: t.sent(scheduledId) })), RECORDS_PER_BATCH);
+    const schedAcc = transportAccounting(schedReport, [a, b].map((t) => ({ host: t.hostId, sent: t.sent(scheduledId) })));
     console.log(`scheduled probe ${scheduledId}:\n${formatAccounting(schedAcc.lines)}`);
     expect(schedAcc.mismatches, formatAccounting(schedAcc.lines)).toEqual([]);
 

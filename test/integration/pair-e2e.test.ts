@@ -87,9 +87,9 @@ describe('xtrace pair end to end over NATS and gRPC (fake tracer: no BPF)', () =
     expect(clock.samples).toBeGreaterThan(0);
 
     // transport accounting: nothing lost or duplicated
-    expect(report.hosts.map((h) => [h.host, h.lost_batches, h.duplicate_batches])).toEqual([
-      ['xtp-e2e-a', 0, 0],
-      ['xtp-e2e-b', 0, 0],
+    expect(report.hosts.map((h) => [h.host, h.lost_batches, h.lost_records, h.duplicate_batches])).toEqual([
+      ['xtp-e2e-a', 0, 0, 0],
+      ['xtp-e2e-b', 0, 0, 0],
     ]);
     expect(report.hosts[0]!.records).toBeGreaterThan(100);
     // the probe is gone from the agents

@@ -5,12 +5,11 @@
  * name it, down to what `xtrace pair` prints.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startController, type Controller } from '../../controller/src/controller.js';
+import type { Controller } from '../../controller/src/controller.js';
 import type { PairReport } from '@xtrace/proto';
-import { startTestAgent, testLogger, waitFor, type TestAgent } from '../support/agents.js';
+import { waitFor, type TestAgent } from '../support/agents.js';
 import { runCli } from '../support/cli.js';
-import { startPairTraffic } from '../support/pair-traffic.js';
-import { startNatsServer, type RestartableNatsServer } from './fleet-nats.js';
+import { startPairFixture, type PairFixture } from '../support/pair-fixture.js';
 
 const SRC = '10.9.0.1';
 const DST = '10.9.0.2';
@@ -19,28 +18,17 @@ const HOST_B = 'xtf-b';
 const FAULT = `agent ${HOST_A}: ring buffer failed: poll: EBADF`;
 
 describe('an agent whose tracer fails mid-probe (fake tracer: no BPF)', () => {
-  let nats: RestartableNatsServer;
   let a: TestAgent;
   let b: TestAgent;
   let ctl: Controller;
-  let stopTraffic: (() => void) | undefined;
+  let fixture: PairFixture | undefined;
 
   beforeAll(async () => {
-    nats = await startNatsServer();
-    a = await startTestAgent(nats.url, { hostId: HOST_A, vmAddresses: [SRC], heartbeatMs: 500 });
-    b = await startTestAgent(nats.url, { hostId: HOST_B, vmAddresses: [DST], heartbeatMs: 500 });
-    ctl = await startController({ nats: { url: nats.url }, listen: '127.0.0.1:0', logger: testLogger(), fleet: false });
-    await waitFor(() => ctl.registry.get(HOST_A)?.state === 'up' && ctl.registry.get(HOST_B)?.state === 'up', 15_000, 'the controller to see both agents');
-    stopTraffic = startPairTraffic({ a: a.tracer, b: b.tracer, src: SRC, dst: DST, periodMs: 20 }).stop;
+    fixture = await startPairFixture({ src: SRC, dst: DST, hostA: HOST_A, hostB: HOST_B, controller: { fleet: false } });
+    ({ a, b, ctl } = fixture);
   }, 60_000);
 
-  afterAll(async () => {
-    stopTraffic?.();
-    await ctl?.close().catch(() => {});
-    await a?.close().catch(() => {});
-    await b?.close().catch(() => {});
-    await nats?.stop();
-  }, 60_000);
+  afterAll(() => fixture?.close(), 60_000);
 
   it('the agent reports the fault and the controller\'s reports (and xtrace pair) say so', async () => {
     // `xtrace pair` against the controller; the fault comes while it runs

@@ -1,9 +1,8 @@
 /**
  * Checks a probe's report against what its agents handed to NATS: every batch an agent
  * published is either received or counted lost (controller/src/batch-sequence.ts), and so is
- * every record. The agents of these tests publish batches of exactly `recordsPerBatch` records
- * (maxBatchRecords = the records of one traffic exchange, idle batches off) and one empty batch
- * when the probe stops, so a lost batch held `recordsPerBatch` records.
+ * every record: the report's lost_records (counted from where each envelope says its records
+ * start) must be known and make up exactly what was sent and never received.
  */
 import type { PairReport } from '@xtrace/proto';
 
@@ -24,7 +23,7 @@ export interface AccountingLine {
 }
 
 /** One line per host, and what does not add up (empty when everything does). */
-export function transportAccounting(report: PairReport, agents: SentByHost[], recordsPerBatch: number): { lines: AccountingLine[]; mismatches: string[] } {
+export function transportAccounting(report: PairReport, agents: SentByHost[]): { lines: AccountingLine[]; mismatches: string[] } {
   const lines: AccountingLine[] = [];
   const mismatches: string[] = [];
   for (const { host, sent } of agents) {
@@ -41,14 +40,15 @@ export function transportAccounting(report: PairReport, agents: SentByHost[], re
       duplicateBatches: Number(h.duplicate_batches),
       sentRecords: sent.records,
       receivedRecords: Number(h.records),
-      lostRecords: Number(h.lost_batches) * recordsPerBatch,
+      lostRecords: Number(h.lost_records),
     };
     lines.push(line);
+    if (h.lost_records === null) mismatches.push(`${host}: lost_records unknown (null) though its agent says where each batch's records start`);
     if (line.receivedBatches + line.lostBatches !== line.sentBatches) {
       mismatches.push(`${host}: batches sent ${line.sentBatches} != received ${line.receivedBatches} + counted lost ${line.lostBatches}`);
     }
     if (line.receivedRecords + line.lostRecords !== line.sentRecords) {
-      mismatches.push(`${host}: records sent ${line.sentRecords} != received ${line.receivedRecords} + in lost batches ${line.lostRecords}`);
+      mismatches.push(`${host}: records sent ${line.sentRecords} != received ${line.receivedRecords} + counted lost ${line.lostRecords}`);
     }
   }
   return { lines, mismatches };

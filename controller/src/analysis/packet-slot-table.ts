@@ -5,11 +5,16 @@
  * the oldest). A finalized packet keeps its slot (state DONE, a tombstone) until it is
  * released, so that late records of it are recognized.
  *
- * The pool starts small and doubles up to `capacity` slots; the table has at least twice that
- * many entries, so linear probing stays short. Deletion shifts entries back (no tombstone
- * entries in the table).
+ * The pool starts small and doubles up to `capacity` slots, and the id table and the
+ * allocation order grow with it (a probe with few packets in flight holds a few hundred KB, not
+ * what `capacity` would take: ~10 MB at the default 200,000); the table has at least twice as
+ * many entries as the pool has slots, so linear probing stays short. Deletion shifts entries
+ * back (no tombstone entries in the table).
  */
 import { SlotRing } from './slot-ring.js';
+
+/** slots of a new table's pool: with its id table and allocation order ~0.2 MB at 16 positions per packet, ~0.35 MB at 32 */
+const INITIAL_SLOTS = 1024;
 
 export const SLOT_FREE = 0;
 export const SLOT_PENDING = 1;
@@ -51,13 +56,13 @@ export class PacketSlotTable {
   private freeCount = 0;
   private readonly allocationOrder: SlotRing;
 
-  // ---- id table: entry -> (id halves, slot), linear probing ----
-  private readonly entryMask: number;
-  private readonly hashShift: number;
-  private readonly entryIdLow: Uint32Array;
-  private readonly entryIdHigh: Uint32Array;
+  // ---- id table: entry -> (id halves, slot), linear probing; rebuilt larger as the pool grows ----
+  private entryMask = 0;
+  private hashShift = 32;
+  private entryIdLow = new Uint32Array(0);
+  private entryIdHigh = new Uint32Array(0);
   /** -1: empty entry */
-  private readonly entrySlot: Int32Array;
+  private entrySlot = new Int32Array(0);
 
   /**
    * @param width positions per packet (PathModel.width)
@@ -68,14 +73,7 @@ export class PacketSlotTable {
     readonly capacity: number,
   ) {
     this.allocationOrder = new SlotRing(capacity);
-    let bits = 4;
-    while (1 << bits < capacity * 2) bits++;
-    this.entryMask = (1 << bits) - 1;
-    this.hashShift = 32 - bits;
-    this.entryIdLow = new Uint32Array(1 << bits);
-    this.entryIdHigh = new Uint32Array(1 << bits);
-    this.entrySlot = new Int32Array(1 << bits).fill(-1);
-    this.grow(Math.min(capacity, 4096));
+    this.grow(Math.min(capacity, INITIAL_SLOTS));
   }
 
   /** The slot of a packet id (pending or tombstone), or -1. */
@@ -101,12 +99,7 @@ export class PacketSlotTable {
   /** A pending packet for the id (canAllocate() was true); its fields from the first record are the caller's. */
   allocate(idLow: number, idHigh: number, nowMs: number): number {
     const slot = this.freeSlots[--this.freeCount]!;
-    let i = this.homeEntry(idLow, idHigh);
-    while (this.entrySlot[i]! >= 0) i = (i + 1) & this.entryMask;
-    this.entryIdLow[i] = idLow;
-    this.entryIdHigh[i] = idHigh;
-    this.entrySlot[i] = slot;
-    this.entryOfSlot[slot] = i;
+    this.insertEntry(idLow, idHigh, slot);
     this.state[slot] = SLOT_PENDING;
     this.expectedRecords[slot] = 0;
     this.completedAtMs[slot] = NaN;
@@ -181,7 +174,7 @@ export class PacketSlotTable {
       this.flowHash, this.seqNo, this.hasDrop, this.dropReason, this.dropHost, this.dropLocationHigh, this.dropLocationLow, this.entryOfSlot, this.freeSlots]) {
       perSlot += a.byteLength;
     }
-    return perSlot + this.entrySlot.length * 12 + this.capacity * 12;
+    return perSlot + this.entrySlot.length * 12 + this.allocationOrder.capacity * 12;
   }
 
   /** the table entry an id probes first */
@@ -219,6 +212,35 @@ export class PacketSlotTable {
     this.freeSlots = free;
     this.freeCount = top;
     this.size = n;
+    let bits = 4;
+    while (1 << bits < n * 2) bits++;
+    if (1 << bits > this.entrySlot.length) this.rebuildTable(bits);
+  }
+
+  /** A table of 2^bits entries holding every entry of the current one (and entryOfSlot pointing into it). */
+  private rebuildTable(bits: number): void {
+    const oldLow = this.entryIdLow;
+    const oldHigh = this.entryIdHigh;
+    const oldSlot = this.entrySlot;
+    this.entryMask = (1 << bits) - 1;
+    this.hashShift = 32 - bits;
+    this.entryIdLow = new Uint32Array(1 << bits);
+    this.entryIdHigh = new Uint32Array(1 << bits);
+    this.entrySlot = new Int32Array(1 << bits).fill(-1);
+    for (let j = 0; j < oldSlot.length; j++) {
+      const slot = oldSlot[j]!;
+      if (slot >= 0) this.insertEntry(oldLow[j]!, oldHigh[j]!, slot);
+    }
+  }
+
+  /** The id's entry in the table: the first empty one from its home entry (the id is not in the table). */
+  private insertEntry(idLow: number, idHigh: number, slot: number): void {
+    let i = this.homeEntry(idLow, idHigh);
+    while (this.entrySlot[i]! >= 0) i = (i + 1) & this.entryMask;
+    this.entryIdLow[i] = idLow;
+    this.entryIdHigh[i] = idHigh;
+    this.entrySlot[i] = slot;
+    this.entryOfSlot[slot] = i;
   }
 }
 

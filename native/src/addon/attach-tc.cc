@@ -29,6 +29,13 @@ static int ArgIfindex(const Napi::CallbackInfo& info, size_t i, const char* op) 
   return static_cast<int>(v);
 }
 
+// The kernel's id of a loaded program (0 if it cannot be read: Check() then skips the comparison).
+static __u32 ProgramId(int progFd) {
+  bpf_prog_info info{};
+  __u32 len = sizeof(info);
+  return bpf_obj_get_info_by_fd(progFd, &info, &len) == 0 ? info.id : 0;
+}
+
 static std::string TargetName(int ifindex, bool ingress) {
   char name[IF_NAMESIZE] = {0};
   std::string dev = if_indextoname(static_cast<unsigned>(ifindex), name) ? std::string(name)
@@ -59,6 +66,7 @@ Napi::Value BpfObjectWrap::AttachTcx(const Napi::CallbackInfo& info) {
   st->target = target;
   st->linkFd = linkFd;
   st->ifindex = ifindex;
+  st->progId = ProgramId(fd);
   return Adopt(env, st);
 }
 
@@ -89,6 +97,7 @@ Napi::Value BpfObjectWrap::AttachClsact(const Napi::CallbackInfo& info) {
   st->ifindex = ifindex;
   st->point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS;
   st->netnsFd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  st->progId = ProgramId(fd);
   return Adopt(env, st);
 }
 

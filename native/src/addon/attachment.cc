@@ -1,6 +1,8 @@
 #include "attachment.h"
 
+#include <bpf/bpf.h>
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
@@ -31,10 +33,10 @@ AttachState::~AttachState() {
   if (netnsFd >= 0) close(netnsFd);
 }
 
-static int DetachClsact(AttachState& s) {
-  DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s.ifindex, .attach_point = s.point);
-  DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 0x7874, .priority = 0x7874);
-  // Netlink talks to the calling thread's namespace: go back to the filter's namespace if needed.
+// Runs fn with the calling thread in the filter's namespace (netlink talks to the calling
+// thread's namespace) and back. Returns fn's result, or a negative errno if the switch failed.
+template <typename Fn>
+static int InFilterNetns(const AttachState& s, Fn fn) {
   int saved = -1;
   if (s.netnsFd >= 0) {
     struct stat want, cur;
@@ -48,14 +50,70 @@ static int DetachClsact(AttachState& s) {
       }
     }
   }
-  int err = bpf_tc_detach(&hook, &opts);
+  int result = fn();
   if (saved >= 0) {
     setns(saved, CLONE_NEWNET);
     close(saved);
   }
+  return result;
+}
+
+static int DetachClsact(AttachState& s) {
+  DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s.ifindex, .attach_point = s.point);
+  DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 0x7874, .priority = 0x7874);
+  int err = InFilterNetns(s, [&] { return bpf_tc_detach(&hook, &opts); });
   // The device (and its filters) may be gone already.
   if (err == -ENOENT || err == -ENODEV) err = 0;
   return err;
+}
+
+// The head of struct bpf_link_info and its tcx member (Linux 6.6), which the uapi header libbpf
+// 1.1 builds against predates; the kernel fills what fits (info_len) and zeroes nothing else.
+struct alignas(8) TcxLinkInfo {
+  __u32 type;
+  __u32 id;
+  __u32 prog_id;
+  __u32 pad;
+  __u32 ifindex;  // 0 once the link is detached (BPF_LINK_DETACH by anyone) or its device is gone
+  __u32 attach_type;
+};
+
+static AttachCheck CheckTcx(const AttachState& s) {
+  TcxLinkInfo info{};
+  __u32 len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(s.linkFd, &info, &len) != 0) {
+    return {false, "its tcx link cannot be read: " + std::string(strerror(errno))};
+  }
+  if (info.ifindex == 0) {
+    return {false, "its tcx link (id " + std::to_string(info.id) + ", program id " + std::to_string(info.prog_id) +
+                       ") is detached from the device: detached by someone else, or the device is gone"};
+  }
+  return {true, ""};
+}
+
+static AttachCheck CheckClsact(const AttachState& s) {
+  DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s.ifindex, .attach_point = s.point);
+  DECLARE_LIBBPF_OPTS(bpf_tc_opts, q, .handle = 0x7874, .priority = 0x7874);
+  LibbpfLogCapture quiet;
+  int err = InFilterNetns(s, [&] { return bpf_tc_query(&hook, &q); });
+  std::string where = std::string("the clsact ") + (s.point == BPF_TC_INGRESS ? "ingress" : "egress") + " hook";
+  // no clsact qdisc (EINVAL), no such filter (ENOENT), no such device (ENODEV)
+  if (err == -ENOENT || err == -EINVAL || err == -ENODEV) {
+    return {false, "no xtrace filter (handle and priority 0x7874) on " + where + ": removed by someone else, or the device is gone"};
+  }
+  if (err < 0) return {false, "querying " + where + " failed: " + std::string(strerror(-err))};
+  if (s.progId != 0 && q.prog_id != s.progId) {
+    return {false, "the filter with xtrace's handle on " + where + " runs program id " + std::to_string(q.prog_id) +
+                       ", not xtrace's " + std::to_string(s.progId)};
+  }
+  return {true, ""};
+}
+
+AttachCheck CheckAttachment(AttachState& s) {
+  if (!s.active) return {false, "destroyed by xtrace"};
+  if (s.kind == AttachKind::Tcx && s.linkFd >= 0) return CheckTcx(s);
+  if (s.kind == AttachKind::Clsact && s.ifindex > 0) return CheckClsact(s);
+  return {true, ""};
 }
 
 int AttachState::Destroy() {
@@ -83,6 +141,7 @@ Napi::Function AttachmentWrap::Init(Napi::Env env) {
                          InstanceAccessor<&AttachmentWrap::Target>("target"),
                          InstanceAccessor<&AttachmentWrap::Active>("active"),
                          InstanceMethod<&AttachmentWrap::Destroy>("destroy"),
+                         InstanceMethod<&AttachmentWrap::Check>("check"),
                      });
 }
 
@@ -121,4 +180,12 @@ Napi::Value AttachmentWrap::Destroy(const Napi::CallbackInfo& info) {
              err);
   }
   return info.Env().Undefined();
+}
+
+Napi::Value AttachmentWrap::Check(const Napi::CallbackInfo& info) {
+  AttachCheck c = CheckAttachment(*state_);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("attached", Napi::Boolean::New(info.Env(), c.attached));
+  if (!c.attached) out.Set("found", Napi::String::New(info.Env(), c.found));
+  return out;
 }

@@ -24,11 +24,27 @@ struct AttachState {
   int ifindex = 0;
   bpf_tc_attach_point point = BPF_TC_INGRESS;
   int netnsFd = -1;  // the namespace the filter lives in (netlink is per namespace)
+  // the attached program's kernel id (tc kinds: what Check() expects to find on the hook)
+  __u32 progId = 0;
 
   ~AttachState();
   // Detaches; idempotent. Returns 0 or a negative errno (the attachment is gone either way).
   int Destroy();
 };
+
+// What Check() found: whether the attachment still runs its program, and if not, what is there.
+struct AttachCheck {
+  bool attached;
+  std::string found;
+};
+
+// Whether an attachment is still in place though xtrace did not destroy it (someone else may have
+// detached it). tcx: one bpf_obj_get_info_by_fd on the link (a detached tcx link reports ifindex 0);
+// clsact: one netlink filter query for our handle/priority in the filter's namespace, compared with
+// the program id. Links of the other kinds (tracepoint, raw_tp/tp_btf, fentry, kprobe) have no
+// detach from outside the process (BPF_LINK_DETACH is refused for them), so they stay attached
+// while xtrace holds their fd.
+AttachCheck CheckAttachment(AttachState& s);
 
 class AttachmentWrap : public Napi::ObjectWrap<AttachmentWrap> {
  public:
@@ -43,6 +59,7 @@ class AttachmentWrap : public Napi::ObjectWrap<AttachmentWrap> {
   Napi::Value Target(const Napi::CallbackInfo& info);
   Napi::Value Active(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
+  Napi::Value Check(const Napi::CallbackInfo& info);
 
   std::shared_ptr<AttachState> state_;
   Napi::ObjectReference owner_;  // keeps the object (and so the link) alive while JS holds this

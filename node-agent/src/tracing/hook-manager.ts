@@ -21,9 +21,27 @@ interface HookManagerOptions {
 
 type GlobalAttach = { ok: true; attachment: Attachment } | { ok: false; reason: string };
 
+/** A stage's hook that is no longer attached though xtrace did not detach it. */
+export interface LostHook {
+  stage: StageName;
+  /** the hook as the stage report names it: "tcx ingress nic0" */
+  hook: string;
+  /** what Attachment.check() found instead */
+  found: string;
+}
+
+/** a device stage's tc attachment, watched by lostHooks() */
+interface WatchedHook {
+  stage: StageName;
+  hook: string;
+  attachment: Attachment;
+  lost: boolean;
+}
+
 export class HookManager {
   private readonly attachments: Attachment[] = [];
   private readonly globals = new Map<string, GlobalAttach>();
+  private readonly watched: WatchedHook[] = [];
 
   constructor(
     private readonly object: BpfObject,
@@ -106,10 +124,13 @@ export class HookManager {
         continue;
       }
       try {
-        if (candidate.method === 'tcx') {
-          this.attachments.push(this.object.attachTcx(candidate.program, ds.device.ifindex, ds.dir));
-        } else if (candidate.method === 'clsact') {
-          this.attachments.push(this.object.attachClsact(candidate.program, ds.device.ifindex, ds.dir));
+        if (candidate.method === 'tcx' || candidate.method === 'clsact') {
+          const attachment =
+            candidate.method === 'tcx'
+              ? this.object.attachTcx(candidate.program, ds.device.ifindex, ds.dir)
+              : this.object.attachClsact(candidate.program, ds.device.ifindex, ds.dir);
+          this.attachments.push(attachment);
+          this.watched.push({ stage: ds.stage, hook: label, attachment, lost: false });
         } else {
           const result = this.attachGlobal(candidate);
           if (!result.ok) throw new Error(result.reason);
@@ -189,6 +210,25 @@ export class HookManager {
   }
 
   /**
+   * The tc hooks found detached since the last call, each reported once. Only tc attachments can
+   * be taken away by someone else (`bpftool link detach` of a tcx link, `tc filter del` of a
+   * clsact filter, or the device deleted); tracing and tracepoint links have no detach from
+   * outside the process that holds them. Each check is one syscall (native Attachment.check()),
+   * so polling every hook once a second costs nothing next to the traffic.
+   */
+  lostHooks(): LostHook[] {
+    const lost: LostHook[] = [];
+    for (const w of this.watched) {
+      if (w.lost) continue;
+      const c = w.attachment.check();
+      if (c.attached) continue;
+      w.lost = true;
+      lost.push({ stage: w.stage, hook: w.hook, found: c.found });
+    }
+    return lost;
+  }
+
+  /**
    * Destroys every attachment, the last attached first. One that fails to detach does not keep
    * the others attached (a classic tc filter left behind outlives the process); its error is
    * returned with the others'.
@@ -203,6 +243,7 @@ export class HookManager {
       }
     }
     this.globals.clear();
+    this.watched.length = 0;
     return failed;
   }
 }

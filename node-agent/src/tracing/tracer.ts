@@ -94,8 +94,11 @@ function disabledHooksFromEnv(value = process.env['XTRACE_DISABLE_HOOKS']): Atta
     });
 }
 
-/** how often the drain thread's last error is looked at (a new one is a fault) */
-const RING_CHECK_MS = 1000;
+/**
+ * How often the kernel side is looked at: the drain thread's last error (a new one is a fault)
+ * and every tc hook (one that someone else detached is a fault: HookManager.lostHooks()).
+ */
+const HEALTH_CHECK_MS = 1000;
 
 function errnoName(negErrno: number): string {
   const name = Object.entries(osConstants.errno).find(([, v]) => v === -negErrno)?.[0];
@@ -105,7 +108,7 @@ function errnoName(negErrno: number): string {
 class BpfTracer implements Tracer {
   private readonly listeners: ((records: Buffer) => void)[] = [];
   private readonly faultListeners: ((fault: TracerFault) => void)[] = [];
-  private ringCheck: NodeJS.Timeout | undefined;
+  private healthCheck: NodeJS.Timeout | undefined;
   private ringLastError = 0;
   private readonly probes: ProbeTable;
   private ring: RingBuffer | undefined;
@@ -158,8 +161,11 @@ class BpfTracer implements Tracer {
     }
     this.ring ??= open(false);
     this.logger.info({ recordBatching: this.batching, flushMs }, 'ring buffer draining');
-    this.ringCheck = setInterval(() => this.checkRing(), RING_CHECK_MS);
-    this.ringCheck.unref();
+    this.healthCheck = setInterval(() => {
+      this.checkRing();
+      this.checkHooks();
+    }, HEALTH_CHECK_MS);
+    this.healthCheck.unref();
     this.writeConfig(); // with batching: records may be staged per CPU now, the drain thread flushes them
   }
 
@@ -218,7 +224,18 @@ class BpfTracer implements Tracer {
     const lastError = this.ring.stats().lastError;
     if (lastError === 0 || lastError === this.ringLastError) return;
     this.ringLastError = lastError;
-    const fault: TracerFault = { part: 'ring buffer', message: `the drain thread failed: ${errnoName(lastError)}`, atMs: Date.now() };
+    this.fault({ part: 'ring buffer', message: `the drain thread failed: ${errnoName(lastError)}`, atMs: Date.now() });
+  }
+
+  /** a stage's hook detached by someone else (or its device gone) is a fault: that stage records nothing more */
+  private checkHooks(): void {
+    if (this.closed) return;
+    for (const lost of this.hooks.lostHooks()) {
+      this.fault({ part: `stage ${lost.stage} (${lost.hook})`, message: `${lost.found}; the stage records nothing more`, atMs: Date.now() });
+    }
+  }
+
+  private fault(fault: TracerFault): void {
     this.logger.error(fault, 'tracer fault');
     for (const l of this.faultListeners) l(fault);
   }
@@ -256,7 +273,7 @@ class BpfTracer implements Tracer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.ringCheck !== undefined) clearInterval(this.ringCheck);
+    if (this.healthCheck !== undefined) clearInterval(this.healthCheck);
     this.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(0, this.netns));
     for (const err of this.hooks.detachAll()) this.logger.warn({ err }, 'a hook did not detach');
     await this.ring?.close();

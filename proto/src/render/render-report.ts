@@ -170,7 +170,7 @@ export function renderPairReport(r: PairReport, opts: RenderOptions = {}): strin
   if (r.no_traffic) out.push(`no matching traffic between ${src} and ${dst} was seen${r.message ? ` (${r.message})` : ''}`);
   else out.push(...renderBlocks(r, opts));
   out.push(
-    `transport: ${r.hosts.map((h) => `${h.host} ${h.batches} batches/${h.records} records (${h.lost_batches} lost, ${h.duplicate_batches} dup${h.malformed_batches ? `, ${h.malformed_batches} malformed` : ''}${h.kernel_counters['ringbuf_full'] ? `, ringbuf_full ${h.kernel_counters['ringbuf_full']}` : ''})`).join('; ')}`,
+    `transport: ${r.hosts.map((h) => `${h.host} ${h.batches} batches/${h.records} records (${h.lost_batches} lost${h.lost_batches ? ` (${h.lost_records ?? '?'} records)` : ''}, ${h.duplicate_batches} dup${h.malformed_batches ? `, ${h.malformed_batches} malformed` : ''}${h.kernel_counters['ringbuf_full'] ? `, ringbuf_full ${h.kernel_counters['ringbuf_full']}` : ''})`).join('; ')}`,
   );
   if (r.message && !r.no_traffic) out.push(`note: ${r.message}`);
   return out.join('\n');

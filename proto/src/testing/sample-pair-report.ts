@@ -144,8 +144,8 @@ export function samplePairReport(): PairReport {
     table: '',
     ...sampleAnalysisReport(),
     hosts: [
-      { host: 'hv-a', boot_id: 'boot-a', batches: 15, records: 580, lost_batches: 0, duplicate_batches: 0, malformed_batches: 0, kernel_counters: { ringbuf_full: 0, irq_suppressed: 0 } },
-      { host: 'hv-b', boot_id: 'boot-b', batches: 15, records: 580, lost_batches: 0, duplicate_batches: 0, malformed_batches: 0, kernel_counters: { ringbuf_full: 0, irq_suppressed: 7 } },
+      { host: 'hv-a', boot_id: 'boot-a', batches: 15, records: 580, lost_batches: 0, lost_records: 0, duplicate_batches: 0, malformed_batches: 0, kernel_counters: { ringbuf_full: 0, irq_suppressed: 0 } },
+      { host: 'hv-b', boot_id: 'boot-b', batches: 15, records: 580, lost_batches: 0, lost_records: 0, duplicate_batches: 0, malformed_batches: 0, kernel_counters: { ringbuf_full: 0, irq_suppressed: 7 } },
     ],
   };
 }

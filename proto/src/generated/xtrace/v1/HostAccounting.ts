@@ -24,6 +24,11 @@ export interface HostAccounting {
    * dropped: undecodable, too large, a bad field, or another host's or probe's
    */
   'malformed_batches'?: (number | string | Long);
+  /**
+   * records in the lost batches; absent (JSON null) when the agent's envelopes do not say (older agents)
+   */
+  'lost_records'?: (number | string | Long);
+  '_lost_records'?: "lost_records";
 }
 
 /**
@@ -47,4 +52,8 @@ export interface HostAccounting__Output {
    * dropped: undecodable, too large, a bad field, or another host's or probe's
    */
   'malformed_batches': (number);
+  /**
+   * records in the lost batches; absent (JSON null) when the agent's envelopes do not say (older agents)
+   */
+  'lost_records'?: (number);
 }
