@@ -108,4 +108,25 @@ describe.skipIf(skip !== undefined)(`a hook detached by someone else mid-probe${
     expect(printed.code, printed.stderr).toBe(0);
     expect(printed.stdout).toContain(`fault: ${fault}`);
   }, 120_000);
+
+  it('a VM tap deleted mid-probe (its VM shut down) is said as a removed device, not as a detached hook', async () => {
+    const ns = lab.hostSpec(1).ns;
+    const host = stack.hostId(1);
+    const run = stack.pair(vmA.ip, vmB.ip, ['--duration', '5s', '--interval', '1s', '--proto', 'icmp']);
+    await waitFor(
+      async () => {
+        const r = await stack.cli(['probes', '--json', '--controller', stack.controllerAddress]);
+        const { probes } = JSON.parse(r.stdout || '{"probes":[]}') as { probes: ProbeInfo[] };
+        return probes.some((p) => p.state === 'running');
+      },
+      60_000,
+      'the probe running',
+    );
+    // the lab's VM B ends here: this is the file's last test
+    await lab.exec(ns, ['ip', 'link', 'del', vmB.hostTap]);
+    const r = await run;
+    const removed = `agent ${host}: stage tap_tx (${kernelFeatures().tcx ? 'tcx' : 'clsact'} egress ${vmB.hostTap}) failed: its device was removed`;
+    expect(r.report?.message, r.stderr).toContain(removed);
+    expect(r.report?.message).not.toMatch(/detached/);
+  }, 120_000);
 });

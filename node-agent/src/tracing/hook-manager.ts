@@ -4,6 +4,7 @@
  * Tracing programs are global and attached once however many stages use them; tc
  * attachments are per device. Every attachment is owned here and destroyed by detachAll().
  */
+import { readFileSync } from 'node:fs';
 import { errorMessage, type HookName, type StageName } from '@xtrace/proto';
 import type { Attachment, BpfObject } from '@xtrace/native';
 import { describeCandidate, type AttachMethod, type HookCandidate } from './hook-candidates.js';
@@ -28,6 +29,8 @@ export interface LostHook {
   hook: string;
   /** what Attachment.check() found instead */
   found: string;
+  /** the device itself is gone (a VM shut down and its tap was deleted): no one detached anything */
+  deviceGone: boolean;
 }
 
 /** a device stage's tc attachment, watched by lostHooks() */
@@ -35,6 +38,7 @@ interface WatchedHook {
   stage: StageName;
   hook: string;
   attachment: Attachment;
+  device: { name: string; ifindex: number };
   lost: boolean;
 }
 
@@ -130,7 +134,7 @@ export class HookManager {
               ? this.object.attachTcx(candidate.program, ds.device.ifindex, ds.dir)
               : this.object.attachClsact(candidate.program, ds.device.ifindex, ds.dir);
           this.attachments.push(attachment);
-          this.watched.push({ stage: ds.stage, hook: label, attachment, lost: false });
+          this.watched.push({ stage: ds.stage, hook: label, attachment, device: { name: ds.device.name, ifindex: ds.device.ifindex }, lost: false });
         } else {
           const result = this.attachGlobal(candidate);
           if (!result.ok) throw new Error(result.reason);
@@ -223,7 +227,7 @@ export class HookManager {
       const c = w.attachment.check();
       if (c.attached) continue;
       w.lost = true;
-      lost.push({ stage: w.stage, hook: w.hook, found: c.found });
+      lost.push({ stage: w.stage, hook: w.hook, found: c.found, deviceGone: !deviceExists(w.device) });
     }
     return lost;
   }
@@ -245,5 +249,14 @@ export class HookManager {
     this.globals.clear();
     this.watched.length = 0;
     return failed;
+  }
+}
+
+/** Whether the agent's network namespace still has this device (same name, same ifindex). */
+function deviceExists(device: { name: string; ifindex: number }): boolean {
+  try {
+    return Number(readFileSync(`/sys/class/net/${device.name}/ifindex`, 'utf8').trim()) === device.ifindex;
+  } catch {
+    return false;
   }
 }

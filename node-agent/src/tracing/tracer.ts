@@ -231,7 +231,9 @@ class BpfTracer implements Tracer {
   private checkHooks(): void {
     if (this.closed) return;
     for (const lost of this.hooks.lostHooks()) {
-      this.fault({ part: `stage ${lost.stage} (${lost.hook})`, message: `${lost.found}; the stage records nothing more`, atMs: Date.now() });
+      // a deleted tap (its VM shut down) takes its hooks with it: said as such, not as tampering
+      const message = lost.deviceGone ? `its device was removed (a VM that shut down, or a deleted link); the stage records nothing more on it` : `${lost.found}; the stage records nothing more`;
+      this.fault({ part: `stage ${lost.stage} (${lost.hook})`, message, atMs: Date.now() });
     }
   }
 
