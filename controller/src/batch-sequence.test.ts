@@ -78,4 +78,14 @@ describe('BatchSequence record counting', () => {
     s.reconcile(5);
     expect(s.lostRecords).toBeNull();
   });
+
+  it('an agent that never said what it published (stop reply failed) has unknown lost records, not 0', () => {
+    const q = new BatchSequence();
+    q.accept('b', 1, { first: 0, count: 10 });
+    q.accept('b', 2, { first: 10, count: 10 });
+    expect(q.lostRecords).toBe(0);
+    q.unreconciled();
+    expect(q.lostRecords).toBeNull();
+    expect(q.lost).toBe(0); // no gap it saw
+  });
 });

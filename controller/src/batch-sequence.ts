@@ -35,6 +35,8 @@ export class BatchSequence {
   private lostRecordCount = 0;
   /** a gap whose record count could not be known */
   private lostRecordsUnknown = false;
+  /** the agent never said how many it published (its stop reply did not come): what came after our highest batch is unknown */
+  private trailingUnknown = false;
   /** index of the record after the highest batch's; undefined: not known */
   private nextRecord: number | undefined = 0;
 
@@ -43,6 +45,7 @@ export class BatchSequence {
    * records start, null when a batch is missing and they did not.
    */
   get lostRecords(): number | null {
+    if (this.trailingUnknown) return null;
     if (this.lost === 0) return 0;
     return this.lostRecordsUnknown ? null : this.lostRecordCount;
   }
@@ -84,6 +87,11 @@ export class BatchSequence {
    * The agent says it published `lastSeq` batches in all (and `totalRecords` records, if it
    * says): batches after our highest were lost, and the records after the last one we have.
    */
+  /** The agent could not say what it published (its stop reply failed): lostRecords is unknown, never a silent 0. */
+  unreconciled(): void {
+    this.trailingUnknown = true;
+  }
+
   reconcile(lastSeq: number, totalRecords?: number): void {
     if (lastSeq > this.highest) {
       this.lost += lastSeq - this.highest;

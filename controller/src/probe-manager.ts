@@ -428,6 +428,8 @@ export class ProbeManager {
           if (r.stopped) p.agentBatches.set(h, { batches: r.batches, records: typeof r.records === 'number' ? r.records : undefined });
         } catch (e: unknown) {
           failures.push(h);
+          // what it published after our last batch is unknown: its lost_records says so (null)
+          p.stream(h).seq.unreconciled();
           log.warn({ err: e, host: h }, 'stop command failed (the agent will stop it when the lease runs out)');
         }
       }),
