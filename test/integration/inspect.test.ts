@@ -123,7 +123,8 @@ describe.skipIf(skip !== undefined)(`xtrace inspect over a real controller, NATS
     let after: AgentInspection;
     try {
       await lab.exec(vmA.ns, ['ping', '-n', '-c', '3', '-i', '0.1', '-W', '1', '-I', fresh, vmB.ip], { allowFail: true });
-      const replies = await ping(lab, vmA, vmB.ip, { count: 3, intervalMs: 50 });
+      // (a reply may take seconds on a loaded machine: a 1 s wait lost one there)
+      const replies = await ping(lab, vmA, vmB.ip, { count: 3, intervalMs: 50, waitS: 10 });
       expect(replies.received).toBe(3);
       after = await inspectJson();
     } finally {
