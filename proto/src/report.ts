@@ -286,7 +286,11 @@ export type ProbeInfo = Refine<ProbeInfo__Output, { state: ProbeState | (string 
 
 export type AgentInfo = Refine<AgentInfo__Output, { state: 'up' | 'down' | (string & {}) }>;
 
-export type StartPairProbeRequest = StartPairProbeRequest__Output;
+/** `pcap_snaplen` may be left out: absent (proto3's 0) is no capture, as for a client that predates it */
+export type StartPairProbeRequest = Omit<StartPairProbeRequest__Output, 'pcap_snaplen'> & { pcap_snaplen?: number };
 
-/** One message of RunPairProbe's stream: the started probe first, then its reports. */
-export type PairProbeEvent = { kind: 'started'; started: ProbeInfo } | { kind: 'report'; report: PairReport };
+/**
+ * One message of RunPairProbe's stream: the started probe first, then its reports; the final
+ * report's event carries `pcapng` when the probe was started with pcap_snaplen.
+ */
+export type PairProbeEvent = { kind: 'started'; started: ProbeInfo } | { kind: 'report'; report: PairReport; pcapng?: Buffer };

@@ -11,6 +11,11 @@ export interface PairProbeEvent {
   'kind'?: (string);
   'started'?: (_xtrace_v1_ProbeInfo | null);
   'report'?: (_xtrace_v1_PairReport | null);
+  /**
+   * the final report's event of a probe started with pcap_snaplen: its captures as a pcapng file
+   * (one interface per host and stage, timestamps on the source host's time axis; controller/src/pcap/)
+   */
+  'pcapng'?: (Buffer | Uint8Array | string);
 }
 
 export interface PairProbeEvent__Output {
@@ -20,4 +25,9 @@ export interface PairProbeEvent__Output {
   'kind': (string);
   'started': (_xtrace_v1_ProbeInfo__Output | null);
   'report': (_xtrace_v1_PairReport__Output | null);
+  /**
+   * the final report's event of a probe started with pcap_snaplen: its captures as a pcapng file
+   * (one interface per host and stage, timestamps on the source host's time axis; controller/src/pcap/)
+   */
+  'pcapng': (Buffer);
 }
