@@ -11,6 +11,7 @@
 import type { ClockEstimate__Output } from './generated/xtrace/v1/ClockEstimate.js';
 import type { Direction__Output } from './generated/xtrace/v1/Direction.js';
 import type { DropSite__Output } from './generated/xtrace/v1/DropSite.js';
+import type { PcapFile__Output } from './generated/xtrace/v1/PcapFile.js';
 import type { HostAccounting__Output } from './generated/xtrace/v1/HostAccounting.js';
 import type { Interval__Output } from './generated/xtrace/v1/Interval.js';
 import type { LatencyHistogram__Output } from './generated/xtrace/v1/LatencyHistogram.js';
@@ -293,4 +294,7 @@ export type StartPairProbeRequest = Omit<StartPairProbeRequest__Output, 'pcap_sn
  * One message of RunPairProbe's stream: the started probe first, then its reports; the final
  * report's event carries `pcapng` when the probe was started with pcap_snaplen.
  */
-export type PairProbeEvent = { kind: 'started'; started: ProbeInfo } | { kind: 'report'; report: PairReport; pcapng?: Buffer };
+export type PairProbeEvent = { kind: 'started'; started: ProbeInfo } | { kind: 'report'; report: PairReport; pcap?: PcapFile };
+
+/** A probe's captures as a pcapng file (proto PcapFile); `dropped` as a number */
+export type PcapFile = Omit<PcapFile__Output, 'dropped'> & { dropped: number };

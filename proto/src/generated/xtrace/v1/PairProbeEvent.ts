@@ -3,6 +3,7 @@
 
 import type { ProbeInfo as _xtrace_v1_ProbeInfo, ProbeInfo__Output as _xtrace_v1_ProbeInfo__Output } from '../../xtrace/v1/ProbeInfo.js';
 import type { PairReport as _xtrace_v1_PairReport, PairReport__Output as _xtrace_v1_PairReport__Output } from '../../xtrace/v1/PairReport.js';
+import type { PcapFile as _xtrace_v1_PcapFile, PcapFile__Output as _xtrace_v1_PcapFile__Output } from '../../xtrace/v1/PcapFile.js';
 
 export interface PairProbeEvent {
   /**
@@ -12,10 +13,9 @@ export interface PairProbeEvent {
   'started'?: (_xtrace_v1_ProbeInfo | null);
   'report'?: (_xtrace_v1_PairReport | null);
   /**
-   * the final report's event of a probe started with pcap_snaplen: its captures as a pcapng file
-   * (one interface per host and stage, timestamps on the source host's time axis; controller/src/pcap/)
+   * the final report's event of a probe started with pcap_snaplen: its captures
    */
-  'pcapng'?: (Buffer | Uint8Array | string);
+  'pcap'?: (_xtrace_v1_PcapFile | null);
 }
 
 export interface PairProbeEvent__Output {
@@ -26,8 +26,7 @@ export interface PairProbeEvent__Output {
   'started': (_xtrace_v1_ProbeInfo__Output | null);
   'report': (_xtrace_v1_PairReport__Output | null);
   /**
-   * the final report's event of a probe started with pcap_snaplen: its captures as a pcapng file
-   * (one interface per host and stage, timestamps on the source host's time axis; controller/src/pcap/)
+   * the final report's event of a probe started with pcap_snaplen: its captures
    */
-  'pcapng': (Buffer);
+  'pcap': (_xtrace_v1_PcapFile__Output | null);
 }
