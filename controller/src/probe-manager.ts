@@ -321,7 +321,7 @@ export class ProbeManager {
     s.records += count;
     s.firstCounters ??= env.counters;
     s.lastCounters = env.counters;
-    if (env.captures !== undefined) p.captures?.add(host, env.clock, env.captures);
+    if (env.captures !== undefined || env.capturesDropped !== undefined) p.captures?.add(host, env.clock, env.captures, env.capturesDropped);
     const info = { bootId: env.bootId, records: env.records.byteLength / RECORD_SIZE, lostBatches: s.seq.lost - lostBefore, counters: env.counters };
     this.notify('batch', (o) => o.batch?.(p, host, info));
     try {

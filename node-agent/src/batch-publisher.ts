@@ -5,7 +5,7 @@
  */
 import type { NatsConnection } from 'nats';
 import type pino from 'pino';
-import { CAPTURE_SIZE, ENVELOPE_VERSION, MAX_ENVELOPE_CAPTURES, RECORD_SIZE, Subjects } from '@xtrace/proto';
+import { CAPTURE_SIZE, ENVELOPE_VERSION, MAX_ENVELOPE_CAPTURES, MAX_PROBE_CAPTURES, RECORD_SIZE, Subjects } from '@xtrace/proto';
 import { forEachCaptureSlot, skewRecords, splitBySlot } from './batch-split.js';
 import { EnvelopeBuilder } from './envelope-writer.js';
 import { YoungGenerationPacer } from './gc-tuning.js';
@@ -20,6 +20,9 @@ export class ProbeOutbox {
   lastPublishMs: number;
   /** packet captures for the next envelope (copies: the tracer's are lent), at most MAX_ENVELOPE_CAPTURES */
   captures: Buffer[] = [];
+  /** captures routed here so far; past MAX_PROBE_CAPTURES they are counted in capturesDropped, not sent */
+  capturesTaken = 0;
+  capturesDropped = 0;
 
   constructor(
     readonly probeId: string,
@@ -82,6 +85,11 @@ export class BatchPublisher {
     if (activeMask === 0) return;
     forEachCaptureSlot(captures, activeMask, (slot, capture) => {
       const box = outboxOfSlot(slot);
+      if (box.capturesTaken >= MAX_PROBE_CAPTURES) {
+        box.capturesDropped++;
+        return;
+      }
+      box.capturesTaken++;
       box.captures.push(Buffer.from(capture));
       if (box.captures.length >= MAX_ENVELOPE_CAPTURES) this.flush(box, false);
     });
@@ -121,6 +129,7 @@ export class BatchPublisher {
         clock: { monoNs, realNs },
         counters: this.o.counters(),
         ...(captures !== undefined ? { captures } : {}),
+        ...(box.capturesDropped > 0 ? { capturesDropped: box.capturesDropped } : {}),
       };
       nc.publish(Subjects.events(box.probeId, hostId), box.out.finish(meta, skewNs === 0n ? undefined : (r) => skewRecords(r, skewNs)));
       this.batchesPublished++;

@@ -6,6 +6,11 @@
 export const CAPTURE_SIZE = 160;
 /** most packet bytes a capture holds (XT_CAPTURE_BYTES): the largest snaplen a probe may ask for */
 export const CAPTURE_BYTES = 128;
+/**
+ * Captures of one probe kept at most: an agent sends at most this many of its own (the rest it
+ * counts, envelope `capturesDropped`), the controller keeps at most this many of all its hosts'.
+ */
+export const MAX_PROBE_CAPTURES = 10_000;
 
 export const CaptureOffset = {
   tsNs: 0,

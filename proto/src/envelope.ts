@@ -53,6 +53,8 @@ export interface EventEnvelope {
    * (capture-layout.ts), a multiple of CAPTURE_SIZE bytes. Absent otherwise (and from older agents).
    */
   captures?: Buffer;
+  /** captures of this probe the agent did not send (past MAX_PROBE_CAPTURES), cumulative; absent: none */
+  capturesDropped?: number;
   /** packed records, a multiple of RECORD_SIZE bytes */
   records: Buffer;
 }
@@ -73,6 +75,7 @@ export function encodeEnvelope(env: EventEnvelope): Uint8Array {
     clock: { monoNs: env.clock.monoNs, realNs: env.clock.realNs },
     counters: env.counters,
     ...(env.captures !== undefined ? { captures: env.captures } : {}),
+    ...(env.capturesDropped !== undefined ? { capturesDropped: env.capturesDropped } : {}),
     records: env.records,
   });
 }
@@ -145,6 +148,7 @@ const envelopeSchema = z.object(
         }
       })
       .optional(),
+    capturesDropped: countFrom(0).optional(),
     records: z.instanceof(Uint8Array, expected('binary')).check((ctx) => {
       if (ctx.value.byteLength % RECORD_SIZE !== 0) {
         ctx.issues.push({ code: 'custom', message: `${ctx.value.byteLength} bytes is not a multiple of ${RECORD_SIZE}`, input: ctx.value });
@@ -184,6 +188,7 @@ export function decodeEnvelope(data: Uint8Array): EventEnvelope {
     clock: o.clock,
     counters: o.counters,
     ...(cap !== undefined ? { captures: Buffer.isBuffer(cap) ? cap : Buffer.from(cap.buffer, cap.byteOffset, cap.byteLength) } : {}),
+    ...(o.capturesDropped !== undefined ? { capturesDropped: o.capturesDropped } : {}),
     records: Buffer.isBuffer(rec) ? rec : Buffer.from(rec.buffer, rec.byteOffset, rec.byteLength),
   };
 }

@@ -126,13 +126,16 @@ describe.skipIf(!hasTshark())('pcapng writer (read back by tshark)', () => {
     expect(info).toContain('+5000.000 us ± 2.500 us');
   });
 
-  it('keeps at most its bound of captures and counts the rest', () => {
+  it('keeps at most its bound of captures and counts the rest, with those agents did not send', () => {
     const caps = new ProbeCaptures(64, 2);
     const f = icmpFrame(1, 8);
     const three = Buffer.concat([1n, 2n, 3n].map((i) => capture({ tsNs: i, pktId: i, stage: Stage.nic_rx, frame: f, snaplen: 64 })));
     caps.add('hv-a', { monoNs: 0n, realNs: 0n }, three);
-    const file = caps.build({ probe_id: 'p2', src: '10.0.0.1', dst: '10.0.0.2', hosts: ['hv-a'] }, []);
-    expect([file.packets, file.dropped]).toEqual([2, 1]);
+    // what an agent did not send counts too (its envelopes' cumulative capturesDropped: the last one holds)
+    caps.add('hv-b', { monoNs: 0n, realNs: 0n }, undefined, 4);
+    caps.add('hv-b', { monoNs: 0n, realNs: 0n }, undefined, 7);
+    const file = caps.build({ probe_id: 'p2', src: '10.0.0.1', dst: '10.0.0.2', hosts: ['hv-a', 'hv-b'] }, []);
+    expect([file.packets, file.dropped]).toEqual([2, 1 + 7]);
     expect(tsharkFields(file.pcapng, ['frame.interface_name'])).toEqual([['hv-a.nic_rx'], ['hv-a.nic_rx']]);
   });
 });

@@ -6,11 +6,8 @@
  * taken out, and the source host's CLOCK_MONOTONIC becomes wall-clock time by its envelopes'
  * clock pair. Each interface's comment says the offset taken out and its uncertainty.
  */
-import { CAPTURE_SIZE, decodeCapture, stageName, type ClockReport, type EnvelopeClock, type PcapFile } from '@xtrace/proto';
+import { CAPTURE_SIZE, decodeCapture, MAX_PROBE_CAPTURES, stageName, type ClockReport, type EnvelopeClock, type PcapFile } from '@xtrace/proto';
 import { writePcapng, type PcapInterface, type PcapPacket } from './pcapng-writer.js';
-
-/** Captures kept per probe; those beyond are counted (PcapFile.dropped), not kept. */
-export const MAX_PROBE_CAPTURES = 10_000;
 
 interface HeldCapture {
   host: string;
@@ -34,8 +31,10 @@ function formatUs(ns: number): string {
 
 export class ProbeCaptures {
   private readonly held: HeldCapture[] = [];
-  /** captures beyond the bound */
-  dropped = 0;
+  /** captures beyond the bound here */
+  private droppedHere = 0;
+  /** per host: the captures its agent did not send (its envelopes' capturesDropped, cumulative) */
+  private readonly droppedByAgents = new Map<string, number>();
   /** each host's envelope clock pair (CLOCK_MONOTONIC and CLOCK_REALTIME at one moment), the first seen */
   private readonly clocks = new Map<string, EnvelopeClock>();
 
@@ -48,12 +47,21 @@ export class ProbeCaptures {
     return this.held.length;
   }
 
-  /** The captures of one envelope of `host` (packed, proto capture-layout.ts); copied. */
-  add(host: string, clock: EnvelopeClock, captures: Buffer): void {
+  /** captures not in the file: beyond the bound here, or not sent by their agent */
+  get dropped(): number {
+    let n = this.droppedHere;
+    for (const d of this.droppedByAgents.values()) n += d;
+    return n;
+  }
+
+  /** The captures of one envelope of `host` (packed, proto capture-layout.ts; copied) and its agent's count of those it did not send. */
+  add(host: string, clock: EnvelopeClock, captures: Buffer | undefined, agentDropped = 0): void {
     if (!this.clocks.has(host)) this.clocks.set(host, clock);
+    this.droppedByAgents.set(host, Math.max(this.droppedByAgents.get(host) ?? 0, agentDropped));
+    if (captures === undefined) return;
     for (let off = 0; off + CAPTURE_SIZE <= captures.byteLength; off += CAPTURE_SIZE) {
       if (this.held.length >= this.max) {
-        this.dropped++;
+        this.droppedHere++;
         continue;
       }
       const c = decodeCapture(captures, off);
@@ -109,7 +117,7 @@ export class ProbeCaptures {
     packets.sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : a.interfaceId - b.interfaceId));
     const pcapng = writePcapng({
       application: 'xtrace',
-      comment: `xtrace probe ${probe.probe_id}: ${probe.src} <-> ${probe.dst} on ${probe.hosts.join(', ')}; timestamps on ${source}'s clock (each host's estimated offset taken out)${this.dropped > 0 ? `; ${this.dropped} captures beyond ${this.max} not written` : ''}`,
+      comment: `xtrace probe ${probe.probe_id}: ${probe.src} <-> ${probe.dst} on ${probe.hosts.join(', ')}; timestamps on ${source}'s clock (each host's estimated offset taken out)${this.dropped > 0 ? `; ${this.dropped} captures not written (past the bound of ${this.max} per probe)` : ''}`,
       interfaces,
       packets,
     });
