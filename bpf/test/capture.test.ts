@@ -5,7 +5,7 @@
  * (BPF_PROG_TEST_RUN).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CAPTURE_BYTES, Stage } from '@xtrace/proto';
+import { CAPTURE_BYTES, Stage, type DecodedRecord } from '@xtrace/proto';
 import { frame } from './frames.js';
 import { bpfUnavailableReason, TestRunHarness } from './test-run-harness.js';
 
@@ -13,8 +13,16 @@ const skip = bpfUnavailableReason();
 const A = '192.168.81.10';
 const B = '192.168.81.20';
 
+/** waits for cond (no deadline of its own: the test's timeout is the bound, a busy machine only makes it slower) */
 async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  while (!cond()) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** the harness's records until one of each pkt id has arrived */
+async function recordsOf(t: TestRunHarness, ids: bigint[]): Promise<DecodedRecord[]> {
+  const got: DecodedRecord[] = [];
+  while (!ids.every((id) => got.some((r) => r.pktId === id))) got.push(...(await t.drain(20)));
+  return got;
 }
 
 describe.skipIf(skip !== undefined)(`packet captures in BPF${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -32,7 +40,7 @@ describe.skipIf(skip !== undefined)(`packet captures in BPF${skip ? ` (skipped: 
     t.run(big);
     t.run(small);
     await until(() => t.captures.length >= 2);
-    const records = await t.drain(50);
+    const records = await recordsOf(t, t.captures.map((c) => c.pktId));
     expect(t.captures).toHaveLength(2);
     const [c1, c2] = t.captures;
     expect(c1!.len).toBe(big.length);
@@ -56,11 +64,14 @@ describe.skipIf(skip !== undefined)(`packet captures in BPF${skip ? ` (skipped: 
     await until(() => t.captures.length >= 1);
     expect(t.captures.map((c) => c.data.length)).toEqual([20]);
     expect(t.captures[0]!.data.equals(f.subarray(0, 20))).toBe(true);
+    await recordsOf(t, [t.captures[0]!.pktId]); // the first run's record
     t.captures.length = 0;
     t.watch(A, B); // the same pair, no capture asked
     t.run(f);
-    const records = await t.drain(100);
-    expect(records.length).toBeGreaterThan(0); // the packet was kept ...
+    let records: DecodedRecord[] = [];
+    while (records.length === 0) records = await t.drain(20);
+    expect(records).toHaveLength(1); // the packet was kept ...
+    await t.drain(100); // (a capture, were there one, was submitted before the record)
     expect(t.captures).toHaveLength(0); // ... and not captured
   });
 });
