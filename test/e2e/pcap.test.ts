@@ -61,7 +61,7 @@ describe.skipIf(skip !== undefined)(`xtrace pair --pcap across two hypervisors${
     await ping(lab, vmA, vmB.ip, { count: 2, intervalMs: 50 });
     stack = await XtraceStack.start(lab);
     file = join(lab.dir, 'probe.pcapng');
-    const pair = stack.pair(vmA.ip, vmB.ip, ['--duration', '8s', '--proto', 'icmp', '--pcap', file]);
+    const pair = stack.pair(vmA.ip, vmB.ip, ['--duration', '10s', '--proto', 'icmp', '--pcap', file]);
     // traffic only once the probe runs (starting the CLI and the probe takes seconds on a busy machine)
     await waitProbeRunning(stack, vmA.ip, 90_000);
     const sent = await ping(lab, vmA, vmB.ip, { count: 40, intervalMs: 50 });
