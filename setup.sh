@@ -42,6 +42,8 @@ PACKAGES=(
   # the release test's clean Debian root and the OCI image's base (deploy/debian-rootfs.sh)
   mmdebstrap
   bpftrace linux-perf
+  # reads back `xtrace pair --pcap` files (test/e2e/pcap.test.ts, controller/src/pcap/pcapng-writer.test.ts)
+  tshark
   # systemd-analyze (test/integration/systemd-units.test.ts verifies deploy/'s units)
   systemd
   # the nested lab (test/lab/nested): Debian kernels as QEMU hypervisors with Open vSwitch and KVM guests

@@ -8,6 +8,12 @@ struct {
 	__uint(max_entries, 4 << 20); /* the agent sizes it before load (--ring-buffer-mb) */
 } xt_events SEC(".maps");
 
+/* packet captures (struct xt_capture) of probes that asked for them; read only while one does */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} xt_captures SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);

@@ -7,6 +7,8 @@
 
 struct xt_selection {
 	__u32 probe_mask;
+	__u32 capture_mask; /* the selecting probes that asked for a capture (snaplen > 0) */
+	__u32 snaplen;      /* the largest snaplen they asked for */
 	__u8 reverse;
 };
 
@@ -100,6 +102,11 @@ static __always_inline struct xt_selection xt_select(const struct xt_probe_value
 		if (!m.probe_mask)
 			m.reverse = s->src_is_lo != saddr_is_lo; /* the packet's source is not the probe's --src */
 		m.probe_mask |= 1u << (v->slot_ids[i] & (XT_MAX_PROBES - 1));
+		if (s->snaplen) {
+			m.capture_mask |= 1u << (v->slot_ids[i] & (XT_MAX_PROBES - 1));
+			if (s->snaplen > m.snaplen)
+				m.snaplen = s->snaplen;
+		}
 	}
 	return m;
 }
@@ -151,13 +158,20 @@ static __always_inline void xt_where_config(struct xt_where *w, const struct xt_
 	w->vhost = (cfg->flags & XT_CFG_VHOST) != 0;
 }
 
+/* What xt_keep says about capturing a kept packet: which kept probes asked, and how many bytes. */
+struct xt_capture_want {
+	__u32 mask;
+	__u32 snaplen;
+};
+
 /*
  * The common path of every program once it knows where it is: parse, select, sample, identify.
  * Fills *rec (everything but nothing the caller does not know: ts is now) and returns true when a
- * probe keeps the packet. Every way a packet can leave without a record is counted.
+ * probe keeps the packet. Every way a packet can leave without a record is counted. `cap` (may
+ * be NULL: the caller never captures) gets the capture the kept probes asked for (mask 0: none).
  */
 static __always_inline bool xt_keep(const struct xt_reader *r, __u32 l3_off, __u16 ethertype,
-				    const struct xt_where *w, struct xt_record *rec)
+				    const struct xt_where *w, struct xt_record *rec, struct xt_capture_want *cap)
 {
 	struct xt_packet p = {};
 	struct xt_probe_value *v;
@@ -215,7 +229,50 @@ static __always_inline bool xt_keep(const struct xt_reader *r, __u32 l3_off, __u
 	rec->flow_hash = xt_flow_hash(&p);
 	rec->seq = p.seq;
 	rec->drop_location = w->drop_location;
+	if (cap) {
+		cap->mask = mask & m.capture_mask;
+		cap->snaplen = m.snaplen;
+	}
 	return true;
+}
+
+/*
+ * The first bytes of a kept packet whose probe asked for them (`xtrace pair --pcap`), on
+ * xt_captures beside its record. tc programs only: they read the frame from its Ethernet
+ * header with bpf_skb_load_bytes; a tracing program's reader starts at the network header
+ * and does not capture. A capture that finds the ring full is counted (XT_C_CAPTURE_FULL).
+ * The reader drains xt_captures on its timer: no wake-up per capture.
+ */
+static __always_inline void xt_capture(const struct xt_reader *r, const struct xt_record *rec, const struct xt_capture_want *cap)
+{
+	struct xt_capture *c;
+	__u32 n;
+
+	if (!r->tc)
+		return;
+	n = cap->snaplen < XT_CAPTURE_BYTES ? cap->snaplen : XT_CAPTURE_BYTES;
+	if (n > r->limit)
+		n = r->limit;
+	c = bpf_ringbuf_reserve(&xt_captures, sizeof(*c), 0);
+	if (!c) {
+		xt_count(XT_C_CAPTURE_FULL);
+		return;
+	}
+	c->ts_ns = rec->ts_ns;
+	c->pkt_id = rec->pkt_id;
+	c->probe_mask = cap->mask;
+	c->len = rec->len;
+	c->ifindex = rec->ifindex;
+	c->stage = rec->stage;
+	/* the barrier keeps clang from folding the bound away: the verifier needs 1..XT_CAPTURE_BYTES */
+	asm volatile("" : "+r"(n));
+	n &= 0xff;
+	if (n > XT_CAPTURE_BYTES)
+		n = XT_CAPTURE_BYTES;
+	if (n == 0 || bpf_skb_load_bytes(r->tc, 0, c->data, n))
+		n = 0;
+	c->caplen = n;
+	bpf_ringbuf_submit(c, BPF_RB_NO_WAKEUP);
 }
 
 /*
@@ -243,9 +300,12 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 				       const struct xt_where *w)
 {
 	struct xt_record rec = {};
+	struct xt_capture_want cap;
 
-	if (!xt_keep(r, l3_off, ethertype, w, &rec))
+	if (!xt_keep(r, l3_off, ethertype, w, &rec, &cap))
 		return;
+	if (cap.mask)
+		xt_capture(r, &rec, &cap);
 	if (w->vhost_kick_ts)
 		xt_emit_earlier(&rec, XT_STAGE_GUEST_KICK, w->vhost_kick_ts, w->vhost_hook, w->batch);
 	if (w->vhost_send_ts)

@@ -11,6 +11,7 @@
 #define XT_HDR_COPY 192         /* header bytes copied from an skb before parsing */
 #define XT_PAYLOAD_ID_BYTES 16  /* L4 payload bytes folded into the packet id */
 #define XT_WAKEUP_BYTES (256 << 10) /* ring buffer data that wakes the reader (~3600 records; rings are >= 1 MiB) */
+#define XT_CAPTURE_BYTES 128    /* most packet bytes a capture holds (xt_probe_slot.snaplen is clipped to it) */
 
 /* Stages of the path model (docs/architecture.md "Path model and segments"). */
 enum xt_stage {
@@ -69,6 +70,23 @@ struct xt_record {
 	__u64 drop_location;/* 56 kfree_skb location (kernel text address) */
 };
 
+/*
+ * A kept packet's first bytes (xt_probe_slot.snaplen asked for them), on the xt_captures ring, for
+ * `xtrace pair --pcap`: the record ABI stays as it is; a capture joins its record by pkt_id,
+ * stage and ts. Only tc programs capture (they see the frame from its Ethernet header); tracing
+ * programs do not. 160 bytes, little endian.
+ */
+struct xt_capture {
+	__u64 ts_ns;        /*  0 the record's ts_ns */
+	__u64 pkt_id;       /*  8 */
+	__u32 probe_mask;   /* 16 the kept probes that asked for a capture */
+	__u32 len;          /* 20 skb->len: the frame's length on the wire */
+	__u32 ifindex;      /* 24 */
+	__u16 stage;        /* 28 enum xt_stage */
+	__u16 caplen;       /* 30 bytes of data[] that are the frame's */
+	__u8 data[XT_CAPTURE_BYTES]; /* 32 the frame from its Ethernet header */
+};
+
 /* xt_probes: hash map. Key: the probe's address pair in canonical order (lower first). */
 struct xt_probe_key {
 	__u8 addr_lo[16];   /* IPv4 as ::ffff:a.b.c.d mapped */
@@ -81,7 +99,7 @@ struct xt_probe_slot {
 	__u16 port;         /* 0 any, else matches sport or dport (host order) */
 	__u32 sample_n;     /* keep a packet when hash(id) % sample_n < sample_k; n=0 keeps all */
 	__u32 sample_k;
-	__u32 pad;
+	__u32 snaplen;      /* 0: no capture; else capture the first min(snaplen, XT_CAPTURE_BYTES) bytes (tc stages) */
 };
 
 /*
@@ -144,7 +162,8 @@ enum xt_counter {
 	XT_C_IRQ_OVERFLOW = 11,  /* vhost_rx records beyond XT_IRQ_BATCH in one batch: no kvm_irq */
 	XT_C_VHOST_XDP = 12,     /* frames the vhost worker took from the tap as XDP frames: no skb, no vhost_rx */
 	XT_C_VHOST_STATE = 13,   /* vhost stages lost because the per-worker state could not be created */
-	XT_C_MAX = 14,
+	XT_C_CAPTURE_FULL = 14,  /* packet captures lost: xt_captures full */
+	XT_C_MAX = 15,
 };
 
 struct xt_counter_set {

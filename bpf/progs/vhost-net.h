@@ -128,7 +128,7 @@ static __always_inline void xt_vhost_recv(void *sock, struct msghdr *m, __u8 hoo
 		return;
 	}
 	w.len = BPF_CORE_READ(skb, len);
-	if (!xt_keep(&r, 0, ethertype, &w, &rec))
+	if (!xt_keep(&r, 0, ethertype, &w, &rec, NULL))
 		return;
 	xt_emit(&rec, w.batch);
 	st = xt_vhost_task(true);

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { COUNTER_COUNT, MAX_PROBES } from '@xtrace/proto';
+import { CAPTURE_BYTES, COUNTER_COUNT, MAX_PROBES } from '@xtrace/proto';
 import { describe, expect, it } from 'vitest';
 import {
   BATCH_RECORDS,
@@ -45,6 +45,7 @@ describe('ABI defines', () => {
   it('probe slots and per-CPU batch records are the same numbers in C and TypeScript', () => {
     expect(define('XT_MAX_PROBES')).toBe(MAX_PROBES);
     expect(define('XT_BATCH_RECORDS')).toBe(BATCH_RECORDS);
+    expect(define('XT_CAPTURE_BYTES')).toBe(CAPTURE_BYTES);
   });
 });
 
@@ -72,6 +73,12 @@ describe.skipIf(!existsSync(DEFAULT_BPF_OBJECT))('BPF map ABI', () => {
     expect(struct('xt_dev_stage').size).toBe(DEV_STAGE_VALUE_SIZE);
     // every counter in one per-CPU element, indexed like proto's Counter table
     expect(struct('xt_counter_set').size).toBe(COUNTER_COUNT * 8);
+  });
+
+  it('the probe slot carries the capture snaplen where probeValue writes it', () => {
+    // (struct xt_capture is not in BTF, only reached through a ring reservation: capture.test.ts
+    // checks its layout by the values the program writes)
+    expect(offset(struct('xt_probe_slot'), 'snaplen')).toBe(12);
   });
 
   it('probe value and slot offsets match', () => {

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { decodeRecords, type DecodedRecord } from '@xtrace/proto';
+import { CAPTURE_SIZE, decodeCapture, decodeRecords, type DecodedCapture, type DecodedRecord } from '@xtrace/proto';
 import { BPF_TCX_INGRESS, native, type BpfObject, type RingBuffer, type RingBufferStats } from '@xtrace/native';
 import {
   BATCH_STAGING,
@@ -26,7 +26,10 @@ import {
 
 export class TestRunHarness {
   private readonly records: DecodedRecord[] = [];
+  /** what xt_captures delivered (probes watched with a snaplen), in arrival order */
+  readonly captures: DecodedCapture[] = [];
   private ring: RingBuffer | undefined;
+  private captureRing: RingBuffer | undefined;
   readonly netns = statSync('/proc/self/ns/net').ino;
 
   private constructor(
@@ -53,11 +56,17 @@ export class TestRunHarness {
       { recordSize: 64, batchRecords: 1024, flushMs: opts.flushMs ?? 5, maxPendingBatches: 16, ...(batch ? { staging: BATCH_STAGING } : {}) },
       (batch) => harness.records.push(...decodeRecords(batch)),
     );
+    harness.captureRing = object.openRingBuffer('xt_captures', { recordSize: CAPTURE_SIZE, batchRecords: 64, flushMs: opts.flushMs ?? 5, maxPendingBatches: 16 }, (batch) => {
+      for (let off = 0; off + CAPTURE_SIZE <= batch.byteLength; off += CAPTURE_SIZE) {
+        const c = decodeCapture(batch, off);
+        harness.captures.push({ ...c, data: Buffer.from(c.data) });
+      }
+    });
     return harness;
   }
 
   /** Selects packets between a and b (both directions) as probe slot `slot`. */
-  watch(a: string, b: string, opts: { slot?: number; proto?: keyof typeof IPPROTO; sampleN?: number; sampleK?: number } = {}): void {
+  watch(a: string, b: string, opts: { slot?: number; proto?: keyof typeof IPPROTO; sampleN?: number; sampleK?: number; snaplen?: number } = {}): void {
     const src = addressBytes(a);
     const key = probeKey(src, addressBytes(b));
     this.object.mapUpdate(
@@ -71,6 +80,7 @@ export class TestRunHarness {
           port: 0,
           sampleN: opts.sampleN ?? 0,
           sampleK: opts.sampleK ?? 0,
+          snaplen: opts.snaplen ?? 0,
         },
       ]),
     );
@@ -135,6 +145,7 @@ export class TestRunHarness {
   /** Stops the drain thread: it flushes every CPU's batch and drains the ring one last time. */
   async stopRing(): Promise<void> {
     await this.ring?.close();
+    await this.captureRing?.close();
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@
  * grpc-errors.ts turns into INVALID_ARGUMENT.
  */
 import { isIP } from 'node:net';
-import { MAX_DURATION_MS, PROBE_PROTOS, clipForMessage, expecting, formatDurationMs, hasIssueAt, isVmName, parseOrThrow, type StartPairProbeRequest } from '@xtrace/proto';
+import { CAPTURE_BYTES, MAX_DURATION_MS, PROBE_PROTOS, clipForMessage, expecting, formatDurationMs, hasIssueAt, isVmName, parseOrThrow, type StartPairProbeRequest } from '@xtrace/proto';
 import { z } from 'zod';
 import type { HistoryQuery } from './fleet/history-store.js';
 import type { HistoryRequest } from './grpc-history.js';
@@ -36,6 +36,7 @@ const startPairProbeSchema = z
     } else if (req.interval_ms && req.interval_ms < 100) fail('interval', `expected at least 100ms, got ${req.interval_ms}ms`);
     // past these a timer overflows (Node fires it at once) and the agents refuse the probe
     else if (req.interval_ms && req.interval_ms > MAX_DURATION_MS) fail('interval', `expected at most ${formatDurationMs(MAX_DURATION_MS)}, got ${req.interval_ms}ms`);
+    else if (req.pcap_snaplen && !(Number.isInteger(req.pcap_snaplen) && req.pcap_snaplen >= 1 && req.pcap_snaplen <= CAPTURE_BYTES)) fail('pcap_snaplen', `expected 1..${CAPTURE_BYTES} bytes, got ${req.pcap_snaplen}`);
     else if (req.duration_ms && req.duration_ms > MAX_DURATION_MS) fail('duration', `expected at most ${formatDurationMs(MAX_DURATION_MS)}, got ${req.duration_ms}ms`);
   });
 

@@ -53,7 +53,8 @@ export function createXtraceService(manager: ProbeManager, registry: AgentRegist
             return;
           }
           call.write({ kind: 'started', started: { ...p.info, state: p.state } });
-          followProbe(p, call, manager, log, (report): PairProbeEvent => ({ kind: 'report', report }));
+          // the final report's event carries the probe's captures (pcap_snaplen): set before 'final'
+          followProbe(p, call, manager, log, (report): PairProbeEvent => ({ kind: 'report', report, ...(report.final && p.pcap !== undefined ? { pcap: p.pcap } : {}) }));
         },
         (e: unknown) => call.emit('error', toServiceError(e)),
       );

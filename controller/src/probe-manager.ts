@@ -20,6 +20,7 @@ import {
   type AnalysisReport,
   type HostAccountingReport,
   type PairReport,
+  type PcapFile,
   type ProbeInfo,
   type ProbeState,
   type StartPairProbeRequest,
@@ -32,6 +33,7 @@ import { BatchSequence } from './batch-sequence.js';
 import { checkStartPairProbeRequest } from './grpc-requests.js';
 import { emptyAnalysis, matchedPackets, type AnalyzerFactory, type ProbeAnalyzer } from './probe-analyzer.js';
 import { startProbeAnalyzer } from './probe-analyzer-setup.js';
+import { ProbeCaptures } from './pcap/probe-captures.js';
 import { ProbeFanout } from './probe-fanout.js';
 import { probeInfoOf, startCommandOf } from './probe-request.js';
 import { ProbeSubscription } from './probe-subscription.js';
@@ -102,6 +104,9 @@ export class Probe extends EventEmitter<{ report: [PairReport]; final: [PairRepo
   /** failures of its agents' kernel side while it ran ("agent h: ring buffer failed: ...") */
   readonly faults: string[] = [];
   stopping: Promise<PairReport> | undefined;
+  /** a probe started with pcap_snaplen: its packet captures while it runs, then its pcapng file (before 'final') */
+  captures: ProbeCaptures | undefined;
+  pcap: PcapFile | undefined;
   constructor(
     readonly info: ProbeInfo,
     readonly keepOnDisconnect: boolean,
@@ -251,6 +256,7 @@ export class ProbeManager {
 
     const p = new Probe(info, req.keep_on_disconnect ?? false, analyzer, opts.origin ?? 'adhoc');
     p.sub = sub;
+    if (req.pcap_snaplen) p.captures = new ProbeCaptures(req.pcap_snaplen);
     p.state = 'running';
     this.probes.set(probeId, p);
     this.notify('probeStarted', (o) => o.probeStarted?.(p));
@@ -315,6 +321,7 @@ export class ProbeManager {
     s.records += count;
     s.firstCounters ??= env.counters;
     s.lastCounters = env.counters;
+    if (env.captures !== undefined || env.capturesDropped !== undefined) p.captures?.add(host, env.clock, env.captures, env.capturesDropped);
     const info = { bootId: env.bootId, records: env.records.byteLength / RECORD_SIZE, lostBatches: s.seq.lost - lostBefore, counters: env.counters };
     this.notify('batch', (o) => o.batch?.(p, host, info));
     try {
@@ -458,6 +465,14 @@ export class ProbeManager {
     if (p.message) notes.push(p.message);
     p.message = notes.join('; ');
     const r = this.buildReport(p, a, true);
+    if (p.captures !== undefined) {
+      try {
+        p.pcap = p.captures.build(p.info, r.clock);
+      } catch (e: unknown) {
+        log.error({ err: e }, 'writing the probe\'s pcapng failed');
+      }
+      p.captures = undefined;
+    }
     p.finalReport = r;
     p.analyzer = ENDED_ANALYZER;
     this.notify('report', (o) => o.report?.(p, r));

@@ -53,5 +53,6 @@ export function startCommandOf(req: StartPairProbeRequest, info: ProbeInfo, leas
   if (req.proto) cmd.proto = req.proto as ProbeProto;
   if (req.port) cmd.port = req.port;
   if (req.sample_n) cmd.sample = { k: req.sample_k, n: req.sample_n };
+  if (req.pcap_snaplen) cmd.capture = { snaplen: req.pcap_snaplen };
   return cmd;
 }

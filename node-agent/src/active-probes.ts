@@ -20,7 +20,7 @@ export interface ActiveProbe {
 }
 
 function sameProbe(a: StartProbeCommand, b: StartProbeCommand): boolean {
-  return a.src === b.src && a.dst === b.dst && a.proto === b.proto && a.port === b.port && a.sample?.k === b.sample?.k && a.sample?.n === b.sample?.n;
+  return a.src === b.src && a.dst === b.dst && a.proto === b.proto && a.port === b.port && a.sample?.k === b.sample?.k && a.sample?.n === b.sample?.n && a.capture?.snaplen === b.capture?.snaplen;
 }
 
 function filterOf(cmd: StartProbeCommand, slot: number): ProbeFilter {
@@ -31,6 +31,7 @@ function filterOf(cmd: StartProbeCommand, slot: number): ProbeFilter {
     f.sampleN = cmd.sample.n;
     f.sampleK = cmd.sample.k;
   }
+  if (cmd.capture !== undefined) f.snaplen = cmd.capture.snaplen;
   return f;
 }
 

@@ -126,6 +126,7 @@ export class Agent {
   async start(): Promise<void> {
     await this.reporter.refreshInventory();
     this.tracer.onBatch((records) => this.publisher.route(records, this.probes.slotMask(), (slot) => this.probes.atSlot(slot)!.outbox));
+    this.tracer.onCaptures?.((captures) => this.publisher.routeCaptures(captures, this.probes.slotMask(), (slot) => this.probes.atSlot(slot)!.outbox));
     // the kernel side broke: say so at once (the registry tells the controllers, whose reports name it)
     this.tracer.onFault((fault) => {
       this.log.error({ fault, probes: this.probes.ids() }, `tracer fault: ${fault.part}: ${fault.message}`);

@@ -5,8 +5,8 @@
  */
 import type { NatsConnection } from 'nats';
 import type pino from 'pino';
-import { ENVELOPE_VERSION, RECORD_SIZE, Subjects } from '@xtrace/proto';
-import { skewRecords, splitBySlot } from './batch-split.js';
+import { CAPTURE_SIZE, ENVELOPE_VERSION, MAX_ENVELOPE_CAPTURES, MAX_PROBE_CAPTURES, RECORD_SIZE, Subjects } from '@xtrace/proto';
+import { forEachCaptureSlot, skewRecords, splitBySlot } from './batch-split.js';
 import { EnvelopeBuilder } from './envelope-writer.js';
 import { YoungGenerationPacer } from './gc-tuning.js';
 
@@ -18,6 +18,11 @@ export class ProbeOutbox {
   seq = 0;
   records = 0;
   lastPublishMs: number;
+  /** packet captures for the next envelope (copies: the tracer's are lent), at most MAX_ENVELOPE_CAPTURES */
+  captures: Buffer[] = [];
+  /** captures routed here so far; past MAX_PROBE_CAPTURES they are counted in capturesDropped, not sent */
+  capturesTaken = 0;
+  capturesDropped = 0;
 
   constructor(
     readonly probeId: string,
@@ -75,17 +80,38 @@ export class BatchPublisher {
     }
   }
 
+  /** Copies each capture into the outboxes of the slots its probe_mask names, publishing those that fill up. */
+  routeCaptures(captures: Buffer, activeMask: number, outboxOfSlot: (slot: number) => ProbeOutbox): void {
+    if (activeMask === 0) return;
+    forEachCaptureSlot(captures, activeMask, (slot, capture) => {
+      const box = outboxOfSlot(slot);
+      if (box.capturesTaken >= MAX_PROBE_CAPTURES) {
+        box.capturesDropped++;
+        return;
+      }
+      box.capturesTaken++;
+      box.captures.push(Buffer.from(capture));
+      if (box.captures.length >= MAX_ENVELOPE_CAPTURES) this.flush(box, false);
+    });
+  }
+
   /** The periodic flush: what is pending, or an empty batch when the probe was idle long enough. */
   tick(box: ProbeOutbox, now: number): void {
-    if (box.out.records > 0 || now - box.lastPublishMs >= this.o.idleBatchMs) this.flush(box, true);
+    if (box.out.records > 0 || box.captures.length > 0 || now - box.lastPublishMs >= this.o.idleBatchMs) this.flush(box, true);
   }
 
   /** Publishes what the outbox holds; with `allowEmpty`, also an envelope with no records. */
   flush(box: ProbeOutbox, allowEmpty: boolean): void {
     const n = box.out.records;
-    if (n === 0 && !allowEmpty) return;
+    if (n === 0 && box.captures.length === 0 && !allowEmpty) return;
     const { nc, hostId, bootId, skewNs } = this.o;
     if (nc.isClosed()) return;
+    let captures: Buffer | undefined;
+    if (box.captures.length > 0) {
+      captures = Buffer.concat(box.captures, box.captures.length * CAPTURE_SIZE);
+      box.captures = [];
+      skewRecords(captures, skewNs, CAPTURE_SIZE);
+    }
     const monoNs = process.hrtime.bigint() + skewNs;
     const realNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
     const firstRecord = box.records;
@@ -102,6 +128,8 @@ export class BatchPublisher {
         firstRecord,
         clock: { monoNs, realNs },
         counters: this.o.counters(),
+        ...(captures !== undefined ? { captures } : {}),
+        ...(box.capturesDropped > 0 ? { capturesDropped: box.capturesDropped } : {}),
       };
       nc.publish(Subjects.events(box.probeId, hostId), box.out.finish(meta, skewNs === 0n ? undefined : (r) => skewRecords(r, skewNs)));
       this.batchesPublished++;

@@ -4,7 +4,7 @@
  * batch itself, not a copy; other slots get their records copied, a run of consecutive
  * records at a time. Callers must treat the returned Buffers as read-only.
  */
-import { MAX_PROBES, RECORD_SIZE, RecordOffset } from '@xtrace/proto';
+import { CAPTURE_SIZE, CaptureOffset, MAX_PROBES, RECORD_SIZE, RecordOffset } from '@xtrace/proto';
 
 /** Returns slot -> packed records of that slot, for the slots in `activeMask` only. */
 export function splitBySlot(batch: Buffer, activeMask: number): Map<number, Buffer> {
@@ -48,11 +48,23 @@ function copySlot(batch: Buffer, n: number, slot: number, count: number): Buffer
   return dst;
 }
 
-/** Adds `skewNs` (may be negative) to every record's ts_ns, in place. */
-export function skewRecords(records: Buffer, skewNs: bigint): void {
+/** Adds `skewNs` (may be negative) to the timestamp of every `size`-byte entry (records, or captures), in place. */
+export function skewRecords(records: Buffer, skewNs: bigint, size = RECORD_SIZE): void {
   if (skewNs === 0n) return;
-  for (let off = 0; off + RECORD_SIZE <= records.byteLength; off += RECORD_SIZE) {
+  for (let off = 0; off + size <= records.byteLength; off += size) {
     const ts = records.readBigUInt64LE(off + RecordOffset.tsNs);
     records.writeBigUInt64LE(BigInt.asUintN(64, ts + skewNs), off + RecordOffset.tsNs);
+  }
+}
+
+/** Calls `take(slot, capture)` for every capture of `batch` and every slot of `activeMask` its probe_mask names. */
+export function forEachCaptureSlot(batch: Buffer, activeMask: number, take: (slot: number, capture: Buffer) => void): void {
+  for (let off = 0; off + CAPTURE_SIZE <= batch.byteLength; off += CAPTURE_SIZE) {
+    let mask = (batch.readUInt32LE(off + CaptureOffset.probeMask) & activeMask) >>> 0;
+    while (mask !== 0) {
+      const slot = 31 - Math.clz32(mask);
+      mask &= ~(1 << slot);
+      take(slot, batch.subarray(off, off + CAPTURE_SIZE));
+    }
   }
 }

@@ -35,6 +35,17 @@ describe('writeEnvelope', () => {
     }
   });
 
+  it('writes exactly what encodeEnvelope writes with packet captures', () => {
+    const records = encodeRecords([{ pktId: 1n }]);
+    const m = { ...meta, captures: Buffer.alloc(3 * 160, 5) };
+    expect(Buffer.compare(Buffer.from(writeEnvelope(m, [records])), Buffer.from(encodeEnvelope({ ...m, records })))).toBe(0);
+    const b = new EnvelopeBuilder(4);
+    b.append(records);
+    const out = b.finish(m);
+    expect(Buffer.compare(Buffer.from(out), Buffer.from(encodeEnvelope({ ...m, records })))).toBe(0);
+    expect(decodeEnvelope(out).captures?.byteLength).toBe(3 * 160);
+  });
+
   it('edits the records of the output, never the parts', () => {
     const records = encodeRecords([{ tsNs: 1000n }, { tsNs: 2000n }]);
     const out = writeEnvelope(meta, [records], (r) => r.writeBigUInt64LE(5n, 0));

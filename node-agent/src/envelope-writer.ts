@@ -20,7 +20,7 @@ function binHeader(len: number): Buffer {
   return h;
 }
 
-/** The envelope's fields but its records, as msgpack (a map16 of 7 or 8 keys: the records key is added after). */
+/** The envelope's fields but its records, as msgpack (a map16 of 7 to 10 keys: the records key is added after). */
 function packHead(meta: Omit<EventEnvelope, 'records'>): Buffer {
   return packr.pack({
     v: meta.v,
@@ -31,6 +31,8 @@ function packHead(meta: Omit<EventEnvelope, 'records'>): Buffer {
     ...(meta.firstRecord !== undefined ? { firstRecord: meta.firstRecord } : {}),
     clock: { monoNs: meta.clock.monoNs, realNs: meta.clock.realNs },
     counters: meta.counters,
+    ...(meta.captures !== undefined ? { captures: meta.captures } : {}),
+    ...(meta.capturesDropped !== undefined ? { capturesDropped: meta.capturesDropped } : {}),
   });
 }
 

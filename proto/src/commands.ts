@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ErrorCode } from './errors.js';
 import { describeValue, expecting, fieldErrors, hasIssueAt, type FieldError } from './schema-error.js';
 import { isSubjectToken } from './subjects.js';
+import { CAPTURE_BYTES } from './capture-layout.js';
 
 export type { FieldError } from './schema-error.js';
 
@@ -28,6 +29,8 @@ export interface StartProbeCommand {
   proto?: ProbeProto;
   port?: number;
   sample?: SampleSpec;
+  /** capture the first `snaplen` bytes (1..CAPTURE_BYTES) of every kept packet at tc stages (`xtrace pair --pcap`) */
+  capture?: { snaplen: number };
   /** agent stops the probe on its own after this long (safety net) */
   durationMs?: number;
   /** agent stops the probe when no renew arrives within this long (default 10 s) */
@@ -142,6 +145,7 @@ const startProbe = z
     proto: z.enum(PROBE_PROTOS, expecting((v) => `expected one of ${PROBE_PROTOS.join('|')}, got ${describeValue(v)}`)).nullish(),
     port: intIn(1, 65535).nullish(),
     sample: sample.nullish(),
+    capture: z.strictObject({ snaplen: intIn(1, CAPTURE_BYTES) }, expecting((v) => `expected {snaplen}, got ${describeValue(v)}`)).nullish(),
     durationMs,
     leaseMs,
     controllerId: z

@@ -2,6 +2,7 @@ import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope, EnvelopeError, MAX_ENVELOPE_BYTES, MAX_ENVELOPE_COUNTERS } from './envelope.js';
 import { decodeRecords, encodeRecords } from './record-layout.js';
+import { CAPTURE_SIZE } from './capture-layout.js';
 
 describe('event envelope', () => {
   it('round-trips metadata and leaves packed records byte-identical', () => {
@@ -26,6 +27,14 @@ describe('event envelope', () => {
     expect(env.counters).toEqual({ ringbuf_full: 3, parse_fail: 0 });
     expect(Buffer.compare(env.records, records)).toBe(0);
     expect(decodeRecords(env.records)[1]!.tsNs).toBe(2n ** 63n + 5n);
+  });
+
+  it('carries packet captures when the agent has them (xtrace pair --pcap), and refuses partial ones', () => {
+    const base = { v: 1, host: 'h', bootId: 'b', probe: 'p', seq: 1, clock: { monoNs: 1n, realNs: 1n }, counters: {}, records: Buffer.alloc(64) };
+    const captures = Buffer.alloc(2 * CAPTURE_SIZE, 7);
+    expect(Buffer.compare(decodeEnvelope(encodeEnvelope({ ...base, captures })).captures!, captures)).toBe(0);
+    expect(decodeEnvelope(encodeEnvelope(base)).captures).toBeUndefined();
+    expect(() => decodeEnvelope(encodeEnvelope({ ...base, captures: Buffer.alloc(CAPTURE_SIZE + 1) }))).toThrow(/captures: .*not a multiple of 160/);
   });
 
   it('rejects partial records and bad versions', () => {

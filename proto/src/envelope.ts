@@ -7,6 +7,7 @@
 import { Packr } from 'msgpackr';
 import { z } from 'zod';
 import { XtraceError } from './errors.js';
+import { CAPTURE_SIZE } from './capture-layout.js';
 import { RECORD_SIZE } from './record-layout.js';
 import { fieldErrors } from './schema-error.js';
 
@@ -47,9 +48,19 @@ export interface EventEnvelope {
   clock: EnvelopeClock;
   /** kernel counters (ringbuf_full, parse_fail, ...), cumulative since the agent's tracer started, agent-wide */
   counters: Record<string, number>;
+  /**
+   * Packet captures of a probe that asked for them (`xtrace pair --pcap`): packed captures
+   * (capture-layout.ts), a multiple of CAPTURE_SIZE bytes. Absent otherwise (and from older agents).
+   */
+  captures?: Buffer;
+  /** captures of this probe the agent did not send (past MAX_PROBE_CAPTURES), cumulative; absent: none */
+  capturesDropped?: number;
   /** packed records, a multiple of RECORD_SIZE bytes */
   records: Buffer;
 }
+
+/** Captures one envelope carries at most (160 KiB; its records take up to 512 KiB of MAX_ENVELOPE_BYTES). */
+export const MAX_ENVELOPE_CAPTURES = 1024;
 
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint', mapsAsObjects: true });
 
@@ -63,6 +74,8 @@ export function encodeEnvelope(env: EventEnvelope): Uint8Array {
     ...(env.firstRecord !== undefined ? { firstRecord: env.firstRecord } : {}),
     clock: { monoNs: env.clock.monoNs, realNs: env.clock.realNs },
     counters: env.counters,
+    ...(env.captures !== undefined ? { captures: env.captures } : {}),
+    ...(env.capturesDropped !== undefined ? { capturesDropped: env.capturesDropped } : {}),
     records: env.records,
   });
 }
@@ -127,6 +140,15 @@ const envelopeSchema = z.object(
     firstRecord: countFrom(0).optional(),
     clock: z.object({ monoNs: int64, realNs: int64 }, expected('a map')),
     counters: z.unknown().transform(toCounters),
+    captures: z
+      .instanceof(Uint8Array, expected('binary'))
+      .check((ctx) => {
+        if (ctx.value.byteLength % CAPTURE_SIZE !== 0) {
+          ctx.issues.push({ code: 'custom', message: `${ctx.value.byteLength} bytes is not a multiple of ${CAPTURE_SIZE}`, input: ctx.value });
+        }
+      })
+      .optional(),
+    capturesDropped: countFrom(0).optional(),
     records: z.instanceof(Uint8Array, expected('binary')).check((ctx) => {
       if (ctx.value.byteLength % RECORD_SIZE !== 0) {
         ctx.issues.push({ code: 'custom', message: `${ctx.value.byteLength} bytes is not a multiple of ${RECORD_SIZE}`, input: ctx.value });
@@ -155,6 +177,7 @@ export function decodeEnvelope(data: Uint8Array): EventEnvelope {
   }
   const o = r.data;
   const rec = o.records;
+  const cap = o.captures;
   return {
     v: o.v,
     host: o.host,
@@ -164,6 +187,8 @@ export function decodeEnvelope(data: Uint8Array): EventEnvelope {
     ...(o.firstRecord !== undefined ? { firstRecord: o.firstRecord } : {}),
     clock: o.clock,
     counters: o.counters,
+    ...(cap !== undefined ? { captures: Buffer.isBuffer(cap) ? cap : Buffer.from(cap.buffer, cap.byteOffset, cap.byteLength) } : {}),
+    ...(o.capturesDropped !== undefined ? { capturesDropped: o.capturesDropped } : {}),
     records: Buffer.isBuffer(rec) ? rec : Buffer.from(rec.buffer, rec.byteOffset, rec.byteLength),
   };
 }

@@ -1,4 +1,5 @@
 export * from './record-layout.js';
+export * from './capture-layout.js';
 export * from './stages.js';
 export * from './errors.js';
 export * from './subjects.js';

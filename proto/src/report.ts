@@ -11,6 +11,7 @@
 import type { ClockEstimate__Output } from './generated/xtrace/v1/ClockEstimate.js';
 import type { Direction__Output } from './generated/xtrace/v1/Direction.js';
 import type { DropSite__Output } from './generated/xtrace/v1/DropSite.js';
+import type { PcapFile__Output } from './generated/xtrace/v1/PcapFile.js';
 import type { HostAccounting__Output } from './generated/xtrace/v1/HostAccounting.js';
 import type { Interval__Output } from './generated/xtrace/v1/Interval.js';
 import type { LatencyHistogram__Output } from './generated/xtrace/v1/LatencyHistogram.js';
@@ -286,7 +287,14 @@ export type ProbeInfo = Refine<ProbeInfo__Output, { state: ProbeState | (string 
 
 export type AgentInfo = Refine<AgentInfo__Output, { state: 'up' | 'down' | (string & {}) }>;
 
-export type StartPairProbeRequest = StartPairProbeRequest__Output;
+/** `pcap_snaplen` may be left out: absent (proto3's 0) is no capture, as for a client that predates it */
+export type StartPairProbeRequest = Omit<StartPairProbeRequest__Output, 'pcap_snaplen'> & { pcap_snaplen?: number };
 
-/** One message of RunPairProbe's stream: the started probe first, then its reports. */
-export type PairProbeEvent = { kind: 'started'; started: ProbeInfo } | { kind: 'report'; report: PairReport };
+/**
+ * One message of RunPairProbe's stream: the started probe first, then its reports; the final
+ * report's event carries `pcapng` when the probe was started with pcap_snaplen.
+ */
+export type PairProbeEvent = { kind: 'started'; started: ProbeInfo } | { kind: 'report'; report: PairReport; pcap?: PcapFile };
+
+/** A probe's captures as a pcapng file (proto PcapFile); `dropped` as a number */
+export type PcapFile = Omit<PcapFile__Output, 'dropped'> & { dropped: number };

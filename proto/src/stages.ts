@@ -74,6 +74,7 @@ export const Counter = {
   irq_overflow: 11,
   vhost_xdp_frame: 12,
   vhost_state_full: 13,
+  capture_full: 14,
 } as const;
 export type CounterName = keyof typeof Counter;
-export const COUNTER_COUNT = 14;
+export const COUNTER_COUNT = 15;

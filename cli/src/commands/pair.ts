@@ -1,6 +1,9 @@
+import { accessSync, constants as fsConstants, statSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import {
+  CAPTURE_BYTES,
   UsageError,
   XtraceError,
   checkVmEndpoint,
@@ -9,6 +12,7 @@ import {
   parseSample,
   type PairProbeEvent,
   type PairReport,
+  type PcapFile,
   type ProbeInfo,
   type StartPairProbeRequest,
 } from '@xtrace/proto';
@@ -26,6 +30,29 @@ interface PairFlags extends ControllerFlags {
   sample?: string;
   json?: boolean;
   keep?: boolean;
+  pcap?: string;
+}
+
+/**
+ * --pcap FILE must be writable before the probe runs (a probe's packets are not thrown away at
+ * its end for a typo in a path): a directory that exists and can be written, and no directory
+ * (or unwritable file) at FILE itself.
+ */
+function checkPcapPath(file: string): string {
+  const path = resolve(file);
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isDirectory()) throw new UsageError('--pcap', `${file} is a directory`);
+  try {
+    accessSync(st ? path : dirname(path), fsConstants.W_OK);
+  } catch (e: unknown) {
+    throw new UsageError('--pcap', `cannot write ${file}: ${st ? 'the file is not writable' : `${dirname(path)} is not a writable directory`}`, { cause: e });
+  }
+  return path;
 }
 
 /** an address or a VM name (the controller resolves a name: proto vm-endpoint.ts) */
@@ -64,6 +91,7 @@ function buildPairRequest(f: PairFlags): StartPairProbeRequest {
     sample_k: sample?.k ?? 0,
     sample_n: sample?.n ?? 0,
     keep_on_disconnect: f.keep ?? false,
+    ...(f.pcap !== undefined ? { pcap_snaplen: CAPTURE_BYTES } : {}),
   };
 }
 
@@ -76,6 +104,7 @@ function jsonReport(r: PairReport): Omit<PairReport, 'table'> {
 
 async function runPair(f: PairFlags): Promise<void> {
   const req = buildPairRequest(f);
+  const pcapPath = f.pcap !== undefined ? checkPcapPath(f.pcap) : undefined;
   const client = controllerClient(f);
   const human = !f.json;
   // progress lines: stdout for humans; stderr when stdout carries JSON
@@ -85,6 +114,7 @@ async function runPair(f: PairFlags): Promise<void> {
     // command (unless --keep), whenever this command dies
     let info: ProbeInfo | undefined;
     let final: PairReport | undefined;
+    let pcap: PcapFile | undefined;
     let interrupted = false;
     let cancelStart: (() => void) | undefined;
     const onSigint = (): void => {
@@ -116,6 +146,7 @@ async function runPair(f: PairFlags): Promise<void> {
             return;
           }
           const r = normalizePairReport(ev.report);
+          if (ev.pcap) pcap = ev.pcap;
           if (r.final) last = r;
           else {
             progress(renderIntervalLine(r, seenTraffic));
@@ -134,6 +165,12 @@ async function runPair(f: PairFlags): Promise<void> {
     }
     if (!info) throw new XtraceError('internal', 'the controller ended the stream before starting the probe');
     if (!final) throw new XtraceError('internal', `the controller ended probe ${info.probe_id} without a summary`);
+    if (pcapPath !== undefined) {
+      // (a probe stopped by ^C answers through StopProbe, which carries no captures)
+      if (!pcap) throw new XtraceError('internal', `--pcap: the controller sent no captures of probe ${info.probe_id} (stopped early, or a controller without --pcap support)`);
+      writeFileSync(pcapPath, pcap.pcapng);
+      progress(`wrote ${pcap.packets} packets to ${f.pcap}${Number(pcap.dropped) > 0 ? ` (${pcap.dropped} more captured than the controller keeps, not written)` : ''}`);
+    }
     if (human) process.stdout.write(`\n${final.table || renderPairReport(final)}\n`);
     else process.stdout.write(`${JSON.stringify(jsonReport(final), null, 2)}\n`);
     if (final.no_traffic) {
@@ -159,6 +196,7 @@ export function registerPairCommand(program: Command): void {
     .option('--sample <k/n>', 'keep k of every n packets (same packets on every host), e.g. 1/10')
     .option('--json', `print the final report as JSON (schema xtrace.pair/v2, docs/json-schema.md); progress goes to stderr`)
     .option('--keep', 'keep the probe running if this command goes away')
+    .option('--pcap <file>', `write the probe's packets (their first ${CAPTURE_BYTES} bytes, at each host's tc stages) to FILE as pcapng: an interface per host and stage, one time axis (the clock offsets applied)`)
     .addHelpText(
       'after',
       `
@@ -166,6 +204,7 @@ Examples:
   xtrace pair --src 192.168.1.10 --dst 192.168.1.20
   xtrace pair --src 10.0.0.1 --dst 10.0.0.2 --proto udp --port 5201 --duration 30s --sample 1/10
   xtrace pair --src 10.0.0.1 --dst 10.0.0.2 --json > report.json
+  xtrace pair --src 10.0.0.1 --dst 10.0.0.2 --pcap path.pcapng && tshark -r path.pcapng
   xtrace pair --src web-01 --dst db-02        # VM names: \`xtrace agents\` lists the names and addresses the agents know
 
 Exit codes: 0 ok, 1 the probe saw no matching traffic, 2 usage/input error, 3 controller/NATS/agent failure.`,

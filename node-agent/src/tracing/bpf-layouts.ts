@@ -142,6 +142,8 @@ export interface ProbeSlotLayout {
   port: number;
   sampleN: number;
   sampleK: number;
+  /** capture the first snaplen bytes of kept packets at tc stages (0: none) */
+  snaplen: number;
 }
 
 /** The xt_probes value of a pair (key: probeKey of its addresses) watched by these slots. */
@@ -160,6 +162,7 @@ export function probeValue(key: Buffer, slots: ProbeSlotLayout[]): Buffer {
     value.writeUInt16LE(s.port, off + 2);
     value.writeUInt32LE(s.sampleN, off + 4);
     value.writeUInt32LE(s.sampleK, off + 8);
+    value.writeUInt32LE(s.snaplen, off + 12);
     value.writeUInt8(s.slot, 4 + i);
   });
   value.writeUInt32LE(mask, 0);

@@ -3,7 +3,7 @@
  * xt_probes entries (a pair holds up to four probes). Validates before touching the map,
  * so a bad probe never leaves a half-written filter.
  */
-import { MAX_PROBES, UsageError } from '@xtrace/proto';
+import { CAPTURE_BYTES, MAX_PROBES, UsageError } from '@xtrace/proto';
 import {
   addressBytes,
   IPPROTO,
@@ -33,6 +33,11 @@ export class ProbeTable {
     return this.bySlot.size;
   }
 
+  /** whether a probe in the table asked for packet captures */
+  get capturing(): boolean {
+    return [...this.bySlot.values()].some((p) => p.layout.snaplen > 0);
+  }
+
   add(filter: ProbeFilter): void {
     if (!Number.isInteger(filter.slot) || filter.slot < 0 || filter.slot >= MAX_PROBES) {
       throw new UsageError('slot', `expected an integer 0..${MAX_PROBES - 1}, got ${filter.slot}`);
@@ -49,6 +54,10 @@ export class ProbeTable {
     if (sampleN !== 0 && (!Number.isInteger(sampleN) || !Number.isInteger(sampleK) || sampleK < 1 || sampleK > sampleN)) {
       throw new UsageError('sample', `expected k/n with 1 <= k <= n, got ${sampleK}/${sampleN}`);
     }
+    const snaplen = filter.snaplen ?? 0;
+    if (!Number.isInteger(snaplen) || snaplen < 0 || snaplen > CAPTURE_BYTES) {
+      throw new UsageError('snaplen', `expected 1..${CAPTURE_BYTES}, got ${filter.snaplen}`);
+    }
     const key = probeKey(src, dst);
     const pairKey = key.toString('hex');
     const layout: ProbeSlotLayout = {
@@ -58,6 +67,7 @@ export class ProbeTable {
       port: filter.port ?? 0,
       sampleN,
       sampleK,
+      snaplen,
     };
     const siblings = this.slotsOf(pairKey);
     if (siblings.length >= SLOTS_PER_PAIR) {

@@ -61,6 +61,8 @@ export interface ProbeFilter {
   /** keep packets with hash(id) % sampleN < sampleK; omitted: keep all */
   sampleN?: number;
   sampleK?: number;
+  /** capture the first snaplen bytes (1..CAPTURE_BYTES) of kept packets at tc stages; omitted: none */
+  snaplen?: number;
 }
 
 export type Counters = Record<CounterName, number>;
@@ -78,6 +80,12 @@ export interface Tracer {
    * as empty and its memory holds a later batch): copy what you keep.
    */
   onBatch(listener: (records: Buffer) => void): void;
+  /**
+   * Packet captures of probes that asked for them (ProbeFilter.snaplen): whole packed captures
+   * (proto CAPTURE_SIZE), probe_mask naming the probes; valid during the call only. Optional: a
+   * tracer without BPF captures nothing.
+   */
+  onCaptures?(listener: (captures: Buffer) => void): void;
   /** called when the kernel side fails while it runs (the ring buffer cannot be read, a hook is gone) */
   onFault(listener: (fault: TracerFault) => void): void;
   /** kernel counters summed over CPUs since the tracer started */

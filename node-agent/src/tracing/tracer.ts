@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { Counter, COUNTER_COUNT, errorMessage, RECORD_SIZE, UsageError, XtraceError } from '@xtrace/proto';
+import { CAPTURE_SIZE, Counter, COUNTER_COUNT, errorMessage, RECORD_SIZE, UsageError, XtraceError } from '@xtrace/proto';
 import { BPF_TCX_EGRESS, BPF_TCX_INGRESS, native, type BpfObject, type ProgramStats, type RingBuffer } from '@xtrace/native';
 import { describeBtf, resolveBtfSource, type BtfSource } from '../btf-source.js';
 import { BATCH_STAGING, configValue, decodeLearnKey, ZERO_KEY } from './bpf-layouts.js';
@@ -37,6 +37,14 @@ export const DEFAULT_RING_BUFFER_BYTES = 4 << 20;
  * same). Batches are lent (Tracer.onBatch): their memory is reused, so they make no garbage.
  */
 export const RING_BATCHING = { batchRecords: 4096, flushMs: 100, maxPendingBatches: 64, lend: true } as const;
+
+/**
+ * How the addon drains xt_captures (packet captures, `xtrace pair --pcap`): opened when the first
+ * probe that asks for captures starts, never before, so an agent that is never asked pays
+ * nothing for it (no drain thread, no mapping). BPF submits captures without waking the
+ * reader: the thread drains them every flushMs.
+ */
+const CAPTURE_DRAIN = { recordSize: CAPTURE_SIZE, batchRecords: 256, flushMs: 100, maxPendingBatches: 16, lend: true } as const;
 
 /**
  * A ring buffer size in bytes: a power of two from 1 MiB (programs wake the reader at 256 KiB
@@ -107,6 +115,8 @@ function errnoName(negErrno: number): string {
 
 class BpfTracer implements Tracer {
   private readonly listeners: ((records: Buffer) => void)[] = [];
+  private readonly captureListeners: ((captures: Buffer) => void)[] = [];
+  private captureRing: RingBuffer | undefined;
   private readonly faultListeners: ((fault: TracerFault) => void)[] = [];
   private healthCheck: NodeJS.Timeout | undefined;
   private ringLastError = 0;
@@ -202,6 +212,7 @@ class BpfTracer implements Tracer {
 
   addProbe(filter: ProbeFilter): void {
     this.probes.add(filter);
+    if (this.probes.capturing) this.openCaptureRing();
     this.writeConfig();
     this.logger.info({ probe: filter }, 'probe added to the kernel filter');
   }
@@ -212,6 +223,19 @@ class BpfTracer implements Tracer {
 
   onBatch(listener: (records: Buffer) => void): void {
     this.listeners.push(listener);
+  }
+
+  onCaptures(listener: (captures: Buffer) => void): void {
+    this.captureListeners.push(listener);
+  }
+
+  /** the drain thread of xt_captures, once a probe asks for captures; it stays until close() */
+  private openCaptureRing(): void {
+    if (this.captureRing !== undefined || this.closed) return;
+    this.captureRing = this.object.openRingBuffer('xt_captures', CAPTURE_DRAIN, (batch) => {
+      for (const listener of this.captureListeners) listener(batch);
+    });
+    this.logger.info('packet capture ring draining');
   }
 
   onFault(listener: (fault: TracerFault) => void): void {
@@ -279,6 +303,7 @@ class BpfTracer implements Tracer {
     this.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(0, this.netns));
     for (const err of this.hooks.detachAll()) this.logger.warn({ err }, 'a hook did not detach');
     await this.ring?.close();
+    await this.captureRing?.close();
     this.object.close();
   }
 }

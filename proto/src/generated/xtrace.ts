@@ -48,6 +48,7 @@ import type { ListSchedulesResponse as _xtrace_v1_ListSchedulesResponse, ListSch
 import type { PairProbeEvent as _xtrace_v1_PairProbeEvent, PairProbeEvent__Output as _xtrace_v1_PairProbeEvent__Output } from './xtrace/v1/PairProbeEvent.js';
 import type { PairReport as _xtrace_v1_PairReport, PairReport__Output as _xtrace_v1_PairReport__Output } from './xtrace/v1/PairReport.js';
 import type { PairSelector as _xtrace_v1_PairSelector, PairSelector__Output as _xtrace_v1_PairSelector__Output } from './xtrace/v1/PairSelector.js';
+import type { PcapFile as _xtrace_v1_PcapFile, PcapFile__Output as _xtrace_v1_PcapFile__Output } from './xtrace/v1/PcapFile.js';
 import type { ProbeInfo as _xtrace_v1_ProbeInfo, ProbeInfo__Output as _xtrace_v1_ProbeInfo__Output } from './xtrace/v1/ProbeInfo.js';
 import type { RemoveAlertRuleRequest as _xtrace_v1_RemoveAlertRuleRequest, RemoveAlertRuleRequest__Output as _xtrace_v1_RemoveAlertRuleRequest__Output } from './xtrace/v1/RemoveAlertRuleRequest.js';
 import type { RemoveAlertRuleResponse as _xtrace_v1_RemoveAlertRuleResponse, RemoveAlertRuleResponse__Output as _xtrace_v1_RemoveAlertRuleResponse__Output } from './xtrace/v1/RemoveAlertRuleResponse.js';
@@ -123,6 +124,7 @@ export interface ProtoGrpcType {
       PairProbeEvent: MessageTypeDefinition<_xtrace_v1_PairProbeEvent, _xtrace_v1_PairProbeEvent__Output>
       PairReport: MessageTypeDefinition<_xtrace_v1_PairReport, _xtrace_v1_PairReport__Output>
       PairSelector: MessageTypeDefinition<_xtrace_v1_PairSelector, _xtrace_v1_PairSelector__Output>
+      PcapFile: MessageTypeDefinition<_xtrace_v1_PcapFile, _xtrace_v1_PcapFile__Output>
       ProbeInfo: MessageTypeDefinition<_xtrace_v1_ProbeInfo, _xtrace_v1_ProbeInfo__Output>
       RemoveAlertRuleRequest: MessageTypeDefinition<_xtrace_v1_RemoveAlertRuleRequest, _xtrace_v1_RemoveAlertRuleRequest__Output>
       RemoveAlertRuleResponse: MessageTypeDefinition<_xtrace_v1_RemoveAlertRuleResponse, _xtrace_v1_RemoveAlertRuleResponse__Output>

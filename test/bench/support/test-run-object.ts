@@ -64,7 +64,7 @@ export function openTestRunObject(path = DEFAULT_BPF_OBJECT, ringBytes = DEFAULT
     watch(slot = 0, opts = {}) {
       const src = addressBytes(PAIR.src);
       const key = probeKey(src, addressBytes(PAIR.dst));
-      object.mapUpdate('xt_probes', key, probeValue(key, [{ slot, src, proto: 0, port: 0, sampleN: 0, sampleK: 0 }]));
+      object.mapUpdate('xt_probes', key, probeValue(key, [{ slot, src, proto: 0, port: 0, sampleN: 0, sampleK: 0, snaplen: 0 }]));
       object.mapUpdate('xt_config_map', ZERO_KEY, configValue(1, netns, opts));
     },
   };

@@ -31,6 +31,11 @@ export interface StartPairProbeRequest {
   'sample_k'?: (number);
   'sample_n'?: (number);
   'keep_on_disconnect'?: (boolean);
+  /**
+   * 1..128: the agents capture the first pcap_snaplen bytes of every kept packet at their tc
+   * stages, and the final event of RunPairProbe carries them as a pcapng file (`xtrace pair --pcap`); 0: no capture
+   */
+  'pcap_snaplen'?: (number);
 }
 
 export interface StartPairProbeRequest__Output {
@@ -61,4 +66,9 @@ export interface StartPairProbeRequest__Output {
   'sample_k': (number);
   'sample_n': (number);
   'keep_on_disconnect': (boolean);
+  /**
+   * 1..128: the agents capture the first pcap_snaplen bytes of every kept packet at their tc
+   * stages, and the final event of RunPairProbe carries them as a pcapng file (`xtrace pair --pcap`); 0: no capture
+   */
+  'pcap_snaplen': (number);
 }
