@@ -20,7 +20,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PairReport, SegmentReport } from '@xtrace/proto';
-import { echoTurnaroundsNs, Lab, ping, startUdpEchoServer, summarize, udpRequestResponse, XtraceStack, type UdpEchoStats, type VmInfo } from '@xtrace/lab';
+import { echoTurnaroundsNs, Lab, ping, startUdpEchoServer, summarize, udpRequestResponse, waitProbeRunning, XtraceStack, type UdpEchoStats, type VmInfo } from '@xtrace/lab';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 
 const skip = bpfUnavailableReason();
@@ -72,7 +72,8 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
     for (const name of lab.relayNames()) await lab.resetRelayStats(name);
     vmTruthSince = await lab.relayTruthMark(vmB.relay);
     const pair = stack.pair(vmA.ip, vmB.ip, ['--duration', '6s', ...args]);
-    await new Promise((r) => setTimeout(r, 1500));
+    // traffic once the probe runs: a guessed 1.5 s missed the first packets on an overloaded machine (148 of 150)
+    await waitProbeRunning(stack, vmA.ip, 60_000);
     await traffic();
     const run = await pair;
     expect(run.code, run.stderr).toBe(0);

@@ -10,7 +10,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { XtraceStack, ping, type Lab, type VmInfo } from '@xtrace/lab';
+import { XtraceStack, ping, waitProbeRunning, type Lab, type VmInfo } from '@xtrace/lab';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 import { upTwoHostLab } from '../support/two-host-lab.js';
 
@@ -75,7 +75,7 @@ describe.skipIf(skip !== undefined)(`VM names from fake QEMU processes in the la
 
   it('xtrace pair --src vm-a --dst vm-b probes the VMs\' addresses and the report names both', async () => {
     const pair = stack.pair('vm-a', 'vm-b', ['--duration', '6s', '--proto', 'icmp']);
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitProbeRunning(stack, vmA.ip, 60_000); // (the probe lists the address its name resolved to)
     const sent = await ping(lab, vmA, vmB.ip, { count: 20, intervalMs: 50 });
     expect(sent.received, JSON.stringify(sent)).toBeGreaterThanOrEqual(15);
     const run = await pair;
