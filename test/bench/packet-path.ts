@@ -3,7 +3,9 @@
  * bridge, VXLAN, veth wire), with (a) no tracing, (b) the agent's kernel side attached in both
  * host namespaces with its probe on another address pair (hooks run, nothing matches), (c) the
  * probe on the measured pair (every packet recorded at every stage), (d) the same probe sampling
- * 1/10 (`xtrace pair --sample 1/10`: the same packets kept at every stage). (b)-(d) run
+ * 1/10 (`xtrace pair --sample 1/10`: the same packets kept at every stage), (e) the hook floor:
+ * the same tracer with bpf/build/xtrace-hook-floor.bpf.o, whose tc programs return at once (what
+ * running any program at those hooks costs, which no change to xtrace's programs can win back). (b)-(e) run
  * support/tracer-main.ts (createTracer, records taken as binary batches like the agent, compiled
  * as the agent runs).
  *
@@ -23,6 +25,7 @@
  *
  *   node --import tsx test/bench/packet-path.ts [rounds=12] [seconds=2]
  */
+import { fileURLToPath } from 'node:url';
 import { Lab, ping, startUdpEchoServer, udpRequestResponse, type VmInfo } from '@xtrace/lab';
 import { emitFigures, machineLine } from './support/report.js';
 import { NO_MATCH_PAIR, TraceRunner } from './support/trace-runner.js';
@@ -38,9 +41,11 @@ const PORT = 7400;
 const INFLIGHT = 32;
 const SAMPLE = '1/10';
 const SAMPLED = `probe active, ${SAMPLE}` as const;
-type Cond = 'untraced' | 'attached, no match' | 'probe active' | typeof SAMPLED;
-const CONDS: Cond[] = ['untraced', 'attached, no match', 'probe active', SAMPLED];
-const KEYS: Record<Cond, string> = { untraced: 'untraced', 'attached, no match': 'idle', 'probe active': 'active', [SAMPLED]: 'sampled' };
+const FLOOR = 'empty tc programs';
+const FLOOR_OBJECT = fileURLToPath(new URL('../../bpf/build/xtrace-hook-floor.bpf.o', import.meta.url));
+type Cond = 'untraced' | typeof FLOOR | 'attached, no match' | 'probe active' | typeof SAMPLED;
+const CONDS: Cond[] = ['untraced', FLOOR, 'attached, no match', 'probe active', SAMPLED];
+const KEYS: Record<Cond, string> = { untraced: 'untraced', [FLOOR]: 'hookFloor', 'attached, no match': 'idle', 'probe active': 'active', [SAMPLED]: 'sampled' };
 
 console.log(`packet path: UDP request/response through a 2-host lab (veth wire), ${rounds} rounds x ${CONDS.length} conditions, ${seconds} s each`);
 console.log(machineLine());
@@ -62,8 +67,8 @@ try {
   const records = new Map<Cond, number>(CONDS.map((c) => [c, 0]));
   const startTracers = async (c: Cond): Promise<boolean> => {
     if (c === 'untraced') return false;
-    const [src, dst] = c === 'attached, no match' ? NO_MATCH_PAIR : [a.ip, b.ip];
-    const env: Record<string, string> = c === SAMPLED ? { XTRACE_BENCH_SAMPLE: SAMPLE } : {};
+    const [src, dst] = c === 'attached, no match' || c === FLOOR ? NO_MATCH_PAIR : [a.ip, b.ip];
+    const env: Record<string, string> = c === SAMPLED ? { XTRACE_BENCH_SAMPLE: SAMPLE } : c === FLOOR ? { XTRACE_BENCH_BPF_OBJECT: FLOOR_OBJECT } : {};
     tracers = [0, 1].map((h) => TraceRunner.start(lab, h, src, dst, env, 'tracer'));
     await Promise.all(tracers.map((t) => t.ready()));
     return true;

@@ -114,7 +114,7 @@ const verdictOf = (bench: string, v: number, ok: (v: number) => boolean, labPref
 printTargets('issue 5', rows);
 printTargets('issue 18, the record path', recordPathRows);
 console.log(
-  `packet path (closed loop, of untraced): attached no match ${(f('packetPath', 'idleRatio') * 100).toFixed(1)} %, ` +
+  `packet path (closed loop, of untraced): empty tc programs at the same hooks (the floor) ${(f('packetPath', 'hookFloorRatio') * 100).toFixed(1)} % (${ci('packetPath', 'hookFloor')}), attached no match ${(f('packetPath', 'idleRatio') * 100).toFixed(1)} %, ` +
     `probe active ${(f('packetPath', 'activeRatio') * 100).toFixed(1)} %, probe sampling 1/10 ${(f('packetPath', 'sampledRatio') * 100).toFixed(1)} %; ` +
     `machine idle (of all CPU time): untraced ${(f('packetPath', 'untracedCpuIdleShare') * 100).toFixed(1)} %, probe active ${(f('packetPath', 'activeCpuIdleShare') * 100).toFixed(1)} %`,
 );
