@@ -7,6 +7,7 @@ import { findRelayPids } from './relay-process.js';
 import { listNetns, listRootLinks, run, sleep } from './shell.js';
 import { stateFile } from './state.js';
 import { readTruthLog } from './truth-log.js';
+import { dropGrowth, readDropCounters } from './drop-counters.js';
 import { ping } from './traffic/ping.js';
 import { startUdpEchoServer, udpRequestResponse } from './traffic/udp.js';
 import { startTcpEchoServer, tcpRequestResponse } from './traffic/tcp.js';
@@ -149,19 +150,26 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
     // residence accuracy under load: 1000 UDP requests/s through the 1 ms relays
     await lab.resetRelayStats('wire0');
     const us = await startUdpEchoServer(lab, b, 7003);
+    const dropsBefore = await readDropCounters(lab);
     const u = await udpRequestResponse(lab, a, b.ip, 7003, { count: 1000, ratePps: 1000 });
     await us.stop();
     const wl = await lab.relayStats('wire0');
+    const drops = dropGrowth(dropsBefore, await readDropCounters(lab));
     console.log(
-      `[lab] 1000 pps udp through 1 ms: rtt p50 ${u.rttUs.p50.toFixed(0)} us; wire0 residence p50 ${wl.ab.residenceNs.p50} p90 ${wl.ab.residenceNs.p90} ` +
-        `p99 ${wl.ab.residenceNs.p99} max ${wl.ab.residenceNs.max} ns; lateness p50 ${wl.ab.latenessNs.p50} p99 ${wl.ab.latenessNs.p99} ns`,
+      `[lab] 1000 pps udp through 1 ms: received ${u.received} of ${u.sent}, rtt p50 ${u.rttUs.p50.toFixed(0)} us; wire0 residence p50 ${wl.ab.residenceNs.p50} p90 ${wl.ab.residenceNs.p90} ` +
+        `p99 ${wl.ab.residenceNs.p99} max ${wl.ab.residenceNs.max} ns; lateness p50 ${wl.ab.latenessNs.p50} p99 ${wl.ab.latenessNs.p99} ns; drops counted ${JSON.stringify(drops.grown)}`,
     );
-    expect(u.received).toBe(1000);
-    expect(wl.ab.residenceNs.p50).toBeGreaterThanOrEqual(1_000_000);
-    // the relay's median lateness at 1000 pps: ~36 us idle, 121 us in a CI run under stolen CPU.
-    // The residence is measured, so accuracy tests do not depend on it; this bound catches a
-    // relay that does not delay, delays twice, or whose timer is broken.
-    expect(wl.ab.residenceNs.p50).toBeLessThanOrEqual(1_200_000);
+    // On an overloaded machine (a loaded CI run: RTT p50 104 ms, 61 of 1000 lost) relays and
+    // sockets fall behind and drop; every datagram lost must show up in a drop counter of the
+    // path, and loss that no counter explains fails the test.
+    expect(u.sent).toBe(1000);
+    expect(u.sent - u.received, `lost datagrams vs the drops counted on the path ${JSON.stringify(drops.grown)}`).toBeLessThanOrEqual(drops.total);
+    expect(wl.ab.residenceNs.min).toBeGreaterThanOrEqual(1_000_000);
+    // the relay delays each frame once, by exactly its delay past the enqueue: residence is the
+    // delay plus how late the relay's timer ran (due = enqueue + delay), so their p50s differ by
+    // the delay (equal nearest-rank orders). How late it ran depends on the machine (~36 us
+    // idle; 121 us under stolen CPU; 1.7 ms with a loaded CI run beside it) and is printed.
+    expect(Math.abs(wl.ab.residenceNs.p50 - wl.ab.latenessNs.p50 - 1_000_000), `residence p50 ${wl.ab.residenceNs.p50} - lateness p50 ${wl.ab.latenessNs.p50} ns vs the 1 ms delay`).toBeLessThanOrEqual(1_000);
     await lab.setWireImpairment(0, { ab: { delayUs: 0 } });
     await lab.setWireImpairment(1, { ab: { delayUs: 0 } });
   });
