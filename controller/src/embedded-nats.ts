@@ -4,13 +4,13 @@
  * close/exit, and via PR_SET_PDEATHSIG (setpriv --pdeathsig) when we crash; a pid file lets
  * the next start kill a stale server of ours left by an older crash.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pino from 'pino';
-import { XtraceError, errorMessage, freePort } from '@xtrace/proto';
+import { XtraceError, errorMessage, freePort, spawnTied } from '@xtrace/proto';
 
 /** re-exported for callers of the controller: it lives in proto/src/free-port.ts, so the lab and the CLI need not load the controller */
 export { freePort };
@@ -104,10 +104,7 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions = {}): Promise
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? (await freePort());
   const args = ['-a', host, '-p', String(port), '-js', '-sd', storeDir, '-n', `xtrace-embedded-${instance}`];
-  const usePdeath = existsSync('/usr/bin/setpriv');
-  const child = usePdeath
-    ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', NATS_SERVER_BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(NATS_SERVER_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnTied(NATS_SERVER_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const pid = child.pid;
   if (pid === undefined) throw new XtraceError('unreachable', `could not spawn ${NATS_SERVER_BIN}`);
   writeFileSync(pidFile, String(pid));

@@ -15,6 +15,7 @@ export * from './duration.js';
 export * from './report.js';
 export * from './controller-address.js';
 export * from './free-port.js';
+export * from './tied-child.js';
 export * from './history-record.js';
 export * from './fleet-config.js';
 export * from './alert-rule-form.js';

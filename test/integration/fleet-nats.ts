@@ -3,9 +3,9 @@
  * free loopback port, in a private store directory, and stops it (and removes the directory);
  * kills and restarts it on the same port (fault tests); or a 3-node cluster of them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { freePort, spawnTied } from '@xtrace/proto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
@@ -22,22 +22,7 @@ export interface NatsServerHandle {
 
 const NATS_SERVER = process.env['XTRACE_NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === 'string') {
-        srv.close();
-        reject(new Error('no port'));
-        return;
-      }
-      const port = addr.port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** One nats-server process (a node of a cluster, or the only server). */
 interface NatsProcess {
@@ -47,7 +32,7 @@ interface NatsProcess {
 }
 
 function spawnNats(args: string[]): NatsProcess {
-  const proc: ChildProcess = spawn(NATS_SERVER, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc: ChildProcess = spawnTied(NATS_SERVER, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();

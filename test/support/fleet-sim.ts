@@ -13,7 +13,7 @@ import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadGrpcService } from '@xtrace/proto/grpc';
-import { freePort } from '@xtrace/controller';
+import { freePort, spawnTied } from '@xtrace/proto';
 import { startEmbeddedNats } from '../../controller/src/embedded-nats.js';
 import { cpuSeconds, rssMb } from '../bench/support/report.js';
 import { XTRACE_BIN } from './cli.js';
@@ -212,7 +212,7 @@ export async function runFleetSim(o: FleetSimOptions): Promise<FleetSimResult> {
   try {
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
-    const controller = spawn(
+    const controller = spawnTied(
       process.execPath,
       [...(o.controllerNodeArgs ?? []), XTRACE_BIN, 'controller', '--nats', nats.url, '--listen', address, '--metrics-listen', 'off', '--max-probes', String(o.maxProbes ?? 32)],
       { stdio: ['ignore', 'pipe', 'pipe'] },

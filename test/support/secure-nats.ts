@@ -4,11 +4,11 @@
  * authorization block `xtrace nats-config` wrote (included from the server's config).
  * Its log is kept, so tests can read the permission violations the server reported.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { freePort } from '@xtrace/proto';
+import { freePort, spawnTied } from '@xtrace/proto';
 import { NATS_SERVER_BIN } from '../../controller/src/embedded-nats.js';
 
 export interface TestCa {
@@ -55,9 +55,9 @@ export async function startSecureNats(dir: string, authFile: string): Promise<Se
       '',
     ].join('\n'),
   );
-  const child = spawn(NATS_SERVER_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnTied(NATS_SERVER_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let out = '';
-  child.stderr.on('data', (d: Buffer) => void (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => void (out += d.toString()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`nats-server not ready within 10 s: ${out.slice(-800)}`)), 10_000);
     const poll = setInterval(() => {

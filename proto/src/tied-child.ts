@@ -1,0 +1,18 @@
+/**
+ * A helper process that must not outlive the one that started it (an embedded nats-server, a
+ * test's controller): started under `setpriv --pdeathsig SIGKILL` (util-linux), so the kernel
+ * kills it when its parent dies, also of SIGKILL, where no exit handler runs. Without setpriv it
+ * is started plainly and the caller's own cleanup is all there is.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const SETPRIV = '/usr/bin/setpriv';
+
+/** Whether spawnTied ties children to this process here (setpriv is installed). */
+export const tiesChildren = existsSync(SETPRIV);
+
+/** spawn(bin, args, opts), the child killed by the kernel when this process dies. Its pid is bin's (setpriv execs it). */
+export function spawnTied(bin: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+  return tiesChildren ? spawn(SETPRIV, ['--pdeathsig', 'SIGKILL', '--', bin, ...args], opts) : spawn(bin, [...args], opts);
+}
