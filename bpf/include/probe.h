@@ -201,7 +201,11 @@ static __always_inline bool xt_keep(const struct xt_reader *r, __u32 l3_off, __u
 		return false;
 	xt_count(XT_C_MATCHED);
 
+#ifdef XT_ABLATE_IDENTITY /* bench-only build (bpf/Makefile ablation): what the identity costs */
+	__u64 pkt_id = p.id_words[1];
+#else
 	__u64 pkt_id = xt_packet_id(r, &p);
+#endif
 	__u32 mask = xt_sample(v, m.probe_mask, pkt_id);
 
 	if (!mask) {
@@ -213,7 +217,11 @@ static __always_inline bool xt_keep(const struct xt_reader *r, __u32 l3_off, __u
 	 * protocol, or sampled out never pay for it. Every stage reads it at the same point of the
 	 * same code, so segment latencies (differences) do not move.
 	 */
+#ifdef XT_ABLATE_CLOCK /* bench-only: what the clock read costs */
+	rec->ts_ns = pkt_id;
+#else
 	rec->ts_ns = bpf_ktime_get_ns();
+#endif
 	rec->pkt_id = pkt_id;
 	rec->netns = w->netns;
 	rec->ifindex = w->ifindex;
@@ -226,7 +234,11 @@ static __always_inline bool xt_keep(const struct xt_reader *r, __u32 l3_off, __u
 	rec->sport = p.sport;
 	rec->dport = p.dport;
 	rec->proto = p.proto;
+#ifdef XT_ABLATE_IDENTITY
+	rec->flow_hash = p.sport;
+#else
 	rec->flow_hash = xt_flow_hash(&p);
+#endif
 	rec->seq = p.seq;
 	rec->drop_location = w->drop_location;
 	if (cap) {
@@ -310,7 +322,11 @@ static __always_inline void xt_observe(const struct xt_reader *r, __u32 l3_off, 
 		xt_emit_earlier(&rec, XT_STAGE_GUEST_KICK, w->vhost_kick_ts, w->vhost_hook, w->batch);
 	if (w->vhost_send_ts)
 		xt_emit_earlier(&rec, XT_STAGE_VHOST_TX, w->vhost_send_ts, w->vhost_hook, w->batch);
+#ifdef XT_ABLATE_EMIT /* bench-only: what handing the record to the ring costs (nothing is recorded) */
+	asm volatile("" : : "r"(&rec) : "memory");
+#else
 	xt_emit(&rec, w->batch);
+#endif
 }
 
 /* Which stage (if any) this device+direction of the agent's namespace is for this hook kind. */

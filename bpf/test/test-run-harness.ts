@@ -41,9 +41,9 @@ export class TestRunHarness {
    * batch (default true, as the agent runs): records wait in per-CPU batches the drain thread
    * flushes; flushMs (default 5): how often it flushes them and hands partial batches to JS.
    */
-  static open(opts: { batch?: boolean; flushMs?: number } = {}): TestRunHarness {
+  static open(opts: { batch?: boolean; flushMs?: number; objectPath?: string } = {}): TestRunHarness {
     const batch = opts.batch ?? true;
-    const object = native.openObject(DEFAULT_BPF_OBJECT);
+    const object = native.openObject(opts.objectPath ?? DEFAULT_BPF_OBJECT);
     for (const p of object.programs()) object.setAutoload(p.name, p.name === 'xt_tc_ingress' || p.name === BATCH_STAGING.program);
     object.setExpectedAttachType('xt_tc_ingress', BPF_TCX_INGRESS);
     object.load();

@@ -3,9 +3,12 @@
  * program for packets that match a probe and packets that do not, bare and in VXLAN,
  * driven by BPF_PROG_TEST_RUN. Prints the raw figure and the figure less the floor of an
  * empty program (what bpf_stats itself costs here), and two floors any record path pays: one clock
- * read, and a clock read plus a 64-byte per-CPU write (bpf/bench-baseline.bpf.c).
+ * read, and a clock read plus a 64-byte per-CPU write (bpf/bench-baseline.bpf.c); then an
+ * ablation of the matching packet's run: what its identity, clock read and emit each cost.
  * Run: node --import tsx test/bench/hook-cost.ts
  */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 import { native, type BpfObject } from '@xtrace/native';
@@ -17,10 +20,10 @@ import { emitFigures } from './support/report.js';
 const RUNS = 500_000;
 const stats = native.enableStats();
 
-function perRun(object: Pick<BpfObject, 'testRun' | 'programStats'>, program: string, f: Buffer): number {
+function perRun(object: Pick<BpfObject, 'testRun' | 'programStats'>, program: string, f: Buffer, runs = RUNS): number {
   object.testRun(program, f, 1000);
   const a = object.programStats(program);
-  object.testRun(program, f, RUNS);
+  object.testRun(program, f, runs);
   const b = object.programStats(program);
   return (b.runTimeNs - a.runTimeNs) / (b.runCount - a.runCount);
 }
@@ -59,6 +62,34 @@ h.object.mapUpdate('xt_config_map', ZERO_KEY, configValue(0, h.netns)); // no pr
 const idle = perRun(h.object, 'xt_tc_ingress', plain);
 console.log(`${'no probe active'.padEnd(36)} ${idle.toFixed(1).padStart(7)} ns/run   ${(idle - floor).toFixed(1).padStart(7)} ns above the floor`);
 figures['noProbeNs'] = idle - floor;
-emitFigures('hook', figures);
 await h.close();
+
+// Ablation: the matching packet's run with one part of its work left out (bpf/Makefile
+// `ablation`: objects whose records are wrong by design), interleaved over rounds with the full
+// object, so each difference is what that part costs in the same minutes of this machine.
+const bpfDir = fileURLToPath(new URL('../../bpf', import.meta.url));
+execFileSync('make', ['-s', '-C', bpfDir, 'ablation'], { stdio: ['ignore', 'ignore', 'inherit'] });
+const variants: [string, string | undefined][] = [
+  ['full', undefined],
+  ...['identity', 'clock', 'emit'].map((a): [string, string] => [a, join(bpfDir, 'build', `xtrace-ablate-${a}.bpf.o`)]),
+];
+const harnesses = variants.map(([, objectPath]) => {
+  const v = TestRunHarness.open(objectPath ? { objectPath } : {});
+  v.watch('192.168.77.10', '192.168.77.20');
+  return v;
+});
+const matching = cases[2]![1];
+const samples = variants.map(() => [] as number[]);
+for (let round = 0; round < 7; round++) for (const [i, v] of harnesses.entries()) samples[i]!.push(perRun(v.object, 'xt_tc_ingress', matching, RUNS / 5));
+const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const full = med(samples[0]!);
+console.log(`ablation, matching packet (median of 7 interleaved rounds of ${RUNS / 5} runs): full ${(full - floor).toFixed(1)} ns above the floor`);
+for (const [i, [name]] of variants.entries()) {
+  if (i === 0) continue;
+  const saved = full - med(samples[i]!);
+  figures[`ablate${name[0]!.toUpperCase()}${name.slice(1)}Ns`] = saved;
+  console.log(`  without the ${name.padEnd(9)} ${(med(samples[i]!) - floor).toFixed(1).padStart(6)} ns: the ${name} costs ${saved.toFixed(1)} ns`);
+}
+for (const v of harnesses) await v.close();
+emitFigures('hook', figures);
 stats.close();
