@@ -38,7 +38,10 @@ async function writeAll(call: HistoryCall, records: AsyncIterable<HistoryRecord>
   }
 }
 
-export function historyHandlers(history: HistoryStore | undefined, log: pino.Logger): HistoryHandlers {
+/** A history query's pair as stored (addresses): VM names become their addresses; throws a UsageError naming the field. */
+export type HistoryPairResolver = (src: string, dst: string) => { src: string; dst: string };
+
+export function historyHandlers(history: HistoryStore | undefined, log: pino.Logger, resolvePair: HistoryPairResolver = (src, dst) => ({ src, dst })): HistoryHandlers {
   const serve = (watch: boolean) => (call: HistoryCall): void => {
     const fail = (e: unknown): void => {
       if (!call.cancelled) call.emit('error', toServiceError(e));
@@ -50,6 +53,7 @@ export function historyHandlers(history: HistoryStore | undefined, log: pino.Log
     let q: HistoryQuery;
     try {
       q = historyQuery(call.request, watch);
+      if (q.pair !== undefined) q.pair = resolvePair(q.pair.src, q.pair.dst);
     } catch (e: unknown) {
       fail(e);
       return;

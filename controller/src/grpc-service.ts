@@ -15,12 +15,13 @@ import { followProbe } from './grpc-probe-follower.js';
 import { checkListenSecurity, serverCredentials, type GrpcServerSecurity } from './grpc-security.js';
 import { tokenInterceptor } from './grpc-token-auth.js';
 import type { ProbeManager } from './probe-manager.js';
+import { ProbeTargetResolver } from './probe-target-resolver.js';
 
 /** `history` undefined: the controller runs without the fleet layer, the history RPCs say so. */
 export function createXtraceService(manager: ProbeManager, registry: AgentRegistry, logger: pino.Logger, history?: HistoryStore): grpc.UntypedServiceImplementation {
   const log = logger.child({ part: 'grpc' });
   return {
-    ...historyHandlers(history, log),
+    ...historyHandlers(history, log, (src, dst) => new ProbeTargetResolver(registry).historyAddresses(src, dst)),
     StartPairProbe: (call: grpc.ServerUnaryCall<StartPairProbeRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       manager.start(call.request).then(
         (p) => {

@@ -53,9 +53,21 @@ export class ProbeTargetResolver {
     return this.byName(text, field, family);
   }
 
-  private byName(name: string, field: 'src' | 'dst', family: 4 | 6 | undefined): Endpoint {
+  /**
+   * The address a history query's endpoint stands for: an address as it is, a VM's name as the
+   * address its agent knows it by. Stored reports are kept by address, and the agent may be down
+   * by now, so its state does not matter here. Throws a UsageError naming the field.
+   */
+  historyAddresses(src: string, dst: string): { src: string; dst: string } {
+    const family = (other: string): 4 | 6 | undefined => (isIP(other) === 4 ? 4 : isIP(other) === 6 ? 6 : undefined);
+    const s = isIP(src) !== 0 ? src : this.byName(src, 'src', family(dst), { anyState: true }).address;
+    const d = isIP(dst) !== 0 ? dst : this.byName(dst, 'dst', family(s), { anyState: true }).address;
+    return { src: s, dst: d };
+  }
+
+  private byName(name: string, field: 'src' | 'dst', family: 4 | 6 | undefined, opts: { anyState?: boolean } = {}): Endpoint {
     const found = this.registry.findByName(name);
-    const up = found.filter((f) => f.record.state === 'up');
+    const up = opts.anyState ? found : found.filter((f) => f.record.state === 'up');
     if (up.length === 0) {
       if (found.length > 0) {
         const r = found[0]!.record;

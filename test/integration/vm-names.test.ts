@@ -77,6 +77,24 @@ describe('VM names in xtrace pair and xtrace agents (fake tracer: no BPF)', () =
     expect(bad.stderr).toMatch(/--src: expected an IPv4 or IPv6 address or a VM name/);
   });
 
+  it('xtrace history --pair takes VM names: the stored reports of their addresses; an unknown name fails naming the field', async () => {
+    // the reports the first test's probe stored, under its addresses
+    let r = await runCli(['history', '--pair', 'vm-a,vm-b', '--json', ...ctl()]);
+    for (let i = 0; i < 50 && r.code === 0 && (JSON.parse(r.stdout) as { records: unknown[] }).records.length === 0; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      r = await runCli(['history', '--pair', 'vm-a,vm-b', '--json', ...ctl()]);
+    }
+    expect(r.code, r.stderr).toBe(0);
+    const records = (JSON.parse(r.stdout) as { records: { report: { pair: { src: string; dst: string; srcVm?: string } } }[] }).records;
+    expect(records.length).toBeGreaterThan(0);
+    for (const rec of records) expect(rec.report.pair).toMatchObject({ src: '10.0.0.1', dst: '10.0.0.2', srcVm: 'vm-a' });
+    const byAddress = await runCli(['history', '--pair', '10.0.0.1,vm-b', '--json', ...ctl()]);
+    expect((JSON.parse(byAddress.stdout) as { records: unknown[] }).records.length).toBe(records.length);
+    const unknown = await runCli(['history', '--pair', 'vm-a,nope', ...ctl()]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/dst: no agent knows a VM named 'nope'/);
+  });
+
   it('xtrace agents lists each VM as name@tap:addresses', async () => {
     const r = await runCli(['agents', ...ctl()]);
     expect(r.code, r.stderr).toBe(0);

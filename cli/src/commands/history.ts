@@ -31,7 +31,7 @@ export function registerHistoryCommand(program: Command, deps: HistoryCommandDep
   const out = deps.out ?? ((t: string) => void process.stdout.write(t));
   return addControllerOptions(program.command('history'))
     .description('probe reports the fleet keeps (JetStream stream XTRACE_HISTORY): interval reports and summaries of past and running probes, read through the controller')
-    .requiredOption('--pair <src,dst>', 'the pair, e.g. 10.0.0.1,10.0.1.1')
+    .requiredOption('--pair <src,dst>', 'the pair: addresses or VM names, e.g. 10.0.0.1,10.0.1.1 or web-1,db-1 (a name is the address the agents know its VM by)')
     .option('--since <time>', 'stored from this long ago (1h, 30m) or an ISO time on')
     .option('--until <time>', 'stored up to this long ago or an ISO time')
     .option('--probe <id>', 'only this probe')
@@ -47,7 +47,8 @@ pairReport}}; pairReport is the full report (docs/json-schema.md).
 
 Examples:
   xtrace history --pair 10.0.0.1,10.0.1.1 --since 1h
-  xtrace history --pair 10.0.0.1,10.0.1.1 --since 10m --follow --json`,
+  xtrace history --pair 10.0.0.1,10.0.1.1 --since 10m --follow --json
+  xtrace history --pair web-1,db-1 --since 1d`,
     )
     .action(async (f: Flags) => {
       const pair = parsePair(f.pair, '--pair');

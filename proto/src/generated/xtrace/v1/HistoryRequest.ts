@@ -4,7 +4,7 @@
 
 export interface HistoryRequest {
   /**
-   * the pair: both, or neither for every pair
+   * the pair: both, or neither for every pair; an address or a VM name (the address its agent knows)
    */
   'src'?: (string);
   'dst'?: (string);
@@ -28,7 +28,7 @@ export interface HistoryRequest {
 
 export interface HistoryRequest__Output {
   /**
-   * the pair: both, or neither for every pair
+   * the pair: both, or neither for every pair; an address or a VM name (the address its agent knows)
    */
   'src': (string);
   'dst': (string);
