@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from './lab.js';
 import { randomLabId } from './names.js';
-import { findRelayPids } from './relay-process.js';
+import { findRelayPids, type RelayDirectionStats } from './relay-process.js';
 import { listNetns, listRootLinks, run, sleep } from './shell.js';
 import { stateFile } from './state.js';
 import { readTruthLog } from './truth-log.js';
@@ -30,6 +30,22 @@ async function leftovers(id: string): Promise<string[]> {
   if (pg.stdout.trim()) out.push(`pgrep ${pg.stdout.trim().split('\n').join(',')}`);
   if (existsSync(stateFile(id))) out.push(`state ${stateFile(id)}`);
   return out;
+}
+
+/**
+ * A relay delays each frame once, by exactly `delayNs` past its enqueue: its residence is the
+ * delay plus how late its timer ran (due = enqueue + delay), so the residence and lateness p50s
+ * differ by the delay (the same nearest-rank order), no frame leaves early, and the least late
+ * is less late than the delay. How late the timer runs is the machine's (~20-40 us idle; 1.7 ms
+ * beside a loaded CI run), printed, not bounded.
+ */
+function expectRelayDelay(d: RelayDirectionStats, delayNs: number, what: string): void {
+  expect(d.residenceNs.min, `${what}: earliest frame vs the ${delayNs} ns delay`).toBeGreaterThanOrEqual(delayNs);
+  const delay = d.residenceNs.p50 - d.latenessNs.p50;
+  expect(Math.abs(delay - delayNs), `${what}: residence p50 ${d.residenceNs.p50} - lateness p50 ${d.latenessNs.p50} ns vs the ${delayNs} ns delay`).toBeLessThanOrEqual(1_000);
+  // a relay that waited its delay twice would be at least the delay late on every frame; the
+  // frame the machine disturbed least is not
+  if (delayNs > 0) expect(d.latenessNs.min, `${what}: least late frame`).toBeLessThan(delayNs);
 }
 
 suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
@@ -90,11 +106,15 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
     const a = lab.vm(0, 0);
     const b = lab.vm(1, 0);
     const us = await startUdpEchoServer(lab, b, 7000);
+    const dropsBefore = await readDropCounters(lab);
     const u = await udpRequestResponse(lab, a, b.ip, 7000, { count: 300, ratePps: 1000 });
     const ustats = await us.stop();
+    const drops = dropGrowth(dropsBefore, await readDropCounters(lab));
     expect(u.sent).toBe(300);
-    expect(u.received).toBe(300);
-    expect(ustats['received']).toBe(300);
+    expect(u.received).toBeGreaterThan(0);
+    // all back, or (an overloaded machine) every datagram lost counted by a drop counter of the path
+    expect(u.sent - u.received, `lost vs drops counted ${JSON.stringify(drops.grown)}`).toBeLessThanOrEqual(drops.total);
+    expect(ustats['received']).toBeGreaterThanOrEqual(u.received);
     const ts = await startTcpEchoServer(lab, b, 7001);
     const t = await tcpRequestResponse(lab, a, b.ip, 7001, { count: 100, size: 1000 });
     await ts.stop();
@@ -103,7 +123,7 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
     console.log(`[lab] no-impairment rtt: udp p50 ${u.rttUs.p50.toFixed(0)} us, tcp p50 ${t.rttUs.p50.toFixed(0)} us`);
   });
 
-  it('1 ms wire delay each way: ping RTT +~2 ms, relay residence p50 in [1.0, 1.1] ms', async () => {
+  it('1 ms wire delay each way: ping RTT +~2 ms, each relay delays by its 1 ms', async () => {
     const a = lab.vm(0, 0);
     const b = lab.vm(1, 0);
     for (const n of lab.relayNames()) await lab.resetRelayStats(n);
@@ -123,7 +143,7 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
         `wire0 residence p50 ${w0.ab.residenceNs.p50} ns p99 ${w0.ab.residenceNs.p99} ns, lateness p50 ${w0.ab.latenessNs.p50} ns p99 ${w0.ab.latenessNs.p99} ns; ` +
         `wire1 residence p50 ${w1.ab.residenceNs.p50} ns; no-delay residence p50 ${idle.ab.residenceNs.p50} ns`,
     );
-    // 2 ms injected; the residences below pin each relay's delay to [1.0, 1.1] ms, this checks
+    // 2 ms injected; each relay's own delay is checked below (expectRelayDelay), this checks
     // the sum end to end. The fastest reply is the one the shared machine disturbed least: every
     // request crosses both delaying relays, so no reply can come back in under 2 ms (with the
     // delay on one relay only, the fastest would be ~1 ms); a delay on both directions would
@@ -141,10 +161,8 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
       expect(w.ab.stamped).toBe(100);
       expect(w.ab.unstamped).toBe(0);
       expect(w.ab.readLagNs.min).toBeGreaterThan(0);
-      expect(w.ab.residenceNs.min).toBeGreaterThanOrEqual(1_000_000);
-      expect(w.ab.residenceNs.p50).toBeGreaterThanOrEqual(1_000_000);
-      expect(w.ab.residenceNs.p50).toBeLessThanOrEqual(1_100_000);
-      expect(w.ba.residenceNs.p50).toBeLessThan(100_000); // undelayed direction
+      expectRelayDelay(w.ab, 1_000_000, 'delayed direction');
+      expectRelayDelay(w.ba, 0, 'undelayed direction');
     }
 
     // residence accuracy under load: 1000 UDP requests/s through the 1 ms relays
@@ -164,12 +182,7 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
     // path, and loss that no counter explains fails the test.
     expect(u.sent).toBe(1000);
     expect(u.sent - u.received, `lost datagrams vs the drops counted on the path ${JSON.stringify(drops.grown)}`).toBeLessThanOrEqual(drops.total);
-    expect(wl.ab.residenceNs.min).toBeGreaterThanOrEqual(1_000_000);
-    // the relay delays each frame once, by exactly its delay past the enqueue: residence is the
-    // delay plus how late the relay's timer ran (due = enqueue + delay), so their p50s differ by
-    // the delay (equal nearest-rank orders). How late it ran depends on the machine (~36 us
-    // idle; 121 us under stolen CPU; 1.7 ms with a loaded CI run beside it) and is printed.
-    expect(Math.abs(wl.ab.residenceNs.p50 - wl.ab.latenessNs.p50 - 1_000_000), `residence p50 ${wl.ab.residenceNs.p50} - lateness p50 ${wl.ab.latenessNs.p50} ns vs the 1 ms delay`).toBeLessThanOrEqual(1_000);
+    expectRelayDelay(wl.ab, 1_000_000, '1000 pps');
     await lab.setWireImpairment(0, { ab: { delayUs: 0 } });
     await lab.setWireImpairment(1, { ab: { delayUs: 0 } });
   });
@@ -183,8 +196,7 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
     await lab.setVmImpairment(1, 0, { ba: { delayUs: 0 } });
     expect(r.received).toBe(30);
     expect(r.rttMs.min).toBeGreaterThan(0.5);
-    expect(s.ba.residenceNs.p50).toBeGreaterThanOrEqual(500_000);
-    expect(s.ba.residenceNs.p50).toBeLessThan(600_000);
+    expectRelayDelay(s.ba, 500_000, 'VM B tx');
   });
 
   it('10% wire loss: relay drop count equals ping loss exactly (ground truth)', async () => {
