@@ -11,6 +11,13 @@
  * arrived. A host whose agent runs late cuts later, so it settles later by itself: nothing here
  * is controller wall time.
  */
+/**
+ * How far past a time a host's batch cuts must reach before everything it recorded until then
+ * has arrived: the record's wait above (300 ms at the default flush interval) and a margin.
+ * Also the request/reply pairing's watermark (path-matcher.ts).
+ */
+export const HOST_CUT_MARGIN_NS = 350e6;
+
 export class HostCatchUp {
   /** per host: its newest batch cut (envelope clock.monoNs, ns) and how many it cut */
   private readonly lastCutNs: Float64Array;
@@ -24,7 +31,7 @@ export class HostCatchUp {
   constructor(
     private readonly hostCount: number,
     private readonly minCuts = 3,
-    private readonly minSpanNs = 350e6,
+    private readonly minSpanNs = HOST_CUT_MARGIN_NS,
   ) {
     this.lastCutNs = new Float64Array(hostCount).fill(NaN);
     this.cuts = new Uint32Array(hostCount);

@@ -493,6 +493,50 @@ describe('PathMatcher', () => {
     expect(r.counters).toMatchObject({ packets: 2 * n, matched: 2 * n, pairs: n, expired_incomplete: 0 });
   });
 
+  it('UDP pairing waits for the hosts\' batch cuts, not only controller time: a controller that stalled 1.3 s with batches queued still pairs every exchange', () => {
+    // 10 exchanges from 100 ms, every 20 ms. Each host cuts a batch every 100 ms of its own clock,
+    // delivered 20 ms later; a request's records on the client host A wait 200 ms longer (its
+    // CPU's BPF batch was flushed late). The controller stalls after 400 ms: what arrives later is
+    // ingested 1.3 s late, so at its first tick every reply has been held past the 1 s hold while
+    // the batches with the requests' A records still wait in its queue.
+    const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
+    const n = 10;
+    for (let i = 0; i < n; i++) {
+      const f = hops(fwdPlan(50 * US), 100_000_000 + i * 20_000_000);
+      const r = hops(revPlan(300 * US, 50 * US), f.end);
+      tb.add({ id: 7000n + BigInt(2 * i), proto: 17, sport: 41_000, dport: 7000, hops: f.hops });
+      tb.add({ id: 7000n + BigInt(2 * i + 1), proto: 17, sport: 7000, dport: 41_000, reverse: true, hops: r.hops });
+    }
+    const arrivals: { atMs: number; batch: RecordBatch }[] = [];
+    for (const b of tb.batches()) {
+      const base = b.hostId === 'A' ? BASE_A : BASE_B;
+      const byCut = new Map<number, Buffer[]>();
+      for (let cut = 1; cut <= 15; cut++) byCut.set(cut, []);
+      for (let off = 0; off < b.records.length; off += RECORD_SIZE) {
+        const rec = Buffer.from(b.records.subarray(off, off + RECORD_SIZE));
+        const window = Math.floor(Number(rec.readBigUInt64LE(RecordOffset.tsNs) - base) / 100e6);
+        const requestOnA = b.hostId === 'A' && rec.readUInt16LE(RecordOffset.dport) === 7000;
+        byCut.get(window + 1 + (requestOnA ? 2 : 0))!.push(rec);
+      }
+      let seq = 1;
+      for (const [cut, recs] of byCut) {
+        const atMs = cut * 100 + 20;
+        arrivals.push({ atMs: atMs > 400 ? atMs + 1300 : atMs, batch: { ...b, seq: seq++, records: Buffer.concat(recs), cutMonoNs: base + BigInt(cut) * 100_000_000n } });
+      }
+    }
+    arrivals.sort((x, y) => x.atMs - y.atMs);
+    const stages = ['tap_rx', 'ovs_in', 'ovs_out', 'nic_tx', 'nic_rx', 'tap_tx'];
+    const pairs = (withCuts: boolean): number => {
+      const m = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 2000, servicePort: 7000, settleMs: 0, expectedStages: { A: stages, B: stages } });
+      for (const a of arrivals) m.ingest(withCuts ? a.batch : { ...a.batch, cutMonoNs: undefined }, a.atMs);
+      const r = m.finish(10_000);
+      expect(r.counters).toMatchObject({ packets: 2 * n, matched: 2 * n });
+      return r.counters.pairs;
+    };
+    expect(pairs(true)).toBe(n);
+    expect(pairs(false)).toBe(0); // the hold alone: every reply settled before its request arrived
+  });
+
   it('settles once every host has cut batches past the growth (cut times given): the first second already has packets', () => {
     // pings every 10 ms from 100 ms; each host cuts a batch every 100 ms of its own clock,
     // delivered 20 ms later; the path is seeded from the agents' stages at 0

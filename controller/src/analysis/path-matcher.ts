@@ -52,13 +52,15 @@ import { PacketSlotTable, SLOT_DONE, SLOT_PENDING } from './packet-slot-table.js
 import { buildPairReport } from './pair-report-builder.js';
 import { buildPathModel, STAGE_SLOTS, type PathModel } from './path-model.js';
 import { PendingWireSegments } from './pending-wire-segments.js';
-import { RequestReplyPairer } from './request-reply-pairing.js';
+import { RequestReplyPairer, type ExchangePacket } from './request-reply-pairing.js';
+import { HOST_CUT_MARGIN_NS } from './host-catch-up.js';
 import { StallWatch } from './stall-watch.js';
 import { StatsWindow } from './stats-window.js';
 
 export type { RecordBatch } from './matcher-options.js';
 
 const TWO32 = 4294967296;
+
 
 export class PathMatcher {
   readonly model: PathModel;
@@ -75,6 +77,8 @@ export class PathMatcher {
   private readonly wires = new PendingWireSegments();
   private readonly exchanges: ExchangeRecorder;
   private readonly pairer: RequestReplyPairer;
+  /** per host: its newest batch cut (envelope clock.monoNs) in its time base, ns (NaN: none yet, or none since a reboot) */
+  private readonly lastCutNs: Float64Array;
   private readonly finalizer: PacketFinalizer;
   private readonly completion: PacketCompletion;
   private readonly stalls: StallWatch;
@@ -95,9 +99,11 @@ export class PathMatcher {
     this.slots = new PacketSlotTable(this.width, opts.maxPending);
     this.clocks = new HostPairClocks(this.hostStates, this.model.hosts, opts.clockWindow, opts.hintUncertaintyNs);
     this.exchanges = new ExchangeRecorder(this.model, this.clocks, this.wires, this.interval, this.counters);
+    this.lastCutNs = new Float64Array(this.model.hosts.length).fill(NaN);
     this.pairer = new RequestReplyPairer(this.exchanges, {
       ...(opts.servicePort !== undefined ? { servicePort: opts.servicePort } : {}),
       ...(opts.pairHoldMs !== undefined ? { holdMs: opts.pairHoldMs } : {}),
+      caughtUp: (p) => this.hostsSentThrough(p),
     });
     this.finalizer = new PacketFinalizer(this.model, this.slots, this.paths, this.clocks, this.wires, this.pairer, this.interval, this.counters, opts.dropTables);
     this.completion = new PacketCompletion(this.slots, this.paths, this.finalizer, opts.optionalGraceMs);
@@ -140,7 +146,22 @@ export class PathMatcher {
     if (batch.cutMonoNs !== undefined) for (const path of this.paths) path.catchUp.cut(h, Number(batch.cutMonoNs));
     this.tick(nowMs);
     this.ingestRecords(h, batch.records, n, nowMs);
+    if (batch.cutMonoNs !== undefined && host.hasTimeBase) this.lastCutNs[h] = Number(BigInt(batch.cutMonoNs) - host.timeBaseNs);
     this.counters.pending = this.slots.pending;
+  }
+
+  /**
+   * Whether every host packet `p` was recorded on has sent all it recorded until `HOST_CUT_MARGIN_NS`
+   * after the packet's last time there: a batch cut that late holds every record of the packet's
+   * request (recorded earlier on the same hosts). A host that sends no cuts counts as caught up.
+   */
+  private hostsSentThrough(p: ExchangePacket): boolean {
+    for (let i = 0; i < p.last.length; i++) {
+      const t = p.last[i]!;
+      const cut = this.lastCutNs[i]!;
+      if (t === t && cut === cut && cut < t + HOST_CUT_MARGIN_NS) return false;
+    }
+    return true;
   }
 
   /** The hot path: each record read in place, its packet's state in the slot table. */
@@ -332,6 +353,7 @@ export class PathMatcher {
   /** A new boot id: the host's clock restarted, so its offsets, held pairs and flow gaps mean nothing. */
   private hostRebooted(h: number): void {
     this.counters.host_reboots++;
+    this.lastCutNs[h] = NaN;
     this.clocks.forgetHost(h);
     this.pairer.clear();
     this.stalls.forgetAll();

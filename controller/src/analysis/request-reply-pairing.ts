@@ -20,8 +20,11 @@
  * record batches deliver a host's records late and out of order, so a reply can finalize
  * before its own request while an older request is still unanswered. UDP/TCP packets are
  * therefore held: a reply is settled once it has waited `holdMs` of controller time since it
- * was offered (longer than records can arrive late), and a flow's replies are settled in the
- * server host's time order, each against every request offered by then. `flush()` settles
+ * was offered and every host it crossed has sent what it recorded up to then (`caughtUp`: its
+ * batches' cuts are past the reply's times there, so its request, which crossed those hosts
+ * earlier, has arrived too, however late the agents ran), or `maxHoldMs` whatever the hosts
+ * sent; a flow's replies are settled in the server host's time order, each against every
+ * request offered by then. `flush()` settles
  * everything (end of run). What is held is bounded (per flow and in all); past a bound the
  * oldest reply is settled early, as it would be at its time, and `forcedEarly` counts it.
  *
@@ -81,6 +84,14 @@ export interface PairerOptions {
   holdMs?: number;
   /** UDP/TCP packets held in all; past it the oldest reply is settled early; default 131072 */
   maxHeld?: number;
+  /**
+   * Whether every host a packet crossed has sent all it recorded up to the packet's times there
+   * (path-matcher.ts: its batch cuts); a held packet settles only then, or after maxHoldMs.
+   * Default: always (the hold alone decides).
+   */
+  caughtUp?: (p: ExchangePacket) => boolean;
+  /** how long a UDP/TCP reply waits at most for its hosts to catch up, controller ms; default 5 × holdMs */
+  maxHoldMs?: number;
 }
 
 /** ICMP halves waiting for their partner, and flows, kept at most */
@@ -136,7 +147,9 @@ export class RequestReplyPairer {
   private held = 0;
   private readonly servicePort: number;
   private readonly holdMs: number;
+  private readonly maxHoldMs: number;
   private readonly maxHeld: number;
+  private readonly caughtUp: (p: ExchangePacket) => boolean;
   /** replies settled before their hold ran out, because a bound was reached */
   forcedEarly = 0;
 
@@ -146,7 +159,9 @@ export class RequestReplyPairer {
   ) {
     this.servicePort = opts.servicePort ?? 0;
     this.holdMs = opts.holdMs ?? DEFAULT_HOLD_MS;
+    this.maxHoldMs = opts.maxHoldMs ?? 5 * this.holdMs;
     this.maxHeld = opts.maxHeld ?? DEFAULT_MAX_HELD;
+    this.caughtUp = opts.caughtUp ?? (() => true);
   }
 
   /** Offer a finalized packet at controller time `nowMs`; its exchange reaches the sink now (ICMP) or once settled (UDP/TCP). */
@@ -155,12 +170,17 @@ export class RequestReplyPairer {
     else if (p.proto === IPPROTO_UDP || p.proto === IPPROTO_TCP) this.offerFlow(p, nowMs);
   }
 
-  /** Settle the replies whose hold has run out by `nowMs`. */
+  /** Whether a packet held since `h.at` may settle at `nowMs`: held `holdMs` and its hosts caught up, or held `maxHoldMs`. */
+  private ripe(h: Held, nowMs: number): boolean {
+    if (h.at > nowMs - this.holdMs) return false;
+    return h.at <= nowMs - this.maxHoldMs || this.caughtUp(h.p);
+  }
+
+  /** Settle the replies whose hold has run out by `nowMs` (in the order they were offered). */
   release(nowMs: number): void {
-    const limit = nowMs - this.holdMs;
     while (this.ripeningHead < this.ripening.length) {
       const h = this.ripening[this.ripeningHead]!;
-      if (!h.settled && h.at > limit) break;
+      if (!h.settled && !this.ripe(h, nowMs)) break;
       this.ripeningHead++;
       if (!h.settled) this.settleThrough(h.flow, h.t);
     }
@@ -293,17 +313,16 @@ export class RequestReplyPairer {
 
   /**
    * A request can answer only the replies that left between it and the next request. Once that
-   * next one has been held for `holdMs`, those replies have been offered too: settle them and let
-   * the older request go, so a flow that gets no replies (one-way traffic) holds about `holdMs` of
-   * requests. Past KEPT_PER_FLOW the oldest goes all the same.
+   * next one is ripe (held `holdMs`, and its hosts have sent what they recorded until it passed),
+   * those replies have been offered too: settle them and let the older request go, so a flow that
+   * gets no replies (one-way traffic) holds about `holdMs` of requests. Past KEPT_PER_FLOW the oldest goes all the same.
    */
   private pruneRequests(flow: FlowState, nowMs: number): void {
     const reqs = flow.requests;
-    const limit = nowMs - this.holdMs;
-    while (reqs.length > 1 && (reqs[1]!.at <= limit || reqs.length > KEPT_PER_FLOW)) {
+    while (reqs.length > 1 && (this.ripe(reqs[1]!, nowMs) || reqs.length > KEPT_PER_FLOW)) {
       const oldest = reqs[0]!;
       const next = reqs[1]!;
-      if (next.at > limit && flow.replies.length > 0 && flow.replies[0]!.t <= next.t) this.forcedEarly++;
+      if (!this.ripe(next, nowMs) && flow.replies.length > 0 && flow.replies[0]!.t <= next.t) this.forcedEarly++;
       this.settleThrough(flow, next.t);
       if (reqs[0] === oldest) this.dropOldestRequest(flow);
     }
