@@ -20,7 +20,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PairReport, SegmentReport } from '@xtrace/proto';
-import { echoTurnaroundsNs, Lab, ping, startUdpEchoServer, summarize, udpRequestResponse, waitProbeRunning, XtraceStack, type UdpEchoStats, type VmInfo } from '@xtrace/lab';
+import { echoTurnaroundsNs, overlappedExchanges, Lab, ping, startUdpEchoServer, summarize, udpRequestResponse, waitProbeRunning, XtraceStack, type UdpEchoStats, type VmInfo } from '@xtrace/lab';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 
 const skip = bpfUnavailableReason();
@@ -104,7 +104,8 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
       expect(seg.p50_us, bound).toBeLessThanOrEqual(truth + WIRE_TOLERANCE_US + skewed);
     }
     // destination VM turnaround: host tap -> VM relay -> guest (and service) -> VM relay -> host tap, per exchange
-    const exchanges = summarize(echoTurnaroundsNs(await lab.relayTruth(vmB.relay, vmTruthSince), 'ab'));
+    const truthLog = await lab.relayTruth(vmB.relay, vmTruthSince);
+    const exchanges = summarize(echoTurnaroundsNs(truthLog, 'ab'));
     const vmTruth = us(exchanges.p50);
     const turnaround = only(report.vm_turnaround, 'vm turnaround');
     expect(exchanges.count, 'exchanges in the VM relay truth log').toBeGreaterThanOrEqual(turnaround.count);
@@ -128,8 +129,12 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
     console.log(`${proto}: exchanges paired ${turnaround.count} of ${exchanges.count}; max ${turnaround.max_us} µs vs the slowest true ${us(exchanges.max)} µs`);
     const pairing = `${detail}; matcher counters ${JSON.stringify(report.counters)}`;
     expect(turnaround.max_us, `turnaround max vs the slowest exchange's ${us(exchanges.max)} µs (${pairing})`).toBeLessThanOrEqual(us(exchanges.max) + PAIRING_MAX_TOLERANCE_US);
-    // all paired (two spared for an exchange cut by the start or end of the capture)
-    expect(turnaround.count, `exchanges paired (${pairing})`).toBeGreaterThanOrEqual(exchanges.count - 2);
+    // all paired (two spared for an exchange cut by the start or end of the capture). UDP pairs
+    // by the server host's packet order: an exchange overlapped by the next request (a server
+    // slower than the client's 10 ms pace, as an overloaded machine makes it) may stay unpaired.
+    const overlapped = proto === 'udp' ? overlappedExchanges(truthLog, 'ab') : 0;
+    console.log(`${proto}: exchanges overlapped by the next request: ${overlapped}`);
+    expect(turnaround.count, `exchanges paired, ${overlapped} overlapped (${pairing})`).toBeGreaterThanOrEqual(exchanges.count - 2 - overlapped);
     for (const dir of ['forward', 'reverse'] as const) expect(report.directions[dir]!.lost).toBe(0);
   }
 

@@ -42,14 +42,19 @@ export function echoExchangeKey(head: Buffer, role: 'request' | 'reply'): string
   return undefined;
 }
 
-/**
- * Per exchange, ns from the request's enqueue (its kernel transmit stamp) in direction
- * `requests` to the reply's write in the other direction; only exchanges whose both frames the
- * relay forwarded, each request paired with the first reply after it.
- */
-export function echoTurnaroundsNs(log: readonly TruthRecord[], requests: 'ab' | 'ba'): number[] {
+interface EchoExchange {
+  /** the exchange's key (echoExchangeKey) */
+  key: string;
+  /** the request's enqueue (its kernel transmit stamp) */
+  requestNs: bigint;
+  /** the relay's write of the reply */
+  replyNs: bigint;
+}
+
+/** The exchanges whose both frames the relay forwarded, each request paired with the first reply after it, in reply order. */
+function echoExchanges(log: readonly TruthRecord[], requests: 'ab' | 'ba'): EchoExchange[] {
   const open = new Map<string, bigint>();
-  const out: number[] = [];
+  const out: EchoExchange[] = [];
   for (const r of log) {
     if (r.fate !== 'forwarded') continue;
     if (r.dir === requests) {
@@ -60,8 +65,37 @@ export function echoTurnaroundsNs(log: readonly TruthRecord[], requests: 'ab' | 
     const key = echoExchangeKey(r.head, 'reply');
     const sent = key === undefined ? undefined : open.get(key);
     if (sent === undefined || r.writeNs < sent) continue;
-    out.push(Number(r.writeNs - sent));
+    out.push({ key: key!, requestNs: sent, replyNs: r.writeNs });
     open.delete(key!);
   }
   return out;
+}
+
+/**
+ * Per exchange, ns from the request's enqueue (its kernel transmit stamp) in direction
+ * `requests` to the reply's write in the other direction; only exchanges whose both frames the
+ * relay forwarded, each request paired with the first reply after it.
+ */
+export function echoTurnaroundsNs(log: readonly TruthRecord[], requests: 'ab' | 'ba'): number[] {
+  return echoExchanges(log, requests).map((e) => Number(e.replyNs - e.requestNs));
+}
+
+/**
+ * Exchanges whose reply left after the next request of the same flow had arrived (a server
+ * slower than the client's pace, so requests in flight overlap): xtrace pairs UDP/TCP by the
+ * server host's order of packets (controller/src/analysis/request-reply-pairing.ts), and such an
+ * overlap can leave a reply without its request there. Counted per flow (the key without its payload).
+ */
+export function overlappedExchanges(log: readonly TruthRecord[], requests: 'ab' | 'ba'): number {
+  const byFlow = new Map<string, EchoExchange[]>();
+  for (const e of echoExchanges(log, requests)) {
+    const flow = e.key.split(' ').slice(0, 3).join(' ');
+    byFlow.set(flow, [...(byFlow.get(flow) ?? []), e]);
+  }
+  let n = 0;
+  for (const list of byFlow.values()) {
+    list.sort((a, b) => (a.requestNs < b.requestNs ? -1 : a.requestNs > b.requestNs ? 1 : 0));
+    for (let i = 0; i + 1 < list.length; i++) if (list[i]!.replyNs > list[i + 1]!.requestNs) n++;
+  }
+  return n;
 }

@@ -8,7 +8,7 @@ export type { VmInfo } from './topology.js';
 export type { LabStatus } from './lab-status.js';
 export type { TeardownReport } from './lab-teardown.js';
 export type { LabSpec, ResolvedImpairment, WireMode } from './spec.js';
-export { echoTurnaroundsNs } from './echo-exchanges.js';
+export { echoTurnaroundsNs, overlappedExchanges } from './echo-exchanges.js';
 
 // traffic between VMs
 export { ping } from './traffic/ping.js';
