@@ -64,6 +64,36 @@ function run(batches: ReturnType<TrafficBuilder['batches']>, opts: Partial<Const
   return { m, report: m.finish(5000) };
 }
 
+/**
+ * Each host's records cut into batches by the host's own clock, as an agent cuts them: batch k
+ * holds the records `batchOf` puts there (default: window k-1 of `windowMs`, from the host's
+ * boot base) and arrives at `arrival(host, k)` controller ms; `cuts` gives each batch its cut time
+ * (envelope clock.monoNs: base + k windows). Sorted by arrival.
+ */
+function cutIntoBatches(
+  tb: TrafficBuilder,
+  o: { windowMs: number; batches?: number; cuts?: boolean; arrival: (host: string, k: number) => number; batchOf?: (rec: Buffer, host: string, window: number) => number },
+): { atMs: number; batch: RecordBatch }[] {
+  const out: { atMs: number; batch: RecordBatch }[] = [];
+  for (const b of tb.batches()) {
+    const base = b.hostId === 'A' ? BASE_A : BASE_B;
+    const byCut = new Map<number, Buffer[]>();
+    for (let k = 1; k <= (o.batches ?? 0); k++) byCut.set(k, []);
+    for (let off = 0; off < b.records.length; off += RECORD_SIZE) {
+      const rec = Buffer.from(b.records.subarray(off, off + RECORD_SIZE));
+      const window = Math.floor(Number(rec.readBigUInt64LE(RecordOffset.tsNs) - base) / (o.windowMs * 1e6));
+      const k = o.batchOf?.(rec, b.hostId, window) ?? window + 1;
+      byCut.set(k, [...(byCut.get(k) ?? []), rec]);
+    }
+    let seq = 1;
+    for (const [k, recs] of [...byCut].sort((x, y) => x[0] - y[0])) {
+      const cut = o.cuts ? { cutMonoNs: base + BigInt(k) * BigInt(o.windowMs) * 1_000_000n } : {};
+      out.push({ atMs: o.arrival(b.hostId, k), batch: { ...b, seq: seq++, records: Buffer.concat(recs), ...cut } });
+    }
+  }
+  return out.sort((x, y) => x.atMs - y.atMs);
+}
+
 describe('PathMatcher', () => {
   for (const skew of [20_000_000, -20_000_000]) {
     it(`exact per-segment latency, clock skew ${skew / 1e6} ms`, () => {
@@ -467,22 +497,7 @@ describe('PathMatcher', () => {
       tb.add({ id: 5000n + BigInt(2 * i + 1), proto: 17, sport: 7000, dport: 41_000, reverse: true, hops: r.hops });
     }
     // cut each host's records into 50 ms batches (by true time), delivered 5 ms (A) / 30 ms (B) after the cut
-    const arrivals: { atMs: number; batch: RecordBatch }[] = [];
-    for (const b of tb.batches()) {
-      const base = b.hostId === 'A' ? BASE_A : BASE_B;
-      const byWindow = new Map<number, Buffer[]>();
-      for (let off = 0; off < b.records.length; off += RECORD_SIZE) {
-        const rec = Buffer.from(b.records.subarray(off, off + RECORD_SIZE));
-        const trueMs = Number(rec.readBigUInt64LE(RecordOffset.tsNs) - base) / 1e6;
-        const w = Math.floor(trueMs / 50);
-        byWindow.set(w, [...(byWindow.get(w) ?? []), rec]);
-      }
-      let seq = 0;
-      for (const [w, recs] of [...byWindow].sort((x, y) => x[0] - y[0])) {
-        arrivals.push({ atMs: (w + 1) * 50 + (b.hostId === 'A' ? 5 : 30), batch: { ...b, seq: seq++, records: Buffer.concat(recs) } });
-      }
-    }
-    arrivals.sort((x, y) => x.atMs - y.atMs);
+    const arrivals = cutIntoBatches(tb, { windowMs: 50, arrival: (host, k) => k * 50 + (host === 'A' ? 5 : 30) });
     const stages = ['tap_rx', 'ovs_in', 'ovs_out', 'nic_tx', 'nic_rx', 'tap_tx'];
     const m = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 2000, servicePort: 7000, expectedStages: { A: stages, B: stages } });
     for (const a of arrivals) m.ingest(a.batch, a.atMs);
@@ -507,24 +522,13 @@ describe('PathMatcher', () => {
       tb.add({ id: 7000n + BigInt(2 * i), proto: 17, sport: 41_000, dport: 7000, hops: f.hops });
       tb.add({ id: 7000n + BigInt(2 * i + 1), proto: 17, sport: 7000, dport: 41_000, reverse: true, hops: r.hops });
     }
-    const arrivals: { atMs: number; batch: RecordBatch }[] = [];
-    for (const b of tb.batches()) {
-      const base = b.hostId === 'A' ? BASE_A : BASE_B;
-      const byCut = new Map<number, Buffer[]>();
-      for (let cut = 1; cut <= 15; cut++) byCut.set(cut, []);
-      for (let off = 0; off < b.records.length; off += RECORD_SIZE) {
-        const rec = Buffer.from(b.records.subarray(off, off + RECORD_SIZE));
-        const window = Math.floor(Number(rec.readBigUInt64LE(RecordOffset.tsNs) - base) / 100e6);
-        const requestOnA = b.hostId === 'A' && rec.readUInt16LE(RecordOffset.dport) === 7000;
-        byCut.get(window + 1 + (requestOnA ? 2 : 0))!.push(rec);
-      }
-      let seq = 1;
-      for (const [cut, recs] of byCut) {
-        const atMs = cut * 100 + 20;
-        arrivals.push({ atMs: atMs > 400 ? atMs + 1300 : atMs, batch: { ...b, seq: seq++, records: Buffer.concat(recs), cutMonoNs: base + BigInt(cut) * 100_000_000n } });
-      }
-    }
-    arrivals.sort((x, y) => x.atMs - y.atMs);
+    const arrivals = cutIntoBatches(tb, {
+      windowMs: 100,
+      batches: 15,
+      cuts: true,
+      batchOf: (rec, host, window) => window + 1 + (host === 'A' && rec.readUInt16LE(RecordOffset.dport) === 7000 ? 2 : 0),
+      arrival: (_host, k) => (k * 100 + 20 > 400 ? k * 100 + 20 + 1300 : k * 100 + 20),
+    });
     const stages = ['tap_rx', 'ovs_in', 'ovs_out', 'nic_tx', 'nic_rx', 'tap_tx'];
     const pairs = (withCuts: boolean): number => {
       const m = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 2000, servicePort: 7000, settleMs: 0, expectedStages: { A: stages, B: stages } });
@@ -547,21 +551,7 @@ describe('PathMatcher', () => {
       tb.add({ id: 9000n + BigInt(2 * i), proto: 1, sport: 77, dport: 8 << 8, seq: i, hops: f.hops });
       tb.add({ id: 9000n + BigInt(2 * i + 1), proto: 1, sport: 77, dport: 0, seq: i, reverse: true, hops: r.hops });
     }
-    const arrivals: { atMs: number; batch: RecordBatch }[] = [];
-    for (const b of tb.batches()) {
-      const base = b.hostId === 'A' ? BASE_A : BASE_B;
-      const byCut = new Map<number, Buffer[]>();
-      for (let cut = 1; cut <= 20; cut++) byCut.set(cut, []);
-      for (let off = 0; off < b.records.length; off += RECORD_SIZE) {
-        const rec = Buffer.from(b.records.subarray(off, off + RECORD_SIZE));
-        byCut.get(Math.floor(Number(rec.readBigUInt64LE(RecordOffset.tsNs) - base) / 100e6) + 1)!.push(rec);
-      }
-      let seq = 1;
-      for (const [cut, recs] of byCut) {
-        arrivals.push({ atMs: cut * 100 + 20, batch: { ...b, seq: seq++, records: Buffer.concat(recs), cutMonoNs: base + BigInt(cut) * 100_000_000n } });
-      }
-    }
-    arrivals.sort((x, y) => x.atMs - y.atMs);
+    const arrivals = cutIntoBatches(tb, { windowMs: 100, batches: 20, cuts: true, arrival: (_host, k) => k * 100 + 20 });
     const stages = ['tap_rx', 'ovs_in', 'ovs_out', 'nic_tx', 'nic_rx', 'tap_tx'];
     const firstSecond = (withCuts: boolean): number => {
       const m = new PathMatcher({ hosts: ['A', 'B'], timeoutMs: 2000, expectedStages: { A: stages, B: stages } });
