@@ -64,6 +64,16 @@ function run(batches: ReturnType<TrafficBuilder['batches']>, opts: Partial<Const
   return { m, report: m.finish(5000) };
 }
 
+/** UDP exchanges A (port 41000) -> B (service port 7000), one every `everyNs` from `startNs`, 300 µs server turnaround */
+function udpExchanges(tb: TrafficBuilder, n: number, startNs: number, everyNs: number, idBase: bigint): void {
+  for (let i = 0; i < n; i++) {
+    const f = hops(fwdPlan(50 * US), startNs + i * everyNs);
+    const r = hops(revPlan(300 * US, 50 * US), f.end);
+    tb.add({ id: idBase + BigInt(2 * i), proto: 17, sport: 41_000, dport: 7000, hops: f.hops });
+    tb.add({ id: idBase + BigInt(2 * i + 1), proto: 17, sport: 7000, dport: 41_000, reverse: true, hops: r.hops });
+  }
+}
+
 /**
  * Each host's records cut into batches by the host's own clock, as an agent cuts them: batch k
  * holds the records `batchOf` puts there (default: window k-1 of `windowMs`, from the host's
@@ -489,13 +499,8 @@ describe('PathMatcher', () => {
     // the roles backwards from such an overtaking reply)
     const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
     const n = 400;
-    for (let i = 0; i < n; i++) {
-      // 200 µs before each 10 ms mark: every 5th exchange straddles a batch cut (request before, reply after)
-      const f = hops(fwdPlan(50 * US), 1_499_800_000 + i * 10_000_000);
-      const r = hops(revPlan(300 * US, 50 * US), f.end);
-      tb.add({ id: 5000n + BigInt(2 * i), proto: 17, sport: 41_000, dport: 7000, hops: f.hops });
-      tb.add({ id: 5000n + BigInt(2 * i + 1), proto: 17, sport: 7000, dport: 41_000, reverse: true, hops: r.hops });
-    }
+    // 200 µs before each 10 ms mark: every 5th exchange straddles a batch cut (request before, reply after)
+    udpExchanges(tb, n, 1_499_800_000, 10_000_000, 5000n);
     // cut each host's records into 50 ms batches (by true time), delivered 5 ms (A) / 30 ms (B) after the cut
     const arrivals = cutIntoBatches(tb, { windowMs: 50, arrival: (host, k) => k * 50 + (host === 'A' ? 5 : 30) });
     const stages = ['tap_rx', 'ovs_in', 'ovs_out', 'nic_tx', 'nic_rx', 'tap_tx'];
@@ -516,12 +521,7 @@ describe('PathMatcher', () => {
     // the batches with the requests' A records still wait in its queue.
     const tb = new TrafficBuilder({ A: BASE_A, B: BASE_B });
     const n = 10;
-    for (let i = 0; i < n; i++) {
-      const f = hops(fwdPlan(50 * US), 100_000_000 + i * 20_000_000);
-      const r = hops(revPlan(300 * US, 50 * US), f.end);
-      tb.add({ id: 7000n + BigInt(2 * i), proto: 17, sport: 41_000, dport: 7000, hops: f.hops });
-      tb.add({ id: 7000n + BigInt(2 * i + 1), proto: 17, sport: 7000, dport: 41_000, reverse: true, hops: r.hops });
-    }
+    udpExchanges(tb, n, 100_000_000, 20_000_000, 7000n);
     const arrivals = cutIntoBatches(tb, {
       windowMs: 100,
       batches: 15,
