@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { echoExchangeKey, echoTurnaroundsNs } from './echo-exchanges.js';
+import { echoExchangeKey, echoTurnaroundsNs, overlappedExchanges } from './echo-exchanges.js';
 import type { TruthRecord } from './truth-log.js';
 
 const A = [10, 0, 0, 1];
@@ -52,5 +52,21 @@ describe('echo exchanges from a relay truth log', () => {
       rec('ab', icmp(A, B, 8, 7, 3), 4_000, 4_100),
     ];
     expect(echoTurnaroundsNs(log, 'ab')).toEqual([]);
+  });
+
+  it('counts the exchanges whose reply left after the next request of their flow arrived, per flow', () => {
+    const log = [
+      rec('ab', udp(A, B, 40000, 7100, 1), 1_000, 1_100),
+      rec('ab', udp(A, B, 40000, 7100, 2), 2_000, 2_100), // arrives before reply 1 leaves: 1 is overlapped
+      rec('ba', udp(B, A, 7100, 40000, 1), 2_500, 2_600),
+      rec('ba', udp(B, A, 7100, 40000, 2), 2_700, 2_800), // before request 3: not overlapped
+      rec('ab', udp(A, B, 40000, 7100, 3), 3_000, 3_100),
+      rec('ba', udp(B, A, 7100, 40000, 3), 3_200, 3_300),
+      // another flow in between does not overlap this one
+      rec('ab', udp(A, B, 40001, 7100, 1), 2_050, 2_150),
+      rec('ba', udp(B, A, 7100, 40001, 1), 2_900, 3_000),
+    ];
+    expect(overlappedExchanges(log, 'ab')).toBe(1);
+    expect(overlappedExchanges(log.filter((r) => r.head.readUInt16BE(34) !== 40000 || r.dir !== 'ab' || r.enqNs !== 2_000n), 'ab')).toBe(0);
   });
 });
