@@ -130,8 +130,9 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
     const pairing = `${detail}; matcher counters ${JSON.stringify(report.counters)}`;
     expect(turnaround.max_us, `turnaround max vs the slowest exchange's ${us(exchanges.max)} µs (${pairing})`).toBeLessThanOrEqual(us(exchanges.max) + PAIRING_MAX_TOLERANCE_US);
     // all paired (two spared for an exchange cut by the start or end of the capture). UDP pairs
-    // by the server host's packet order: an exchange overlapped by the next request (a server
-    // slower than the client's 10 ms pace, as an overloaded machine makes it) may stay unpaired.
+    // by the server host's packet order: an exchange overlapped by the next request may stay
+    // unpaired. An overloaded machine makes them: the client's late timer sends two at once
+    // (8-18 of 300 in loaded runs), or the server falls behind the 10 ms pace.
     const overlapped = proto === 'udp' ? overlappedExchanges(truthLog, 'ab') : 0;
     console.log(`${proto}: exchanges overlapped by the next request: ${overlapped}`);
     expect(turnaround.count, `exchanges paired, ${overlapped} overlapped (${pairing})`).toBeGreaterThanOrEqual(exchanges.count - 2 - overlapped);

@@ -81,8 +81,8 @@ export function echoTurnaroundsNs(log: readonly TruthRecord[], requests: 'ab' | 
 }
 
 /**
- * Exchanges whose reply left after the next request of the same flow had arrived (a server
- * slower than the client's pace, so requests in flight overlap): xtrace pairs UDP/TCP by the
+ * Exchanges whose reply left after the next request of the same flow had arrived (a client that
+ * sent two at once, or a server slower than the client's pace): xtrace pairs UDP/TCP by the
  * server host's order of packets (controller/src/analysis/request-reply-pairing.ts), and such an
  * overlap can leave a reply without its request there. Counted per flow (the key without its payload).
  */
