@@ -20,8 +20,9 @@ import { ProbeTargetResolver } from './probe-target-resolver.js';
 /** `history` undefined: the controller runs without the fleet layer, the history RPCs say so. */
 export function createXtraceService(manager: ProbeManager, registry: AgentRegistry, logger: pino.Logger, history?: HistoryStore): grpc.UntypedServiceImplementation {
   const log = logger.child({ part: 'grpc' });
+  const targets = new ProbeTargetResolver(registry);
   return {
-    ...historyHandlers(history, log, (src, dst) => new ProbeTargetResolver(registry).historyAddresses(src, dst)),
+    ...historyHandlers(history, log, (src, dst) => targets.historyAddresses(src, dst)),
     StartPairProbe: (call: grpc.ServerUnaryCall<StartPairProbeRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       manager.start(call.request).then(
         (p) => {

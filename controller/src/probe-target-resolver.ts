@@ -27,6 +27,9 @@ interface Endpoint {
   name: string;
 }
 
+/** The IP family of an address (undefined: not an address, e.g. a VM's name). */
+const familyOf = (text: string): 4 | 6 | undefined => (isIP(text) === 4 ? 4 : isIP(text) === 6 ? 6 : undefined);
+
 /** link-local IPv6 addresses are the same on every VM's link: never a VM's address for a probe */
 const isLinkLocal = (a: string): boolean => /^fe[89ab][0-9a-f]:/i.test(a);
 
@@ -39,9 +42,8 @@ export class ProbeTargetResolver {
    */
   resolve(src: string, dst: string): ProbeTargets {
     // a name takes the family of the address on the other side (IPv4 when both are names)
-    const family = (other: string): 4 | 6 | undefined => (isIP(other) === 4 ? 4 : isIP(other) === 6 ? 6 : undefined);
-    const s = this.endpoint(src, 'src', family(dst));
-    const d = this.endpoint(dst, 'dst', family(src) ?? (isIP(s.address) === 6 ? 6 : undefined));
+    const s = this.endpoint(src, 'src', familyOf(dst));
+    const d = this.endpoint(dst, 'dst', familyOf(src) ?? (isIP(s.address) === 6 ? 6 : undefined));
     return { srcHost: s.host, dstHost: d.host, hosts: s.host === d.host ? [s.host] : [s.host, d.host], src: s.address, dst: d.address, srcVm: s.name, dstVm: d.name };
   }
 
@@ -59,9 +61,8 @@ export class ProbeTargetResolver {
    * by now, so its state does not matter here. Throws a UsageError naming the field.
    */
   historyAddresses(src: string, dst: string): { src: string; dst: string } {
-    const family = (other: string): 4 | 6 | undefined => (isIP(other) === 4 ? 4 : isIP(other) === 6 ? 6 : undefined);
-    const s = isIP(src) !== 0 ? src : this.byName(src, 'src', family(dst), { anyState: true }).address;
-    const d = isIP(dst) !== 0 ? dst : this.byName(dst, 'dst', family(s), { anyState: true }).address;
+    const s = isIP(src) !== 0 ? src : this.byName(src, 'src', familyOf(dst), { anyState: true }).address;
+    const d = isIP(dst) !== 0 ? dst : this.byName(dst, 'dst', familyOf(s), { anyState: true }).address;
     return { src: s, dst: d };
   }
 

@@ -1,4 +1,11 @@
 /**
+ * How far past a time a host's batch cuts must reach before everything it recorded until then
+ * has arrived: a record's wait on its host (below: 300 ms at the default flush interval) and a margin.
+ * Also the request/reply pairing's watermark (path-matcher.ts).
+ */
+export const HOST_CUT_MARGIN_NS = 350e6;
+
+/**
  * Whether every host has sent what it recorded before the expected set last grew: the early
  * way for the set to settle (expected-path.ts), instead of waiting settleMs of controller time.
  *
@@ -11,13 +18,6 @@
  * arrived. A host whose agent runs late cuts later, so it settles later by itself: nothing here
  * is controller wall time.
  */
-/**
- * How far past a time a host's batch cuts must reach before everything it recorded until then
- * has arrived: the record's wait above (300 ms at the default flush interval) and a margin.
- * Also the request/reply pairing's watermark (path-matcher.ts).
- */
-export const HOST_CUT_MARGIN_NS = 350e6;
-
 export class HostCatchUp {
   /** per host: its newest batch cut (envelope clock.monoNs, ns) and how many it cut */
   private readonly lastCutNs: Float64Array;

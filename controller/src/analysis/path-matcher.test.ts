@@ -93,7 +93,9 @@ function cutIntoBatches(
       const rec = Buffer.from(b.records.subarray(off, off + RECORD_SIZE));
       const window = Math.floor(Number(rec.readBigUInt64LE(RecordOffset.tsNs) - base) / (o.windowMs * 1e6));
       const k = o.batchOf?.(rec, b.hostId, window) ?? window + 1;
-      byCut.set(k, [...(byCut.get(k) ?? []), rec]);
+      const batch = byCut.get(k);
+      if (batch) batch.push(rec);
+      else byCut.set(k, [rec]);
     }
     let seq = 1;
     for (const [k, recs] of [...byCut].sort((x, y) => x[0] - y[0])) {

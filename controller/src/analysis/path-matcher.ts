@@ -61,7 +61,6 @@ export type { RecordBatch } from './matcher-options.js';
 
 const TWO32 = 4294967296;
 
-
 export class PathMatcher {
   readonly model: PathModel;
   readonly counters: AnalysisCounters = emptyAnalysisCounters();

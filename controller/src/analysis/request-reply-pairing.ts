@@ -315,14 +315,17 @@ export class RequestReplyPairer {
    * A request can answer only the replies that left between it and the next request. Once that
    * next one is ripe (held `holdMs`, and its hosts have sent what they recorded until it passed),
    * those replies have been offered too: settle them and let the older request go, so a flow that
-   * gets no replies (one-way traffic) holds about `holdMs` of requests. Past KEPT_PER_FLOW the oldest goes all the same.
+   * gets no replies (one-way traffic) holds about `holdMs` of requests. Past KEPT_PER_FLOW the
+   * oldest goes all the same.
    */
   private pruneRequests(flow: FlowState, nowMs: number): void {
     const reqs = flow.requests;
-    while (reqs.length > 1 && (this.ripe(reqs[1]!, nowMs) || reqs.length > KEPT_PER_FLOW)) {
+    while (reqs.length > 1) {
       const oldest = reqs[0]!;
       const next = reqs[1]!;
-      if (!this.ripe(next, nowMs) && flow.replies.length > 0 && flow.replies[0]!.t <= next.t) this.forcedEarly++;
+      const ripe = this.ripe(next, nowMs);
+      if (!ripe && reqs.length <= KEPT_PER_FLOW) break;
+      if (!ripe && flow.replies.length > 0 && flow.replies[0]!.t <= next.t) this.forcedEarly++;
       this.settleThrough(flow, next.t);
       if (reqs[0] === oldest) this.dropOldestRequest(flow);
     }

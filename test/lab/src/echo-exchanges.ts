@@ -90,7 +90,9 @@ export function overlappedExchanges(log: readonly TruthRecord[], requests: 'ab' 
   const byFlow = new Map<string, EchoExchange[]>();
   for (const e of echoExchanges(log, requests)) {
     const flow = e.key.split(' ').slice(0, 3).join(' ');
-    byFlow.set(flow, [...(byFlow.get(flow) ?? []), e]);
+    const list = byFlow.get(flow);
+    if (list) list.push(e);
+    else byFlow.set(flow, [e]);
   }
   let n = 0;
   for (const list of byFlow.values()) {
