@@ -201,7 +201,7 @@ static __always_inline bool xt_keep(const struct xt_reader *r, __u32 l3_off, __u
 		return false;
 	xt_count(XT_C_MATCHED);
 
-#ifdef XT_ABLATE_IDENTITY /* bench-only build (bpf/Makefile ablation): what the identity costs */
+#ifdef XT_ABLATE_IDENTITY /* bench-only build (bpf/Makefile bench): what the identity costs */
 	__u64 pkt_id = p.id_words[1];
 #else
 	__u64 pkt_id = xt_packet_id(r, &p);

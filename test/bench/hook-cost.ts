@@ -7,8 +7,6 @@
  * ablation of the matching packet's run: what its identity, clock read and emit each cost.
  * Run: node --import tsx test/bench/hook-cost.ts
  */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 import { native, type BpfObject } from '@xtrace/native';
@@ -16,6 +14,7 @@ import { configValue, ZERO_KEY } from '@xtrace/node-agent/tracing';
 import { TestRunHarness } from '../../bpf/test/test-run-harness.js';
 import { frame, tunnelled } from '../../bpf/test/frames.js';
 import { emitFigures } from './support/report.js';
+import { benchObject } from './support/bench-objects.js';
 
 const RUNS = 500_000;
 const stats = native.enableStats();
@@ -65,13 +64,11 @@ figures['noProbeNs'] = idle - floor;
 await h.close();
 
 // Ablation: the matching packet's run with one part of its work left out (bpf/Makefile
-// `ablation`: objects whose records are wrong by design), interleaved over rounds with the full
+// `bench`: objects whose records are wrong by design), interleaved over rounds with the full
 // object, so each difference is what that part costs in the same minutes of this machine.
-const bpfDir = fileURLToPath(new URL('../../bpf', import.meta.url));
-execFileSync('make', ['-s', '-C', bpfDir, 'ablation'], { stdio: ['ignore', 'ignore', 'inherit'] });
 const variants: [string, string | undefined][] = [
   ['full', undefined],
-  ...['identity', 'clock', 'emit'].map((a): [string, string] => [a, join(bpfDir, 'build', `xtrace-ablate-${a}.bpf.o`)]),
+  ...['identity', 'clock', 'emit'].map((a): [string, string] => [a, benchObject(`ablate-${a}`)]),
 ];
 const harnesses = variants.map(([, objectPath]) => {
   const v = TestRunHarness.open(objectPath ? { objectPath } : {});

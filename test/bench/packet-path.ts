@@ -25,9 +25,9 @@
  *
  *   node --import tsx test/bench/packet-path.ts [rounds=12] [seconds=2]
  */
-import { fileURLToPath } from 'node:url';
 import { Lab, ping, startUdpEchoServer, udpRequestResponse, type VmInfo } from '@xtrace/lab';
 import { emitFigures, machineLine } from './support/report.js';
+import { benchObject } from './support/bench-objects.js';
 import { NO_MATCH_PAIR, TraceRunner } from './support/trace-runner.js';
 import { startClosedLoopRr } from './support/closed-rr.js';
 import { balancedBlock, balancedOrder } from './support/balanced-order.js';
@@ -42,7 +42,7 @@ const INFLIGHT = 32;
 const SAMPLE = '1/10';
 const SAMPLED = `probe active, ${SAMPLE}` as const;
 const FLOOR = 'empty tc programs';
-const FLOOR_OBJECT = fileURLToPath(new URL('../../bpf/build/xtrace-hook-floor.bpf.o', import.meta.url));
+const FLOOR_OBJECT = benchObject('hook-floor');
 type Cond = 'untraced' | typeof FLOOR | 'attached, no match' | 'probe active' | typeof SAMPLED;
 const CONDS: Cond[] = ['untraced', FLOOR, 'attached, no match', 'probe active', SAMPLED];
 const KEYS: Record<Cond, string> = { untraced: 'untraced', [FLOOR]: 'hookFloor', 'attached, no match': 'idle', 'probe active': 'active', [SAMPLED]: 'sampled' };
