@@ -20,7 +20,11 @@ describe.skipIf(!tiesChildren && process.env['CI'] !== 'true')('spawnTied (needs
       parent.once('exit', (code) => reject(new Error(`parent exited ${code}`)));
     });
     expect(alive(pid), `sleep ${pid} runs while its parent does`).toBe(true);
-    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]).toBe('sleep'); // the pid is the program's, not setpriv's
+    // the pid is the program's, not setpriv's: setpriv execs it in place (which may take a moment)
+    const argv0 = (): string => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+    const execDeadline = Date.now() + 10_000;
+    while (argv0() !== 'sleep' && Date.now() < execDeadline) await new Promise((r) => setTimeout(r, 20));
+    expect(argv0()).toBe('sleep');
     parent.kill('SIGKILL');
     const deadline = Date.now() + 10_000;
     while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

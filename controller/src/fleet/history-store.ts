@@ -5,7 +5,7 @@
  */
 import { AckPolicy, DeliverPolicy, DiscardPolicy, ErrorCode, RetentionPolicy, StorageType, nanos, type ConsumerConfig, type ConsumerInfo, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type StreamConfig } from 'nats';
 import { HISTORY_STREAM, HISTORY_SUBJECT_PREFIX, UnreachableError, XtraceError, type HistoryRecord } from '@xtrace/proto';
-import { decodeJson, encodeJson, isJetStreamUnavailable } from './kv-buckets.js';
+import { createWhenPlaceable, decodeJson, encodeJson, isJetStreamUnavailable } from './kv-buckets.js';
 import { pairKey, subjectToken, type Pair, type ProbeReport } from './probe-report.js';
 
 
@@ -88,7 +88,7 @@ export class HistoryStore {
         throw new UnreachableError(`cannot look up stream ${HISTORY_STREAM}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
       try {
-        await jsm.streams.add(cfg);
+        await createWhenPlaceable(`stream ${HISTORY_STREAM} (${cfg.num_replicas} replicas)`, cfg.num_replicas ?? 1, () => jsm.streams.add(cfg));
       } catch (e2: unknown) {
         // another controller may have created it meanwhile
         if (!(e2 instanceof Error && /already in use/i.test(e2.message))) throw e2;

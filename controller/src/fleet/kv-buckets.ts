@@ -37,14 +37,56 @@ export function isJetStreamUnavailable(e: unknown): boolean {
   return code === ErrorCode.Timeout || code === ErrorCode.NoResponders;
 }
 
+/** JetStream error code for "no suitable peers for placement" (JSClusterNoPeersErrF). */
+const JS_NO_SUITABLE_PEERS = 10005;
+
+/**
+ * The cluster cannot place a replicated bucket or stream now: fewer JetStream servers than
+ * replicas have joined its meta group. A cluster that is still forming (all servers started
+ * together) answers this for its first seconds, before every server has registered.
+ */
+export function isPlacementPending(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const api = (e as { api_error?: { err_code?: number } }).api_error;
+  if (api?.err_code === JS_NO_SUITABLE_PEERS) return true;
+  return e instanceof Error && /no suitable peers for placement/i.test(e.message);
+}
+
+/** How long creating a replicated bucket or stream waits for a forming cluster's servers. */
+export const PLACEMENT_WAIT_MS = 30_000;
+
+/**
+ * `create()`, tried again while the cluster cannot place `replicas` copies yet (isPlacementPending)
+ * or does not answer (isJetStreamUnavailable), until `waitMs` passed; then the last error, with
+ * what it needs.
+ */
+export async function createWhenPlaceable<T>(what: string, replicas: number, create: () => Promise<T>, waitMs = PLACEMENT_WAIT_MS): Promise<T> {
+  const giveUpAt = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await create();
+    } catch (e: unknown) {
+      const retriable = (replicas > 1 && isPlacementPending(e)) || isJetStreamUnavailable(e);
+      if (!retriable || Date.now() + 250 > giveUpAt) {
+        if (!isPlacementPending(e)) throw e;
+        throw new Error(`${what} needs ${replicas} JetStream servers in one cluster; fewer joined within ${waitMs} ms (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 async function open(js: JetStreamClient, bucket: string, opts: { history?: number; ttl?: number; description: string } & JetStreamPlacement): Promise<KV> {
+  const replicas = opts.replicas ?? 1;
   try {
-    return await js.views.kv(bucket, {
-      history: opts.history ?? 1,
-      replicas: opts.replicas ?? 1,
-      ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
-      description: opts.description,
-    });
+    return await createWhenPlaceable(`JetStream KV bucket ${bucket} (${replicas} replicas)`, replicas, () =>
+      js.views.kv(bucket, {
+        history: opts.history ?? 1,
+        replicas,
+        ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
+        description: opts.description,
+      }),
+    );
   } catch (e: unknown) {
     throw new UnreachableError(`cannot open JetStream KV bucket ${bucket}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }

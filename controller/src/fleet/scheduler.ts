@@ -75,6 +75,20 @@ interface RunStatus {
   pairs: { src: string; dst: string; state: RunClaimPair['state'] }[];
 }
 
+/** How long after its start a slot can still be claimed, at least (claimableForMs). */
+export const LATE_CLAIM_MS = 60_000;
+
+/**
+ * How long after its start a slot may still be claimed: 2 periods (a stall past one slot), and at
+ * least LATE_CLAIM_MS, so that a short period does not lose slots to a JetStream outage of a few
+ * request timeouts (a cluster electing leaders, a lone server restarting). Always less than the
+ * claims' TTL: a claim that a timed-out attempt may have created still exists when the last
+ * attempt asks, so a slot never runs twice.
+ */
+export function claimableForMs(everyMs: number, claimTtlMs: number): number {
+  return Math.min(Math.max(2 * everyMs, LATE_CLAIM_MS), claimTtlMs - 1);
+}
+
 export class Scheduler {
   private readonly log: Logger;
   private readonly now: () => number;
@@ -85,7 +99,7 @@ export class Scheduler {
   private runsKv?: KV;
   private watch?: QueuedIterator<KvEntry>;
   private readonly schedules = new Map<string, ParsedSchedule>();
-  /** per schedule: slots this controller already tried to claim */
+  /** per schedule: slots this controller claimed or saw claimed (JetStream answered) */
   private readonly attempted = new Map<string, Set<number>>();
   /** claims of other controllers, watched for an expired lease */
   private readonly observed = new LeaseExpiry();
@@ -240,23 +254,20 @@ export class Scheduler {
         }
         const cur = slotStart(s.everyMs, s.createdAt, now);
         if (cur === undefined) continue;
-        // The previous slot too, in case a stall (or a start just after it) skipped it;
-        // the claim makes sure it runs only if nobody ran it.
-        for (const slot of [cur - s.everyMs, cur]) {
-          if (slot < s.createdAt || slot + s.everyMs < this.startedAt) continue;
-          let tried = this.attempted.get(s.name);
-          if (tried === undefined) this.attempted.set(s.name, (tried = new Set()));
-          if (tried.has(slot)) continue;
+        let tried = this.attempted.get(s.name);
+        if (tried === undefined) this.attempted.set(s.name, (tried = new Set()));
+        const lateLimit = claimableForMs(s.everyMs, this.claimTtlMs);
+        for (const old of tried) if (now >= old + lateLimit) tried.delete(old);
+        // Every slot still claimable that this controller has not had an answer for: the current
+        // one, one a stall (or a start just after it) skipped, one whose claim JetStream did not
+        // answer (a cluster electing leaders, a lone server restarting). Slots that ended before
+        // this controller started are not its to catch up. The claim makes each run only once.
+        const first = Math.max(s.createdAt, cur - Math.floor((lateLimit - 1) / s.everyMs) * s.everyMs);
+        for (let slot = first; slot <= cur; slot += s.everyMs) {
+          if (slot + s.everyMs < this.startedAt || now >= slot + lateLimit || tried.has(slot)) continue;
+          // a throw (JetStream did not answer) leaves this and later slots untried: next tick
+          await this.tryClaim(s, slot);
           tried.add(slot);
-          for (const old of tried) if (old < cur - 4 * s.everyMs) tried.delete(old);
-          try {
-            await this.tryClaim(s, slot);
-          } catch (e: unknown) {
-            // JetStream did not answer (e.g. a cluster node died): try again next tick, or the
-            // slot would be skipped by every controller; the claim's create keeps it once
-            tried.delete(slot);
-            throw e;
-          }
         }
       }
       if (now - this.lastObservedCheck >= Math.min(500, this.leaseMs / 4)) {
