@@ -86,9 +86,19 @@ export class ControllerStack {
     throw new LabError(`agents not ready in ${timeoutMs} ms (agents or VM addresses missing): ${JSON.stringify(last).slice(-800)}`);
   }
 
-  /** Runs `xtrace pair --json` between two addresses (extra args: --proto, --duration, ...). */
-  async pair(src: string, dst: string, args: string[] = [], timeoutMs = 120_000): Promise<PairRun> {
-    const r = await this.cli(['pair', '--src', src, '--dst', dst, '--controller', this.controllerAddress, '--json', ...args], timeoutMs);
+  /**
+   * Runs `xtrace pair --json` between two addresses (extra args: --proto, --duration, ...).
+   * With `until`, the probe is stopped as a user stops it (^C: the final summary is printed) once
+   * `until` settles, so the capture ends when the traffic does however slow the machine is;
+   * --duration is then only the upper bound.
+   */
+  async pair(src: string, dst: string, args: string[] = [], timeoutMs = 120_000, until?: Promise<unknown>): Promise<PairRun> {
+    const run = runCli(['pair', '--src', src, '--dst', dst, '--controller', this.controllerAddress, '--json', ...args], { timeoutMs });
+    let exited = false;
+    void until?.finally(() => {
+      if (!exited) run.kill('SIGINT');
+    });
+    const r = await run.finally(() => (exited = true));
     let report: PairReport | undefined;
     try {
       report = r.stdout.trim() ? (JSON.parse(r.stdout) as PairReport) : undefined;

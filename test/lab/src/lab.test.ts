@@ -199,28 +199,40 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
     expectRelayDelay(s.ba, 500_000, 'VM B tx');
   });
 
-  it('10% wire loss: relay drop count equals ping loss exactly (ground truth)', async () => {
+  it('10% wire loss: ping and UDP lose what the relay dropped (ground truth), more only as the path\'s drop counters explain', async () => {
     const a = lab.vm(0, 0);
     const b = lab.vm(1, 0);
     await lab.setWireImpairment(0, { ab: { loss: 0.1 } });
+    const pingDropsBefore = await readDropCounters(lab);
     const r = await ping(lab, a, b.ip, { count: 300, intervalMs: 5, waitS: 1 });
     const w = await lab.relayStats('wire0');
+    const pingDrops = dropGrowth(pingDropsBefore, await readDropCounters(lab));
     const lost = r.transmitted - r.received;
-    console.log(`[lab] loss 0.1: ping lost ${lost}/${r.transmitted}, relay dropped ${w.ab.dropped}/${w.ab.in}`);
+    console.log(`[lab] loss 0.1: ping lost ${lost}/${r.transmitted}, relay dropped ${w.ab.dropped}/${w.ab.in}; other drops counted ${JSON.stringify(pingDrops.grown)}`);
     expect(w.ab.in).toBe(300);
-    expect(w.ab.dropped).toBe(lost);
+    // exactly the relay's drops, but for what the path's drop counters explain (an overloaded machine)
+    expect(lost).toBeGreaterThanOrEqual(w.ab.dropped);
+    expect(lost - w.ab.dropped, JSON.stringify(pingDrops.grown)).toBeLessThanOrEqual(pingDrops.total);
     expect(lost).toBeGreaterThan(300 * 0.04);
     expect(lost).toBeLessThan(300 * 0.18);
 
-    // UDP: every lost request is a relay drop, with the same sequence accounting
+    // UDP: every request the relay dropped is lost, and on a quiet machine nothing else is. An
+    // overloaded one (a loaded CI run: 55 lost for 32 dropped) also drops in sockets and relay
+    // queues: what the path's drop counters explain, and nothing more
     await lab.resetRelayStats('wire0');
     const us = await startUdpEchoServer(lab, b, 7002);
-    const u = await udpRequestResponse(lab, a, b.ip, 7002, { count: 400, ratePps: 1000, timeoutMs: 500 });
+    const dropsBefore = await readDropCounters(lab);
+    const u = await udpRequestResponse(lab, a, b.ip, 7002, { count: 400, ratePps: 1000, timeoutMs: 1000 });
     const srv = await us.stop();
     const w2 = await lab.relayStats('wire0');
+    const drops = dropGrowth(dropsBefore, await readDropCounters(lab));
     await lab.setWireImpairment(0, { ab: { loss: 0 } });
-    expect(u.lost).toBe(w2.ab.dropped);
-    expect(srv['received']).toBe(400 - w2.ab.dropped);
+    const counted = `relay dropped ${w2.ab.dropped}, other drops counted ${JSON.stringify(drops.grown)}`;
+    expect(w2.ab.dropped).toBeGreaterThan(0);
+    expect(u.lost, counted).toBeGreaterThanOrEqual(w2.ab.dropped);
+    expect(u.lost - w2.ab.dropped, counted).toBeLessThanOrEqual(drops.total);
+    expect(srv['received'], counted).toBeLessThanOrEqual(400 - w2.ab.dropped);
+    expect(srv['received'], counted).toBeGreaterThanOrEqual(400 - w2.ab.dropped - drops.total);
   });
 
   it('jitter stays within bounds and the truth log records every frame', async () => {
@@ -237,8 +249,10 @@ suite('lab: 2 hypervisors x 1 VM, relay wire', () => {
     const ab = log.filter((x) => x.dir === 'ab');
     expect(ab.length).toBe(40);
     expect(ab.every((x) => x.fate === 'forwarded' && x.writeNs >= x.dueNs && x.dueNs > x.enqNs)).toBe(true);
-    // every frame has its kernel transmit stamp, before the relay read it
-    expect(ab.every((x) => x.enqNs > 0n && x.enqNs <= x.readNs && x.readNs - x.enqNs < 50_000_000n)).toBe(true);
+    // every frame has its kernel transmit stamp, before the relay read it, on the same clock (a
+    // stamp of another clock is off by far more than 5 s; a starved relay read one 50 ms late)
+    const unstamped = ab.filter((x) => !(x.enqNs > 0n && x.enqNs <= x.readNs && x.readNs - x.enqNs < 5_000_000_000n));
+    expect(unstamped.map((x) => `enq ${x.enqNs} read ${x.readNs}`)).toEqual([]);
     // the injected delay of every frame lies in delay ± jitter, and jitter really varies it
     const injected = ab.map((x) => Number(x.dueNs - x.enqNs));
     expect(Math.min(...injected)).toBeGreaterThanOrEqual(1_500_000);

@@ -100,9 +100,9 @@ export class XtraceStack {
     return this.machine.cli(args, timeoutMs);
   }
 
-  /** Runs `xtrace pair --json` between two addresses (extra args: --proto, --duration, ...). */
-  pair(src: string, dst: string, args: string[] = []): Promise<PairRun> {
-    return this.machine.pair(src, dst, args);
+  /** Runs `xtrace pair --json` between two addresses (extra args: --proto, --duration, ...); `until`: ControllerStack.pair. */
+  pair(src: string, dst: string, args: string[] = [], until?: Promise<unknown>): Promise<PairRun> {
+    return this.machine.pair(src, dst, args, undefined, until);
   }
 
   async stop(): Promise<void> {
