@@ -53,6 +53,7 @@ function withRequiredKeys(entries: v.ObjectEntries): (input: Record<string, unkn
 function unknownField(input: Record<string, unknown>, key: string): v.BaseIssue<unknown> {
   return { kind: 'validation', type: 'strict_object', input: key, expected: 'never', received: `"${key}"`, message: UNKNOWN_FIELD, path: [pathItem(input, key)] };
 }
+
 /** A map (not an array: valibot's v.record takes one) of any keys to values that `value` checks. */
 export function recordSchema<T>(value: v.GenericSchema<unknown, T>, message?: Message): v.GenericSchema<unknown, Record<string, T>> {
   return v.pipe(v.custom<Record<string, unknown>>(isMap, message), v.record(v.string(), value));
@@ -89,7 +90,7 @@ export function strictObjectSchema<E extends v.ObjectEntries>(entries: E, messag
   ) as v.GenericSchema<unknown, unknown> as v.GenericSchema<unknown, v.InferOutput<typeof known>>;
 }
 
-/** Whether an issue stops checks across fields: a wrong type or shape, not a failed value check (a bound, a predicate). */
+/** Whether an issue stops checks across fields: a failed schema (a type, a picklist, v.custom), not a failed value check (a bound, a pattern, v.check). */
 function stopsCrossChecks(issue: v.BaseIssue<unknown>): boolean {
   return issue.kind !== 'validation';
 }
@@ -106,8 +107,8 @@ export function safeInteger(message: Message): v.GenericSchema<unknown, number> 
 
 /**
  * A check across an object's fields (in v.pipe after the object): `check` runs unless a field
- * has the wrong type or shape, sees the issues found so far (hasIssueAt), and reports with
- * `fail`, at a key or (key undefined) at the object itself.
+ * failed a schema (stopsCrossChecks), sees the issues found so far (hasIssueAt), and reports
+ * with `fail`, at a key or (key undefined) at the object itself.
  */
 export function crossCheck<T extends object>(check: (value: T, issues: SchemaIssues, fail: (key: string | undefined, message: string) => void) => void): v.RawCheckAction<T> {
   return v.rawCheck(({ dataset, addIssue }) => {
