@@ -28,15 +28,15 @@ import type { HistoryQuery } from './fleet/history-store.js';
 import type { HistoryRequest } from './grpc-history.js';
 
 /** an address, or a VM's name (ProbeManager resolves it to the VM's address: probe-target-resolver.ts) */
-const address = v.custom<string>((v) => typeof v === 'string' && (isIP(v) !== 0 || isVmName(v)), expecting((v) => `expected an IPv4 or IPv6 address or a VM name, got '${clipForMessage(String(v ?? ''))}'`));
+const address = v.custom<string>((x) => typeof x === 'string' && (isIP(x) !== 0 || isVmName(x)), expecting((x) => `expected an IPv4 or IPv6 address or a VM name, got '${clipForMessage(String(x ?? ''))}'`));
 
-const portMessage = expecting((v) => `expected 1..65535, got ${String(v)}`);
+const portMessage = expecting((x) => `expected 1..65535, got ${String(x)}`);
 
 const startPairProbeSchema = v.pipe(
   looseObjectSchema({
     src: address,
     dst: address,
-    proto: v.nullish(v.picklist(['', ...PROBE_PROTOS], expecting((v) => `expected one of ${PROBE_PROTOS.join('|')}, got '${clipForMessage(String(v))}'`))),
+    proto: v.nullish(v.picklist(['', ...PROBE_PROTOS], expecting((x) => `expected one of ${PROBE_PROTOS.join('|')}, got '${clipForMessage(String(x))}'`))),
     port: v.nullish(
       v.pipe(
         finiteNumber(portMessage),
@@ -66,17 +66,17 @@ export function checkStartPairProbeRequest(req: StartPairProbeRequest): void {
 }
 
 const epochMs = () => {
-  const e = expecting((v) => `expected epoch milliseconds >= 0, got ${String(v)}`);
+  const e = expecting((x) => `expected epoch milliseconds >= 0, got ${String(x)}`);
   return v.pipe(
     finiteNumber(e),
     v.minValue(0, e),
-    v.transform((v) => (v === 0 ? undefined : v)),
+    v.transform((x) => (x === 0 ? undefined : x)),
   );
 };
 
 /** A HistoryRequest as a store query; `watch` (WatchHistory) rejects what only a listing can have. */
 function historyRequestSchema(watch: boolean) {
-  const wholeNumber = expecting((v) => `expected a whole number >= 0, got ${String(v)}`);
+  const wholeNumber = expecting((x) => `expected a whole number >= 0, got ${String(x)}`);
   return v.pipe(
     objectSchema({
       src: v.pipe(v.string(), v.trim()),

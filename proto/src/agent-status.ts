@@ -93,11 +93,11 @@ export const MAX_VM_NAME_CHARS = 256;
 /** A boot id is a UUID; a longer string is garbage. */
 const MAX_BOOT_ID_CHARS = 128;
 
-const text = (max: number) => v.pipe(v.string(expecting((v) => `expected a string, got ${describeValue(v)}`)), v.maxLength(max, `expected at most ${max} characters`));
-const atLeastZero = expecting((v) => `expected a number >= 0, got ${describeValue(v)}`);
+const text = (max: number) => v.pipe(v.string(expecting((x) => `expected a string, got ${describeValue(x)}`)), v.maxLength(max, `expected at most ${max} characters`));
+const atLeastZero = expecting((x) => `expected a number >= 0, got ${describeValue(x)}`);
 const count = v.pipe(finiteNumber(atLeastZero), v.minValue(0, atLeastZero));
-const list = <T extends v.GenericSchema>(item: T) => v.array(item, expecting((v) => `expected an array, got ${describeValue(v)}`));
-const object = <E extends v.ObjectEntries>(entries: E) => looseObjectSchema(entries, expecting((v) => `expected an object, got ${describeValue(v)}`));
+const list = <T extends v.GenericSchema>(item: T) => v.array(item, expecting((x) => `expected an array, got ${describeValue(x)}`));
+const object = <E extends v.ObjectEntries>(entries: E) => looseObjectSchema(entries, expecting((x) => `expected an object, got ${describeValue(x)}`));
 
 /** what the controller reads of each VM (its tap, addresses and name: agent-registry.ts, fleet-bridge.ts) */
 const vm = object({ tap: text(256), addresses: list(text(64)), name: v.optional(text(MAX_VM_NAME_CHARS)) });
@@ -112,19 +112,19 @@ const vm = object({ tap: text(256), addresses: list(text(64)), name: v.optional(
 export const agentHeartbeatSchema: v.GenericSchema<unknown, AgentHeartbeat> = v.pipe(
   looseObjectSchema(
     {
-      host: v.custom<string>(isSubjectToken, expecting((v) => `expected 1-128 characters of [A-Za-z0-9_-], got ${describeValue(v)}`)),
+      host: v.custom<string>(isSubjectToken, expecting((x) => `expected 1-128 characters of [A-Za-z0-9_-], got ${describeValue(x)}`)),
       bootId: text(MAX_BOOT_ID_CHARS),
       version: v.optional(text(256)),
       startedAtMs: v.optional(count),
       heartbeatMs: v.optional(count),
       inventory: v.pipe(
         v.unknown(),
-        v.transform((v) => (typeof v === 'object' && v !== null && Array.isArray((v as { vms?: unknown }).vms) ? v : { ...NO_INVENTORY })),
+        v.transform((x) => (typeof x === 'object' && x !== null && Array.isArray((x as { vms?: unknown }).vms) ? x : { ...NO_INVENTORY })),
         object({ vms: list(vm), stages: v.optional(list(object({}))) }),
       ),
       probes: v.optional(list(object({ probeId: text(128) })), () => []),
     },
-    expecting((v) => `expected a JSON object, got ${describeValue(v)}`),
+    expecting((x) => `expected a JSON object, got ${describeValue(x)}`),
   ),
   v.transform((hb) => hb as unknown as AgentHeartbeat),
 );

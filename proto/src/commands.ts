@@ -118,12 +118,12 @@ function withoutNulls<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], n
   return out as { [K in keyof T]: Exclude<T[K], null> };
 }
 
-const probeId = v.custom<string>(isSubjectToken, expecting((v) => `expected 1-128 characters of [A-Za-z0-9_-], got ${describeValue(v)}`));
+const probeId = v.custom<string>(isSubjectToken, expecting((x) => `expected 1-128 characters of [A-Za-z0-9_-], got ${describeValue(x)}`));
 
-const address = v.custom<string>((v) => typeof v === 'string' && isIP(v) !== 0, expecting((v) => `expected an IPv4 or IPv6 address, got ${describeValue(v)}`));
+const address = v.custom<string>((x) => typeof x === 'string' && isIP(x) !== 0, expecting((x) => `expected an IPv4 or IPv6 address, got ${describeValue(x)}`));
 
 function intIn(min: number, max: number) {
-  const e = expecting((v) => `expected an integer in ${min}..${max}, got ${describeValue(v)}`);
+  const e = expecting((x) => `expected an integer in ${min}..${max}, got ${describeValue(x)}`);
   return v.pipe(
     safeInteger(e),
     v.check((n) => n >= min && n <= max, e),
@@ -131,7 +131,7 @@ function intIn(min: number, max: number) {
 }
 
 const sample = v.pipe(
-  strictObjectSchema({ n: intIn(1, 0xffffffff), k: intIn(1, 0xffffffff) }, expecting((v) => `expected {k, n}, got ${describeValue(v)}`)),
+  strictObjectSchema({ n: intIn(1, 0xffffffff), k: intIn(1, 0xffffffff) }, expecting((x) => `expected {k, n}, got ${describeValue(x)}`)),
   crossCheck(({ k, n }, issues, fail) => {
     if (issues.length === 0 && k > n) fail('k', `expected k <= n, got k=${k} n=${n}`);
   }),
@@ -146,15 +146,15 @@ const startProbe = v.pipe(
     probeId,
     src: address,
     dst: address,
-    proto: v.nullish(v.picklist(PROBE_PROTOS, expecting((v) => `expected one of ${PROBE_PROTOS.join('|')}, got ${describeValue(v)}`))),
+    proto: v.nullish(v.picklist(PROBE_PROTOS, expecting((x) => `expected one of ${PROBE_PROTOS.join('|')}, got ${describeValue(x)}`))),
     port: v.nullish(intIn(1, 65535)),
     sample: v.nullish(sample),
-    capture: v.nullish(strictObjectSchema({ snaplen: intIn(1, CAPTURE_BYTES) }, expecting((v) => `expected {snaplen}, got ${describeValue(v)}`))),
+    capture: v.nullish(strictObjectSchema({ snaplen: intIn(1, CAPTURE_BYTES) }, expecting((x) => `expected {snaplen}, got ${describeValue(x)}`))),
     durationMs,
     leaseMs,
     controllerId: v.nullish(
       v.pipe(
-        v.string(expecting((v) => `expected a string, got ${describeValue(v)}`)),
+        v.string(expecting((x) => `expected a string, got ${describeValue(x)}`)),
         v.maxLength(MAX_CONTROLLER_ID_CHARS, `expected at most ${MAX_CONTROLLER_ID_CHARS} characters`),
       ),
     ),
@@ -178,7 +178,7 @@ const renew = v.pipe(
     op: v.literal('renew'),
     // the count first: a list too long is refused as that, whatever its ids
     probeIds: v.pipe(
-      v.array(v.unknown(), expecting((v) => `expected an array of probe ids, got ${describeValue(v)}`)),
+      v.array(v.unknown(), expecting((x) => `expected an array of probe ids, got ${describeValue(x)}`)),
       v.maxLength(MAX_RENEW_IDS, `expected at most ${MAX_RENEW_IDS} probe ids`),
       v.array(probeId),
     ),

@@ -97,11 +97,11 @@ const int64 = v.pipe(
  * Cumulative kernel counters, as numbers (a large one arrives as a bigint); a sender without
  * them reports none. Not a v.record: that costs ~0.4 us more per batch (test/bench/envelope-decode.ts).
  */
-function toCounters(v: unknown): Record<string, number> {
+function toCounters(raw: unknown): Record<string, number> {
   const out: Record<string, number> = {};
-  if (typeof v !== 'object' || v === null) return out;
+  if (typeof raw !== 'object' || raw === null) return out;
   let n = 0;
-  for (const [k, x] of Object.entries(v)) {
+  for (const [k, x] of Object.entries(raw)) {
     // only numbers count: garbage is left out, and so is everything past MAX_ENVELOPE_COUNTERS
     if (typeof x !== 'number' && typeof x !== 'bigint') continue;
     if (++n > MAX_ENVELOPE_COUNTERS) break;

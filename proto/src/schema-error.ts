@@ -57,19 +57,19 @@ export function clipForMessage(s: string): string {
 }
 
 /** A value for an error message: strings quoted ('x'), undefined as "nothing", the rest as JSON; clipped (clipForMessage). */
-export function describeValue(v: unknown): string {
-  if (typeof v === 'string') return `'${clipForMessage(v)}'`;
-  if (v === undefined) return 'nothing';
+export function describeValue(x: unknown): string {
+  if (typeof x === 'string') return `'${clipForMessage(x)}'`;
+  if (x === undefined) return 'nothing';
   try {
-    return clipForMessage(JSON.stringify(v) ?? String(v));
+    return clipForMessage(JSON.stringify(x) ?? String(x));
   } catch {
-    return clipForMessage(String(v));
+    return clipForMessage(String(x));
   }
 }
 
 /**
  * A valibot message built out of the offending input, so every check of one field (type,
- * integer, bounds) says the same thing: `v.number(expecting((v) => ...))`.
+ * integer, bounds) says the same thing: `v.number(expecting((x) => ...))`.
  */
 export function expecting(message: (input: unknown) => string): (issue: { input: unknown }) => string {
   return (issue) => message(issue.input);

@@ -46,7 +46,7 @@ export interface ParsedAlertRule extends AlertRule {
 
 const SUBJECT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
-const nonNegativeMessage = expecting((v) => `expected a non-negative number, got ${JSON.stringify(v)}`);
+const nonNegativeMessage = expecting((x) => `expected a non-negative number, got ${JSON.stringify(x)}`);
 const nonNegative = v.pipe(finiteNumber(nonNegativeMessage), v.minValue(0, nonNegativeMessage));
 
 const webhookUrl = v.pipe(
@@ -68,7 +68,7 @@ const webhookUrl = v.pipe(
   }),
 );
 
-const natsSubject = expecting((v) => `expected a NATS subject without wildcards, got ${JSON.stringify(v)}`);
+const natsSubject = expecting((x) => `expected a NATS subject without wildcards, got ${JSON.stringify(x)}`);
 
 /** each sink type's fields; only these are kept */
 const SINK_FORMS = {
@@ -100,10 +100,10 @@ const alertRuleSchema = v.pipe(
     {
       name: nameSchema,
       selector: v.nullish(pairSelectorSchema),
-      segmentKind: v.nullish(v.picklist(SEGMENT_KINDS, expecting((v) => `expected one of ${SEGMENT_KINDS.join(', ')}, got ${JSON.stringify(v)}`))),
-      vmPart: v.optional(v.picklist(ALERT_VM_PARTS, expecting((v) => `expected one of ${ALERT_VM_PARTS.join(', ')}, got ${JSON.stringify(v)}`))),
-      metric: v.picklist(ALERT_METRICS, expecting((v) => `expected one of ${ALERT_METRICS.join(', ')}, got ${JSON.stringify(v)}`)),
-      op: v.nullish(v.literal('>', expecting((v) => `only ">" is supported, got ${JSON.stringify(v)}`))),
+      segmentKind: v.nullish(v.picklist(SEGMENT_KINDS, expecting((x) => `expected one of ${SEGMENT_KINDS.join(', ')}, got ${JSON.stringify(x)}`))),
+      vmPart: v.optional(v.picklist(ALERT_VM_PARTS, expecting((x) => `expected one of ${ALERT_VM_PARTS.join(', ')}, got ${JSON.stringify(x)}`))),
+      metric: v.picklist(ALERT_METRICS, expecting((x) => `expected one of ${ALERT_METRICS.join(', ')}, got ${JSON.stringify(x)}`)),
+      op: v.nullish(v.literal('>', expecting((x) => `only ">" is supported, got ${JSON.stringify(x)}`))),
       threshold: nonNegative,
       for: v.nullish(durationSchema('30s', { zero: true })),
       cooldown: v.nullish(durationSchema('5m', { zero: true })),

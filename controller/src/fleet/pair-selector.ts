@@ -52,7 +52,7 @@ const pair = v.pipe(
   }),
 );
 
-const positiveInteger = expecting((v) => `expected a positive integer, got ${JSON.stringify(v)}`);
+const positiveInteger = expecting((x) => `expected a positive integer, got ${JSON.stringify(x)}`);
 
 /** the object forms, by their one key */
 const SELECTOR_FORMS = {
@@ -60,7 +60,7 @@ const SELECTOR_FORMS = {
   sample: objectSchema({ sample: v.pipe(safeInteger(positiveInteger), v.minValue(1, positiveInteger)) }),
   labels: objectSchema({
     labels: v.pipe(
-      recordSchema(v.string(expecting((v) => `expected a string, got ${JSON.stringify(v)}`)), 'expected a non-empty {key: value} map'),
+      recordSchema(v.string(expecting((x) => `expected a string, got ${JSON.stringify(x)}`)), 'expected a non-empty {key: value} map'),
       crossCheck((labels, _issues, fail) => {
         const keys = Object.keys(labels);
         if (keys.length === 0) fail(undefined, 'expected a non-empty {key: value} map');

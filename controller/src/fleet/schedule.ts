@@ -34,7 +34,7 @@ const MIN_EVERY_MS = 1000;
 /** run claims expire after 25 h (kv-buckets.ts): a period must stay below that */
 const MAX_EVERY_MS = 24 * 3_600_000;
 
-const nameMessage = expecting((v) => `expected 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(v)}`);
+const nameMessage = expecting((x) => `expected 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(x)}`);
 export const nameSchema = v.pipe(v.string(nameMessage), v.regex(NAME, nameMessage));
 
 export function validateName(name: unknown, field: string): string {
@@ -79,7 +79,7 @@ const scheduleSchema = v.pipe(
       pairs: pairSelectorSchema,
       paused: v.nullish(v.boolean('expected true or false')),
       createdAt: v.pipe(finiteNumber('expected epoch milliseconds'), v.minValue(0, 'expected epoch milliseconds')),
-      proto: v.optional(v.picklist(SCHEDULE_PROTOS, expecting((v) => `expected one of ${SCHEDULE_PROTOS.join(', ')}, got ${JSON.stringify(v)}`))),
+      proto: v.optional(v.picklist(SCHEDULE_PROTOS, expecting((x) => `expected one of ${SCHEDULE_PROTOS.join(', ')}, got ${JSON.stringify(x)}`))),
     },
     'expected an object',
   ),
