@@ -3,7 +3,8 @@
  * HEARTBEAT_INTERVAL_MS and on Subjects.registryAnnounce at start (and when discovered).
  * agentHeartbeatSchema checks what the registry keys on when one arrives.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
+import { finiteNumber, looseObjectSchema } from './schema-builders.js';
 import { describeValue, expecting } from './schema-error.js';
 import { isSubjectToken } from './subjects.js';
 
@@ -92,35 +93,38 @@ export const MAX_VM_NAME_CHARS = 256;
 /** A boot id is a UUID; a longer string is garbage. */
 const MAX_BOOT_ID_CHARS = 128;
 
-const text = (max: number) => z.string(expecting((v) => `expected a string, got ${describeValue(v)}`)).max(max, expecting(() => `expected at most ${max} characters`));
-const count = z.number(expecting((v) => `expected a number >= 0, got ${describeValue(v)}`)).min(0, expecting((v) => `expected a number >= 0, got ${describeValue(v)}`));
-const list = <T extends z.ZodType>(item: T) => z.array(item, expecting((v) => `expected an array, got ${describeValue(v)}`));
-const object = <S extends z.core.$ZodLooseShape>(shape: S) => z.looseObject(shape, expecting((v) => `expected an object, got ${describeValue(v)}`));
+const text = (max: number) => v.pipe(v.string(expecting((x) => `expected a string, got ${describeValue(x)}`)), v.maxLength(max, `expected at most ${max} characters`));
+const atLeastZero = expecting((x) => `expected a number >= 0, got ${describeValue(x)}`);
+const count = v.pipe(finiteNumber(atLeastZero), v.minValue(0, atLeastZero));
+const list = <T extends v.GenericSchema>(item: T) => v.array(item, expecting((x) => `expected an array, got ${describeValue(x)}`));
+const object = <E extends v.ObjectEntries>(entries: E) => looseObjectSchema(entries, expecting((x) => `expected an object, got ${describeValue(x)}`));
 
 /** what the controller reads of each VM (its tap, addresses and name: agent-registry.ts, fleet-bridge.ts) */
-const vm = object({ tap: text(256), addresses: list(text(64)), name: text(MAX_VM_NAME_CHARS).optional() });
+const vm = object({ tap: text(256), addresses: list(text(64)), name: v.optional(text(MAX_VM_NAME_CHARS)) });
 
 /**
  * A received heartbeat or announcement: the registry keys agents on `host` and notices reboots
  * by `bootId`, so those must be right; an inventory without a VM list counts as empty (an agent
  * whose tracer failed still registers). What the controller reads of the rest (each VM's tap and
  * addresses, each stage and probe as an object, the version and times) must have its type when
- * present; other fields pass as sent (looseObject).
+ * present; other fields pass as sent (looseObjectSchema).
  */
-export const agentHeartbeatSchema = z
-  .looseObject(
+export const agentHeartbeatSchema: v.GenericSchema<unknown, AgentHeartbeat> = v.pipe(
+  looseObjectSchema(
     {
-      host: z.custom<string>(isSubjectToken, expecting((v) => `expected 1-128 characters of [A-Za-z0-9_-], got ${describeValue(v)}`)),
+      host: v.custom<string>(isSubjectToken, expecting((x) => `expected 1-128 characters of [A-Za-z0-9_-], got ${describeValue(x)}`)),
       bootId: text(MAX_BOOT_ID_CHARS),
-      version: text(256).optional(),
-      startedAtMs: count.optional(),
-      heartbeatMs: count.optional(),
-      inventory: z.preprocess(
-        (v) => (typeof v === 'object' && v !== null && Array.isArray((v as { vms?: unknown }).vms) ? v : { ...NO_INVENTORY }),
-        object({ vms: list(vm), stages: list(object({})).optional() }),
+      version: v.optional(text(256)),
+      startedAtMs: v.optional(count),
+      heartbeatMs: v.optional(count),
+      inventory: v.pipe(
+        v.unknown(),
+        v.transform((x) => (typeof x === 'object' && x !== null && Array.isArray((x as { vms?: unknown }).vms) ? x : { ...NO_INVENTORY })),
+        object({ vms: list(vm), stages: v.optional(list(object({}))) }),
       ),
-      probes: list(object({ probeId: text(128) })).default([]),
+      probes: v.optional(list(object({ probeId: text(128) })), () => []),
     },
-    expecting((v) => `expected a JSON object, got ${describeValue(v)}`),
-  )
-  .transform((hb) => hb as unknown as AgentHeartbeat);
+    expecting((x) => `expected a JSON object, got ${describeValue(x)}`),
+  ),
+  v.transform((hb) => hb as unknown as AgentHeartbeat),
+);

@@ -1,11 +1,12 @@
 /**
  * Controller -> agent commands (request/reply on Subjects.agentCmd, JSON) and their replies.
- * validateAgentCommand() checks an untrusted payload against agentCommandSchema (zod) and
+ * validateAgentCommand() checks an untrusted payload against agentCommandSchema (valibot) and
  * returns field-precise errors (schema-error.ts), so an agent never acts on a half-valid command.
  */
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { ErrorCode } from './errors.js';
+import { chosenSchema, crossCheck, safeInteger, strictObjectSchema } from './schema-builders.js';
 import { describeValue, expecting, fieldErrors, hasIssueAt, type FieldError } from './schema-error.js';
 import { isSubjectToken } from './subjects.js';
 import { CAPTURE_BYTES } from './capture-layout.js';
@@ -117,83 +118,94 @@ function withoutNulls<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], n
   return out as { [K in keyof T]: Exclude<T[K], null> };
 }
 
-const probeId = z.custom<string>(isSubjectToken, expecting((v) => `expected 1-128 characters of [A-Za-z0-9_-], got ${describeValue(v)}`));
+const probeId = v.custom<string>(isSubjectToken, expecting((x) => `expected 1-128 characters of [A-Za-z0-9_-], got ${describeValue(x)}`));
 
-const address = z.custom<string>((v) => typeof v === 'string' && isIP(v) !== 0, expecting((v) => `expected an IPv4 or IPv6 address, got ${describeValue(v)}`));
+const address = v.custom<string>((x) => typeof x === 'string' && isIP(x) !== 0, expecting((x) => `expected an IPv4 or IPv6 address, got ${describeValue(x)}`));
 
 function intIn(min: number, max: number) {
-  const e = expecting((v) => `expected an integer in ${min}..${max}, got ${describeValue(v)}`);
-  return z.number(e).int(e).min(min, e).max(max, e);
+  const e = expecting((x) => `expected an integer in ${min}..${max}, got ${describeValue(x)}`);
+  return v.pipe(
+    safeInteger(e),
+    v.check((n) => n >= min && n <= max, e),
+  );
 }
 
-const sample = z
-  .strictObject({ n: intIn(1, 0xffffffff), k: intIn(1, 0xffffffff) }, expecting((v) => `expected {k, n}, got ${describeValue(v)}`))
-  .check((ctx) => {
-    const { k, n } = ctx.value;
-    if (ctx.issues.length === 0 && k > n) ctx.issues.push({ code: 'custom', path: ['k'], message: `expected k <= n, got k=${k} n=${n}`, input: ctx.value });
-  });
+const sample = v.pipe(
+  strictObjectSchema({ n: intIn(1, 0xffffffff), k: intIn(1, 0xffffffff) }, expecting((x) => `expected {k, n}, got ${describeValue(x)}`)),
+  crossCheck(({ k, n }, issues, fail) => {
+    if (issues.length === 0 && k > n) fail('k', `expected k <= n, got k=${k} n=${n}`);
+  }),
+);
 
-const durationMs = intIn(1, MAX_DURATION_MS).nullish();
-const leaseMs = intIn(100, MAX_DURATION_MS).nullish();
+const durationMs = v.nullish(intIn(1, MAX_DURATION_MS));
+const leaseMs = v.nullish(intIn(100, MAX_DURATION_MS));
 
-const startProbe = z
-  .strictObject({
-    op: z.literal('startProbe'),
+const startProbe = v.pipe(
+  strictObjectSchema({
+    op: v.literal('startProbe'),
     probeId,
     src: address,
     dst: address,
-    proto: z.enum(PROBE_PROTOS, expecting((v) => `expected one of ${PROBE_PROTOS.join('|')}, got ${describeValue(v)}`)).nullish(),
-    port: intIn(1, 65535).nullish(),
-    sample: sample.nullish(),
-    capture: z.strictObject({ snaplen: intIn(1, CAPTURE_BYTES) }, expecting((v) => `expected {snaplen}, got ${describeValue(v)}`)).nullish(),
+    proto: v.nullish(v.picklist(PROBE_PROTOS, expecting((x) => `expected one of ${PROBE_PROTOS.join('|')}, got ${describeValue(x)}`))),
+    port: v.nullish(intIn(1, 65535)),
+    sample: v.nullish(sample),
+    capture: v.nullish(strictObjectSchema({ snaplen: intIn(1, CAPTURE_BYTES) }, expecting((x) => `expected {snaplen}, got ${describeValue(x)}`))),
     durationMs,
     leaseMs,
-    controllerId: z
-      .string(expecting((v) => `expected a string, got ${describeValue(v)}`))
-      .max(MAX_CONTROLLER_ID_CHARS, expecting(() => `expected at most ${MAX_CONTROLLER_ID_CHARS} characters`))
-      .nullish(),
-  })
-  .check((ctx) => {
-    const c = ctx.value;
-    if (!hasIssueAt(ctx.issues, 'probeId', 'src', 'dst')) {
-      if (isIP(c.src) !== isIP(c.dst)) ctx.issues.push({ code: 'custom', path: ['dst'], message: `address family differs from src (${c.src} vs ${c.dst})`, input: c.dst });
-      else if (c.src === c.dst) ctx.issues.push({ code: 'custom', path: ['dst'], message: `must differ from src (${c.src})`, input: c.dst });
+    controllerId: v.nullish(
+      v.pipe(
+        v.string(expecting((x) => `expected a string, got ${describeValue(x)}`)),
+        v.maxLength(MAX_CONTROLLER_ID_CHARS, `expected at most ${MAX_CONTROLLER_ID_CHARS} characters`),
+      ),
+    ),
+  }),
+  crossCheck((c, issues, fail) => {
+    if (!hasIssueAt(issues, 'probeId', 'src', 'dst')) {
+      if (isIP(c.src) !== isIP(c.dst)) fail('dst', `address family differs from src (${c.src} vs ${c.dst})`);
+      else if (c.src === c.dst) fail('dst', `must differ from src (${c.src})`);
     }
-    if (c.port != null && !hasIssueAt(ctx.issues, 'port') && c.proto === 'icmp') ctx.issues.push({ code: 'custom', path: ['port'], message: 'not allowed with proto icmp', input: c.port });
-  })
-  .transform(withoutNulls);
+    if (c.port != null && !hasIssueAt(issues, 'port') && c.proto === 'icmp') fail('port', 'not allowed with proto icmp');
+  }),
+  v.transform(withoutNulls),
+);
 
-const stopProbe = z.strictObject({ op: z.literal('stopProbe'), probeId });
+const stopProbe = strictObjectSchema({ op: v.literal('stopProbe'), probeId });
 
-const updateProbe = z.strictObject({ op: z.literal('updateProbe'), probeId, sample: sample.nullish(), durationMs }).transform(withoutNulls);
+const updateProbe = v.pipe(strictObjectSchema({ op: v.literal('updateProbe'), probeId, sample: v.nullish(sample), durationMs }), v.transform(withoutNulls));
 
-const renew = z
-  .strictObject({
-    op: z.literal('renew'),
-    probeIds: z
-      .array(probeId, expecting((v) => `expected an array of probe ids, got ${describeValue(v)}`))
-      .max(MAX_RENEW_IDS, expecting(() => `expected at most ${MAX_RENEW_IDS} probe ids`)),
+const renew = v.pipe(
+  strictObjectSchema({
+    op: v.literal('renew'),
+    // the count first: a list too long is refused as that, whatever its ids
+    probeIds: v.pipe(
+      v.array(v.unknown(), expecting((x) => `expected an array of probe ids, got ${describeValue(x)}`)),
+      v.maxLength(MAX_RENEW_IDS, `expected at most ${MAX_RENEW_IDS} probe ids`),
+      v.array(probeId),
+    ),
     leaseMs,
-  })
-  .transform(withoutNulls);
+  }),
+  v.transform(withoutNulls),
+);
 
-const status = z.strictObject({ op: z.literal('status') });
+const status = strictObjectSchema({ op: v.literal('status') });
 
-const inspect = z.strictObject({ op: z.literal('inspect') });
+const inspect = strictObjectSchema({ op: v.literal('inspect') });
 
-const OPS = ['startProbe', 'stopProbe', 'updateProbe', 'renew', 'status', 'inspect'] as const satisfies readonly AgentCommandOp[];
+/** each op's schema */
+const OP_SCHEMAS = { startProbe, stopProbe, updateProbe, renew, status, inspect } satisfies Record<AgentCommandOp, v.GenericSchema>;
+const OPS = Object.keys(OP_SCHEMAS);
 
 /** An untrusted command: its op picks the shape; the output keeps only known, non-null fields. */
-export const agentCommandSchema: z.ZodType<AgentCommand> = z.discriminatedUnion('op', [startProbe, stopProbe, updateProbe, renew, status, inspect], {
-  error: ({ input }) =>
-    typeof input !== 'object' || input === null || Array.isArray(input)
-      ? `expected a JSON object, got ${describeValue(input)}`
-      : `expected one of ${OPS.join('|')}, got ${describeValue((input as { op?: unknown }).op)}`,
+export const agentCommandSchema: v.GenericSchema<unknown, AgentCommand> = chosenSchema((input) => {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { message: `expected a JSON object, got ${describeValue(input)}` };
+  const op = (input as { op?: unknown }).op;
+  if (typeof op === 'string' && Object.hasOwn(OP_SCHEMAS, op)) return OP_SCHEMAS[op as AgentCommandOp] as v.GenericSchema<unknown, AgentCommand>;
+  return { message: `expected one of ${OPS.join('|')}, got ${describeValue(op)}`, key: 'op' };
 });
 
 export function validateAgentCommand(input: unknown): Validation<AgentCommand> {
-  const r = agentCommandSchema.safeParse(input);
-  return r.success ? { ok: true, value: r.data } : { ok: false, errors: fieldErrors(r.error, '', '(command)') };
+  const r = v.safeParse(agentCommandSchema, input);
+  return r.success ? { ok: true, value: r.output } : { ok: false, errors: fieldErrors(r.issues, '', '(command)') };
 }
 
 /** One line for logs and the CLI: "src: expected ..., port: expected ...". */

@@ -1,14 +1,15 @@
 /**
  * The event-batch envelope: agent -> controller on Subjects.events(probe, host), msgpack.
  * `records` carries packed 64-byte records (record-layout.ts) untouched; everything else is
- * small metadata, checked by a zod schema once per batch. Version 1; `firstRecord` was added
+ * small metadata, checked by a valibot schema once per batch. Version 1; `firstRecord` was added
  * later (optional: envelopes of older agents lack it, and decode as before).
  */
 import { Packr } from 'msgpackr';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { XtraceError } from './errors.js';
 import { CAPTURE_SIZE } from './capture-layout.js';
 import { RECORD_SIZE } from './record-layout.js';
+import { objectSchema } from './schema-builders.js';
 import { fieldErrors } from './schema-error.js';
 
 export const ENVELOPE_VERSION = 1;
@@ -86,22 +87,21 @@ export class EnvelopeError extends XtraceError {
   }
 }
 
-function expected(what: string) {
-  return { error: `expected ${what}` };
-}
-
 /** msgpackr decodes an integer as a number, or as a bigint past 32 bits (int64AsType) */
-const int64 = z.union([z.bigint(), z.int()], { error: ({ input }) => `expected an integer, got ${typeof input}` }).transform(BigInt);
+const int64 = v.pipe(
+  v.custom<number | bigint>((x) => typeof x === 'bigint' || Number.isSafeInteger(x), (issue) => `expected an integer, got ${typeof issue.input}`),
+  v.transform((x) => BigInt(x)),
+);
 
 /**
  * Cumulative kernel counters, as numbers (a large one arrives as a bigint); a sender without
- * them reports none. Not a z.record: that costs ~0.4 us more per batch (test/bench/envelope-decode.ts).
+ * them reports none. Not a v.record: that costs ~0.4 us more per batch (test/bench/envelope-decode.ts).
  */
-function toCounters(v: unknown): Record<string, number> {
+function toCounters(raw: unknown): Record<string, number> {
   const out: Record<string, number> = {};
-  if (typeof v !== 'object' || v === null) return out;
+  if (typeof raw !== 'object' || raw === null) return out;
   let n = 0;
-  for (const [k, x] of Object.entries(v)) {
+  for (const [k, x] of Object.entries(raw)) {
     // only numbers count: garbage is left out, and so is everything past MAX_ENVELOPE_COUNTERS
     if (typeof x !== 'number' && typeof x !== 'bigint') continue;
     if (++n > MAX_ENVELOPE_COUNTERS) break;
@@ -112,50 +112,47 @@ function toCounters(v: unknown): Record<string, number> {
 
 /** an integer >= min up to MAX_SAFE_INTEGER (msgpackr decodes one past 32 bits as a bigint) */
 function countFrom(min: number) {
-  const want = expected(`an integer >= ${min}`);
-  return z.union(
-    [
-      z.int(want).min(min, want),
-      z.bigint(want).min(BigInt(min), want).max(BigInt(Number.MAX_SAFE_INTEGER), expected(`an integer <= ${Number.MAX_SAFE_INTEGER}`)).transform(Number),
-    ],
-    want,
+  return v.pipe(
+    v.custom<number | bigint>((x) => (typeof x === 'bigint' ? x <= Number.MAX_SAFE_INTEGER : Number.isSafeInteger(x)) && (x as number | bigint) >= min, `expected an integer >= ${min}`),
+    v.transform(Number),
   );
 }
 
-function idString() {
-  return z.string(expected('a string')).max(MAX_ENVELOPE_ID_CHARS, expected(`at most ${MAX_ENVELOPE_ID_CHARS} characters`));
+// The checks below are one step each, with the message of what failed: a type step and a bound step per field made a
+// decode ~0.25 us slower (test/bench/envelope-decode.ts).
+
+const idString = v.custom<string>(
+  (x) => typeof x === 'string' && x.length <= MAX_ENVELOPE_ID_CHARS,
+  (issue) => (typeof issue.input === 'string' ? `expected at most ${MAX_ENVELOPE_ID_CHARS} characters` : 'expected a string'),
+);
+
+/** packed records or captures: binary, a multiple of `size` bytes */
+function packed(size: number) {
+  return v.custom<Uint8Array>(
+    (x) => x instanceof Uint8Array && x.byteLength % size === 0,
+    (issue) => (issue.input instanceof Uint8Array ? `${issue.input.byteLength} bytes is not a multiple of ${size}` : 'expected binary'),
+  );
 }
 
 /**
  * The envelope's header, checked once per batch. `records` is only checked for its length and
  * handed on as it is (no copy, no look at single records: record-layout.ts decodes them later).
  */
-const envelopeSchema = z.object(
+const envelopeSchema = objectSchema(
   {
-    v: z.literal(ENVELOPE_VERSION, { error: ({ input }) => `unsupported version ${String(input)}` }),
-    host: idString(),
-    bootId: idString(),
-    probe: idString(),
+    v: v.literal(ENVELOPE_VERSION, (issue) => `unsupported version ${String(issue.input)}`),
+    host: idString,
+    bootId: idString,
+    probe: idString,
     seq: countFrom(1),
-    firstRecord: countFrom(0).optional(),
-    clock: z.object({ monoNs: int64, realNs: int64 }, expected('a map')),
-    counters: z.unknown().transform(toCounters),
-    captures: z
-      .instanceof(Uint8Array, expected('binary'))
-      .check((ctx) => {
-        if (ctx.value.byteLength % CAPTURE_SIZE !== 0) {
-          ctx.issues.push({ code: 'custom', message: `${ctx.value.byteLength} bytes is not a multiple of ${CAPTURE_SIZE}`, input: ctx.value });
-        }
-      })
-      .optional(),
-    capturesDropped: countFrom(0).optional(),
-    records: z.instanceof(Uint8Array, expected('binary')).check((ctx) => {
-      if (ctx.value.byteLength % RECORD_SIZE !== 0) {
-        ctx.issues.push({ code: 'custom', message: `${ctx.value.byteLength} bytes is not a multiple of ${RECORD_SIZE}`, input: ctx.value });
-      }
-    }),
+    firstRecord: v.optional(countFrom(0)),
+    clock: objectSchema({ monoNs: int64, realNs: int64 }, 'expected a map'),
+    counters: v.pipe(v.unknown(), v.transform(toCounters)),
+    captures: v.optional(packed(CAPTURE_SIZE)),
+    capturesDropped: v.optional(countFrom(0)),
+    records: packed(RECORD_SIZE),
   },
-  { error: 'not a map' },
+  'not a map',
 );
 
 /**
@@ -170,12 +167,12 @@ export function decodeEnvelope(data: Uint8Array): EventEnvelope {
   } catch (e: unknown) {
     throw new EnvelopeError('not msgpack', { cause: e });
   }
-  const r = envelopeSchema.safeParse(raw);
+  const r = v.safeParse(envelopeSchema, raw);
   if (!r.success) {
-    const first = fieldErrors(r.error, '', '')[0]!;
-    throw new EnvelopeError(first.field === '' ? first.message : `${first.field}: ${first.message}`, { cause: r.error });
+    const first = fieldErrors(r.issues, '', '')[0]!;
+    throw new EnvelopeError(first.field === '' ? first.message : `${first.field}: ${first.message}`, { cause: new v.ValiError(r.issues) });
   }
-  const o = r.data;
+  const o = r.output;
   const rec = o.records;
   const cap = o.captures;
   return {

@@ -21,5 +21,6 @@ export * from './fleet-config.js';
 export * from './alert-rule-form.js';
 export * from './metrics-endpoint.js';
 export * from './schema-error.js';
+export * from './schema-builders.js';
 export * from './controller-defaults.js';
 export * from './vm-endpoint.js';

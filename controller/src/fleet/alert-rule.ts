@@ -1,6 +1,6 @@
 /** Alert rules, stored as JSON in KV `xtrace_alerts`, one key per rule name. */
-import { VM_PART_NAMES, alertRuleForm, expecting, hasIssueAt, parseOrThrow, type VmPartName } from '@xtrace/proto';
-import { z } from 'zod';
+import { VM_PART_NAMES, alertRuleForm, chosenSchema, crossCheck, expecting, finiteNumber, hasIssueAt, objectSchema, parseOrThrow, type VmPartName } from '@xtrace/proto';
+import * as v from 'valibot';
 import { pairSelectorSchema, type PairSelector } from './pair-selector.js';
 import type { SegmentStats } from './probe-report.js';
 import { durationSchema, nameSchema } from './schedule.js';
@@ -46,67 +46,78 @@ export interface ParsedAlertRule extends AlertRule {
 
 const SUBJECT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
-const nonNegative = z.number(expecting((v) => `expected a non-negative number, got ${JSON.stringify(v)}`)).min(0, expecting((v) => `expected a non-negative number, got ${JSON.stringify(v)}`));
+const nonNegativeMessage = expecting((x) => `expected a non-negative number, got ${JSON.stringify(x)}`);
+const nonNegative = v.pipe(finiteNumber(nonNegativeMessage), v.minValue(0, nonNegativeMessage));
 
-const webhookUrl = z.unknown().transform((url, ctx) => {
-  let u: URL;
-  try {
-    u = new URL(String(url));
-  } catch {
-    ctx.issues.push({ code: 'custom', message: `not a URL: ${JSON.stringify(url)}`, input: url });
-    return z.NEVER;
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    ctx.issues.push({ code: 'custom', message: `expected http(s), got ${u.protocol}`, input: url });
-    return z.NEVER;
-  }
-  return u.toString();
-});
-
-/** One alert sink by its `type`; only that type's fields are kept. */
-const sinkSpecSchema: z.ZodType<SinkSpec, unknown> = z.discriminatedUnion(
-  'type',
-  [
-    z.object({ type: z.literal('webhook'), url: webhookUrl, timeoutMs: nonNegative.optional(), retries: nonNegative.transform(Math.floor).optional() }),
-    z.object({
-      type: z.literal('exec'),
-      command: z.string('expected a non-empty command').refine((c) => c.trim() !== '', 'expected a non-empty command'),
-      timeoutMs: nonNegative.optional(),
-    }),
-    z.object({ type: z.literal('nats'), subject: z.string(expecting((v) => `expected a NATS subject without wildcards, got ${JSON.stringify(v)}`)).regex(SUBJECT, expecting((v) => `expected a NATS subject without wildcards, got ${JSON.stringify(v)}`)) }),
-  ],
-  {
-    error: ({ input }) =>
-      typeof input !== 'object' || input === null
-        ? 'expected {type: webhook|exec|nats, ...}'
-        : `expected webhook, exec or nats, got ${JSON.stringify((input as { type?: unknown }).type)}`,
-  },
+const webhookUrl = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const url = dataset.value;
+    let u: URL;
+    try {
+      u = new URL(String(url));
+    } catch {
+      addIssue({ message: `not a URL: ${JSON.stringify(url)}` });
+      return NEVER;
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+      addIssue({ message: `expected http(s), got ${u.protocol}` });
+      return NEVER;
+    }
+    return u.toString();
+  }),
 );
 
-const alertRuleSchema = z
-  .object(
+const natsSubject = expecting((x) => `expected a NATS subject without wildcards, got ${JSON.stringify(x)}`);
+
+/** each sink type's fields; only these are kept */
+const SINK_FORMS = {
+  webhook: objectSchema({ type: v.literal('webhook'), url: webhookUrl, timeoutMs: v.optional(nonNegative), retries: v.optional(v.pipe(nonNegative, v.transform(Math.floor))) }),
+  exec: objectSchema({
+    type: v.literal('exec'),
+    command: v.pipe(
+      v.string('expected a non-empty command'),
+      v.check((c) => c.trim() !== '', 'expected a non-empty command'),
+    ),
+    timeoutMs: v.optional(nonNegative),
+  }),
+  nats: objectSchema({ type: v.literal('nats'), subject: v.pipe(v.string(natsSubject), v.regex(SUBJECT, natsSubject)) }),
+} as const;
+
+/** One alert sink by its `type`. */
+const sinkSpecSchema: v.GenericSchema<unknown, SinkSpec> = chosenSchema<SinkSpec>((input) => {
+  if (typeof input !== 'object' || input === null) return { message: 'expected {type: webhook|exec|nats, ...}' };
+  if (Array.isArray(input)) return { message: 'expected webhook, exec or nats, got undefined' };
+  const type = (input as { type?: unknown }).type;
+  if (typeof type === 'string' && Object.hasOwn(SINK_FORMS, type)) return SINK_FORMS[type as keyof typeof SINK_FORMS];
+  return { message: `expected webhook, exec or nats, got ${JSON.stringify(type)}`, key: 'type' };
+});
+
+const atLeastOneSink = 'expected at least one sink (--webhook, --exec or --nats-subject)';
+
+const alertRuleSchema = v.pipe(
+  objectSchema(
     {
       name: nameSchema,
-      selector: pairSelectorSchema.nullish(),
-      segmentKind: z.enum(SEGMENT_KINDS, expecting((v) => `expected one of ${SEGMENT_KINDS.join(', ')}, got ${JSON.stringify(v)}`)).nullish(),
-      vmPart: z.enum(ALERT_VM_PARTS, expecting((v) => `expected one of ${ALERT_VM_PARTS.join(', ')}, got ${JSON.stringify(v)}`)).optional(),
-      metric: z.enum(ALERT_METRICS, expecting((v) => `expected one of ${ALERT_METRICS.join(', ')}, got ${JSON.stringify(v)}`)),
-      op: z.literal('>', expecting((v) => `only ">" is supported, got ${JSON.stringify(v)}`)).nullish(),
+      selector: v.nullish(pairSelectorSchema),
+      segmentKind: v.nullish(v.picklist(SEGMENT_KINDS, expecting((x) => `expected one of ${SEGMENT_KINDS.join(', ')}, got ${JSON.stringify(x)}`))),
+      vmPart: v.optional(v.picklist(ALERT_VM_PARTS, expecting((x) => `expected one of ${ALERT_VM_PARTS.join(', ')}, got ${JSON.stringify(x)}`))),
+      metric: v.picklist(ALERT_METRICS, expecting((x) => `expected one of ${ALERT_METRICS.join(', ')}, got ${JSON.stringify(x)}`)),
+      op: v.nullish(v.literal('>', expecting((x) => `only ">" is supported, got ${JSON.stringify(x)}`))),
       threshold: nonNegative,
-      for: durationSchema('30s', { zero: true }).nullish(),
-      cooldown: durationSchema('5m', { zero: true }).nullish(),
-      sinks: z.array(sinkSpecSchema, 'expected at least one sink (--webhook, --exec or --nats-subject)').min(1, 'expected at least one sink (--webhook, --exec or --nats-subject)'),
-      createdAt: z.number('expected epoch milliseconds').nullish(),
+      for: v.nullish(durationSchema('30s', { zero: true })),
+      cooldown: v.nullish(durationSchema('5m', { zero: true })),
+      sinks: v.pipe(v.array(sinkSpecSchema, atLeastOneSink), v.minLength(1, atLeastOneSink)),
+      createdAt: v.nullish(finiteNumber('expected epoch milliseconds')),
     },
     'expected an object',
-  )
-  .check((ctx) => {
-    const { vmPart, segmentKind } = ctx.value;
-    if (vmPart !== undefined && segmentKind != null && segmentKind !== 'any' && !hasIssueAt(ctx.issues, 'vmPart', 'segmentKind')) {
-      ctx.issues.push({ code: 'custom', path: ['vmPart'], message: `selects VM breakdown parts, not ${segmentKind} segments: give one of segmentKind and vmPart`, input: vmPart });
+  ),
+  crossCheck(({ vmPart, segmentKind }, issues, fail) => {
+    if (vmPart !== undefined && segmentKind != null && segmentKind !== 'any' && !hasIssueAt(issues, 'vmPart', 'segmentKind')) {
+      fail('vmPart', `selects VM breakdown parts, not ${segmentKind} segments: give one of segmentKind and vmPart`);
     }
-  })
-  .transform(
+  }),
+  v.transform(
     (o): ParsedAlertRule => ({
       name: o.name,
       selector: o.selector ?? 'all-cross-host',
@@ -122,7 +133,8 @@ const alertRuleSchema = z
       forMs: o.for?.ms ?? 0,
       cooldownMs: o.cooldown?.ms ?? 0,
     }),
-  );
+  ),
+);
 
 /** Validate an untrusted value as an alert rule; the error names the exact field. */
 export function validateAlertRule(value: unknown, field = 'rule'): ParsedAlertRule {

@@ -11,8 +11,8 @@
  * - `{labels: {...}}`: cross-host pairs of VMs whose labels (host labels, overridden by VM
  *   labels) contain all the given key=value
  */
-import { UsageError, expecting, forwardIssues, parseOrThrow } from '@xtrace/proto';
-import { z } from 'zod';
+import { UsageError, chosenSchema, crossCheck, expecting, objectSchema, parseOrThrow, recordSchema, safeInteger } from '@xtrace/proto';
+import * as v from 'valibot';
 import { mulberry32 } from '../mulberry32.js';
 import { parsePair, type Pair } from './probe-report.js';
 
@@ -43,54 +43,50 @@ export interface ResolvedPair extends Pair {
 
 const LABEL_KEY = /^[A-Za-z0-9_.\/-]+$/;
 
-const address = z.string('expected a non-empty address').min(1, 'expected a non-empty address');
+const address = v.pipe(v.string('expected a non-empty address'), v.minLength(1, 'expected a non-empty address'));
 
-const pair = z.object({ src: address, dst: address }, 'expected {src,dst}').check((ctx) => {
-  if (ctx.issues.length === 0 && ctx.value.src === ctx.value.dst) {
-    ctx.issues.push({ code: 'custom', message: `source and destination are the same (${ctx.value.src})`, input: ctx.value });
-  }
-});
+const pair = v.pipe(
+  objectSchema({ src: address, dst: address }, 'expected {src,dst}'),
+  crossCheck((p, issues, fail) => {
+    if (issues.length === 0 && p.src === p.dst) fail(undefined, `source and destination are the same (${p.src})`);
+  }),
+);
+
+const positiveInteger = expecting((x) => `expected a positive integer, got ${JSON.stringify(x)}`);
 
 /** the object forms, by their one key */
 const SELECTOR_FORMS = {
-  pairs: z.object({ pairs: z.array(pair, 'expected a non-empty list of {src,dst}').min(1, 'expected a non-empty list of {src,dst}') }),
-  sample: z.object({ sample: z.int(expecting((v) => `expected a positive integer, got ${JSON.stringify(v)}`)).min(1, expecting((v) => `expected a positive integer, got ${JSON.stringify(v)}`)) }),
-  labels: z.object({
-    labels: z
-      .record(z.string(), z.string(expecting((v) => `expected a string, got ${JSON.stringify(v)}`)), 'expected a non-empty {key: value} map')
-      .check((ctx) => {
-        const keys = Object.keys(ctx.value);
-        if (keys.length === 0) ctx.issues.push({ code: 'custom', message: 'expected a non-empty {key: value} map', input: ctx.value });
+  pairs: objectSchema({ pairs: v.pipe(v.array(pair, 'expected a non-empty list of {src,dst}'), v.minLength(1, 'expected a non-empty list of {src,dst}')) }),
+  sample: objectSchema({ sample: v.pipe(safeInteger(positiveInteger), v.minValue(1, positiveInteger)) }),
+  labels: objectSchema({
+    labels: v.pipe(
+      recordSchema(v.string(expecting((x) => `expected a string, got ${JSON.stringify(x)}`)), 'expected a non-empty {key: value} map'),
+      crossCheck((labels, _issues, fail) => {
+        const keys = Object.keys(labels);
+        if (keys.length === 0) fail(undefined, 'expected a non-empty {key: value} map');
         const bad = keys.find((k) => !LABEL_KEY.test(k));
-        if (bad !== undefined) ctx.issues.push({ code: 'custom', message: `invalid label key "${bad}"`, input: ctx.value });
+        if (bad !== undefined) fail(undefined, `invalid label key "${bad}"`);
       }),
+    ),
   }),
 } as const;
+
+const ALL_CROSS_HOST = v.literal('all-cross-host');
 
 /**
  * An untrusted selector (from KV or JSON): "all-cross-host", or an object with exactly one of
  * the keys of SELECTOR_FORMS, checked by that form's schema; issues carry the field path.
  */
-export const pairSelectorSchema: z.ZodType<PairSelector, unknown> = z.unknown().transform((value, ctx): PairSelector => {
-  if (value === 'all-cross-host') return value;
+export const pairSelectorSchema: v.GenericSchema<unknown, PairSelector> = chosenSchema<PairSelector>((value) => {
+  if (value === 'all-cross-host') return ALL_CROSS_HOST;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    ctx.issues.push({ code: 'custom', message: `expected {pairs:[...]}, "all-cross-host", {sample:K} or {labels:{...}}, got ${JSON.stringify(value)}`, input: value });
-    return z.NEVER;
+    return { message: `expected {pairs:[...]}, "all-cross-host", {sample:K} or {labels:{...}}, got ${JSON.stringify(value)}` };
   }
   const keys = Object.keys(value);
-  if (keys.length !== 1) {
-    ctx.issues.push({ code: 'custom', message: `expected exactly one of pairs, sample, labels; got ${keys.join(', ') || 'none'}`, input: value });
-    return z.NEVER;
-  }
+  if (keys.length !== 1) return { message: `expected exactly one of pairs, sample, labels; got ${keys.join(', ') || 'none'}` };
   const key = keys[0]!;
-  if (!Object.hasOwn(SELECTOR_FORMS, key)) {
-    ctx.issues.push({ code: 'custom', message: `unknown selector key "${key}" (expected pairs, sample or labels)`, input: value });
-    return z.NEVER;
-  }
-  const r = SELECTOR_FORMS[key as keyof typeof SELECTOR_FORMS].safeParse(value);
-  if (r.success) return r.data;
-  forwardIssues(ctx, r.error);
-  return z.NEVER;
+  if (!Object.hasOwn(SELECTOR_FORMS, key)) return { message: `unknown selector key "${key}" (expected pairs, sample or labels)` };
+  return SELECTOR_FORMS[key as keyof typeof SELECTOR_FORMS];
 });
 
 /** Validate an untrusted value (from KV or JSON) as a selector; errors name the field path. */

@@ -1,6 +1,6 @@
 /** A scheduled probe: which pairs, how often, for how long. Stored as JSON in KV `xtrace_schedules`. */
-import { parseDurationMs, PROBE_PROTOS, UsageError, expecting, parseOrThrow } from '@xtrace/proto';
-import { z } from 'zod';
+import { parseDurationMs, PROBE_PROTOS, UsageError, crossCheck, expecting, finiteNumber, objectSchema, parseOrThrow } from '@xtrace/proto';
+import * as v from 'valibot';
 import { pairSelectorSchema, type PairSelector } from './pair-selector.js';
 
 /**
@@ -34,9 +34,8 @@ const MIN_EVERY_MS = 1000;
 /** run claims expire after 25 h (kv-buckets.ts): a period must stay below that */
 const MAX_EVERY_MS = 24 * 3_600_000;
 
-export const nameSchema = z
-  .string(expecting((v) => `expected 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(v)}`))
-  .regex(NAME, expecting((v) => `expected 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(v)}`));
+const nameMessage = expecting((x) => `expected 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(x)}`);
+export const nameSchema = v.pipe(v.string(nameMessage), v.regex(NAME, nameMessage));
 
 export function validateName(name: unknown, field: string): string {
   return parseOrThrow(nameSchema, name, field);
@@ -47,26 +46,30 @@ export function validateName(name: unknown, field: string): string {
  * (a message), `zero` also takes a bare "0".
  */
 export function durationSchema(example: string, opts: { bound?: (ms: number, text: string) => string | undefined; zero?: boolean } = {}) {
-  return z.string(`expected a duration such as ${example}`).transform((text, ctx) => {
-    let ms: number;
-    try {
-      ms = opts.zero === true && text === '0' ? 0 : parseDurationMs(text, 'duration');
-    } catch (e: unknown) {
-      if (!(e instanceof UsageError)) throw e;
-      ctx.issues.push({ code: 'custom', message: e.reason, input: text });
-      return z.NEVER;
-    }
-    const wrong = opts.bound?.(ms, text);
-    if (wrong !== undefined) {
-      ctx.issues.push({ code: 'custom', message: wrong, input: text });
-      return z.NEVER;
-    }
-    return { text, ms };
-  });
+  return v.pipe(
+    v.string(`expected a duration such as ${example}`),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const text = dataset.value;
+      let ms: number;
+      try {
+        ms = opts.zero === true && text === '0' ? 0 : parseDurationMs(text, 'duration');
+      } catch (e: unknown) {
+        if (!(e instanceof UsageError)) throw e;
+        addIssue({ message: e.reason });
+        return NEVER;
+      }
+      const wrong = opts.bound?.(ms, text);
+      if (wrong !== undefined) {
+        addIssue({ message: wrong });
+        return NEVER;
+      }
+      return { text, ms };
+    }),
+  );
 }
 
-const scheduleSchema = z
-  .object(
+const scheduleSchema = v.pipe(
+  objectSchema(
     {
       name: nameSchema,
       every: durationSchema('5m', {
@@ -74,23 +77,21 @@ const scheduleSchema = z
       }),
       duration: durationSchema('10s', { bound: (ms) => (ms <= 0 ? 'must be positive' : undefined) }),
       pairs: pairSelectorSchema,
-      paused: z.boolean('expected true or false').nullish(),
-      createdAt: z.number('expected epoch milliseconds').min(0, 'expected epoch milliseconds'),
-      proto: z.enum(SCHEDULE_PROTOS, expecting((v) => `expected one of ${SCHEDULE_PROTOS.join(', ')}, got ${JSON.stringify(v)}`)).optional(),
+      paused: v.nullish(v.boolean('expected true or false')),
+      createdAt: v.pipe(finiteNumber('expected epoch milliseconds'), v.minValue(0, 'expected epoch milliseconds')),
+      proto: v.optional(v.picklist(SCHEDULE_PROTOS, expecting((x) => `expected one of ${SCHEDULE_PROTOS.join(', ')}, got ${JSON.stringify(x)}`))),
     },
     'expected an object',
-  )
-  .check((ctx) => {
-    const { every, duration } = ctx.value;
-    if (ctx.issues.length === 0 && duration.ms > every.ms) {
-      ctx.issues.push({ code: 'custom', path: ['duration'], message: `${duration.text} is longer than the period ${every.text} (runs would pile up)`, input: duration.text });
-    }
-  })
-  .transform((o): ParsedSchedule => {
+  ),
+  crossCheck(({ every, duration }, issues, fail) => {
+    if (issues.length === 0 && duration.ms > every.ms) fail('duration', `${duration.text} is longer than the period ${every.text} (runs would pile up)`);
+  }),
+  v.transform((o): ParsedSchedule => {
     const s: ParsedSchedule = { name: o.name, every: o.every.text, duration: o.duration.text, pairs: o.pairs, paused: o.paused ?? false, createdAt: o.createdAt, everyMs: o.every.ms, durationMs: o.duration.ms };
     if (o.proto !== undefined) s.proto = o.proto;
     return s;
-  });
+  }),
+);
 
 /** Validate an untrusted value as a schedule; the error names the exact field. */
 export function validateSchedule(value: unknown, field = 'schedule'): ParsedSchedule {
