@@ -32,3 +32,27 @@ export async function sendAgentCommand<T>(nc: NatsConnection, host: string, cmd:
   }
   return reply.result;
 }
+
+/** how long one attempt of sendAgentCommandRetried waits for its answer, at most */
+const RETRIED_ATTEMPT_MS = 2000;
+const RETRY_PAUSE_MS = 250;
+
+/**
+ * sendAgentCommand for an idempotent command (stopProbe: a repeated stop answers with the same
+ * counts), tried again while the agent does not answer, until `windowMs` passed: an agent whose
+ * NATS server just died answers again once it reconnected to another (a few hundred ms), and
+ * one lost stop reply must not make a report's loss unknown.
+ */
+export async function sendAgentCommandRetried<T>(nc: NatsConnection, host: string, cmd: AgentCommand, windowMs = 5000): Promise<T> {
+  const giveUpAt = Date.now() + windowMs;
+  for (;;) {
+    const left = giveUpAt - Date.now();
+    try {
+      return await sendAgentCommand<T>(nc, host, cmd, Math.max(RETRY_PAUSE_MS, Math.min(left, RETRIED_ATTEMPT_MS)));
+    } catch (e: unknown) {
+      const unanswered = e instanceof AgentCommandError && e.code === 'agent' && e.cause !== undefined;
+      if (!unanswered || Date.now() + RETRY_PAUSE_MS >= giveUpAt) throw e;
+      await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
+    }
+  }
+}

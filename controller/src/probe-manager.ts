@@ -28,7 +28,7 @@ import {
 } from '@xtrace/proto';
 import { renderPairLine } from '@xtrace/proto/render';
 import type { AgentRegistry } from './agent-registry.js';
-import { sendAgentCommand } from './agent-client.js';
+import { sendAgentCommandRetried } from './agent-client.js';
 import { BatchSequence } from './batch-sequence.js';
 import { checkStartPairProbeRequest } from './grpc-requests.js';
 import { emptyAnalysis, matchedPackets, type AnalyzerFactory, type ProbeAnalyzer } from './probe-analyzer.js';
@@ -430,7 +430,8 @@ export class ProbeManager {
     await Promise.all(
       p.info.hosts.map(async (h) => {
         try {
-          const r = await sendAgentCommand<StopProbeResult>(this.nc, h, { op: 'stopProbe', probeId: p.info.probe_id }, this.commandTimeoutMs);
+          // tried again while unanswered (a NATS node died): the counts are what makes trailing loss known
+          const r = await sendAgentCommandRetried<StopProbeResult>(this.nc, h, { op: 'stopProbe', probeId: p.info.probe_id }, this.commandTimeoutMs);
           // batches the agent published that we have not seen yet: wait a little, then count them lost
           if (r.stopped) p.agentBatches.set(h, { batches: r.batches, records: typeof r.records === 'number' ? r.records : undefined });
         } catch (e: unknown) {

@@ -22,6 +22,7 @@ import { CommandError } from './command-error.js';
 import { CommandHandler, type AgentOperations } from './command-handler.js';
 import { readKernelDropReasons } from './kernel-drop-reasons.js';
 import { renewLeases } from './probe-leases.js';
+import { StoppedProbes, type PublishedCounts } from './stopped-probes.js';
 
 interface AgentOptions {
   nc: NatsConnection;
@@ -72,6 +73,7 @@ export class Agent {
   private readonly publisher: BatchPublisher;
   private readonly reporter: StatusReporter;
   private readonly commands: CommandHandler;
+  private readonly stopped = new StoppedProbes();
   private readonly subs: Subscription[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
@@ -193,14 +195,19 @@ export class Agent {
     return { probeId: cmd.probeId, slot: p.slot, host: this.hostId, bootId: this.bootId };
   }
 
-  /** Flushes what is pending, removes the filter, frees the slot. Returns what it published, undefined when unknown. */
-  private stopProbe(probeId: string, why: string): { batches: number; records: number } | undefined {
+  /**
+   * Flushes what is pending, removes the filter, frees the slot. Returns what it published (also
+   * for a probe stopped before: stopped-probes.ts), undefined when it never ran here.
+   */
+  private stopProbe(probeId: string, why: string): PublishedCounts | undefined {
     const p = this.probes.get(probeId);
-    if (!p) return undefined;
+    if (!p) return this.stopped.get(probeId);
     this.publisher.flush(p.outbox, true);
     this.probes.remove(probeId, p);
-    this.log.info({ probeId, why, batches: p.outbox.seq, records: p.outbox.records }, 'probe stopped');
-    return { batches: p.outbox.seq, records: p.outbox.records };
+    const counts = { batches: p.outbox.seq, records: p.outbox.records };
+    this.stopped.remember(probeId, counts);
+    this.log.info({ probeId, why, ...counts }, 'probe stopped');
+    return counts;
   }
 
   private safeCounters(): Record<string, number> {

@@ -28,7 +28,7 @@ import { CommandError } from './command-error.js';
 /** What the commands do; they throw a CommandError (or an XtraceError) to refuse. */
 export interface AgentOperations {
   startProbe(cmd: StartProbeCommand): StartProbeResult;
-  /** how many envelopes (and records in them) the probe published in all; undefined when it does not run here */
+  /** how many envelopes (and records in them) the probe published in all, also when it had stopped already; undefined when it never ran here */
   stopProbe(probeId: string, why: string): { batches: number; records: number } | undefined;
   updateProbe(cmd: UpdateProbeCommand): void;
   renew(cmd: RenewCommand): RenewResult;

@@ -89,6 +89,7 @@ export interface StartProbeResult {
 }
 export interface StopProbeResult {
   probeId: string;
+  /** the probe is stopped on this agent, now or before (a repeated stop, its own duration or lease end), and the counts are its; false: it never ran there */
   stopped: boolean;
   /** envelopes this probe published in all on this agent (the last seq) */
   batches: number;

@@ -80,7 +80,11 @@ describe('agent command handling over real NATS (fake tracer: no BPF)', () => {
     if (stop.ok) expect(stop.result).toMatchObject({ probeId: 'pok', stopped: true });
     expect(a.tracer.filters.size).toBe(0);
     expect(a.tracer.removed.slice(removedBefore)).toEqual([0]);
-    // stopping again is harmless
-    expect(await send({ op: 'stopProbe', probeId: 'pok' })).toEqual({ ok: true, result: { probeId: 'pok', stopped: false, batches: 0 } });
+    // stopping again is harmless, and answers with the same counts (a controller that lost the
+    // first reply still learns what the probe published)
+    expect(await send({ op: 'stopProbe', probeId: 'pok' })).toEqual(stop);
+    expect(a.tracer.removed.slice(removedBefore)).toEqual([0]);
+    // a probe that never ran here
+    expect(await send({ op: 'stopProbe', probeId: 'never' })).toEqual({ ok: true, result: { probeId: 'never', stopped: false, batches: 0 } });
   });
 });
