@@ -29,8 +29,16 @@ const WIRE_TOLERANCE_US = 50;
 const VM_TOLERANCE_US = 100;
 /** how long after the traffic the probe is stopped: its last records reach the agent (measure()) */
 const TAIL_SETTLE_MS = 2000;
-/** the slowest turnaround xtrace reports vs the slowest true exchange: far below a request interval (10 ms) */
-const PAIRING_MAX_TOLERANCE_US = 2000;
+/** the pace of each measure's requests: ping's interval, the UDP client's rate */
+const REQUEST_INTERVAL_MS = { icmp: 20, udp: 10 } as const;
+/**
+ * The slowest turnaround xtrace reports may exceed the slowest true exchange by less than half a
+ * request interval: a reply paired with the request before its own reads a whole interval too
+ * long. Less is not the pairing's: what the host does after the relay's write (a deferred
+ * softirq under load) is inside xtrace's turnaround and outside the truth, and 2 ms was once
+ * exceeded that way (3,941 µs against a slowest true 1,224 µs, every exchange paired).
+ */
+const pairingMaxToleranceUs = (proto: 'icmp' | 'udp'): number => (REQUEST_INTERVAL_MS[proto] * 1000) / 2;
 
 function segments(report: PairReport, dir: 'forward' | 'reverse', kind: SegmentReport['kind']): SegmentReport[] {
   return report.directions[dir]!.segments.filter((x) => x.kind === kind);
@@ -59,7 +67,7 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
     await ping(lab, vmA, vmB.ip, { count: 2, intervalMs: 50 });
   }, 240_000);
 
-  const icmpTraffic = () => ping(lab, vmA, vmB.ip, { count: 150, intervalMs: 20 });
+  const icmpTraffic = () => ping(lab, vmA, vmB.ip, { count: 150, intervalMs: REQUEST_INTERVAL_MS.icmp });
 
   afterAll(async () => {
     await stack?.stop();
@@ -142,10 +150,10 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
     expect(turnaround.p50_us, `turnaround p50 vs the exchanges' ${vmTruth} µs (${detail})`).toBeGreaterThanOrEqual(vmTruth);
     expect(turnaround.p50_us, `turnaround p50 vs the exchanges' ${vmTruth} µs (${detail})`).toBeLessThanOrEqual(vmTruth + VM_TOLERANCE_US);
     // every exchange paired with its own request: a reply paired with an earlier request would
-    // read a request interval (10 ms) too long, far above the slowest true exchange
+    // read a request interval (REQUEST_INTERVAL_MS) too long
     console.log(`${proto}: exchanges paired ${turnaround.count} of ${exchanges.count}; max ${turnaround.max_us} µs vs the slowest true ${us(exchanges.max)} µs`);
     const pairing = `${detail}; matcher counters ${JSON.stringify(report.counters)}`;
-    expect(turnaround.max_us, `turnaround max vs the slowest exchange's ${us(exchanges.max)} µs (${pairing})`).toBeLessThanOrEqual(us(exchanges.max) + PAIRING_MAX_TOLERANCE_US);
+    expect(turnaround.max_us, `turnaround max vs the slowest exchange's ${us(exchanges.max)} µs (${pairing})`).toBeLessThanOrEqual(us(exchanges.max) + pairingMaxToleranceUs(proto));
     // all paired (two spared for an exchange cut by the start or end of the capture). UDP pairs
     // by the server host's packet order: an exchange overlapped by the next request may stay
     // unpaired. An overloaded machine makes them: the client's late timer sends two at once
@@ -161,7 +169,7 @@ describe.skipIf(skip !== undefined)(`xtrace against the lab's truth${skip ? ` (s
     const server = await startUdpEchoServer(lab, vmB, port, { durationMs: 30_000 });
     let report: PairReport;
     try {
-      report = await measure(() => udpRequestResponse(lab, vmA, vmB.ip, port, { count: 300, ratePps: 100 }), ['--proto', 'udp', '--port', String(port)]);
+      report = await measure(() => udpRequestResponse(lab, vmA, vmB.ip, port, { count: 300, ratePps: 1000 / REQUEST_INTERVAL_MS.udp }), ['--proto', 'udp', '--port', String(port)]);
     } catch (e: unknown) {
       await server.stop().catch(() => undefined);
       throw e;
