@@ -1,5 +1,6 @@
 /** Request/reply to one agent's command subject, with errors mapped to XtraceError codes. */
 import type { NatsConnection } from 'nats';
+import { retryWhile } from './retry-while.js';
 import { Subjects, XtraceError, errorMessage, type AgentCommand, type CommandReply } from '@xtrace/proto';
 
 class AgentCommandError extends XtraceError {
@@ -43,16 +44,8 @@ const RETRY_PAUSE_MS = 250;
  * NATS server just died answers again once it reconnected to another (a few hundred ms), and
  * one lost stop reply must not make a report's loss unknown.
  */
-export async function sendAgentCommandRetried<T>(nc: NatsConnection, host: string, cmd: AgentCommand, windowMs = 5000): Promise<T> {
-  const giveUpAt = Date.now() + windowMs;
-  for (;;) {
-    const left = giveUpAt - Date.now();
-    try {
-      return await sendAgentCommand<T>(nc, host, cmd, Math.max(RETRY_PAUSE_MS, Math.min(left, RETRIED_ATTEMPT_MS)));
-    } catch (e: unknown) {
-      const unanswered = e instanceof AgentCommandError && e.code === 'agent' && e.cause !== undefined;
-      if (!unanswered || Date.now() + RETRY_PAUSE_MS >= giveUpAt) throw e;
-      await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
-    }
-  }
+export function sendAgentCommandRetried<T>(nc: NatsConnection, host: string, cmd: AgentCommand, windowMs = 5000): Promise<T> {
+  // a refusal (ok: false) has no cause: only "did not answer" is tried again
+  const unanswered = (e: unknown): boolean => e instanceof AgentCommandError && e.code === 'agent' && e.cause !== undefined;
+  return retryWhile(unanswered, (giveUpAt) => sendAgentCommand<T>(nc, host, cmd, Math.max(RETRY_PAUSE_MS, Math.min(giveUpAt - Date.now(), RETRIED_ATTEMPT_MS))), { forMs: windowMs, firstWaitMs: RETRY_PAUSE_MS });
 }

@@ -6,6 +6,7 @@
 import { AckPolicy, DeliverPolicy, DiscardPolicy, ErrorCode, RetentionPolicy, StorageType, nanos, type ConsumerConfig, type ConsumerInfo, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type StreamConfig } from 'nats';
 import { HISTORY_STREAM, HISTORY_SUBJECT_PREFIX, UnreachableError, XtraceError, type HistoryRecord } from '@xtrace/proto';
 import { createWhenPlaceable, decodeJson, encodeJson, isJetStreamUnavailable } from './kv-buckets.js';
+import { retryWhile } from '../retry-while.js';
 import { pairKey, subjectToken, type Pair, type ProbeReport } from './probe-report.js';
 
 
@@ -107,16 +108,8 @@ export class HistoryStore {
     const subject = historySubject(report.pair, report.probeId);
     const data = encodeJson(report);
     const msgID = `${report.probeId}:${report.kind}:${report.at}`;
-    const giveUpAt = Date.now() + APPEND_RETRY_MS;
-    for (let waitMs = 200; ; waitMs = Math.min(2 * waitMs, 2000)) {
-      try {
-        const ack = await this.js.publish(subject, data, { msgID });
-        return { seq: ack.seq, duplicate: ack.duplicate };
-      } catch (e: unknown) {
-        if (!isJetStreamUnavailable(e) || Date.now() + waitMs > giveUpAt) throw e;
-        await new Promise((r) => setTimeout(r, waitMs));
-      }
-    }
+    const ack = await retryWhile(isJetStreamUnavailable, () => this.js.publish(subject, data, { msgID }), { forMs: APPEND_RETRY_MS, firstWaitMs: 200, maxWaitMs: 2000 });
+    return { seq: ack.seq, duplicate: ack.duplicate };
   }
 
   /** Records matching the query, oldest first. */

@@ -1,5 +1,6 @@
 /** Names and openers of the JetStream KV buckets and streams the fleet layer uses. */
 import { ErrorCode, type JetStreamClient, type KV, type NatsConnection } from 'nats';
+import { retryWhile } from '../retry-while.js';
 import { ALERTS_BUCKET, PROBE_SLOTS_BUCKET, SCHEDULES_BUCKET, SCHEDULE_RUNS_BUCKET, UnreachableError } from '@xtrace/proto';
 
 
@@ -61,18 +62,12 @@ export const PLACEMENT_WAIT_MS = 30_000;
  * what it needs.
  */
 export async function createWhenPlaceable<T>(what: string, replicas: number, create: () => Promise<T>, waitMs = PLACEMENT_WAIT_MS): Promise<T> {
-  const giveUpAt = Date.now() + waitMs;
-  for (;;) {
-    try {
-      return await create();
-    } catch (e: unknown) {
-      const retriable = (replicas > 1 && isPlacementPending(e)) || isJetStreamUnavailable(e);
-      if (!retriable || Date.now() + 250 > giveUpAt) {
-        if (!isPlacementPending(e)) throw e;
-        throw new Error(`${what} needs ${replicas} JetStream servers in one cluster; fewer joined within ${waitMs} ms (${e instanceof Error ? e.message : String(e)})`, { cause: e });
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+  const retriable = (e: unknown): boolean => (replicas > 1 && isPlacementPending(e)) || isJetStreamUnavailable(e);
+  try {
+    return await retryWhile(retriable, create, { forMs: waitMs, firstWaitMs: 250 });
+  } catch (e: unknown) {
+    if (!isPlacementPending(e)) throw e;
+    throw new Error(`${what} needs ${replicas} JetStream servers in one cluster; fewer joined within ${waitMs} ms (${e instanceof Error ? e.message : String(e)})`, { cause: e });
   }
 }
 

@@ -15,6 +15,7 @@
 import type { KV } from 'nats';
 import { XtraceError } from '@xtrace/proto';
 import { encodeJson, isCasConflict, isJetStreamUnavailable } from './kv-buckets.js';
+import { retryWhile } from '../retry-while.js';
 
 /**
  * How long a write that JetStream could not answer (isJetStreamUnavailable: a cluster electing
@@ -23,16 +24,8 @@ import { encodeJson, isCasConflict, isJetStreamUnavailable } from './kv-buckets.
  */
 export const LEASE_WRITE_RETRY_MS = 15_000;
 
-async function retryUnavailable<R>(f: () => Promise<R>): Promise<R> {
-  const giveUpAt = Date.now() + LEASE_WRITE_RETRY_MS;
-  for (let waitMs = 100; ; waitMs = Math.min(2 * waitMs, 1000)) {
-    try {
-      return await f();
-    } catch (e: unknown) {
-      if (!isJetStreamUnavailable(e) || Date.now() + waitMs > giveUpAt) throw e;
-      await new Promise((r) => setTimeout(r, waitMs));
-    }
-  }
+function retryUnavailable<R>(f: () => Promise<R>): Promise<R> {
+  return retryWhile(isJetStreamUnavailable, f, { forMs: LEASE_WRITE_RETRY_MS, firstWaitMs: 100, maxWaitMs: 1000 });
 }
 
 /** The key could not be written because another controller now holds it. */
