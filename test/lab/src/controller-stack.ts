@@ -95,9 +95,11 @@ export class ControllerStack {
   async pair(src: string, dst: string, args: string[] = [], timeoutMs = 120_000, until?: Promise<unknown>): Promise<PairRun> {
     const run = runCli(['pair', '--src', src, '--dst', dst, '--controller', this.controllerAddress, '--json', ...args], { timeoutMs });
     let exited = false;
-    void until?.finally(() => {
+    const stop = (): void => {
       if (!exited) run.kill('SIGINT');
-    });
+    };
+    // settled either way: a rejected `until` stops the probe too (and is not left unhandled)
+    until?.then(stop, stop);
     const r = await run.finally(() => (exited = true));
     let report: PairReport | undefined;
     try {
