@@ -3,10 +3,11 @@
  * summary, on subject `xtrace.history.<pairKey>.<probeId>`, kept for max_age/max_bytes.
  * Any controller (or a restarted one) reads what any other wrote.
  */
-import { AckPolicy, DeliverPolicy, DiscardPolicy, ErrorCode, RetentionPolicy, StorageType, nanos, type ConsumerConfig, type ConsumerInfo, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type StreamConfig } from 'nats';
+import { DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, nanos, type JetStreamClient, type JetStreamManager, type NatsConnection, type StreamConfig } from 'nats';
 import { HISTORY_STREAM, HISTORY_SUBJECT_PREFIX, UnreachableError, XtraceError, type HistoryRecord } from '@xtrace/proto';
 import { createWhenPlaceable, decodeJson, encodeJson, isJetStreamUnavailable } from './kv-buckets.js';
 import { retryWhile } from '../retry-while.js';
+import { StreamScan, fromDelivered, type ScannedMsg } from './stream-scan.js';
 import { pairKey, subjectToken, type Pair, type ProbeReport } from './probe-report.js';
 
 
@@ -41,26 +42,20 @@ function filterSubject(q: { pair?: Pair; probeId?: string }): string {
   return `${HISTORY_SUBJECT_PREFIX}.${p}.${id}`;
 }
 
-/** tries of a read consumer's creation that timed out (see HistoryStore.addReadConsumer) */
-const READ_CONSUMER_TRIES = 4;
 /**
  * How long an append that timed out or found no stream leader is tried again (see
  * HistoryStore.append): a cluster that lost a node elects new leaders within seconds.
  */
 const APPEND_RETRY_MS = 20_000;
 
-function isTimeout(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === ErrorCode.Timeout;
-}
-
-function toRecord(m: JsMsg): HistoryRecord {
-  return { seq: m.seq, subject: m.subject, storedAt: Math.floor(m.info.timestampNanos / 1e6), report: decodeJson(m.data) as ProbeReport };
+function toRecord(m: ScannedMsg): HistoryRecord {
+  return { seq: m.seq, subject: m.subject, storedAt: m.storedAt, report: decodeJson(m.data) as ProbeReport };
 }
 
 export class HistoryStore {
   private constructor(
     private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
+    private readonly scan: StreamScan,
   ) {}
 
   static async open(nc: NatsConnection, opts: HistoryOptions = {}): Promise<HistoryStore> {
@@ -95,7 +90,7 @@ export class HistoryStore {
         if (!(e2 instanceof Error && /already in use/i.test(e2.message))) throw e2;
       }
     }
-    return new HistoryStore(nc.jetstream(), jsm);
+    return new HistoryStore(nc.jetstream(), await StreamScan.open(nc, HISTORY_STREAM));
   }
 
   /**
@@ -120,55 +115,20 @@ export class HistoryStore {
   }
 
   /**
-   * The same, one at a time, fetched from the stream in batches (a long history need not fit
-   * in memory); ends after the last record stored when it started.
+   * The same, one at a time (a long history need not fit in memory); ends after the last record
+   * stored when it started. Works while the stream has a leader, also with a cluster node down
+   * (see stream-scan.ts).
    */
   async *records(q: HistoryQuery = {}): AsyncGenerator<HistoryRecord> {
-    const ci = await this.addReadConsumer({
-      filter_subject: filterSubject(q),
-      ack_policy: AckPolicy.None,
-      mem_storage: true,
-      inactive_threshold: nanos(30_000),
-      ...(q.since !== undefined
-        ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(q.since).toISOString() }
-        : { deliver_policy: DeliverPolicy.All }),
-    });
-    try {
-      let pending = ci.num_pending;
-      let left = q.limit ?? Number.POSITIVE_INFINITY;
-      const consumer = await this.js.consumers.get(HISTORY_STREAM, ci.name);
-      while (pending > 0 && left > 0) {
-        const batch = await consumer.fetch({ max_messages: Math.min(256, pending), expires: 5000 });
-        const got: HistoryRecord[] = [];
-        for await (const m of batch) {
-          pending = m.info.pending;
-          got.push(toRecord(m));
-          if (got.length >= left || pending === 0) break;
-        }
-        if (got.length === 0) break;
-        for (const r of got) {
-          if (q.until !== undefined && r.storedAt > q.until) return;
-          yield r;
-          left--;
-        }
-      }
-    } finally {
-      await this.jsm.consumers.delete(HISTORY_STREAM, ci.name).catch(() => undefined);
-    }
-  }
-
-  /**
-   * A read's ephemeral consumer. With a node of a cluster down, nats-server (2.9) may still
-   * place it on that node, and its creation times out; another try is placed again, so a
-   * read succeeds while a quorum of the stream's replicas is up.
-   */
-  private async addReadConsumer(cfg: Partial<ConsumerConfig>): Promise<ConsumerInfo> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.jsm.consumers.add(HISTORY_STREAM, cfg);
-      } catch (e: unknown) {
-        if (attempt >= READ_CONSUMER_TRIES || !isTimeout(e)) throw e;
-      }
+    const { first, last, replicasCurrent } = await this.scan.state();
+    const from = q.since === undefined ? first : await this.scan.firstAtOrAfter(q.since, first, last);
+    let left = q.limit ?? Number.POSITIVE_INFINITY;
+    if (left <= 0) return;
+    for await (const m of this.scan.messages(filterSubject(q), from, last, replicasCurrent)) {
+      const r = toRecord(m);
+      if (q.until !== undefined && r.storedAt > q.until) return;
+      yield r;
+      if (--left <= 0) return;
     }
   }
 
@@ -188,7 +148,7 @@ export class HistoryStore {
     if (q.signal?.aborted) stop();
     q.signal?.addEventListener('abort', stop, { once: true });
     try {
-      for await (const m of msgs) yield toRecord(m);
+      for await (const m of msgs) yield toRecord(fromDelivered(m));
     } finally {
       q.signal?.removeEventListener('abort', stop);
       msgs.stop();
