@@ -48,6 +48,22 @@ describe.skipIf(skip !== undefined)(`per-CPU record batches in BPF${skip ? ` (sk
     });
   });
 
+  it('drain() sends every CPU\'s waiting records on at once, with the thread still running (a probe\'s stop)', async () => {
+    await onOneCpu(async () => {
+      const t = (h = TestRunHarness.open({ flushMs: NEVER_MS }));
+      t.watch(A, B);
+      for (let seq = 0; seq < 3; seq++) t.run(packet(seq));
+      expect(waiting(t)).toBe(3);
+      expect((await t.drainNow()).map((r) => r.seq)).toEqual([0, 1, 2]);
+      expect(waiting(t)).toBe(0);
+      for (let seq = 3; seq < 5; seq++) t.run(packet(seq));
+      expect((await t.drainNow()).map((r) => r.seq)).toEqual([3, 4]);
+      const stats = t.ringStats();
+      expect(stats.stagingFlushes).toBe(2);
+      expect(stats.stagingErrors).toBe(0);
+    });
+  });
+
   it('records of a CPU that sends no more reach user space within the flush interval', async () => {
     await onOneCpu(async () => {
       const t = (h = TestRunHarness.open({ flushMs: 20 }));

@@ -143,6 +143,13 @@ export class TestRunHarness {
   }
 
   /** Stops the drain thread: it flushes every CPU's batch and drains the ring one last time. */
+  /** Asks the drain threads to send on what waits now (RingBuffer.drain) and hands over (and forgets) what arrived. */
+  async drainNow(): Promise<DecodedRecord[]> {
+    await this.ring?.drain();
+    await this.captureRing?.drain();
+    return this.records.splice(0);
+  }
+
   async stopRing(): Promise<void> {
     await this.ring?.close();
     await this.captureRing?.close();

@@ -165,6 +165,12 @@ export interface BpfObject {
 
 export interface RingBuffer {
   stats(): RingBufferStats;
+  /**
+   * Sends on now what waits: every CPU's staged records (options.staging, however young), the
+   * ring's entries and the partial batch. Resolves once onBatch has had all of them; the thread
+   * goes on draining. (A record a program writes while this runs may come after.)
+   */
+  drain(): Promise<void>;
   /** drains what is left, delivers it, stops the thread */
   close(): Promise<void>;
 }

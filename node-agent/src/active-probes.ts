@@ -17,6 +17,8 @@ export interface ActiveProbe {
   startedAtMs: number;
   lease: ProbeLease;
   outbox: ProbeOutbox;
+  /** its filter is out of the kernel (it is stopping): see ActiveProbes.quiesce */
+  quiesced?: true;
 }
 
 function sameProbe(a: StartProbeCommand, b: StartProbeCommand): boolean {
@@ -137,13 +139,23 @@ export class ActiveProbes {
     }
   }
 
-  /** Removes the probe's filter and frees its slot (its outbox is the caller's to flush first). */
-  remove(probeId: string, p: ActiveProbe): void {
+  /**
+   * Removes the probe's filter: the kernel records no more for it, while what it recorded still
+   * reaches its outbox (the slot stays routed until remove()).
+   */
+  quiesce(probeId: string, p: ActiveProbe): void {
+    if (p.quiesced) return;
+    p.quiesced = true;
     try {
       this.tracer.removeProbe(p.slot);
     } catch (e: unknown) {
       this.log.error({ err: e, probeId, slot: p.slot }, 'removing probe filter failed');
     }
+  }
+
+  /** Removes the probe's filter and frees its slot (its outbox is the caller's to flush first). */
+  remove(probeId: string, p: ActiveProbe): void {
+    this.quiesce(probeId, p);
     this.slots.release(p.slot);
     this.byId.delete(probeId);
     this.bySlot.delete(p.slot);

@@ -24,6 +24,12 @@ import { readKernelDropReasons } from './kernel-drop-reasons.js';
 import { renewLeases } from './probe-leases.js';
 import { StoppedProbes, type PublishedCounts } from './stopped-probes.js';
 
+/**
+ * How long a stop waits for the records the kernel side still holds (per-CPU batches wait up to
+ * 2 flush intervals, 200 ms; a drain answers in about a millisecond on an idle agent).
+ */
+const STOP_DRAIN_MS = 2000;
+
 interface AgentOptions {
   nc: NatsConnection;
   tracer: Tracer;
@@ -74,6 +80,8 @@ export class Agent {
   private readonly reporter: StatusReporter;
   private readonly commands: CommandHandler;
   private readonly stopped = new StoppedProbes();
+  /** stops waiting for the kernel side's last records (stopProbe) */
+  private readonly stopping = new Map<string, Promise<PublishedCounts | undefined>>();
   private readonly subs: Subscription[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
@@ -196,18 +204,46 @@ export class Agent {
   }
 
   /**
-   * Flushes what is pending, removes the filter, frees the slot. Returns what it published (also
-   * for a probe stopped before: stopped-probes.ts), undefined when it never ran here.
+   * Removes the filter, waits for what the kernel recorded before that to reach the outbox
+   * (`Tracer.drain`: per-CPU batches, the ring, the addon's batches; at most STOP_DRAIN_MS),
+   * publishes the outbox, frees the slot. Returns what it published (also for a probe stopped
+   * before: stopped-probes.ts), undefined when it never ran here. A stop asked again while one
+   * runs gets the same answer.
    */
-  private stopProbe(probeId: string, why: string): PublishedCounts | undefined {
+  private stopProbe(probeId: string, why: string): Promise<PublishedCounts | undefined> {
+    const inFlight = this.stopping.get(probeId);
+    if (inFlight) return inFlight;
     const p = this.probes.get(probeId);
-    if (!p) return this.stopped.get(probeId);
-    this.publisher.flush(p.outbox, true);
-    this.probes.remove(probeId, p);
-    const counts = { batches: p.outbox.seq, records: p.outbox.records };
-    this.stopped.remember(probeId, counts);
-    this.log.info({ probeId, why, ...counts }, 'probe stopped');
-    return counts;
+    if (!p) return Promise.resolve(this.stopped.get(probeId));
+    this.probes.quiesce(probeId, p);
+    const done = this.drainTracer(probeId).then(() => {
+      this.publisher.flush(p.outbox, true);
+      this.probes.remove(probeId, p);
+      const counts = { batches: p.outbox.seq, records: p.outbox.records };
+      this.stopped.remember(probeId, counts);
+      this.log.info({ probeId, why, ...counts }, 'probe stopped');
+      return counts;
+    });
+    this.stopping.set(probeId, done);
+    void done.finally(() => this.stopping.delete(probeId));
+    return done;
+  }
+
+  /** Tracer.drain, bounded: a drain that does not answer must not hold a stop (it is logged). */
+  private async drainTracer(probeId: string): Promise<void> {
+    if (!this.tracer.drain) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), STOP_DRAIN_MS);
+    });
+    try {
+      const r = await Promise.race([this.tracer.drain().then(() => 'drained' as const), late]);
+      if (r === 'late') this.log.warn({ probeId, waitedMs: STOP_DRAIN_MS }, 'the kernel side did not hand over its records in time: stopping without them');
+    } catch (e: unknown) {
+      this.log.warn({ err: e, probeId }, 'draining the kernel side failed: stopping without its last records');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private safeCounters(): Record<string, number> {
@@ -230,7 +266,7 @@ export class Agent {
     for (const [id, p] of this.probes.entries()) {
       const end = p.lease.due(now);
       if (end === 'lease expired') this.log.warn({ probeId: id, leaseMs: p.lease.leaseMs }, 'probe lease expired (controller gone?): stopping it');
-      if (end !== undefined) this.stopProbe(id, end);
+      if (end !== undefined) void this.stopProbe(id, end);
       else this.publisher.tick(p.outbox, now);
     }
   }
@@ -240,7 +276,7 @@ export class Agent {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
-    for (const id of this.probes.ids()) this.stopProbe(id, 'agent shutdown');
+    await Promise.all(this.probes.ids().map((id) => this.stopProbe(id, 'agent shutdown')));
     for (const s of this.subs) s.unsubscribe();
     if (opts.closeTracer ?? true) await this.tracer.close();
     if ((opts.drain ?? true) && !this.nc.isClosed()) {

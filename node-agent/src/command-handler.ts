@@ -29,7 +29,7 @@ import { CommandError } from './command-error.js';
 export interface AgentOperations {
   startProbe(cmd: StartProbeCommand): StartProbeResult;
   /** how many envelopes (and records in them) the probe published in all, also when it had stopped already; undefined when it never ran here */
-  stopProbe(probeId: string, why: string): { batches: number; records: number } | undefined;
+  stopProbe(probeId: string, why: string): Promise<{ batches: number; records: number } | undefined>;
   updateProbe(cmd: UpdateProbeCommand): void;
   renew(cmd: RenewCommand): RenewResult;
   status(): AgentHeartbeat;
@@ -80,7 +80,7 @@ export class CommandHandler {
         return this.ops.startProbe(cmd);
       case 'stopProbe': {
         // batches and records: what this probe published in all (lets the controller count trailing loss)
-        const published = this.ops.stopProbe(cmd.probeId, 'stop command');
+        const published = await this.ops.stopProbe(cmd.probeId, 'stop command');
         const r: StopProbeResult = { probeId: cmd.probeId, stopped: published !== undefined, batches: published?.batches ?? 0, ...(published ? { records: published.records } : {}) };
         return r;
       }

@@ -6,8 +6,7 @@
  * counters, ring buffer and stage plan; `xtrace agents` names the BTF the agent used; an unknown
  * --host exits 2 naming the known agents.
  */
-import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ import { ControllerStack, Lab, ping, type VmInfo } from '@xtrace/lab';
 import { native } from '@xtrace/native';
 import type { AgentInfo, AgentInspection, InspectMap } from '@xtrace/proto';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
-import { XTRACE_BIN } from '../support/cli.js';
+import { startLabAgent, type LabAgent } from '../support/lab-agent.js';
 import { upTwoHostLab } from '../support/two-host-lab.js';
 
 const skip = bpfUnavailableReason();
@@ -25,11 +24,11 @@ describe.skipIf(skip !== undefined)(`xtrace inspect over a real controller, NATS
   let vmA: VmInfo;
   let vmB: VmInfo;
   let stack: ControllerStack;
-  let agent: ChildProcess | undefined;
+  let agent: LabAgent | undefined;
   let dir: string;
   let btfCopy: string;
   let hostId: string;
-  const agentLog: string[] = [];
+  let agentLog: string[] = [];
 
   const inspect = async (args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> =>
     stack.cli(['inspect', '--controller', stack.controllerAddress, ...args], 60_000);
@@ -52,23 +51,13 @@ describe.skipIf(skip !== undefined)(`xtrace inspect over a real controller, NATS
     btfCopy = join(dir, 'vmlinux.btf');
     copyFileSync('/sys/kernel/btf/vmlinux', btfCopy);
     stack = await ControllerStack.start({ natsHost: '0.0.0.0', instance: `inspect-${lab.id}`, logDir: lab.dir });
-    hostId = `${lab.prefix}-hv0`;
-    agent = lab.spawnIn(lab.hostSpec(0).ns, [process.execPath, XTRACE_BIN, 'agent', '--nats', lab.managementUrl(stack.nats.port, 0), '--host-id', hostId, '--btf', btfCopy], {
-      env: { ...process.env, XTRACE_LOG_LEVEL: 'info' },
-    });
-    const log = createWriteStream(join(lab.dir, 'agent-inspect.log'), { flags: 'a' });
-    agent.stdout?.pipe(log);
-    agent.stderr?.pipe(log);
-    agent.stderr?.on('data', (d: Buffer) => agentLog.push(d.toString()));
-    await stack.waitAgents({ hosts: [hostId], vmAddresses: [] }, 60_000);
+    agent = await startLabAgent(lab, stack, 0, { args: ['--btf', btfCopy], logName: 'agent-inspect.log' });
+    hostId = agent.hostId;
+    agentLog = agent.stderr;
   }, 180_000);
 
   afterAll(async () => {
-    if (agent && agent.exitCode === null) {
-      const exited = new Promise((r) => agent!.once('exit', r));
-      agent.kill('SIGTERM');
-      await exited;
-    }
+    await agent?.stop();
     await stack?.stop();
     await lab?.down();
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -181,11 +181,39 @@ void RingState::FlushStaging(bool force) {
   }
 }
 
+void RingState::AnswerDrains() {
+  uint64_t asked = drainsAsked.load(std::memory_order_acquire);
+  FlushStaging(true);
+  reader.Consume(SampleCb, this);
+  Flush();
+  drainsAnswered = asked;
+  // Behind the batches in the thread-safe function's queue: JS has had every one of them when
+  // the promise resolves.
+  auto* upTo = new uint64_t(asked);
+  RingState* self = this;
+  napi_status st = tsfn.NonBlockingCall(upTo, [self](Napi::Env env, Napi::Function, uint64_t* n) {
+    uint64_t answered = *n;
+    delete n;
+    if (env == nullptr) return;
+    auto& w = self->drainWaiters;
+    for (auto it = w.begin(); it != w.end();) {
+      if (it->first <= answered) {
+        it->second.Resolve(env.Undefined());
+        it = w.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  });
+  if (st != napi_ok) delete upTo;  // the environment is going: the finalizer resolves them
+}
+
 void RingState::Run() {
   pthread_setname_np(pthread_self(), "xt-ringbuf");
   bool paused = false;
   auto nextStaging = Clock::now();
   while (!stop.load(std::memory_order_acquire)) {
+    if (drainsAsked.load(std::memory_order_acquire) != drainsAnswered) AnswerDrains();
     bool haveRoom = pending.load(std::memory_order_acquire) < opt.maxPendingBatches;
     if (stagingMapFd >= 0 && haveRoom && Clock::now() >= nextStaging) {
       // Records staged on a CPU that sends no more: to the ring, then into the current batch. On
@@ -227,6 +255,14 @@ void RingState::Run() {
     int ready = epoll_wait(epollFd, ev, 2, timeout);
     if (ready < 0 && errno == EINTR) continue;
     if (stop.load(std::memory_order_acquire)) break;
+    for (int i = 0; i < ready; i++) {
+      if (ev[i].data.u32 != 1) continue;
+      // a drain request's wake-up: cleared here, answered at the top of the loop (the request
+      // is counted before its wake-up is written, so none is missed)
+      uint64_t ignored;
+      ssize_t r = read(wakeFd, &ignored, sizeof(ignored));
+      (void)r;
+    }
     int n = ready < 0 ? -errno : reader.Consume(SampleCb, this);
     if (ready == 0) {
       // Producers submit without waking us (xtrace wakes once per batch's worth): on a timeout,
@@ -250,13 +286,17 @@ void RingState::Run() {
   tsfn.Release();
 }
 
-void StopRing(RingState& ring, bool join) {
-  ring.stop.store(true, std::memory_order_release);
-  if (ring.stopFd >= 0) {
+void WakeRing(RingState& ring) {
+  if (ring.wakeFd >= 0) {
     uint64_t one = 1;
-    ssize_t w = write(ring.stopFd, &one, sizeof(one));  // ends the drain thread's wait
+    ssize_t w = write(ring.wakeFd, &one, sizeof(one));  // ends the drain thread's wait
     (void)w;
   }
+}
+
+void StopRing(RingState& ring, bool join) {
+  ring.stop.store(true, std::memory_order_release);
+  WakeRing(ring);
   if (join && ring.thread.joinable()) ring.thread.join();
 }
 
@@ -333,7 +373,7 @@ Napi::Value BpfObjectWrap::OpenRingBuffer(const Napi::CallbackInfo& info) {
     int err = state->reader.Open(bpf_map__fd(map), &what);
     if (err != 0) ThrowBpf(env, "openRingBuffer", "map '" + name + "': " + what, err);
   }
-  state->stopFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  state->wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   state->epollFd = epoll_create1(EPOLL_CLOEXEC);
   {
     epoll_event ringEv{};
@@ -342,11 +382,11 @@ Napi::Value BpfObjectWrap::OpenRingBuffer(const Napi::CallbackInfo& info) {
     epoll_event stopEv{};
     stopEv.events = EPOLLIN;
     stopEv.data.u32 = 1;
-    if (state->stopFd < 0 || state->epollFd < 0 ||
+    if (state->wakeFd < 0 || state->epollFd < 0 ||
         epoll_ctl(state->epollFd, EPOLL_CTL_ADD, state->reader.Fd(), &ringEv) != 0 ||
-        epoll_ctl(state->epollFd, EPOLL_CTL_ADD, state->stopFd, &stopEv) != 0) {
+        epoll_ctl(state->epollFd, EPOLL_CTL_ADD, state->wakeFd, &stopEv) != 0) {
       int e = errno;
-      if (state->stopFd >= 0) close(state->stopFd);
+      if (state->wakeFd >= 0) close(state->wakeFd);
       if (state->epollFd >= 0) close(state->epollFd);
       ThrowBpf(env, "openRingBuffer", "map '" + name + "': epoll set-up", e);
     }
@@ -367,6 +407,14 @@ Napi::Value BpfObjectWrap::OpenRingBuffer(const Napi::CallbackInfo& info) {
           }
         }
         s->waiters.clear();
+        for (auto& d : s->drainWaiters) {
+          try {
+            d.second.Resolve(env.Undefined());
+          } catch (...) {
+            // environment shutting down
+          }
+        }
+        s->drainWaiters.clear();
         s->owner.Reset();
       },
       holder);
@@ -382,6 +430,7 @@ Napi::Function RingBufferWrap::Init(Napi::Env env) {
   return DefineClass(env, "RingBuffer",
                      {
                          InstanceMethod<&RingBufferWrap::Stats>("stats"),
+                         InstanceMethod<&RingBufferWrap::Drain>("drain"),
                          InstanceMethod<&RingBufferWrap::Close>("close"),
                      });
 }
@@ -404,6 +453,21 @@ Napi::Value RingBufferWrap::Stats(const Napi::CallbackInfo& info) {
   o.Set("stagingErrors", static_cast<double>(state_->stagingErrors.load()));
   o.Set("lastError", static_cast<double>(state_->lastError.load()));
   return o;
+}
+
+Napi::Value RingBufferWrap::Drain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto deferred = Napi::Promise::Deferred::New(env);
+  if (state_->done) {
+    deferred.Resolve(env.Undefined());
+  } else if (state_->stop.load(std::memory_order_acquire)) {
+    state_->waiters.push_back(deferred);  // stopping: its final drain answers this too
+  } else {
+    uint64_t n = state_->drainsAsked.fetch_add(1, std::memory_order_acq_rel) + 1;
+    state_->drainWaiters.emplace_back(n, deferred);
+    WakeRing(*state_);
+  }
+  return deferred.Promise();
 }
 
 Napi::Value RingBufferWrap::Close(const Napi::CallbackInfo& info) {

@@ -43,8 +43,8 @@ struct RingState {
   std::string map;
   RingOptions opt;
   RingReader reader;
-  int epollFd = -1;  // the ring map fd and stopFd: what the drain thread waits on
-  int stopFd = -1;   // eventfd written by StopRing
+  int epollFd = -1;  // the ring map fd and wakeFd: what the drain thread waits on
+  int wakeFd = -1;   // eventfd written by StopRing and by a drain request
   std::thread thread;
   std::atomic<bool> stop{false};
   // batches handed to JS and not yet delivered
@@ -57,6 +57,8 @@ struct RingState {
   std::atomic<uint64_t> stagingBusy{0};     // flushes refused: a program was inside the batch
   std::atomic<uint64_t> stagingErrors{0};   // failed lookups or runs (errno in lastError)
   std::atomic<int> lastError{0};
+  // drain(): requests numbered by the main thread; the drain thread answers the newest it saw
+  std::atomic<uint64_t> drainsAsked{0};
   size_t ringBytes = 0;
   int stagingMapFd = -1;
   int stagingProgFd = -1;
@@ -74,16 +76,18 @@ struct RingState {
   std::chrono::steady_clock::time_point curStart;
   bool backpressureHit = false;
   bool finalDrain = false;
+  uint64_t drainsAnswered = 0;
 
   // main-thread only
   bool done = false;  // the last batch was delivered (or the environment is gone)
-  std::vector<Napi::Promise::Deferred> waiters;
+  std::vector<Napi::Promise::Deferred> waiters;  // close()
+  std::vector<std::pair<uint64_t, Napi::Promise::Deferred>> drainWaiters;  // drain(), by request number
   Napi::ObjectReference owner;  // the BpfObject, kept alive while draining
 
   ~RingState() {
-    // closed here, not by the thread: StopRing may still write stopFd after the thread ended
+    // closed here, not by the thread: StopRing may still write wakeFd after the thread ended
     if (epollFd >= 0) close(epollFd);
-    if (stopFd >= 0) close(stopFd);
+    if (wakeFd >= 0) close(wakeFd);
     free(cur);
     for (uint8_t* b : spare) free(b);
   }
@@ -93,11 +97,16 @@ struct RingState {
   void Flush();
   // force: every CPU with records waiting, however young
   void FlushStaging(bool force);
+  // drain-thread: a drain request is waiting; answer it (everything staged and in the ring, as
+  // batches, then a marker behind them that resolves the request's promise)
+  void AnswerDrains();
   int OnRecord(const void* data, size_t size);
 };
 
 // Asks the thread to stop (it drains what is left and delivers it). With join, waits for it.
 void StopRing(RingState& ring, bool join);
+// Wakes the drain thread (a stop or a drain request).
+void WakeRing(RingState& ring);
 
 class RingBufferWrap : public Napi::ObjectWrap<RingBufferWrap> {
  public:
@@ -106,6 +115,7 @@ class RingBufferWrap : public Napi::ObjectWrap<RingBufferWrap> {
 
  private:
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Drain(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   std::shared_ptr<RingState> state_;
 };

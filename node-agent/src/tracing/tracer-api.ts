@@ -88,6 +88,13 @@ export interface Tracer {
   onCaptures?(listener: (captures: Buffer) => void): void;
   /** called when the kernel side fails while it runs (the ring buffer cannot be read, a hook is gone) */
   onFault(listener: (fault: TracerFault) => void): void;
+  /**
+   * Hands over now what the kernel side recorded and still holds (per-CPU batches, the ring,
+   * batches on their way to JS): resolves once onBatch/onCaptures have had it. A probe's stop
+   * removes its filter, then drains, so its last records are published. Optional: a tracer
+   * without a kernel side holds nothing.
+   */
+  drain?(): Promise<void>;
   /** kernel counters summed over CPUs since the tracer started */
   counters(): Counters;
   /**

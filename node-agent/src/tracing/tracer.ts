@@ -225,6 +225,11 @@ class BpfTracer implements Tracer {
     this.listeners.push(listener);
   }
 
+  async drain(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([this.ring?.drain(), this.captureRing?.drain()]);
+  }
+
   onCaptures(listener: (captures: Buffer) => void): void {
     this.captureListeners.push(listener);
   }
