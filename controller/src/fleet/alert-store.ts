@@ -1,5 +1,6 @@
 /** Alert rules in JetStream KV `xtrace_alerts`. */
 import type { NatsConnection } from 'nats';
+import { ALERTS_BUCKET } from '@xtrace/proto';
 import { alertRuleRecord, validateAlertRule, type AlertRule, type ParsedAlertRule } from './alert-rule.js';
 import { openAlertsKv, type JetStreamPlacement } from './kv-buckets.js';
 import { decodeNamedRecord, NamedRecordBucket, type RecordKind, type SkipHandler } from './named-record-bucket.js';
@@ -10,7 +11,7 @@ export class AlertStore {
   private constructor(private readonly bucket: NamedRecordBucket<ParsedAlertRule>) {}
 
   static async open(nc: NatsConnection, placement: JetStreamPlacement = {}): Promise<AlertStore> {
-    return new AlertStore(new NamedRecordBucket(await openAlertsKv(nc, placement), ALERT_RULES));
+    return new AlertStore(await NamedRecordBucket.open(nc, await openAlertsKv(nc, placement), ALERTS_BUCKET, ALERT_RULES));
   }
 
   async add(rule: Omit<AlertRule, 'createdAt' | 'op'> & { createdAt?: number; op?: '>' }): Promise<ParsedAlertRule> {

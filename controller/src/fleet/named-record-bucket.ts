@@ -2,10 +2,11 @@
  * A JetStream KV bucket of named JSON records validated on the way in and out (schedules,
  * alert rules): create fails on a taken name, reads skip deleted keys, list is sorted.
  */
-import type { KV } from 'nats';
+import type { KV, NatsConnection } from 'nats';
 import { UsageError, XtraceError, clipForMessage } from '@xtrace/proto';
 import { decodeJson, encodeJson, isCasConflict } from './kv-buckets.js';
 import { validateName } from './schedule.js';
+import { StreamScan } from './stream-scan.js';
 
 /** told about a stored entry list() skipped: its key and why */
 export type SkipHandler = (key: string, error: XtraceError) => void;
@@ -33,10 +34,17 @@ export function decodeNamedRecord<T extends { name: string }>(kind: RecordKind<T
 }
 
 export class NamedRecordBucket<T extends { name: string }> {
-  constructor(
+  private constructor(
     readonly kv: KV,
+    private readonly bucket: string,
     private readonly kind: RecordKind<T>,
+    private readonly scan: StreamScan,
   ) {}
+
+  /** `kv` is the open bucket named `bucket` (its stream is KV_<bucket>). */
+  static async open<T extends { name: string }>(nc: NatsConnection, kv: KV, bucket: string, kind: RecordKind<T>): Promise<NamedRecordBucket<T>> {
+    return new NamedRecordBucket(kv, bucket, kind, await StreamScan.open(nc, `KV_${bucket}`));
+  }
 
   /** Stores a new record; a taken name is a UsageError on `name`. */
   async create(name: string, record: unknown): Promise<void> {
@@ -65,10 +73,14 @@ export class NamedRecordBucket<T extends { name: string }> {
    * controller, a bad key) is skipped and handed to `onSkip`, so one bad entry cannot hide the rest.
    */
   async list(onSkip?: SkipHandler): Promise<T[]> {
-    const names: string[] = [];
-    for await (const k of await this.kv.keys()) names.push(k);
+    // the keys from the bucket's stream (stream-scan.ts), not kv.keys(): its consumer may be
+    // placed on a dead node of the cluster, and the list then fails with a timeout
+    const prefix = `$KV.${this.bucket}.`;
+    const { first, last, replicasCurrent } = await this.scan.state();
+    const names = new Set<string>();
+    for await (const m of this.scan.messages(`${prefix}>`, first, last, replicasCurrent)) names.add(m.subject.slice(prefix.length));
     const out: T[] = [];
-    for (const n of names.sort()) {
+    for (const n of [...names].sort()) {
       let r: T | undefined;
       try {
         r = await this.get(n);

@@ -1,6 +1,6 @@
 /** Scheduled probes in JetStream KV `xtrace_schedules`, one key per schedule name. */
 import type { NatsConnection } from 'nats';
-import { UsageError, XtraceError } from '@xtrace/proto';
+import { SCHEDULES_BUCKET, UsageError, XtraceError } from '@xtrace/proto';
 import { encodeJson, isCasConflict, openSchedulesKv } from './kv-buckets.js';
 import { decodeNamedRecord, NamedRecordBucket, type RecordKind, type SkipHandler } from './named-record-bucket.js';
 import { scheduleRecord, validateSchedule, type ParsedSchedule, type Schedule } from './schedule.js';
@@ -11,7 +11,7 @@ export class ScheduleStore {
   private constructor(private readonly bucket: NamedRecordBucket<ParsedSchedule>) {}
 
   static async open(nc: NatsConnection): Promise<ScheduleStore> {
-    return new ScheduleStore(new NamedRecordBucket(await openSchedulesKv(nc), SCHEDULES));
+    return new ScheduleStore(await NamedRecordBucket.open(nc, await openSchedulesKv(nc), SCHEDULES_BUCKET, SCHEDULES));
   }
 
   /** Add a new schedule; fails if the name is taken. */

@@ -6,8 +6,9 @@
  * loopback). But with one node of a cluster down, nats-server 2.9 still places about one
  * ephemeral consumer in three on the dead node, and its creation hangs until the request times
  * out (measured on a 3-node cluster: reads of 5, 10 or 15 s for over a minute after the kill;
- * test/integration/history-read-node-down.test.ts). So:
- * - while every replica of the stream is current, a consumer, created with a short timeout;
+ * test/integration/cluster-reads-node-down.test.ts). So:
+ * - while every replica of the stream is current and heard from, a consumer, created with a
+ *   short timeout;
  * - otherwise, or when that consumer cannot be made or stops delivering, message gets from where
  *   it stopped: one STREAM.MSG.GET per message, "the next message on or after sequence N on this
  *   subject" (`next_by_subj`, nats-server 2.9+), answered by the stream's leader alone (~0.2 ms a
@@ -31,6 +32,12 @@ const JS_NO_MESSAGE_FOUND = 10037;
 const GET_RETRY: RetryWindow = { forMs: 20_000, firstWaitMs: 200, maxWaitMs: 2000 };
 /** A consumer not created within this is taken as placed on a dead node (healthy: ~1 ms). */
 const CONSUMER_CREATE_TIMEOUT_MS = 2000;
+/**
+ * A replica the leader has not heard from for this long is taken as down. nats-server 2.9 still
+ * calls a killed follower "current" for many seconds; what shows it is its silence (`active`,
+ * which stays below ~1 s for live replicas of an idle stream).
+ */
+const REPLICA_SILENT_MS = 2000;
 const FETCH_BATCH = 256;
 const FETCH_EXPIRES_MS = 5000;
 
@@ -76,7 +83,8 @@ export class StreamScan {
   async state(): Promise<{ first: number; last: number; replicasCurrent: boolean }> {
     const info = await retryWhile(isUnanswered, () => this.jsm.streams.info(this.stream), GET_RETRY);
     const replicas = info.cluster?.replicas ?? [];
-    return { first: info.state.first_seq, last: info.state.last_seq, replicasCurrent: replicas.every((r) => r.current && r.offline !== true) };
+    const heard = (r: (typeof replicas)[number]): boolean => r.current && r.offline !== true && r.active / 1e6 < REPLICA_SILENT_MS;
+    return { first: info.state.first_seq, last: info.state.last_seq, replicasCurrent: replicas.every(heard) };
   }
 
   /** The first message at or after `seq` on a subject matching `subject`, or undefined. */

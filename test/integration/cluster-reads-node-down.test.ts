@@ -1,16 +1,20 @@
 /**
- * History reads with one node of a 3-node JetStream cluster dead (real nats-server processes).
+ * Reads of history and of the schedule and alert lists with one node of a 3-node JetStream
+ * cluster dead (real nats-server processes).
  *
- * Reads used to go through an ephemeral consumer, and nats-server 2.9 places about one in
- * three of those on the dead node: that read hung for the whole 5 s JetStream request timeout,
- * up to four times (reads of 5–15 s for over a minute after the kill, which made
- * nats-cluster-faults fail its history check). Reads are now message gets answered by the
- * stream's leader (controller/src/fleet/stream-scan.ts).
+ * Both used to go through an ephemeral consumer (history's pull consumer, `kv.keys()`), and
+ * nats-server 2.9 places about one in three of those on the dead node: that read hung for the
+ * whole 5 s JetStream request timeout (history: up to four times, reads of 5–15 s for over a
+ * minute after the kill, which made nats-cluster-faults fail its history check; a list: failed
+ * with TIMEOUT, 3 of 12 in a row). Both now read by message gets answered by the stream's
+ * leader while a replica is down (controller/src/fleet/stream-scan.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from 'nats';
 import { HISTORY_STREAM } from '@xtrace/proto';
 import { HistoryStore } from '../../controller/src/fleet/history-store.js';
+import { openSchedulesKv } from '../../controller/src/fleet/kv-buckets.js';
+import { ScheduleStore } from '../../controller/src/fleet/schedule-store.js';
 import { StreamScan } from '../../controller/src/fleet/stream-scan.js';
 import type { ProbeReport } from '../../controller/src/fleet/probe-report.js';
 import { startNatsCluster, type NatsCluster } from './fleet-nats.js';
@@ -35,7 +39,7 @@ afterAll(async () => {
   await cluster?.stop();
 }, 60_000);
 
-describe('history with a cluster node down (3 real nats-servers, R3 stream)', () => {
+describe('reads with a cluster node down (3 real nats-servers, R3 streams and buckets)', () => {
   it('reads every stored report, by pair and time, without waiting on the dead node', async () => {
     nc = await cluster.connect('history-reader');
     const history = await HistoryStore.open(nc, { replicas: 3 });
@@ -46,6 +50,11 @@ describe('history with a cluster node down (3 real nats-servers, R3 stream)', ()
       await history.append(summary(`b${i}`, B, t0 + i));
     }
     const mid = (await history.read({ pair: A })).find((r) => r.report.probeId === 'a15')!.storedAt;
+    await openSchedulesKv(nc, { replicas: 3 });
+    const schedules = await ScheduleStore.open(nc);
+    const names = ['s1', 's2', 's3', 's4', 's5'];
+    for (const name of names) await schedules.add({ name, every: '1h', duration: '2s', pairs: { pairs: [A] } });
+    await schedules.remove('s3');
 
     // kill the stream's leader: the worst case (an election, then reads from a new leader)
     const jsm = await nc.jetstreamManager();
@@ -64,14 +73,16 @@ describe('history with a cluster node down (3 real nats-servers, R3 stream)', ()
       const all = await history.read();
       const a = await history.read({ pair: A });
       const sinceMid = await history.read({ pair: A, since: mid, limit: 5 });
+      const listed = await schedules.list();
       took.push(Date.now() - started);
+      expect(listed.map((x) => x.name)).toEqual(['s1', 's2', 's4', 's5']);
       expect(all.map((r) => r.report.probeId).sort()).toEqual([...Array(30).keys()].flatMap((k) => [`a${k}`, `b${k}`]).sort());
       expect(a.map((r) => r.report.probeId)).toEqual([...Array(30).keys()].map((k) => `a${k}`));
       expect(sinceMid.map((r) => r.report.probeId)).toEqual(['a15', 'a16', 'a17', 'a18', 'a19']);
     }
-    console.log(`node xt-n${killed} (stream leader) killed; new leader ${newLeader}; ${READS} rounds of 3 reads took ${took.join(', ')} ms`);
+    console.log(`node xt-n${killed} (stream leader) killed; new leader ${newLeader}; ${READS} rounds of 3 history reads and a schedule list took ${took.join(', ')} ms`);
     // a read placed on the dead node takes the whole request timeout; a busy machine does not
-    // turn 3 reads of ≤ 60 records from loopback into that
+    // turn 3 reads of ≤ 60 records and a list of 5 from loopback into that
     expect(took.filter((ms) => ms >= JS_REQUEST_TIMEOUT_MS), `rounds that waited a request timeout (${took.join(', ')} ms)`).toEqual([]);
 
     // a read that believes every replica current (the node died just after it looked) tries a
