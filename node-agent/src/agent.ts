@@ -225,7 +225,8 @@ export class Agent {
       return counts;
     });
     this.stopping.set(probeId, done);
-    void done.finally(() => this.stopping.delete(probeId));
+    const forget = (): void => void this.stopping.delete(probeId);
+    void done.then(forget, forget); // a failed stop is the caller's to report, not an unhandled rejection here
     return done;
   }
 
@@ -264,9 +265,10 @@ export class Agent {
   private tick(): void {
     const now = Date.now();
     for (const [id, p] of this.probes.entries()) {
+      if (this.stopping.has(id)) continue; // its stop is draining the kernel side
       const end = p.lease.due(now);
       if (end === 'lease expired') this.log.warn({ probeId: id, leaseMs: p.lease.leaseMs }, 'probe lease expired (controller gone?): stopping it');
-      if (end !== undefined) void this.stopProbe(id, end);
+      if (end !== undefined) this.stopProbe(id, end).catch((e: unknown) => this.log.error({ err: e, probeId: id }, 'stopping the probe failed'));
       else this.publisher.tick(p.outbox, now);
     }
   }
