@@ -255,6 +255,8 @@ static __always_inline bool xt_keep(const struct xt_reader *r, __u32 l3_off, __u
  * and does not capture. A capture that finds the ring full is counted (XT_C_CAPTURE_FULL).
  * The reader drains xt_captures on its timer: no wake-up per capture.
  */
+_Static_assert((XT_CAPTURE_BYTES & (XT_CAPTURE_BYTES - 1)) == 0, "xt_capture masks its length with XT_CAPTURE_BYTES - 1");
+
 static __always_inline void xt_capture(const struct xt_reader *r, const struct xt_record *rec, const struct xt_capture_want *cap)
 {
 	struct xt_capture *c;
@@ -276,13 +278,23 @@ static __always_inline void xt_capture(const struct xt_reader *r, const struct x
 	c->len = rec->len;
 	c->ifindex = rec->ifindex;
 	c->stage = rec->stage;
-	/* the barrier keeps clang from folding the bound away: the verifier needs 1..XT_CAPTURE_BYTES */
-	asm volatile("" : "+r"(n));
-	n &= 0xff;
-	if (n > XT_CAPTURE_BYTES)
-		n = XT_CAPTURE_BYTES;
-	if (n == 0 || bpf_skb_load_bytes(r->tc, 0, c->data, n))
+	/*
+	 * The length the verifier must see as 1..XT_CAPTURE_BYTES. A branch on n == 0 is not enough
+	 * for Linux 6.1's verifier (it kept the 64-bit register's minimum at 0: "invalid access to
+	 * memory, mem_size=160 off=32 size=0", and the whole object failed to load): the length is
+	 * computed as ((n - 1) & (XT_CAPTURE_BYTES - 1)) + 1, whose bounds every verifier tracks. The
+	 * barrier keeps clang from folding it back into n.
+	 */
+	if (n == 0 || n > XT_CAPTURE_BYTES) {
 		n = 0;
+	} else {
+		__u64 len = n - 1;
+
+		asm volatile("" : "+r"(len));
+		len = (len & (XT_CAPTURE_BYTES - 1)) + 1;
+		if (bpf_skb_load_bytes(r->tc, 0, c->data, len))
+			n = 0;
+	}
 	c->caplen = n;
 	bpf_ringbuf_submit(c, BPF_RB_NO_WAKEUP);
 }
