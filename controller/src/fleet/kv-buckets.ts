@@ -6,13 +6,18 @@ import { ALERTS_BUCKET, PROBE_SLOTS_BUCKET, SCHEDULES_BUCKET, SCHEDULE_RUNS_BUCK
 
 export const DEFAULT_RUN_CLAIM_TTL_MS = 25 * 3_600_000;
 
+/** The JetStream API error code a failed request carries (`api_error.err_code`), if any. */
+export function jetStreamErrorCode(e: unknown): number | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const code = (e as { api_error?: { err_code?: unknown } }).api_error?.err_code;
+  return typeof code === 'number' ? code : undefined;
+}
+
 /** JetStream error code for "wrong last sequence" (a compare-and-set lost). */
 const JS_WRONG_LAST_SEQUENCE = 10071;
 
 export function isCasConflict(e: unknown): boolean {
-  if (typeof e !== 'object' || e === null) return false;
-  const api = (e as { api_error?: { err_code?: number } }).api_error;
-  if (api?.err_code === JS_WRONG_LAST_SEQUENCE) return true;
+  if (jetStreamErrorCode(e) === JS_WRONG_LAST_SEQUENCE) return true;
   return e instanceof Error && /wrong last sequence/i.test(e.message);
 }
 
@@ -47,9 +52,7 @@ const JS_NO_SUITABLE_PEERS = 10005;
  * together) answers this for its first seconds, before every server has registered.
  */
 export function isPlacementPending(e: unknown): boolean {
-  if (typeof e !== 'object' || e === null) return false;
-  const api = (e as { api_error?: { err_code?: number } }).api_error;
-  if (api?.err_code === JS_NO_SUITABLE_PEERS) return true;
+  if (jetStreamErrorCode(e) === JS_NO_SUITABLE_PEERS) return true;
   return e instanceof Error && /no suitable peers for placement/i.test(e.message);
 }
 

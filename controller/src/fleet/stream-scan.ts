@@ -16,6 +16,7 @@
  */
 import { AckPolicy, DeliverPolicy, ErrorCode, nanos, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type StoredMsg } from 'nats';
 import { retryWhile, type RetryWindow } from '../retry-while.js';
+import { isJetStreamUnavailable, jetStreamErrorCode } from './kv-buckets.js';
 
 /** One stored message, read either way. */
 export interface ScannedMsg {
@@ -41,17 +42,9 @@ const REPLICA_SILENT_MS = 2000;
 const FETCH_BATCH = 256;
 const FETCH_EXPIRES_MS = 5000;
 
-function apiErrorCode(e: unknown): number | undefined {
-  if (typeof e !== 'object' || e === null) return undefined;
-  const api = (e as { api_error?: { err_code?: unknown } }).api_error;
-  return typeof api?.err_code === 'number' ? api.err_code : undefined;
-}
-
-/** a request that timed out or found nobody to answer: the stream is electing a leader, or a node is gone */
+/** a request that timed out or found nobody to answer (or no JetStream yet): the stream is electing a leader, or a node is gone */
 function isUnanswered(e: unknown): boolean {
-  if (typeof e !== 'object' || e === null) return false;
-  const code = (e as { code?: unknown }).code;
-  return code === ErrorCode.Timeout || code === ErrorCode.NoResponders || code === ErrorCode.JetStreamNotEnabled;
+  return isJetStreamUnavailable(e) || (typeof e === 'object' && e !== null && (e as { code?: unknown }).code === ErrorCode.JetStreamNotEnabled);
 }
 
 /** The consumer stopped delivering before the range's end; the gets take over. */
@@ -93,7 +86,7 @@ export class StreamScan {
       // MsgRequest's type lacks next_by_subj; the API takes it (nats-server 2.9+)
       return await retryWhile(isUnanswered, () => this.jsm.streams.getMessage(this.stream, { seq, next_by_subj: subject } as unknown as number), GET_RETRY);
     } catch (e: unknown) {
-      if (apiErrorCode(e) === JS_NO_MESSAGE_FOUND) return undefined;
+      if (jetStreamErrorCode(e) === JS_NO_MESSAGE_FOUND) return undefined;
       throw e;
     }
   }
