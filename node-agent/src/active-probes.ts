@@ -84,6 +84,12 @@ export class ActiveProbes {
   start(cmd: StartProbeCommand, outbox: (now: number) => ProbeOutbox): ActiveProbe {
     const existing = this.byId.get(cmd.probeId);
     if (existing) {
+      if (existing.quiesced) {
+        // its stop is draining: answering "started" would hand back a probe that ends with that stop
+        throw new CommandError('usage', `probeId: '${cmd.probeId}' is stopping on ${this.hostId}; start it again once its stop has answered, or use a new id`, [
+          { field: 'probeId', message: 'is stopping' },
+        ]);
+      }
       if (!sameProbe(existing.cmd, cmd)) {
         throw new CommandError('usage', `probeId: '${cmd.probeId}' already runs on ${this.hostId} with other parameters`, [
           { field: 'probeId', message: 'already running with other parameters' },

@@ -87,4 +87,31 @@ describe('agent command handling over real NATS (fake tracer: no BPF)', () => {
     // a probe that never ran here
     expect(await send({ op: 'stopProbe', probeId: 'never' })).toEqual({ ok: true, result: { probeId: 'never', stopped: false, batches: 0 } });
   });
+
+  it('refuses to start a probe whose stop is still draining, and starts it once the stop answered', async () => {
+    const start = { op: 'startProbe', probeId: 'pdrain', src: '10.0.0.1', dst: '10.0.0.2' };
+    expect((await send(start)).ok).toBe(true);
+    let release!: () => void;
+    a.tracer.drainHold = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const stopping = send({ op: 'stopProbe', probeId: 'pdrain' });
+      await expect.poll(() => a.tracer.filters.size).toBe(0); // the stop took the filter out and waits in its drain
+      const again = await send(start);
+      expect(again.ok).toBe(false);
+      if (!again.ok) {
+        expect(again.error.code).toBe('usage');
+        expect(again.error.field).toBe('probeId');
+        expect(again.error.message).toContain('is stopping');
+      }
+      release();
+      expect((await stopping).ok).toBe(true);
+    } finally {
+      release();
+      a.tracer.drainHold = undefined;
+    }
+    const restarted = await send(start);
+    expect(restarted.ok).toBe(true);
+    expect(a.tracer.filters.size).toBe(1);
+    expect((await send({ op: 'stopProbe', probeId: 'pdrain' })).ok).toBe(true);
+  });
 });

@@ -29,6 +29,8 @@ export class FakeTracer implements Tracer {
   private readonly faultListeners: ((f: TracerFault) => void)[] = [];
   /** set by fail(): batches emitted afterwards are dropped, as a ring nobody reads would */
   failed = false;
+  /** while set, drain() waits for it: a test holds a probe's stop in its drain */
+  drainHold: Promise<void> | undefined;
 
   constructor(opts: FakeTracerOptions = {}) {
     const vms =
@@ -92,6 +94,11 @@ export class FakeTracer implements Tracer {
     this.failed = true;
     const fault: TracerFault = { part, message, atMs: Date.now() };
     for (const l of this.faultListeners) l(fault);
+  }
+
+  /** what the kernel side still held is handed over: nothing here, once drainHold (if set) resolves */
+  async drain(): Promise<void> {
+    await this.drainHold;
   }
 
   bumpCounter(name: CounterName, by = 1): void {
