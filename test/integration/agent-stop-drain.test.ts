@@ -3,7 +3,7 @@
  * lab hypervisor namespace, real nats-server, no controller in the way: the test sends the
  * agent's commands itself).
  *
- * Records wait in per-CPU batches in BPF until 8 are there or the drain thread flushes them
+ * Records wait in per-CPU batches in BPF until 32 are there or the drain thread flushes them
  * (a CPU's batch once its oldest record is half a flush interval old, looked at every 100 ms),
  * then in the ring and the addon's partial batch. A stop used to publish only what had reached
  * the agent's outbox: a probe stopped while traffic still flowed lost its last ~100-200 ms
@@ -18,6 +18,7 @@ import { Stage, Subjects, decodeEnvelope, decodeRecords, type StopProbeResult } 
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 import { upTwoHostLab } from '../support/two-host-lab.js';
 import { startLabAgent, type LabAgent } from '../support/lab-agent.js';
+import { scaledMs } from '../support/time-scale.js';
 
 const skip = bpfUnavailableReason();
 const PINGS = 40;
@@ -36,7 +37,7 @@ describe.skipIf(skip !== undefined)(`a probe's stop publishes the kernel side's 
     stack = await ControllerStack.start({ natsHost: '0.0.0.0', instance: `stop-drain-${lab.id}`, logDir: lab.dir });
     agent = await startLabAgent(lab, stack, 0, { logName: 'agent-stop-drain.log' });
     nc = await connect({ servers: stack.nats.url, name: 'stop-drain-test' });
-  }, 180_000);
+  }, scaledMs(180_000));
 
   afterAll(async () => {
     await nc?.close();
@@ -60,7 +61,7 @@ describe.skipIf(skip !== undefined)(`a probe's stop publishes the kernel side's 
       const p = await ping(lab, vmA, vmB.ip, { count: PINGS, intervalMs: 5 });
       expect(p.received, p.raw).toBe(PINGS);
       // at once: the last exchange's records are milliseconds old, still in the kernel's batches
-      const stop = await sendAgentCommand<StopProbeResult>(nc!, host, { op: 'stopProbe', probeId }, 10_000);
+      const stop = await sendAgentCommand<StopProbeResult>(nc!, host, { op: 'stopProbe', probeId }, scaledMs(10_000));
       await nc!.flush();
       // the envelopes were published before the reply: let them arrive
       for (let i = 0; i < 100 && records.length < (stop.records ?? 0); i++) await new Promise((r) => setTimeout(r, 20));
@@ -75,5 +76,5 @@ describe.skipIf(skip !== undefined)(`a probe's stop publishes the kernel side's 
       expect(missing(requests), what).toEqual([]);
       expect(missing(replies), what).toEqual([]);
     }
-  }, 120_000);
+  }, scaledMs(120_000));
 });

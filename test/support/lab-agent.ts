@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { ControllerStack, Lab } from '@xtrace/lab';
 import { XTRACE_BIN } from './cli.js';
+import { scaledMs } from './time-scale.js';
 
 export interface LabAgent {
   hostId: string;
@@ -28,7 +29,7 @@ export async function startLabAgent(lab: Lab, stack: ControllerStack, host: numb
   proc.stderr?.pipe(log);
   const stderr: string[] = [];
   proc.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
-  await stack.waitAgents({ hosts: [hostId], vmAddresses: [] }, 60_000);
+  await stack.waitAgents({ hosts: [hostId], vmAddresses: [] }, scaledMs(60_000));
   return {
     hostId,
     proc,

@@ -2,7 +2,8 @@
  * The kernel matrix (issue 15): the kernel-side tests that run on this machine's kernel run again
  * inside a nested hypervisor on each of Debian's kernels, where fentry, kprobes, OVS, vhost_net
  * and KVM exist and tcx does not (6.1) or does (6.12): BPF identity and batching, every packet at
- * every stage of the namespace lab, hook fallbacks and crash clean-up. The nested VM-path tests
+ * every stage of the namespace lab, hook fallbacks and crash clean-up, and a probe's stop handing over
+ * what the kernel still held (agent-stop-drain). The nested VM-path tests
  * (vm-path.test.ts) are the other half of the matrix.
  *
  * On demand (minutes per kernel under TCG): XTRACE_NESTED_MATRIX=1, kernels from
@@ -18,7 +19,7 @@ import { REPO_ROOT } from '../../lab/src/nested/paths.js';
 const requested = process.env['XTRACE_NESTED_MATRIX'] === '1';
 const skip = requested ? nestedLabUnavailableReason() : 'on demand: XTRACE_NESTED_MATRIX=1 (npm run test:matrix)';
 const KERNELS = (process.env['XTRACE_NESTED_KERNELS'] ?? 'debian-6.1,debian-6.12').split(',').filter(Boolean);
-const SUITES = (process.env['XTRACE_MATRIX_SUITES'] ?? 'bpf/test,test/e2e/kernel-path.test.ts,test/e2e/hook-fallbacks-and-crash.test.ts').split(',');
+const SUITES = (process.env['XTRACE_MATRIX_SUITES'] ?? 'bpf/test,test/e2e/kernel-path.test.ts,test/e2e/hook-fallbacks-and-crash.test.ts,test/integration/agent-stop-drain.test.ts').split(',');
 
 describe.skipIf(skip !== undefined)(`kernel-side tests inside nested hypervisors${skip ? ` (skipped: ${skip})` : ''}`, () => {
   for (const kernel of KERNELS) {
