@@ -12,6 +12,7 @@ import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 import { upTwoHostLab } from '../support/two-host-lab.js';
 import { TraceProcess } from '../support/trace-process.js';
 import { kernelFeatures } from '../support/kernel-features.js';
+import { scaledMs } from '../support/time-scale.js';
 
 const skip = bpfUnavailableReason();
 
@@ -35,7 +36,7 @@ function linkedProgramIds(): Set<number> {
   return new Set(links.map((l) => l.prog_id));
 }
 
-async function eventually(check: () => boolean, timeoutMs = 5000): Promise<boolean> {
+async function eventually(check: () => boolean, timeoutMs = scaledMs(5000)): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (check()) return true;
@@ -66,7 +67,7 @@ describe.skipIf(skip !== undefined)(`hook fallbacks and crash cleanup${skip ? ` 
 
   beforeAll(async () => {
     ({ lab, vmA, vmB } = await upTwoHostLab());
-  }, 120_000);
+  }, scaledMs(120_000));
 
   afterAll(async () => {
     await Promise.all(running.map((t) => t.kill()));
@@ -103,7 +104,7 @@ describe.skipIf(skip !== undefined)(`hook fallbacks and crash cleanup${skip ? ` 
       }
       expect(stagesPerId.size).toBe(10); // 5 requests + 5 replies
       for (const set of stagesPerId.values()) expect(set.size).toBe(6);
-    }, 60_000);
+    }, scaledMs(60_000));
   }
 
   it('leaves no program or link behind after SIGKILL (tcx and tracing links)', async () => {
@@ -122,7 +123,7 @@ describe.skipIf(skip !== undefined)(`hook fallbacks and crash cleanup${skip ? ` 
     expect(gone, `programs still loaded: ${ids.filter((id) => liveProgramIds().has(id))}`).toBe(true);
     expect([...linkedProgramIds()].filter((id) => ids.includes(id))).toEqual([]);
     expect(await tcFilters(0, vmA.hostTap)).toBe('');
-  }, 60_000);
+  }, scaledMs(60_000));
 
   it('removes the clsact filters a SIGKILLed tracer left, on the next start', async () => {
     const crashed = start(0, 'tcx');
@@ -144,5 +145,5 @@ describe.skipIf(skip !== undefined)(`hook fallbacks and crash cleanup${skip ? ` 
     expect(next.stderrText(), `filters before it started: ${stale}`).toMatch(new RegExp(`"device":"${vmA.hostTap}","removed":\\d+,"msg":"removed stale xtrace tc filters"`));
     const hooks = JSON.stringify(next.inventory?.stages.map((x) => [x.stage, x.hook, x.devices]));
     expect(await tcFilters(0, vmA.hostTap), `the next tracer (${stopped}) hooks ${hooks}; its output: ${next.stderrText().slice(-3000)}; filters before it started: ${stale}`).toBe('');
-  }, 60_000);
+  }, scaledMs(60_000));
 });

@@ -36,7 +36,7 @@ export class AlertStore {
   /** Follow rule changes (initial values first); `onChange` gets the full current set. */
   async follow(onChange: (rules: ParsedAlertRule[]) => void, onError?: (e: unknown) => void): Promise<() => void> {
     const rules = new Map<string, ParsedAlertRule>();
-    const it = await this.bucket.kv.watch();
+    const it = await this.bucket.watch();
     void (async () => {
       try {
         for await (const e of it) {

@@ -22,7 +22,8 @@
  */
 import type { KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
 import { pino, type Logger } from 'pino';
-import { DEFAULT_PROBE_CAPS, UsageError, XtraceError, errorMessage, type ProbeCaps } from '@xtrace/proto';
+import { DEFAULT_PROBE_CAPS, PROBE_SLOTS_BUCKET, UsageError, XtraceError, errorMessage, type ProbeCaps } from '@xtrace/proto';
+import { watchBucket } from './jetstream-watch.js';
 import { decodeJson, openProbeSlotsKv, type JetStreamPlacement } from './kv-buckets.js';
 import { KvLease, LostLeaseError } from './kv-lease.js';
 import { LeaseExpiry } from './lease-expiry.js';
@@ -224,7 +225,7 @@ export class FleetProbeSemaphore {
   private async follow(): Promise<void> {
     let initialized!: () => void;
     const ready = new Promise<void>((r) => (initialized = r));
-    this.watch = await this.kv.watch({ initializedFn: () => initialized() });
+    this.watch = await watchBucket(this.opts.nc, PROBE_SLOTS_BUCKET, { initializedFn: () => initialized() });
     const it = this.watch;
     void (async () => {
       try {

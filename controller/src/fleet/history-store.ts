@@ -3,11 +3,12 @@
  * summary, on subject `xtrace.history.<pairKey>.<probeId>`, kept for max_age/max_bytes.
  * Any controller (or a restarted one) reads what any other wrote.
  */
-import { DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, nanos, type JetStreamClient, type JetStreamManager, type NatsConnection, type StreamConfig } from 'nats';
+import { DiscardPolicy, RetentionPolicy, StorageType, nanos, type JetStreamClient, type JetStreamManager, type NatsConnection, type StreamConfig } from 'nats';
 import { HISTORY_STREAM, HISTORY_SUBJECT_PREFIX, UnreachableError, XtraceError, type HistoryRecord } from '@xtrace/proto';
-import { createWhenPlaceable, decodeJson, encodeJson, isJetStreamUnavailable } from './kv-buckets.js';
+import { PLACEMENT_WAIT_MS, createWhenPlaceable, decodeJson, encodeJson, isJetStreamUnavailable } from './kv-buckets.js';
 import { retryWhile } from '../retry-while.js';
 import { StreamScan, fromDelivered, type ScannedMsg } from './stream-scan.js';
+import { followSubject } from './jetstream-watch.js';
 import { pairKey, subjectToken, type Pair, type ProbeReport } from './probe-report.js';
 
 
@@ -47,6 +48,8 @@ function filterSubject(q: { pair?: Pair; probeId?: string }): string {
  * HistoryStore.append): a cluster that lost a node elects new leaders within seconds.
  */
 const APPEND_RETRY_MS = 20_000;
+/** How long opening the stream is tried again while JetStream does not answer (kv-buckets.ts waits as long). */
+const OPEN_RETRY = { forMs: PLACEMENT_WAIT_MS, firstWaitMs: 250, maxWaitMs: 2000 };
 
 function toRecord(m: ScannedMsg): HistoryRecord {
   return { seq: m.seq, subject: m.subject, storedAt: m.storedAt, report: decodeJson(m.data) as ProbeReport };
@@ -54,14 +57,16 @@ function toRecord(m: ScannedMsg): HistoryRecord {
 
 export class HistoryStore {
   private constructor(
+    private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly scan: StreamScan,
   ) {}
 
   static async open(nc: NatsConnection, opts: HistoryOptions = {}): Promise<HistoryStore> {
+    // a cluster that just lost a node answers nothing while it elects leaders: wait that out, as the buckets do
     let jsm: JetStreamManager;
     try {
-      jsm = await nc.jetstreamManager();
+      jsm = await retryWhile(isJetStreamUnavailable, () => nc.jetstreamManager(), OPEN_RETRY);
     } catch (e: unknown) {
       throw new UnreachableError(`JetStream is not available: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
@@ -78,7 +83,7 @@ export class HistoryStore {
       description: 'xtrace probe reports (interval + summary)',
     };
     try {
-      await jsm.streams.info(HISTORY_STREAM);
+      await retryWhile(isJetStreamUnavailable, () => jsm.streams.info(HISTORY_STREAM), OPEN_RETRY);
     } catch (e: unknown) {
       if (!(e instanceof Error && /stream not found/i.test(e.message))) {
         throw new UnreachableError(`cannot look up stream ${HISTORY_STREAM}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -90,7 +95,7 @@ export class HistoryStore {
         if (!(e2 instanceof Error && /already in use/i.test(e2.message))) throw e2;
       }
     }
-    return new HistoryStore(nc.jetstream(), await StreamScan.open(nc, HISTORY_STREAM));
+    return new HistoryStore(nc, nc.jetstream(), await StreamScan.open(nc, HISTORY_STREAM));
   }
 
   /**
@@ -134,24 +139,20 @@ export class HistoryStore {
 
   /**
    * Follow records from a point in time on (history first, then live), with an ordered
-   * consumer delivering by start time. Ends when `signal` aborts or the connection closes.
+   * consumer delivering by start time (jetstream-watch.ts: also with a cluster node down).
+   * Ends when `signal` aborts or the connection closes.
    */
   async *watch(q: { pair?: Pair; probeId?: string; from?: number; signal?: AbortSignal } = {}): AsyncGenerator<HistoryRecord> {
-    const consumer = await this.js.consumers.get(HISTORY_STREAM, {
-      filterSubjects: filterSubject(q),
-      ...(q.from !== undefined
-        ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(q.from).toISOString() }
-        : { deliver_policy: DeliverPolicy.New }),
-    });
-    const msgs = await consumer.consume();
-    const stop = () => void msgs.stop();
+    const sub = await followSubject(this.nc, filterSubject(q), q.from !== undefined ? { atMs: q.from } : 'new');
+    const stop = () => sub.unsubscribe();
     if (q.signal?.aborted) stop();
     q.signal?.addEventListener('abort', stop, { once: true });
     try {
-      for await (const m of msgs) yield toRecord(fromDelivered(m));
+      for await (const m of sub) yield toRecord(fromDelivered(m));
     } finally {
       q.signal?.removeEventListener('abort', stop);
-      msgs.stop();
+      sub.unsubscribe();
     }
   }
+
 }

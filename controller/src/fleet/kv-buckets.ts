@@ -43,6 +43,12 @@ export function isJetStreamUnavailable(e: unknown): boolean {
   return code === ErrorCode.Timeout || code === ErrorCode.NoResponders;
 }
 
+/**
+ * A consumer (a read's or a watch's) not created within this is taken as placed on a dead node of
+ * the cluster (healthy: ~1 ms); stream-scan.ts and jetstream-watch.ts then read or try another way.
+ */
+export const CONSUMER_CREATE_TIMEOUT_MS = 2000;
+
 /** JetStream error code for "no suitable peers for placement" (JSClusterNoPeersErrF). */
 const JS_NO_SUITABLE_PEERS = 10005;
 

@@ -2,7 +2,8 @@
  * A JetStream KV bucket of named JSON records validated on the way in and out (schedules,
  * alert rules): create fails on a taken name, reads skip deleted keys, list is sorted.
  */
-import type { KV, NatsConnection } from 'nats';
+import type { KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
+import { watchBucket } from './jetstream-watch.js';
 import { UsageError, XtraceError, clipForMessage } from '@xtrace/proto';
 import { decodeJson, encodeJson, isCasConflict } from './kv-buckets.js';
 import { validateName } from './schedule.js';
@@ -35,6 +36,7 @@ export function decodeNamedRecord<T extends { name: string }>(kind: RecordKind<T
 
 export class NamedRecordBucket<T extends { name: string }> {
   private constructor(
+    private readonly nc: NatsConnection,
     readonly kv: KV,
     private readonly bucket: string,
     private readonly kind: RecordKind<T>,
@@ -43,7 +45,12 @@ export class NamedRecordBucket<T extends { name: string }> {
 
   /** `kv` is the open bucket named `bucket` (its stream is KV_<bucket>). */
   static async open<T extends { name: string }>(nc: NatsConnection, kv: KV, bucket: string, kind: RecordKind<T>): Promise<NamedRecordBucket<T>> {
-    return new NamedRecordBucket(kv, bucket, kind, await StreamScan.open(nc, `KV_${bucket}`));
+    return new NamedRecordBucket(nc, kv, bucket, kind, await StreamScan.open(nc, `KV_${bucket}`));
+  }
+
+  /** Every entry, then every change (jetstream-watch.ts: also with a cluster node down). */
+  watch(): Promise<QueuedIterator<KvEntry>> {
+    return watchBucket(this.nc, this.bucket);
   }
 
   /** Stores a new record; a taken name is a UsageError on `name`. */

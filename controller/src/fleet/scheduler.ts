@@ -7,7 +7,8 @@
  */
 import type { KV, KvEntry, NatsConnection, QueuedIterator } from 'nats';
 import { pino, type Logger } from 'pino';
-import { XtraceError, errorMessage } from '@xtrace/proto';
+import { SCHEDULES_BUCKET, XtraceError, errorMessage } from '@xtrace/proto';
+import { watchBucket } from './jetstream-watch.js';
 import { DEFAULT_RUN_CLAIM_TTL_MS, openScheduleRunsKv, openSchedulesKv, type JetStreamPlacement } from './kv-buckets.js';
 import { KvLease, LostLeaseError } from './kv-lease.js';
 import { LeaseExpiry } from './lease-expiry.js';
@@ -145,7 +146,7 @@ export class Scheduler {
       ...(this.opts.now !== undefined ? { now: this.opts.now } : {}),
     });
     this.startedAt = this.now();
-    this.watch = await this.schedulesKv.watch();
+    this.watch = await watchBucket(this.opts.nc, SCHEDULES_BUCKET);
     void this.followSchedules(this.watch);
     this.timer = setInterval(() => void this.tick(), this.tickMs);
     void this.tick();

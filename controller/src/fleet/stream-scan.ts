@@ -16,7 +16,7 @@
  */
 import { AckPolicy, DeliverPolicy, ErrorCode, nanos, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type StoredMsg } from 'nats';
 import { retryWhile, type RetryWindow } from '../retry-while.js';
-import { isJetStreamUnavailable, jetStreamErrorCode } from './kv-buckets.js';
+import { CONSUMER_CREATE_TIMEOUT_MS, isJetStreamUnavailable, jetStreamErrorCode } from './kv-buckets.js';
 
 /** One stored message, read either way. */
 export interface ScannedMsg {
@@ -31,8 +31,6 @@ export interface ScannedMsg {
 const JS_NO_MESSAGE_FOUND = 10037;
 /** How long one get is tried again while the stream has no leader (a node just died). */
 const GET_RETRY: RetryWindow = { forMs: 20_000, firstWaitMs: 200, maxWaitMs: 2000 };
-/** A consumer not created within this is taken as placed on a dead node (healthy: ~1 ms). */
-const CONSUMER_CREATE_TIMEOUT_MS = 2000;
 /**
  * A replica the leader has not heard from for this long is taken as down. nats-server 2.9 still
  * calls a killed follower "current" for many seconds; what shows it is its silence (`active`,
