@@ -13,13 +13,14 @@
  *   node --import tsx test/bench/pipeline.ts [seconds-per-step=2] [rates in k/s, comma-separated]
  */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { connect, type NatsConnection } from 'nats';
 import { decodeEnvelope, RECORD_SIZE, Subjects } from '@xtrace/proto';
 import { startEmbeddedNats } from '../../controller/src/embedded-nats.js';
 import { BatchSequence } from '../../controller/src/batch-sequence.js';
 import { PathMatcher } from '@xtrace/controller/analysis';
-import { emitFigures, fmtRate, machineLine, rssMb, sleep } from './support/report.js';
+import { emitFigures, fmtRate, machineLine, rssMb, sleep, threadCpuByName, threadsCpuSeconds } from './support/report.js';
 import { PAIR } from './support/test-run-object.js';
 import { buildAll, compiledMain } from './support/compiled-main.js';
 
@@ -36,7 +37,20 @@ interface DriveReply {
   jsRecords: number;
   peakRssMb: number;
   cpuS: number;
+  /** the test runs' time: the producer, which a real agent does not have */
+  producerS: number;
+  /** CPU seconds by thread name: main, xt-ringbuf (the addon's drain), node (libuv's pool: the producer; V8's helpers) */
+  threadCpuS: Record<string, number>;
 }
+
+/** CPU µs per delivered record, by part of the pipeline */
+interface StepCpu {
+  rate: number;
+  parts: Record<string, number>;
+}
+
+/** the pipeline's parts, without the producer: what a real agent and controller spend per record */
+const PIPELINE_PARTS = ['agent drain thread', 'agent main thread', 'agent other threads', 'nats-server', 'controller main thread', 'controller other threads'] as const;
 
 console.log(`event pipeline: ring buffer -> addon -> agent (JS) -> NATS -> controller decode -> matcher; ${seconds} s per step`);
 console.log(machineLine());
@@ -100,8 +114,11 @@ try {
   console.log(
     '  offered    producer  kernel-lost  ring->JS-lost  agent->controller-lost  matcher-lost  delivered/s  batches-lost  agent-RSS  agent-CPU',
   );
+  const stepCpu: StepCpu[] = [];
   for (const rate of ladder) {
     const r0 = received;
+    const nats0 = threadsCpuSeconds(nats.pid);
+    const self0 = threadCpuByName();
     const lost0 = seqs.lost;
     const m0 = matcher.counters.records_in;
     const st0 = (await nc.request(Subjects.agentCmd(HOST), JSON.stringify({ op: 'status' }), { timeout: 5000 })).json<{
@@ -121,6 +138,23 @@ try {
     }>();
     const published = (st1.result.probes[0]?.records ?? 0) - pub0;
     const got = received - r0;
+    const self1 = threadCpuByName();
+    const selfMain = (self1.get('main') ?? 0) - (self0.get('main') ?? 0);
+    const selfAll = [...self1.values()].reduce((a, b) => a + b, 0) - [...self0.values()].reduce((a, b) => a + b, 0);
+    const agentOther = Object.entries(d.threadCpuS).filter(([name]) => name !== 'main' && name !== 'xt-ringbuf').reduce((a, [, v]) => a + v, 0);
+    const us = (cpuS: number): number => (got > 0 ? (cpuS * 1e6) / got : NaN);
+    stepCpu.push({
+      rate,
+      parts: {
+        producer: us(d.producerS),
+        'agent drain thread': us(d.threadCpuS['xt-ringbuf'] ?? 0),
+        'agent main thread': us(d.threadCpuS['main'] ?? 0),
+        'agent other threads': us(Math.max(0, agentOther - d.producerS)),
+        'nats-server': us(threadsCpuSeconds(nats.pid) - nats0),
+        'controller main thread': us(selfMain),
+        'controller other threads': us(selfAll - selfMain),
+      },
+    });
     const kernelLost = d.ringbufFull;
     const ringLost = d.emitted - d.jsRecords;
     const jsLost = d.jsRecords - published; // records the agent took but did not publish
@@ -140,6 +174,15 @@ try {
       break; // beyond the zero-loss range: higher rates only lose more
     }
   }
+  // where the CPU goes per record: what bounds the pipeline on this machine's cores
+  console.log(`CPU per delivered record, µs (agent other threads = libuv's pool and V8's helpers minus the test runs' time; every record the same packet, so the matcher takes its duplicate path: its cost on real packets is matcher-bench's)`);
+  console.log(`  ${'offered'.padStart(9)} ${['producer', ...PIPELINE_PARTS].map((p) => p.padStart(p.length + 1)).join('')}  pipeline (no producer)`);
+  for (const c of stepCpu) {
+    const pipelineUs = PIPELINE_PARTS.reduce((a, p) => a + (c.parts[p] ?? 0), 0);
+    console.log(`  ${fmtRate(c.rate).padStart(9)} ${['producer', ...PIPELINE_PARTS].map((p) => (c.parts[p] ?? NaN).toFixed(3).padStart(p.length + 1)).join('')}  ${pipelineUs.toFixed(3)} µs: ${os.cpus().length} cores carry at most ${fmtRate((os.cpus().length * 1e6) / pipelineUs)} records/s`);
+  }
+  const atBest = stepCpu.find((c) => c.rate === best?.offered) ?? stepCpu.at(-1);
+  if (atBest) figures['pipelineCpuUsPerRecord'] = PIPELINE_PARTS.reduce((a, p) => a + (atBest.parts[p] ?? 0), 0);
   console.log(`bad envelopes ${badEnvelopes}; matcher counters: records_in ${matcher.counters.records_in}, duplicates ${matcher.counters.duplicates}, lost_batches ${matcher.counters.lost_batches}`);
   console.log(`controller side (decode + matcher) RSS ${rssMb().toFixed(1)} MB`);
   if (best) {

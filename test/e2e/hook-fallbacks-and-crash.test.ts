@@ -7,12 +7,11 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, ping, type VmInfo } from '@xtrace/lab';
+import { Lab, ping, scaledMs, type VmInfo } from '@xtrace/lab';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 import { upTwoHostLab } from '../support/two-host-lab.js';
 import { TraceProcess } from '../support/trace-process.js';
 import { kernelFeatures } from '../support/kernel-features.js';
-import { scaledMs } from '../support/time-scale.js';
 
 const skip = bpfUnavailableReason();
 

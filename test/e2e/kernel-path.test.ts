@@ -10,12 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordFlag } from '@xtrace/proto';
 import { dropReasonName } from '@xtrace/controller/analysis';
 import { readKernelDropReasons } from '@xtrace/node-agent';
-import { Lab, ping, startTcpEchoServer, startUdpEchoServer, tcpRequestResponse, udpRequestResponse, type VmInfo } from '@xtrace/lab';
+import { Lab, ping, scaledMs, startTcpEchoServer, startUdpEchoServer, tcpRequestResponse, udpRequestResponse, type VmInfo } from '@xtrace/lab';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 import { kernelFeatures } from '../support/kernel-features.js';
 import { upTwoHostLab } from '../support/two-host-lab.js';
 import { TraceProcess, type TraceRecord } from '../support/trace-process.js';
-import { scaledMs } from '../support/time-scale.js';
 
 const skip = bpfUnavailableReason();
 const kernelDropReasons = new Map(readKernelDropReasons() ?? []);
@@ -110,8 +109,9 @@ describe.skipIf(skip !== undefined)(`kernel path in a two-hypervisor lab${skip ?
 
   it('records every ICMP, UDP and TCP packet at every stage on both hosts under one id, in path order', async () => {
     const [ta, tb] = await startTracers();
-    const server = await startUdpEchoServer(lab, vmB, 7001, { durationMs: 20_000 });
-    const tcpServer = await startTcpEchoServer(lab, vmB, 7002, { durationMs: 20_000 });
+    // the servers' lifetimes cover the traffic below, also ~10x slower under TCG
+    const server = await startUdpEchoServer(lab, vmB, 7001, { durationMs: scaledMs(20_000) });
+    const tcpServer = await startTcpEchoServer(lab, vmB, 7002, { durationMs: scaledMs(20_000) });
     try {
       const icmp = await ping(lab, vmA, vmB.ip, { count: 20, intervalMs: 20 });
       const udp = await udpRequestResponse(lab, vmA, vmB.ip, 7001, { count: 50, ratePps: 200 });

@@ -12,13 +12,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
-import { ControllerStack, Lab, ping, type VmInfo } from '@xtrace/lab';
+import { ControllerStack, Lab, ping, scaledMs, type VmInfo } from '@xtrace/lab';
 import { sendAgentCommand } from '@xtrace/controller';
 import { Stage, Subjects, decodeEnvelope, decodeRecords, type StopProbeResult } from '@xtrace/proto';
 import { bpfUnavailableReason } from '../../bpf/test/test-run-harness.js';
 import { upTwoHostLab } from '../support/two-host-lab.js';
 import { startLabAgent, type LabAgent } from '../support/lab-agent.js';
-import { scaledMs } from '../support/time-scale.js';
 
 const skip = bpfUnavailableReason();
 const PINGS = 40;

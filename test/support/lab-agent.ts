@@ -6,9 +6,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import type { ControllerStack, Lab } from '@xtrace/lab';
+import { scaledMs, type ControllerStack, type Lab } from '@xtrace/lab';
 import { XTRACE_BIN } from './cli.js';
-import { scaledMs } from './time-scale.js';
 
 export interface LabAgent {
   hostId: string;

@@ -6,8 +6,8 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Counters, Inventory } from '@xtrace/node-agent/tracing';
 
+import { scaledMs } from '@xtrace/lab';
 import { XTRACE_BIN } from './cli.js';
-import { scaledMs } from './time-scale.js';
 
 export { XTRACE_BIN };
 

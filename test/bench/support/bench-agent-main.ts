@@ -7,7 +7,8 @@
  * Arg: JSON {natsUrl, hostId}. Prints {"event":"ready"} once registered. Answers on
  *   xtrace.bench.<host>.drive  {rate, seconds} -> paced test runs, replies with the counts
  *   xtrace.bench.<host>.rss    -> {rssMb, cpuS}
- * Drive replies carry the step's peak RSS (VmHWM); XTRACE_BENCH_MEMDEBUG=1 prints where the
+ * Drive replies carry the step's peak RSS (VmHWM) and CPU by thread (and the test runs' own time,
+ * the producer's part of the pool threads' CPU); XTRACE_BENCH_MEMDEBUG=1 prints where the
  * memory is (V8 heap, Buffers, anonymous vs file pages) every 250 ms on stderr.
  * Exits on SIGTERM.
  */
@@ -18,7 +19,7 @@ import { Agent, tuneAgentMemory } from '@xtrace/node-agent';
 
 import { BATCH_STAGING, configValue, ProbeTable, RING_BATCHING, ZERO_KEY, type Counters, type Inventory, type ProbeFilter, type Tracer } from '@xtrace/node-agent/tracing';
 import type { RingBuffer } from '@xtrace/native';
-import { cpuSeconds, memoryLine, peakRssMb, resetPeakRss, rssMb, sleep } from './report.js';
+import { cpuSeconds, memoryLine, peakRssMb, resetPeakRss, rssMb, sleep, threadCpuByName } from './report.js';
 import { MATCHING_FRAME, openTestRunObject, PROGRAM, RING, type TestRunObject } from './test-run-object.js';
 
 tuneAgentMemory(); // as `xtrace agent` does
@@ -76,21 +77,33 @@ const nc = await connect({ servers: args.natsUrl, name: `bench-agent-${args.host
 const agent = new Agent({ nc, tracer, hostId: args.hostId, bootId: 'bench-boot', logger, flushMs: 50 });
 await agent.start();
 
-/** Runs the program `rate` times a second for `seconds`, in 2 ms slices on the libuv pool. */
-async function drive(rate: number, seconds: number): Promise<number> {
+/**
+ * Runs the program `rate` times a second for `seconds`, in 2 ms slices on the libuv pool. Returns
+ * how many runs, and how long the test runs took (the producer's share of the pool's CPU).
+ */
+async function drive(rate: number, seconds: number): Promise<{ offered: number; producerS: number }> {
   const sliceMs = 2;
   const t0 = performance.now();
   let offered = 0;
+  let producerMs = 0;
   const total = Math.round(rate * seconds);
   while (offered < total) {
     const due = Math.min(total, Math.round(((performance.now() - t0) / 1000) * rate));
     const n = due - offered;
     if (n > 0) {
+      const r0 = performance.now();
       await tracer.t.object.testRunAsync(PROGRAM, MATCHING_FRAME, n);
+      producerMs += performance.now() - r0;
       offered += n;
     } else await sleep(sliceMs);
   }
-  return offered;
+  return { offered, producerS: producerMs / 1000 };
+}
+
+/** CPU seconds per thread name from `from` to now */
+function threadCpuSince(from: Map<string, number>): Record<string, number> {
+  const now = threadCpuByName();
+  return Object.fromEntries([...now].map(([name, s]) => [name, s - (from.get(name) ?? 0)]));
 }
 
 nc.subscribe(`xtrace.bench.${args.hostId}.drive`, {
@@ -100,10 +113,11 @@ nc.subscribe(`xtrace.bench.${args.hostId}.drive`, {
       const c0 = tracer.counters();
       const js0 = tracer.jsRecords;
       const cpu0 = cpuSeconds();
+      const threads0 = threadCpuByName();
       resetPeakRss(); // VmHWM from here: the true peak of the step, not a sample
       const memDebug = process.env['XTRACE_BENCH_MEMDEBUG'] ? setInterval(() => process.stderr.write(`agent memory: ${memoryLine()}\n`), 250) : undefined;
       const t0 = performance.now();
-      const offered = await drive(rate, seconds);
+      const { offered, producerS } = await drive(rate, seconds);
       const driveS = (performance.now() - t0) / 1000;
       await sleep(400); // the ring's flush (100 ms) and the agent's tick (50 ms)
       clearInterval(memDebug);
@@ -117,6 +131,8 @@ nc.subscribe(`xtrace.bench.${args.hostId}.drive`, {
           jsRecords: tracer.jsRecords - js0,
           peakRssMb: peakRssMb(),
           cpuS: cpuSeconds() - cpu0,
+          producerS,
+          threadCpuS: threadCpuSince(threads0),
         }),
       );
     })();

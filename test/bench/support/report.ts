@@ -56,21 +56,34 @@ export function cpuSeconds(pid: number | 'self' = 'self'): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** CPU time of every thread of a process in seconds, ns-precise (/proc/<pid>/task/<tid>/schedstat). */
-export function threadsCpuSeconds(pid: number | 'self' = 'self'): number {
-  let ns = 0;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      } catch {
-        // thread gone
-      }
+/**
+ * CPU time of a process's threads in seconds, ns-precise (/proc/<pid>/task/<tid>/schedstat), summed
+ * by thread name (`comm`), the main thread as "main": Node 20 leaves its other threads (libuv's
+ * pool, V8's helpers) named "node"; the addon's drain thread is "xt-ringbuf". Threads that ended
+ * are not counted.
+ */
+export function threadCpuByName(pid: number | 'self' = 'self'): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const main = tid === String(pid === 'self' ? process.pid : pid);
+      const name = main ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      byName.set(name, (byName.get(name) ?? 0) + ns / 1e9);
+    } catch {
+      // thread gone
     }
+  }
+  return byName;
+}
+
+/** CPU time of every thread of a process in seconds, ns-precise; NaN when the process is gone. */
+export function threadsCpuSeconds(pid: number | 'self' = 'self'): number {
+  try {
+    return [...threadCpuByName(pid).values()].reduce((a, b) => a + b, 0);
   } catch {
     return NaN;
   }
-  return ns / 1e9;
 }
 
 export interface CpuTimes {

@@ -10,6 +10,9 @@ export type { TeardownReport } from './lab-teardown.js';
 export type { LabSpec, ResolvedImpairment, WireMode } from './spec.js';
 export { echoTurnaroundsNs, overlappedExchanges } from './echo-exchanges.js';
 
+// waits of tests that start real processes, raised on slow machines (XTRACE_TEST_TIME_SCALE)
+export { scaledMs } from './time-scale.js';
+
 // traffic between VMs
 export { ping } from './traffic/ping.js';
 export { startUdpEchoServer, udpRequestResponse, type UdpEchoStats } from './traffic/udp.js';

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { LabError } from '../errors.js';
+import { scaledMs } from '../time-scale.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** true when this file runs from the package's dist/ (the CLI), false from its sources (tests, tsx) */
@@ -28,7 +29,8 @@ export function waitForJsonLine<T>(
   return new Promise((resolve, reject) => {
     let buf = '';
     let err = '';
-    const timer = setTimeout(() => finish(new LabError(`${what}: no result within ${timeoutMs} ms; stderr: ${err.trim()}`)), timeoutMs);
+    const ceilingMs = scaledMs(timeoutMs);
+    const timer = setTimeout(() => finish(new LabError(`${what}: no result within ${ceilingMs} ms; stderr: ${err.trim()}`)), ceilingMs);
     const onData = (d: Buffer): void => {
       buf += d.toString('utf8');
       let k;
