@@ -18,15 +18,27 @@ function keepYoungGenerationSmall(): void {
 }
 
 /**
+ * glibc's mmap threshold, fixed: allocations below it come from malloc's heap, whose freed chunks
+ * the next allocation reuses with their pages still mapped; above it, each allocation is a fresh
+ * mmap, faulted in page by page as it is written and unmapped when freed. Every envelope
+ * (envelope-writer.ts: 2 KiB + 8,192 records = 514 KiB) and the buffer nats.js packs it into
+ * for the socket are such allocations. At 128 KiB (until 2026-12-07) both were fresh mmaps: a
+ * perf profile of the pipeline agent at 1 M records/s had 18 % of its samples in page faults
+ * under those two copies, and the agent's main thread spent 0.63-0.70 µs per record. At 2 MiB
+ * (same-run A/B, test/bench/pipeline.ts, 2 runs each): 0.39-0.41 µs per record, the highest
+ * zero-loss rate 1.03-1.12 -> 1.79-1.80 M records/s (the ladder's top), peak RSS at 1 M/s 85-91 ->
+ * 76-81 MB. Fixed, so glibc does not raise it further after large frees and keep their pages.
+ */
+const MALLOC_MMAP_THRESHOLD = 2 << 20;
+
+/**
  * What an agent process (`xtrace agent`, the benchmarks' agent processes) sets at start: the
- * small young generation above, and glibc's mmap threshold fixed at 128 KiB, so the memory of
- * every dead batch-sized Buffer (>= 256 KiB) is unmapped when collected instead of staying in
- * malloc's heap (glibc otherwise raises the threshold after such frees and keeps the pages).
+ * small young generation above, and glibc's mmap threshold (MALLOC_MMAP_THRESHOLD).
  */
 export function tuneAgentMemory(): void {
   keepYoungGenerationSmall();
   try {
-    native.setMallocMmapThreshold(128 << 10);
+    native.setMallocMmapThreshold(MALLOC_MMAP_THRESHOLD);
   } catch {
     // no addon (tests with a fake tracer): nothing to tune there
   }
