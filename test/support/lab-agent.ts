@@ -28,7 +28,13 @@ export async function startLabAgent(lab: Lab, stack: ControllerStack, host: numb
   proc.stderr?.pipe(log);
   const stderr: string[] = [];
   proc.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
-  await stack.waitAgents({ hosts: [hostId], vmAddresses: [] }, scaledMs(60_000));
+  try {
+    await stack.waitAgents({ hosts: [hostId], vmAddresses: [] }, scaledMs(60_000));
+  } catch (e: unknown) {
+    const how = proc.exitCode !== null || proc.signalCode !== null ? `it exited (${proc.exitCode ?? proc.signalCode})` : 'it still runs';
+    proc.kill('SIGKILL');
+    throw new Error(`agent ${hostId} did not register (${how}); its output: ${stderr.join('').slice(-3000)}`, { cause: e });
+  }
   return {
     hostId,
     proc,

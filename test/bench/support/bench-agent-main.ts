@@ -74,7 +74,9 @@ class TestRunTracer implements Tracer {
 const logger = pino({ level: 'warn' }, pino.destination(2));
 const tracer = new TestRunTracer(openTestRunObject());
 const nc = await connect({ servers: args.natsUrl, name: `bench-agent-${args.hostId}` });
-const agent = new Agent({ nc, tracer, hostId: args.hostId, bootId: 'bench-boot', logger, flushMs: 50 });
+// XTRACE_BENCH_MAX_BATCH_RECORDS: records per envelope (the agent's maxBatchRecords), for A/Bs
+const maxBatch = Number(process.env['XTRACE_BENCH_MAX_BATCH_RECORDS'] ?? 0);
+const agent = new Agent({ nc, tracer, hostId: args.hostId, bootId: 'bench-boot', logger, flushMs: 50, ...(maxBatch > 0 ? { maxBatchRecords: maxBatch } : {}) });
 await agent.start();
 
 /**
