@@ -62,8 +62,10 @@ describe('reads with a cluster node down (3 real nats-servers, R3 streams and bu
     const killed = Number(/xt-n(\d+)/.exec(leader ?? '')?.[1] ?? 0);
     await cluster.kill(killed);
 
-    // the first read waits out the election (its gets are tried again while no leader answers)
+    // the first read of each waits out its stream's election (its requests are tried again while
+    // no leader answers): the history stream's and the schedules bucket's are separate elections
     expect((await history.read()).length).toBe(60);
+    expect((await schedules.list()).length).toBe(4);
     const newLeader = (await jsm.streams.info(HISTORY_STREAM)).cluster?.leader;
     expect(newLeader, 'a surviving node leads the stream').not.toBe(leader);
 

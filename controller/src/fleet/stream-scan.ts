@@ -60,14 +60,19 @@ export function fromDelivered(m: JsMsg): ScannedMsg {
 export class StreamScan {
   private constructor(
     private readonly stream: string,
+    /**
+     * Every request of a scan (stream info, gets, the consumer) times out after
+     * CONSUMER_CREATE_TIMEOUT_MS and is tried again: answers take ~1 ms, and no answer means a
+     * consumer placed on a dead node or a stream electing its leader. With the client's 5 s, a
+     * list right after a node's death waited 5 s for a bucket whose stream was still electing
+     * (1 of 4 runs of cluster-reads-node-down beside a CPU hog).
+     */
     private readonly jsm: JetStreamManager,
-    /** the same, with the short timeout for consumer creation */
-    private readonly jsmQuick: JetStreamManager,
     private readonly js: JetStreamClient,
   ) {}
 
   static async open(nc: NatsConnection, stream: string): Promise<StreamScan> {
-    return new StreamScan(stream, await nc.jetstreamManager(), await nc.jetstreamManager({ timeout: CONSUMER_CREATE_TIMEOUT_MS, checkAPI: false }), nc.jetstream());
+    return new StreamScan(stream, await nc.jetstreamManager({ timeout: CONSUMER_CREATE_TIMEOUT_MS, checkAPI: false }), nc.jetstream());
   }
 
   /** The stream's first and last sequence now (first > last when empty), and whether every replica is current. */
@@ -131,7 +136,7 @@ export class StreamScan {
   }
 
   private async *byConsumer(subject: string, from: number, to: number): AsyncGenerator<ScannedMsg> {
-    const ci = await this.jsmQuick.consumers.add(this.stream, {
+    const ci = await this.jsm.consumers.add(this.stream, {
       filter_subject: subject,
       ack_policy: AckPolicy.None,
       mem_storage: true,
@@ -155,7 +160,7 @@ export class StreamScan {
         if (got === 0) throw new ConsumerStalled(`consumer ${ci.name} delivered nothing with ${pending} pending`);
       }
     } finally {
-      await this.jsmQuick.consumers.delete(this.stream, ci.name).catch(() => undefined);
+      await this.jsm.consumers.delete(this.stream, ci.name).catch(() => undefined);
     }
   }
 }
