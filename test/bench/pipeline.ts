@@ -175,7 +175,7 @@ try {
     }
   }
   // where the CPU goes per record: what bounds the pipeline on this machine's cores
-  console.log(`CPU per delivered record, µs (agent other threads = libuv's pool and V8's helpers minus the test runs' time; every record the same packet, so the matcher takes its duplicate path: its cost on real packets is matcher-bench's)`);
+  console.log(`CPU per delivered record, µs (producer = the test runs' wall time, which a real agent does not spend; agent other threads = libuv's pool and V8's helpers minus that; every record the same packet, so the matcher takes its duplicate path: its cost on real packets is matcher-bench's)`);
   console.log(`  ${'offered'.padStart(9)} ${['producer', ...PIPELINE_PARTS].map((p) => p.padStart(p.length + 1)).join('')}  pipeline (no producer)`);
   for (const c of stepCpu) {
     const pipelineUs = PIPELINE_PARTS.reduce((a, p) => a + (c.parts[p] ?? 0), 0);
