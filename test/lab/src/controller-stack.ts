@@ -58,9 +58,16 @@ export class ControllerStack {
     return runCli(args, { timeoutMs });
   }
 
+  /** why the last listAgents() found none: the CLI's exit and stderr when it failed */
+  private lastListFailure = '';
+
   async listAgents(): Promise<AgentInfo[]> {
     const r = await this.cli(['agents', '--json', '--controller', this.controllerAddress]);
-    if (r.code !== 0) return [];
+    if (r.code !== 0) {
+      this.lastListFailure = `xtrace agents exited ${r.code}: ${r.stderr.trim().slice(-600)}`;
+      return [];
+    }
+    this.lastListFailure = '';
     return (JSON.parse(r.stdout) as { agents: AgentInfo[] }).agents;
   }
 
@@ -83,7 +90,8 @@ export class ControllerStack {
       if (up.length === want.hosts.length && want.vmAddresses.every((ip) => known.has(ip))) return last;
       await new Promise((r) => setTimeout(r, 500));
     }
-    throw new LabError(`agents not ready in ${timeoutMs} ms (agents or VM addresses missing): ${JSON.stringify(last).slice(-800)}`);
+    const failed = this.lastListFailure ? `; the last list failed: ${this.lastListFailure}` : '';
+    throw new LabError(`agents not ready in ${timeoutMs} ms (agents or VM addresses missing): ${JSON.stringify(last).slice(-800)}${failed}`);
   }
 
   /**
