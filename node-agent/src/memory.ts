@@ -28,6 +28,8 @@ function keepYoungGenerationSmall(): void {
  * (same-run A/B, test/bench/pipeline.ts, 2 runs each): 0.39-0.41 µs per record, the highest
  * zero-loss rate 1.03-1.12 -> 1.79-1.80 M records/s (the ladder's top), peak RSS at 1 M/s 85-91 ->
  * 76-81 MB. Fixed, so glibc does not raise it further after large frees and keep their pages.
+ * What the heap keeps after a burst is bounded by what was alive at once: an envelope per probe
+ * with records waiting, and the writes nats.js has not flushed yet.
  */
 const MALLOC_MMAP_THRESHOLD = 2 << 20;
 
