@@ -65,7 +65,7 @@ export class StreamScan {
      * CONSUMER_CREATE_TIMEOUT_MS and is tried again: answers take ~1 ms, and no answer means a
      * consumer placed on a dead node or a stream electing its leader. With the client's 5 s, a
      * list right after a node's death waited 5 s for a bucket whose stream was still electing
-     * (1 of 4 runs of cluster-reads-node-down beside a CPU hog).
+     * (1 of 8 runs of cluster-reads-node-down beside a CPU hog; 0 of 8 since).
      */
     private readonly jsm: JetStreamManager,
     private readonly js: JetStreamClient,
