@@ -5,9 +5,10 @@
  * every stage of the namespace lab, hook fallbacks and crash clean-up. The nested VM-path tests
  * (vm-path.test.ts) are the other half of the matrix. Not in the set yet: agent-stop-drain (a
  * real agent and controller in the nested hypervisor's namespace lab): on Debian 6.1 its agent
- * registered with NATS, but the controller stack listed no agent for 600 s (2026-12-07; run it
- * with XTRACE_MATRIX_SUITES to see why: waitAgents now says how `xtrace agents` failed). The
- * drain itself runs here in bpf/test/record-batching.test.ts.
+ * registered with NATS, but `xtrace agents` found no controller at its address (ECONNREFUSED) for
+ * 600 s (2026-12-07; XTRACE_MATRIX_SUITES=test/integration/agent-stop-drain.test.ts runs it, and
+ * the failure now carries the controller's exit and log when it died). The drain itself runs
+ * here in bpf/test/record-batching.test.ts.
  *
  * On demand (minutes per kernel under TCG): XTRACE_NESTED_MATRIX=1, kernels from
  * XTRACE_NESTED_KERNELS (default "debian-6.1,debian-6.12"); `npm run test:matrix` runs this and

@@ -47,7 +47,9 @@ export class ControllerStack {
       const log = createWriteStream(join(opts.logDir, 'controller.log'), { flags: 'a' });
       controller.stdout?.pipe(log);
       controller.stderr?.pipe(log);
-      return new ControllerStack(nats, controllerAddress, controller);
+      const stack = new ControllerStack(nats, controllerAddress, controller);
+      controller.stderr?.on('data', (d: Buffer) => void (stack.controllerTail = (stack.controllerTail + d.toString()).slice(-2000)));
+      return stack;
     } catch (e: unknown) {
       await nats.stop();
       throw e;
@@ -60,11 +62,15 @@ export class ControllerStack {
 
   /** why the last listAgents() found none: the CLI's exit and stderr when it failed */
   private lastListFailure = '';
+  /** the end of the controller's log, for failures that say it is not there */
+  private controllerTail = '';
 
   async listAgents(): Promise<AgentInfo[]> {
     const r = await this.cli(['agents', '--json', '--controller', this.controllerAddress]);
     if (r.code !== 0) {
-      this.lastListFailure = `xtrace agents exited ${r.code}: ${r.stderr.trim().slice(-600)}`;
+      const c = this.controller;
+      const controller = c.exitCode !== null || c.signalCode !== null ? `; the controller exited (${c.exitCode ?? c.signalCode}), its log ended: ${this.controllerTail.trim()}` : '';
+      this.lastListFailure = `xtrace agents exited ${r.code}: ${r.stderr.trim().slice(-600)}${controller}`;
       return [];
     }
     this.lastListFailure = '';
