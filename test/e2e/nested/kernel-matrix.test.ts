@@ -4,11 +4,11 @@
  * and KVM exist and tcx does not (6.1) or does (6.12): BPF identity and batching, every packet at
  * every stage of the namespace lab, hook fallbacks and crash clean-up. The nested VM-path tests
  * (vm-path.test.ts) are the other half of the matrix. Not in the set yet: agent-stop-drain (a
- * real agent and controller in the nested hypervisor's namespace lab): on Debian 6.1 its agent
- * registered with NATS, but `xtrace agents` found no controller at its address (ECONNREFUSED) for
- * 600 s (2026-12-07; XTRACE_MATRIX_SUITES=test/integration/agent-stop-drain.test.ts runs it, and
- * the failure now carries the controller's exit and log when it died). The drain itself runs
- * here in bpf/test/record-batching.test.ts.
+ * real agent and controller in the nested hypervisor's namespace lab): there the controller
+ * exits at start with "insufficient storage resources available" (2026-12-07, Debian 6.1): the
+ * hypervisor's nats-server has less JetStream storage than the history stream's 1 GiB
+ * max_bytes. XTRACE_MATRIX_SUITES=test/integration/agent-stop-drain.test.ts runs it. The drain
+ * itself runs here in bpf/test/record-batching.test.ts.
  *
  * On demand (minutes per kernel under TCG): XTRACE_NESTED_MATRIX=1, kernels from
  * XTRACE_NESTED_KERNELS (default "debian-6.1,debian-6.12"); `npm run test:matrix` runs this and
