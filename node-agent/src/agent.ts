@@ -265,7 +265,7 @@ export class Agent {
   private tick(): void {
     const now = Date.now();
     for (const [id, p] of this.probes.entries()) {
-      if (this.stopping.has(id)) continue; // its stop is draining the kernel side
+      if (p.quiesced) continue; // its stop is draining the kernel side (ActiveProbes.start refuses it by the same flag)
       const end = p.lease.due(now);
       if (end === 'lease expired') this.log.warn({ probeId: id, leaseMs: p.lease.leaseMs }, 'probe lease expired (controller gone?): stopping it');
       if (end !== undefined) this.stopProbe(id, end).catch((e: unknown) => this.log.error({ err: e, probeId: id }, 'stopping the probe failed'));
