@@ -7,8 +7,7 @@
  * Arg: JSON {natsUrl, hostId}. Prints {"event":"ready"} once registered. Answers on
  *   xtrace.bench.<host>.drive  {rate, seconds} -> paced test runs, replies with the counts
  *   xtrace.bench.<host>.rss    -> {rssMb, cpuS}
- * Drive replies carry the step's peak RSS (VmHWM) and CPU by thread (and the test runs' own time,
- * the producer's part of the pool threads' CPU); XTRACE_BENCH_MEMDEBUG=1 prints where the
+ * Drive replies carry the step's peak RSS (VmHWM) and CPU by thread; XTRACE_BENCH_MEMDEBUG=1 prints where the
  * memory is (V8 heap, Buffers, anonymous vs file pages) every 250 ms on stderr.
  * Exits on SIGTERM.
  */
@@ -79,27 +78,21 @@ const maxBatch = Number(process.env['XTRACE_BENCH_MAX_BATCH_RECORDS'] ?? 0);
 const agent = new Agent({ nc, tracer, hostId: args.hostId, bootId: 'bench-boot', logger, flushMs: 50, ...(maxBatch > 0 ? { maxBatchRecords: maxBatch } : {}) });
 await agent.start();
 
-/**
- * Runs the program `rate` times a second for `seconds`, in 2 ms slices on the libuv pool. Returns
- * how many runs, and how long the test runs took (the producer's share of the pool's CPU).
- */
-async function drive(rate: number, seconds: number): Promise<{ offered: number; producerS: number }> {
+/** Runs the program `rate` times a second for `seconds`, in 2 ms slices on the libuv pool. */
+async function drive(rate: number, seconds: number): Promise<number> {
   const sliceMs = 2;
   const t0 = performance.now();
   let offered = 0;
-  let producerMs = 0;
   const total = Math.round(rate * seconds);
   while (offered < total) {
     const due = Math.min(total, Math.round(((performance.now() - t0) / 1000) * rate));
     const n = due - offered;
     if (n > 0) {
-      const r0 = performance.now();
       await tracer.t.object.testRunAsync(PROGRAM, MATCHING_FRAME, n);
-      producerMs += performance.now() - r0;
       offered += n;
     } else await sleep(sliceMs);
   }
-  return { offered, producerS: producerMs / 1000 };
+  return offered;
 }
 
 /** CPU seconds per thread name from `from` to now */
@@ -119,7 +112,7 @@ nc.subscribe(`xtrace.bench.${args.hostId}.drive`, {
       resetPeakRss(); // VmHWM from here: the true peak of the step, not a sample
       const memDebug = process.env['XTRACE_BENCH_MEMDEBUG'] ? setInterval(() => process.stderr.write(`agent memory: ${memoryLine()}\n`), 250) : undefined;
       const t0 = performance.now();
-      const { offered, producerS } = await drive(rate, seconds);
+      const offered = await drive(rate, seconds);
       const driveS = (performance.now() - t0) / 1000;
       await sleep(400); // the ring's flush (100 ms) and the agent's tick (50 ms)
       clearInterval(memDebug);
@@ -133,7 +126,6 @@ nc.subscribe(`xtrace.bench.${args.hostId}.drive`, {
           jsRecords: tracer.jsRecords - js0,
           peakRssMb: peakRssMb(),
           cpuS: cpuSeconds() - cpu0,
-          producerS,
           threadCpuS: threadCpuSince(threads0),
         }),
       );
