@@ -148,6 +148,18 @@ export interface NatsCluster {
  * yet (`restart(i)` starts one).
  */
 export async function startNatsCluster(size = 3, running = size): Promise<NatsCluster> {
+  // freePort() hands out a port another test may bind before the node does (6 per cluster, with
+  // test files running in parallel): a node that lost its port makes the cluster start again
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNatsClusterOnce(size, running);
+    } catch (e: unknown) {
+      if (attempt >= 3 || !(e instanceof Error && /address already in use/.test(e.message))) throw e;
+    }
+  }
+}
+
+async function startNatsClusterOnce(size: number, running: number): Promise<NatsCluster> {
   const root = await mkdtemp(join(tmpdir(), 'xtrace-nats-cluster-'));
   const clientPorts: number[] = [];
   const routePorts: number[] = [];
