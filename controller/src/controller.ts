@@ -19,6 +19,7 @@ import { ProbeManager } from './probe-manager.js';
 import type { AnalyzerFactory } from './probe-analyzer.js';
 import { defaultAnalyzerFactory } from './matcher-adapter.js';
 import { FleetService } from './fleet/fleet-service.js';
+import type { HistoryOptions } from './fleet/history-store.js';
 import type { ProbeCaps } from './fleet/fleet-probe-semaphore.js';
 import { fleetProbeObserver, managerRunProbe, registryInventory, registryInventoryNow } from './fleet-bridge.js';
 
@@ -47,6 +48,8 @@ interface ControllerOptions {
    * them: 3 on a 3-node NATS cluster (one node may die), 1 (default) on a single server
    */
   jsReplicas?: number;
+  /** the history stream's size and age limits when this controller creates it (history-store.ts) */
+  history?: Pick<HistoryOptions, 'maxBytes' | 'maxAgeMs'>;
 }
 
 /** Fails with a clear message when the NATS server has no JetStream (the fleet layer needs it). */
@@ -133,6 +136,7 @@ export async function startController(opts: ControllerOptions = {}): Promise<Con
         logger: logger.child({ part: 'fleet' }),
         ...(opts.jsReplicas !== undefined ? { placement: { replicas: opts.jsReplicas } } : {}),
         ...(opts.scheduleCaps !== undefined ? { caps: opts.scheduleCaps } : {}),
+        ...(opts.history !== undefined ? { history: opts.history } : {}),
       });
       probes.setObserver(fleetProbeObserver(fleet, logger));
       if (opts.metricsListen !== undefined) {

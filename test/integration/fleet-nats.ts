@@ -83,6 +83,8 @@ export interface RestartableNatsServer extends NatsServerHandle {
 export interface NatsServerOptions {
   /** the server's max_payload (its default is 1 MiB), e.g. to let oversized messages reach a subscriber */
   maxPayloadBytes?: number;
+  /** JetStream's max_file_store (its default is most of the store dir's free disk), e.g. a small host's server */
+  maxFileStoreBytes?: number;
 }
 
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<RestartableNatsServer> {
@@ -90,10 +92,14 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Res
   const port = await freePort();
   const url = `nats://127.0.0.1:${port}`;
   const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir];
-  if (opts.maxPayloadBytes !== undefined) {
-    const conf = join(storeDir, 'nats.conf');
-    await writeFile(conf, `max_payload: ${opts.maxPayloadBytes}\n`);
-    args.push('-c', conf);
+  const conf = [
+    ...(opts.maxPayloadBytes !== undefined ? [`max_payload: ${opts.maxPayloadBytes}`] : []),
+    ...(opts.maxFileStoreBytes !== undefined ? [`jetstream { max_file_store: ${opts.maxFileStoreBytes} }`] : []),
+  ];
+  if (conf.length > 0) {
+    const confFile = join(storeDir, 'nats.conf');
+    await writeFile(confFile, `${conf.join('\n')}\n`);
+    args.push('-c', confFile);
   }
   let current: NatsProcess | undefined;
   const start = async (): Promise<void> => {

@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
 import pino from 'pino';
 import type { GrpcServerSecurity } from '@xtrace/controller';
-import { DEFAULT_CONTROLLER_ADDRESS, DEFAULT_METRICS_LISTEN, DEFAULT_PROBE_CAPS, UsageError, parseMetricsListen, resolveNatsSettings } from '@xtrace/proto';
+import { DEFAULT_CONTROLLER_ADDRESS, DEFAULT_METRICS_LISTEN, DEFAULT_PROBE_CAPS, UsageError, parseDurationMs, parseMetricsListen, resolveNatsSettings } from '@xtrace/proto';
 import { checkToken, readCaFile, readCertKeyPair, readTokenFile } from '../flag-file.js';
 import { addNatsOptions } from '../nats-flags.js';
+import { parseByteSize } from '../byte-size.js';
 import { parsePositiveInt } from '../positive-int.js';
+
+/** the smallest --history-max-bytes: a few thousand interval reports */
+const MIN_HISTORY_FLAG_BYTES = 1024 ** 2;
 
 interface ServerSecurityFlags {
   tlsCert?: string;
@@ -45,7 +49,9 @@ export function registerControllerCommand(program: Command): void {
     .option('--no-fleet', 'run without the fleet layer (scheduled probes, history, alerts, metrics), e.g. on a NATS without JetStream')
     .option('--max-probes <n>', 'scheduled probes running at once in the whole fleet, across every controller', String(DEFAULT_PROBE_CAPS.fleet))
     .option('--max-probes-per-agent <n>', 'scheduled probes running at once on one hypervisor, across every controller', String(DEFAULT_PROBE_CAPS.perAgent))
-    .option('--js-replicas <n>', 'replicas of the JetStream buckets and history stream this controller creates (3 on a 3-node NATS cluster)', '1');
+    .option('--js-replicas <n>', 'replicas of the JetStream buckets and history stream this controller creates (3 on a 3-node NATS cluster)', '1')
+    .option('--history-max-bytes <size>', 'size limit of the history stream when this controller creates it, e.g. 256MB (default: 1GB, halved down to 16MB while the NATS server cannot reserve it)')
+    .option('--history-max-age <duration>', 'how long the history stream keeps reports when this controller creates it, e.g. 30d (default: 7d)');
   addNatsOptions(cmd, 'NATS server URL (JetStream on, unless --no-fleet); without it an embedded nats-server is started on loopback');
   cmd
     .addHelpText(
@@ -60,7 +66,12 @@ Examples:
   xtrace controller --nats nats://n1:4222,nats://n2:4222,nats://n3:4222 --js-replicas 3   # a 3-node cluster
 
 Scheduled probes over the caps wait (state "queued" in \`xtrace schedule show\`). The caps are
-slots in NATS KV xtrace_probe_slots shared by every controller: give every controller the same.`,
+slots in NATS KV xtrace_probe_slots shared by every controller: give every controller the same.
+
+History (every interval report and summary) is the JetStream stream XTRACE_HISTORY, made by the
+first controller that finds none; --history-max-bytes and --history-max-age apply then only.
+A small host's nats-server that cannot reserve 1GB gets a smaller stream and a warning in the log:
+  xtrace controller --nats nats://10.0.0.5:4222 --history-max-bytes 256MB --history-max-age 30d`,
     )
     .action(async (f: Record<string, unknown>, c: Command) => {
       const logger = pino({ name: 'xtrace-controller' }, pino.destination(2));
@@ -73,9 +84,13 @@ slots in NATS KV xtrace_probe_slots shared by every controller: give every contr
       const grpcSecurity = grpcServerSecurity(f as ServerSecurityFlags);
       const scheduleCaps = { fleet: parsePositiveInt(String(f.maxProbes), '--max-probes'), perAgent: parsePositiveInt(String(f.maxProbesPerAgent), '--max-probes-per-agent') };
       const jsReplicas = parsePositiveInt(String(f.jsReplicas), '--js-replicas');
+      const history = {
+        ...(f.historyMaxBytes !== undefined ? { maxBytes: parseByteSize(String(f.historyMaxBytes), '--history-max-bytes', MIN_HISTORY_FLAG_BYTES) } : {}),
+        ...(f.historyMaxAge !== undefined ? { maxAgeMs: parseDurationMs(String(f.historyMaxAge), '--history-max-age', { positive: true }) } : {}),
+      };
       // the one place the CLI loads the controller package: when a controller runs
       const { startController, describeSecurity } = await import('@xtrace/controller');
-      const ctl = await startController({ nats, listen: f.listen as string, grpcSecurity, logger, fleet, scheduleCaps, jsReplicas, ...(metricsListen !== undefined ? { metricsListen, metricsOptional } : {}) });
+      const ctl = await startController({ nats, listen: f.listen as string, grpcSecurity, logger, fleet, scheduleCaps, jsReplicas, history, ...(metricsListen !== undefined ? { metricsListen, metricsOptional } : {}) });
       process.stdout.write(
         `nats: ${ctl.natsUrl}${ctl.embedded ? ' (embedded)' : ''}\ngrpc: ${ctl.grpcAddress} (${describeSecurity(grpcSecurity)})\n` +
           (ctl.metricsUrl !== undefined ? `metrics: ${ctl.metricsUrl}\n` : '') +

@@ -18,7 +18,7 @@ import { errorMessage, startMetricsServer, type MetricsServer, type PairReport }
 import { AlertDispatcher } from './alert-dispatcher.js';
 import { AlertEvaluator } from './alert-evaluator.js';
 import { AlertStore } from './alert-store.js';
-import { HistoryStore, type HistoryOptions } from './history-store.js';
+import { HistoryStore, mib, type HistoryOptions, type HistoryStreamLimits } from './history-store.js';
 import type { JetStreamPlacement } from './kv-buckets.js';
 import { ControllerMetrics } from './metrics/controller-metrics.js';
 import type { ProbeCaps } from './fleet-probe-semaphore.js';
@@ -46,6 +46,16 @@ interface FleetServiceOptions {
   /** `{port}` to serve /metrics */
   metricsListen?: { host?: string; port: number };
   logger?: Logger;
+}
+
+/** Says when the history stream is not the size asked for: sized down to fit, or made earlier by another. */
+function logHistoryLimits(log: Logger, limits: HistoryStreamLimits, asked: HistoryOptions | undefined): void {
+  const sizes = { maxBytes: limits.maxBytes, maxAgeMs: limits.maxAgeMs };
+  if (limits.sizedDownFrom !== undefined) {
+    log.warn(sizes, `history stream sized ${mib(limits.maxBytes)}: the NATS server cannot reserve ${mib(limits.sizedDownFrom)} of JetStream file storage (--history-max-bytes sets the size)`);
+  } else if (!limits.created && ((asked?.maxBytes !== undefined && asked.maxBytes !== limits.maxBytes) || (asked?.maxAgeMs !== undefined && asked.maxAgeMs !== limits.maxAgeMs))) {
+    log.warn(sizes, `history stream exists with max ${mib(limits.maxBytes)} and ${limits.maxAgeMs} ms: --history-max-bytes and --history-max-age apply only when a controller creates it (nats stream edit changes it)`);
+  }
 }
 
 export class FleetService {
@@ -79,6 +89,7 @@ export class FleetService {
     });
     const placement = o.placement ?? {};
     const history = await HistoryStore.open(o.nc, { ...(placement.replicas !== undefined ? { replicas: placement.replicas } : {}), ...o.history });
+    logHistoryLimits(log, history.limits, o.history);
     svc = new FleetService(history, alerts, dispatcher, metrics, log);
     svc.stopRules = await (await AlertStore.open(o.nc, placement)).follow(
       (rules) => alerts.setRules(rules),

@@ -3,9 +3,9 @@
  * summary, on subject `xtrace.history.<pairKey>.<probeId>`, kept for max_age/max_bytes.
  * Any controller (or a restarted one) reads what any other wrote.
  */
-import { DiscardPolicy, RetentionPolicy, StorageType, nanos, type JetStreamClient, type JetStreamManager, type NatsConnection, type StreamConfig } from 'nats';
-import { HISTORY_STREAM, HISTORY_SUBJECT_PREFIX, UnreachableError, XtraceError, type HistoryRecord } from '@xtrace/proto';
-import { PLACEMENT_WAIT_MS, createWhenPlaceable, decodeJson, encodeJson, isJetStreamUnavailable } from './kv-buckets.js';
+import { DiscardPolicy, RetentionPolicy, StorageType, millis, nanos, type JetStreamClient, type JetStreamManager, type NatsConnection, type StreamConfig } from 'nats';
+import { HISTORY_STREAM, HISTORY_SUBJECT_PREFIX, UnreachableError, UsageError, XtraceError, errorMessage, type HistoryRecord } from '@xtrace/proto';
+import { PLACEMENT_WAIT_MS, createWhenPlaceable, decodeJson, encodeJson, isJetStreamUnavailable, jetStreamErrorCode } from './kv-buckets.js';
 import { retryWhile } from '../retry-while.js';
 import { StreamScan, fromDelivered, type ScannedMsg } from './stream-scan.js';
 import { followSubject } from './jetstream-watch.js';
@@ -13,11 +13,42 @@ import { pairKey, subjectToken, type Pair, type ProbeReport } from './probe-repo
 
 
 export interface HistoryOptions {
-  /** default 7 days */
+  /** default 7 days; applies when this controller creates the stream */
   maxAgeMs?: number;
-  /** default 1 GiB */
+  /**
+   * The stream's size limit when this controller creates it (the controller's
+   * --history-max-bytes). A server that cannot reserve it refuses with a UsageError naming that
+   * flag. Absent: DEFAULT_HISTORY_MAX_BYTES, halved down to MIN_HISTORY_MAX_BYTES while the
+   * server cannot reserve it (a small host's nats-server), and `sizedDown` says so.
+   */
   maxBytes?: number;
   replicas?: number;
+}
+
+export const DEFAULT_HISTORY_MAX_BYTES = 1024 ** 3;
+/** the smallest history stream a controller sizes itself down to */
+export const MIN_HISTORY_MAX_BYTES = 16 * 1024 ** 2;
+/** JetStream's "insufficient storage resources available": the server cannot reserve max_bytes */
+const JS_INSUFFICIENT_RESOURCES = 10047;
+
+function isInsufficientResources(e: unknown): boolean {
+  if (jetStreamErrorCode(e) === JS_INSUFFICIENT_RESOURCES) return true;
+  return e instanceof Error && /insufficient (storage )?resources/i.test(e.message);
+}
+
+const MIB = 1024 ** 2;
+export function mib(bytes: number): string {
+  return `${Math.round((bytes / MIB) * 10) / 10} MiB`;
+}
+
+/** The stream as this controller found or made it. */
+export interface HistoryStreamLimits {
+  maxBytes: number;
+  maxAgeMs: number;
+  /** true when this controller created the stream */
+  created: boolean;
+  /** the size asked for when the server could only reserve a smaller one (no size was given) */
+  sizedDownFrom?: number;
 }
 
 export type { HistoryRecord } from '@xtrace/proto';
@@ -60,6 +91,8 @@ export class HistoryStore {
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly scan: StreamScan,
+    /** the stream's limits as found or created at open */
+    readonly limits: HistoryStreamLimits,
   ) {}
 
   static async open(nc: NatsConnection, opts: HistoryOptions = {}): Promise<HistoryStore> {
@@ -77,25 +110,51 @@ export class HistoryStore {
       storage: StorageType.File,
       discard: DiscardPolicy.Old,
       max_age: nanos(opts.maxAgeMs ?? 7 * 86_400_000),
-      max_bytes: opts.maxBytes ?? 1024 ** 3,
+      max_bytes: opts.maxBytes ?? DEFAULT_HISTORY_MAX_BYTES,
       num_replicas: opts.replicas ?? 1,
       duplicate_window: nanos(120_000),
       description: 'xtrace probe reports (interval + summary)',
     };
+    let limits: HistoryStreamLimits;
     try {
-      await retryWhile(isJetStreamUnavailable, () => jsm.streams.info(HISTORY_STREAM), OPEN_RETRY);
+      const info = await retryWhile(isJetStreamUnavailable, () => jsm.streams.info(HISTORY_STREAM), OPEN_RETRY);
+      limits = { maxBytes: info.config.max_bytes, maxAgeMs: millis(info.config.max_age), created: false };
     } catch (e: unknown) {
       if (!(e instanceof Error && /stream not found/i.test(e.message))) {
         throw new UnreachableError(`cannot look up stream ${HISTORY_STREAM}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
+      limits = await HistoryStore.create(jsm, cfg, opts.maxBytes !== undefined);
+    }
+    return new HistoryStore(nc, nc.jetstream(), await StreamScan.open(nc, HISTORY_STREAM), limits);
+  }
+
+  /**
+   * Creates the stream; when the server cannot reserve its size and none was given, tries half
+   * the size down to MIN_HISTORY_MAX_BYTES. Another controller creating it meanwhile is fine.
+   */
+  private static async create(jsm: JetStreamManager, cfg: Partial<StreamConfig>, sizeGiven: boolean): Promise<HistoryStreamLimits> {
+    const asked = cfg.max_bytes ?? DEFAULT_HISTORY_MAX_BYTES;
+    const maxAgeMs = millis(cfg.max_age ?? 0);
+    for (let maxBytes = asked; ; maxBytes = Math.floor(maxBytes / 2)) {
       try {
-        await createWhenPlaceable(`stream ${HISTORY_STREAM} (${cfg.num_replicas} replicas)`, cfg.num_replicas ?? 1, () => jsm.streams.add(cfg));
-      } catch (e2: unknown) {
-        // another controller may have created it meanwhile
-        if (!(e2 instanceof Error && /already in use/i.test(e2.message))) throw e2;
+        await createWhenPlaceable(`stream ${HISTORY_STREAM} (${cfg.num_replicas} replicas)`, cfg.num_replicas ?? 1, () => jsm.streams.add({ ...cfg, max_bytes: maxBytes }));
+        return { maxBytes, maxAgeMs, created: true, ...(maxBytes !== asked ? { sizedDownFrom: asked } : {}) };
+      } catch (e: unknown) {
+        if (e instanceof Error && /already in use/i.test(e.message)) {
+          const info = await jsm.streams.info(HISTORY_STREAM);
+          return { maxBytes: info.config.max_bytes, maxAgeMs: millis(info.config.max_age), created: false };
+        }
+        if (!isInsufficientResources(e)) throw e;
+        const replicas = cfg.num_replicas ?? 1;
+        const where = `the NATS server${replicas > 1 ? `s (${replicas} replicas)` : ''} cannot reserve ${mib(maxBytes)} of JetStream file storage for the history stream ${HISTORY_STREAM} (${errorMessage(e)})`;
+        if (sizeGiven) {
+          throw new UsageError('--history-max-bytes', `${where}: give a smaller size, or raise the server's jetstream max_file_store or free its store_dir's disk`, { cause: e });
+        }
+        if (maxBytes / 2 < MIN_HISTORY_MAX_BYTES) {
+          throw new UsageError('--history-max-bytes', `${where}, nor any size down to ${mib(MIN_HISTORY_MAX_BYTES)}: raise the server's jetstream max_file_store or free its store_dir's disk, or run the controller with --no-fleet`, { cause: e });
+        }
       }
     }
-    return new HistoryStore(nc, nc.jetstream(), await StreamScan.open(nc, HISTORY_STREAM));
   }
 
   /**
