@@ -43,6 +43,8 @@ interface AgentOptions {
   idleBatchMs?: number;
   /** flush early when a probe's pending records reach this many */
   maxBatchRecords?: number;
+  /** event bytes sent to NATS and not yet confirmed, at most; past it batches are dropped and counted (publish-window.ts) */
+  maxUnconfirmedBytes?: number;
   /** TEST ONLY: see clockSkewFromEnv() */
   clockSkewNs?: bigint;
   /** the kernel's drop-reason names [value, name] to report; default: read from its BTF (readKernelDropReasons) */
@@ -59,6 +61,11 @@ export interface AgentStats {
   batchesPublished: number;
   /** batches whose publish threw (the controller counts them as lost) */
   batchPublishFailures: number;
+  /** batches, and their records, dropped because NATS had not confirmed what went before (the controller counts them as lost) */
+  batchesDroppedBacklog: number;
+  recordsDroppedBacklog: number;
+  /** event bytes published and not yet confirmed by the NATS server */
+  unconfirmedBytes: number;
   probesActive: number;
   probesStarted: number;
   /** kernel counters (ringbuf_full, ...), cumulative since the tracer started */
@@ -109,6 +116,7 @@ export class Agent {
       idleBatchMs: opts.idleBatchMs ?? 1000,
       skewNs,
       counters,
+      ...(opts.maxUnconfirmedBytes !== undefined ? { maxUnconfirmedBytes: opts.maxUnconfirmedBytes } : {}),
     });
     this.reporter = new StatusReporter({
       nc: this.nc,
@@ -178,6 +186,9 @@ export class Agent {
       recordsPublished: pub.recordsPublished,
       batchesPublished: pub.batchesPublished,
       batchPublishFailures: pub.batchPublishFailures,
+      batchesDroppedBacklog: pub.batchesDroppedBacklog,
+      recordsDroppedBacklog: pub.recordsDroppedBacklog,
+      unconfirmedBytes: pub.unconfirmedBytes,
       probesActive: this.probes.size,
       probesStarted: this.probes.started,
       kernel: this.safeCounters(),

@@ -9,6 +9,10 @@ import { CAPTURE_SIZE, ENVELOPE_VERSION, MAX_ENVELOPE_CAPTURES, MAX_PROBE_CAPTUR
 import { forEachCaptureSlot, skewRecords, splitBySlot } from './batch-split.js';
 import { EnvelopeBuilder } from './envelope-writer.js';
 import { YoungGenerationPacer } from './gc-tuning.js';
+import { PublishWindow } from './publish-window.js';
+
+/** the default of BatchPublisherOptions.maxUnconfirmedBytes: 64 full envelopes, a quarter second at 2 M records/s */
+export const DEFAULT_MAX_UNCONFIRMED_BYTES = 32 * 1024 ** 2;
 
 /** One probe's outgoing stream: the next envelope and what went out so far. */
 export class ProbeOutbox {
@@ -47,6 +51,11 @@ interface BatchPublisherOptions {
   skewNs: bigint;
   /** the kernel counters each envelope carries */
   counters: () => Record<string, number>;
+  /**
+   * event bytes handed to NATS and not yet confirmed by the server, at most (publish-window.ts):
+   * past it envelopes are dropped and counted (the controller counts them lost by their seq gap)
+   */
+  maxUnconfirmedBytes?: number;
 }
 
 export class BatchPublisher {
@@ -56,9 +65,22 @@ export class BatchPublisher {
   batchesPublished = 0;
   /** batches whose publish threw (the controller counts them as lost) */
   batchPublishFailures = 0;
+  /** envelopes, and their records, dropped because NATS had not confirmed the window's worth before them */
+  batchesDroppedBacklog = 0;
+  recordsDroppedBacklog = 0;
   private readonly gc = new YoungGenerationPacer();
+  private readonly window: PublishWindow;
+  /** drops since the window last admitted an envelope (one warning per episode) */
+  private backlogEpisode = { batches: 0, records: 0 };
 
-  constructor(private readonly o: BatchPublisherOptions) {}
+  constructor(private readonly o: BatchPublisherOptions) {
+    this.window = new PublishWindow(o.nc, o.maxUnconfirmedBytes ?? DEFAULT_MAX_UNCONFIRMED_BYTES);
+  }
+
+  /** event bytes published and not yet confirmed by the NATS server */
+  get unconfirmedBytes(): number {
+    return this.window.unconfirmedBytes;
+  }
 
   outbox(probeId: string, now: number): ProbeOutbox {
     return new ProbeOutbox(probeId, this.o.maxBatchRecords, now);
@@ -118,6 +140,13 @@ export class BatchPublisher {
     box.seq++;
     box.records += n;
     box.lastPublishMs = Date.now();
+    if (!this.window.admits(n * RECORD_SIZE + (captures?.byteLength ?? 0))) {
+      box.out.discard();
+      if (captures !== undefined) box.capturesDropped += captures.byteLength / CAPTURE_SIZE; // said in the next envelope
+      this.dropBacklogged(box, n);
+      return;
+    }
+    this.endBacklogEpisode();
     try {
       const meta = {
         v: ENVELOPE_VERSION,
@@ -131,7 +160,9 @@ export class BatchPublisher {
         ...(captures !== undefined ? { captures } : {}),
         ...(box.capturesDropped > 0 ? { capturesDropped: box.capturesDropped } : {}),
       };
-      nc.publish(Subjects.events(box.probeId, hostId), box.out.finish(meta, skewNs === 0n ? undefined : (r) => skewRecords(r, skewNs)));
+      const envelope = box.out.finish(meta, skewNs === 0n ? undefined : (r) => skewRecords(r, skewNs));
+      nc.publish(Subjects.events(box.probeId, hostId), envelope);
+      this.window.published(envelope.byteLength);
       this.batchesPublished++;
       this.recordsPublished += n;
       this.gc.released(n * RECORD_SIZE);
@@ -139,5 +170,25 @@ export class BatchPublisher {
       this.batchPublishFailures++;
       this.o.log.warn({ err: e, probeId: box.probeId, seq: box.seq }, 'event publish failed (counted as a lost batch by the controller)');
     }
+  }
+
+  /** An envelope that does not fit the window is dropped; its seq and records stay used, so the controller counts exactly these records lost. */
+  private dropBacklogged(box: ProbeOutbox, records: number): void {
+    this.batchesDroppedBacklog++;
+    this.recordsDroppedBacklog += records;
+    if (this.backlogEpisode.batches === 0) {
+      this.o.log.warn(
+        { probeId: box.probeId, seq: box.seq, unconfirmedBytes: this.window.unconfirmedBytes, maxUnconfirmedBytes: this.window.maxBytes },
+        'NATS has not confirmed the last event batches: dropping batches (counted lost) until it does, instead of queueing them in memory',
+      );
+    }
+    this.backlogEpisode.batches++;
+    this.backlogEpisode.records += records;
+  }
+
+  private endBacklogEpisode(): void {
+    if (this.backlogEpisode.batches === 0) return;
+    this.o.log.warn({ droppedBatches: this.backlogEpisode.batches, droppedRecords: this.backlogEpisode.records }, 'NATS confirms event batches again: publishing resumed');
+    this.backlogEpisode = { batches: 0, records: 0 };
   }
 }

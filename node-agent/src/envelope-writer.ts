@@ -100,6 +100,11 @@ export class EnvelopeBuilder {
     return take;
   }
 
+  /** Drops the records appended so far; the builder starts over empty (its buffer is reused). */
+  discard(): void {
+    this.used = 0;
+  }
+
   /** The envelope of `meta` with the records appended so far; the builder starts over empty. */
   finish(meta: Omit<EventEnvelope, 'records'>, edit?: (records: Buffer) => void): Uint8Array {
     const buf = this.buf;

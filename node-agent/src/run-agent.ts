@@ -55,6 +55,8 @@ interface RunAgentOptions {
   tuneMemory?: boolean;
   /** serve the agent's Prometheus /metrics here (metrics/agent-metrics-server.ts) */
   metricsListen?: MetricsListen;
+  /** event bytes sent to NATS and not yet confirmed, at most (publish-window.ts; default DEFAULT_MAX_UNCONFIRMED_BYTES) */
+  maxUnconfirmedBytes?: number;
 }
 
 interface RunningAgent {
@@ -92,6 +94,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<RunningAgent> {
   }
   const agentOpts: ConstructorParameters<typeof Agent>[0] = { nc, tracer, hostId, bootId, logger, clockSkewNs };
   if (opts.heartbeatMs !== undefined) agentOpts.heartbeatMs = opts.heartbeatMs;
+  if (opts.maxUnconfirmedBytes !== undefined) agentOpts.maxUnconfirmedBytes = opts.maxUnconfirmedBytes;
   if (opts.btfPath !== undefined) agentOpts.dropReasons = readKernelDropReasons(undefined, opts.btfPath);
   const agent = new Agent(agentOpts);
   try {

@@ -77,6 +77,9 @@ export interface RestartableNatsServer extends NatsServerHandle {
   kill(): Promise<void>;
   /** start it again on the same port and store directory; resolves once JetStream answers */
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a stalled server whose TCP connections stay up (the kernel's socket buffers fill) */
+  pause(): void;
+  resume(): void;
   readonly running: boolean;
 }
 
@@ -124,7 +127,10 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Res
       if (current !== undefined) await stopNats(current, 'SIGKILL');
     },
     start,
+    pause: () => void current?.proc.kill('SIGSTOP'),
+    resume: () => void current?.proc.kill('SIGCONT'),
     async stop() {
+      if (current !== undefined && current.proc.exitCode === null && current.proc.signalCode === null) current.proc.kill('SIGCONT'); // a paused server would not see the SIGTERM
       if (current !== undefined) await stopNats(current);
       await rm(storeDir, { recursive: true, force: true });
     },

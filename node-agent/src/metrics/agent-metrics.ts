@@ -64,7 +64,19 @@ export class AgentMetrics {
     follow('xtrace_agent_batches_published_total', 'Event batches published to NATS', (s) => s.batchesPublished);
     follow('xtrace_agent_records_published_total', 'Records published to NATS in event batches', (s) => s.recordsPublished);
     follow('xtrace_agent_batch_publish_failures_total', 'Event batches whose publish failed (lost for the controller)', (s) => s.batchPublishFailures);
+    follow('xtrace_agent_batches_dropped_backlog_total', 'Event batches dropped because NATS had not confirmed the window before them (lost for the controller)', (s) => s.batchesDroppedBacklog);
+    follow('xtrace_agent_records_dropped_backlog_total', 'Records in those batches', (s) => s.recordsDroppedBacklog);
     follow('xtrace_agent_probes_started_total', 'Probes started on this agent', (s) => s.probesStarted);
+    const unconfirmed: Gauge<'host'> = new Gauge({
+      name: 'xtrace_agent_unconfirmed_bytes',
+      help: 'Event bytes published and not yet confirmed by the NATS server (bounded by --publish-window)',
+      labelNames: ['host'],
+      registers,
+      collect: () => {
+        const s = this.stats();
+        unconfirmed.set({ host: s.hostId }, s.unconfirmedBytes);
+      },
+    });
     const probesActive: Gauge<'host'> = new Gauge({
       name: 'xtrace_agent_probes_active',
       help: 'Probes running on this agent now',

@@ -75,7 +75,18 @@ const tracer = new TestRunTracer(openTestRunObject());
 const nc = await connect({ servers: args.natsUrl, name: `bench-agent-${args.hostId}` });
 // XTRACE_BENCH_MAX_BATCH_RECORDS: records per envelope (the agent's maxBatchRecords), for A/Bs
 const maxBatch = Number(process.env['XTRACE_BENCH_MAX_BATCH_RECORDS'] ?? 0);
-const agent = new Agent({ nc, tracer, hostId: args.hostId, bootId: 'bench-boot', logger, flushMs: 50, ...(maxBatch > 0 ? { maxBatchRecords: maxBatch } : {}) });
+// XTRACE_BENCH_PUBLISH_WINDOW_MB: the agent's publish window (--publish-window), for A/Bs
+const windowMb = Number(process.env['XTRACE_BENCH_PUBLISH_WINDOW_MB'] ?? 0);
+const agent = new Agent({
+  nc,
+  tracer,
+  hostId: args.hostId,
+  bootId: 'bench-boot',
+  logger,
+  flushMs: 50,
+  ...(maxBatch > 0 ? { maxBatchRecords: maxBatch } : {}),
+  ...(windowMb > 0 ? { maxUnconfirmedBytes: windowMb * 1024 ** 2 } : {}),
+});
 await agent.start();
 
 /** Runs the program `rate` times a second for `seconds`, in 2 ms slices on the libuv pool. */
