@@ -3,12 +3,10 @@
  * inside a nested hypervisor on each of Debian's kernels, where fentry, kprobes, OVS, vhost_net
  * and KVM exist and tcx does not (6.1) or does (6.12): BPF identity and batching, every packet at
  * every stage of the namespace lab, hook fallbacks and crash clean-up. The nested VM-path tests
- * (vm-path.test.ts) are the other half of the matrix. Not in the set yet: agent-stop-drain (a
- * real agent and controller in the nested hypervisor's namespace lab): there the controller
- * exits at start with "insufficient storage resources available" (2026-12-07, Debian 6.1): the
- * hypervisor's nats-server has less JetStream storage than the history stream's 1 GiB
- * max_bytes. XTRACE_MATRIX_SUITES=test/integration/agent-stop-drain.test.ts runs it. The drain
- * itself runs here in bpf/test/record-batching.test.ts.
+ * (vm-path.test.ts) are the other half of the matrix. agent-stop-drain (a real agent and
+ * controller in the nested hypervisor's namespace lab) joined the set once the controller sized
+ * its history stream to the hypervisor's small nats-server store (history-store.ts); before, it
+ * exited at start with "insufficient storage resources available".
  *
  * On demand (minutes per kernel under TCG): XTRACE_NESTED_MATRIX=1, kernels from
  * XTRACE_NESTED_KERNELS (default "debian-6.1,debian-6.12"); `npm run test:matrix` runs this and
@@ -23,7 +21,7 @@ import { REPO_ROOT } from '../../lab/src/nested/paths.js';
 const requested = process.env['XTRACE_NESTED_MATRIX'] === '1';
 const skip = requested ? nestedLabUnavailableReason() : 'on demand: XTRACE_NESTED_MATRIX=1 (npm run test:matrix)';
 const KERNELS = (process.env['XTRACE_NESTED_KERNELS'] ?? 'debian-6.1,debian-6.12').split(',').filter(Boolean);
-const SUITES = (process.env['XTRACE_MATRIX_SUITES'] ?? 'bpf/test,test/e2e/kernel-path.test.ts,test/e2e/hook-fallbacks-and-crash.test.ts').split(',');
+const SUITES = (process.env['XTRACE_MATRIX_SUITES'] ?? 'bpf/test,test/e2e/kernel-path.test.ts,test/e2e/hook-fallbacks-and-crash.test.ts,test/integration/agent-stop-drain.test.ts').split(',');
 
 describe.skipIf(skip !== undefined)(`kernel-side tests inside nested hypervisors${skip ? ` (skipped: ${skip})` : ''}`, () => {
   for (const kernel of KERNELS) {
