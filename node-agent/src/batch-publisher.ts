@@ -11,8 +11,8 @@ import { EnvelopeBuilder } from './envelope-writer.js';
 import { YoungGenerationPacer } from './gc-tuning.js';
 import { PublishWindow } from './publish-window.js';
 
-/** the default of BatchPublisherOptions.maxUnconfirmedBytes: 64 full envelopes, a quarter second at 2 M records/s */
-export const DEFAULT_MAX_UNCONFIRMED_BYTES = 32 * 1024 ** 2;
+/** the default of BatchPublisherOptions.maxUnconfirmedBytes: 128 full envelopes, a third of a second at 3 M records/s (test/bench/README.md) */
+export const DEFAULT_MAX_UNCONFIRMED_BYTES = 64 * 1024 ** 2;
 
 /** One probe's outgoing stream: the next envelope and what went out so far. */
 export class ProbeOutbox {
@@ -162,7 +162,7 @@ export class BatchPublisher {
       };
       const envelope = box.out.finish(meta, skewNs === 0n ? undefined : (r) => skewRecords(r, skewNs));
       nc.publish(Subjects.events(box.probeId, hostId), envelope);
-      this.window.published(envelope.byteLength);
+      this.window.noteSent(envelope.byteLength);
       this.batchesPublished++;
       this.recordsPublished += n;
       this.gc.released(n * RECORD_SIZE);

@@ -6,15 +6,23 @@
  * (a busy hypervisor's uplink) then grows the agent by the event rate, ~100 MB/s at 1 M
  * records/s, until the host kills it (test/integration/publish-backlog.test.ts). The window
  * keeps the unconfirmed bytes under `maxBytes`: the publisher asks `admits` first and drops,
- * counted, what does not fit. Confirmation is a flush (PING/PONG), one in flight at a time,
- * sent once a quarter of the window is out: its PONG says the server has read everything
- * published before it.
+ * counted, what does not fit. Confirmation is a flush (PING/PONG) sent every eighth of the
+ * window, several in flight: each PONG says the server has read everything published before
+ * its PING. (One flush at a time, sent at a quarter of the window, confirmed too late: at
+ * 3 M records/s a 32 MiB window then dropped batches a consumer kept up with; test/bench/README.md.)
  */
 import type { NatsConnection } from 'nats';
 
+/** a confirmation (flush) is sent for every this much of the window published: several are in flight at once */
+const CONFIRM_STEPS = 8;
+
 export class PublishWindow {
-  private unconfirmed = 0;
-  private confirming = false;
+  /** bytes published since the window was made */
+  private published = 0;
+  /** bytes the server has confirmed (or that a lost connection discarded) */
+  private confirmed = 0;
+  /** `published` when the last confirmation was asked for */
+  private askedAt = 0;
 
   constructor(
     private readonly nc: Pick<NatsConnection, 'flush'>,
@@ -23,29 +31,28 @@ export class PublishWindow {
 
   /** bytes published that the server has not confirmed yet */
   get unconfirmedBytes(): number {
-    return this.unconfirmed;
+    return this.published - this.confirmed;
   }
 
   /** Whether `bytes` more may go out now (always, when nothing is out: one envelope larger than the window still goes). */
   admits(bytes: number): boolean {
-    return this.unconfirmed === 0 || this.unconfirmed + bytes <= this.maxBytes;
+    const out = this.unconfirmedBytes;
+    return out === 0 || out + bytes <= this.maxBytes;
   }
 
-  /** Counts `bytes` just published, and asks the server to confirm once enough is out. */
-  published(bytes: number): void {
-    this.unconfirmed += bytes;
-    this.confirm();
-  }
-
-  private confirm(): void {
-    if (this.confirming || this.unconfirmed < this.maxBytes / 4) return;
-    this.confirming = true;
-    const before = this.unconfirmed;
-    // rejected: the connection closed or was lost; nats.js's reconnect buffer (bounded) holds what is not yet written
+  /**
+   * Counts `bytes` just published; every maxBytes/CONFIRM_STEPS a flush asks the server to
+   * confirm all before it. Its PONG (in order: nats.js answers flushes first in, first out)
+   * confirms up to its mark; a rejection (the connection was lost: nats.js discards what it had
+   * not written) releases it too.
+   */
+  noteSent(bytes: number): void {
+    this.published += bytes;
+    if (this.published - this.askedAt < this.maxBytes / CONFIRM_STEPS) return;
+    const mark = this.published;
+    this.askedAt = mark;
     const done = (): void => {
-      this.unconfirmed -= before;
-      this.confirming = false;
-      this.confirm();
+      this.confirmed = Math.max(this.confirmed, mark);
     };
     this.nc.flush().then(done, done);
   }

@@ -21,7 +21,7 @@ const tsx = (file: string, ...args: string[]): string[] => [process.execPath, '-
 const BENCHES: Bench[] = [
   { key: 'hook', title: '1. hook cost (bpf_stats per invocation)', argv: tsx('test/bench/hook-cost.ts'), timeoutS: 240 },
   { key: 'drain', title: '3a. ring buffer drain: addon vs plain C consumer (real object)', argv: tsx('test/bench/drain-compare.ts', '2000000', '3'), timeoutS: 120 },
-  { key: 'pipeline', title: '3b/6. event pipeline ring -> addon -> agent -> NATS -> matcher, memory', argv: tsx('test/bench/pipeline.ts', '2', '500,1000,1500,2000,2500,3000,3500'), timeoutS: 180 },
+  { key: 'pipeline', title: '3b/6. event pipeline ring -> addon -> agent -> NATS -> matcher, memory', argv: tsx('test/bench/pipeline.ts', '5', '1000,2000,2500,3000,3500,4000'), timeoutS: 240 },
   { key: 'agentRss', title: '6b. the real xtrace agent (CLI) RSS in the lab, idle and during a pair probe', argv: tsx('test/bench/agent-rss.ts'), timeoutS: 120 },
   { key: 'firstInterval', title: '6c. how soon `xtrace pair` prints numbers: the first interval line with data', argv: tsx('test/bench/first-interval.ts', '3'), timeoutS: 180 },
   { key: 'matcher', title: '5. matcher alone (2-host and 16-host paths)', argv: tsx('test/bench/matcher-bench.ts', '1000000'), timeoutS: 120 },

@@ -36,7 +36,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--bpf-object <path>', 'BPF object file (default: bpf/build/xtrace.bpf.o)')
     .addOption(btfOption())
     .option('--ring-buffer-mb <n>', 'size of the BPF ring buffer in MiB, a power of two (it costs twice that in RSS)', '4')
-    .option('--publish-window <size>', 'event bytes sent to NATS and not yet confirmed by it, at most: when NATS or the link falls behind, batches past it are dropped and counted lost instead of queued in memory', '32MB')
+    .option('--publish-window <size>', 'event bytes sent to NATS and not yet confirmed by it, at most: when NATS or the link falls behind, batches past it are dropped and counted lost instead of queued in memory', '64MB')
     .option('--metrics-listen <host:port|off>', 'serve Prometheus /metrics (events/s, ring-buffer loss, batches, attach failures) here', 'off')
     .option('--nic <dev...>', "the host's NICs (default: the underlay devices of its VXLAN/Geneve tunnels, OVS's included)")
     .option('--vm <tap=ip,...>', 'declare a VM: its tap and addresses (repeatable; others are learned from traffic)', (v: string, prev: { tap: string; addresses: string[] }[] | undefined) => parseVm(v, prev));
@@ -57,7 +57,7 @@ export function registerAgentCommand(program: Command): void {
       if (typeof f.bpfObject === 'string') opts.bpfObjectPath = f.bpfObject;
       if (typeof f.btf === 'string') opts.btfPath = resolveBtfSource(f.btf).path; // a bad path is a usage error before NATS is tried
       opts.ringBufferBytes = parseRingBufferMb(String(f.ringBufferMb ?? '4'));
-      opts.maxUnconfirmedBytes = parseByteSize(String(f.publishWindow ?? '32MB'), '--publish-window', MIN_PUBLISH_WINDOW_BYTES);
+      opts.maxUnconfirmedBytes = parseByteSize(String(f.publishWindow ?? '64MB'), '--publish-window', MIN_PUBLISH_WINDOW_BYTES);
       if (Array.isArray(f.nic)) opts.nics = f.nic as string[];
       if (Array.isArray(f.vm)) opts.vms = f.vm as { tap: string; addresses: string[] }[];
       const running = await runAgent(opts);
