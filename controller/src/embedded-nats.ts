@@ -10,7 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pino from 'pino';
-import { XtraceError, errorMessage, freePort, spawnTied } from '@xtrace/proto';
+import { XtraceError, errorMessage, freePort, hasExited, spawnTied } from '@xtrace/proto';
 
 /** re-exported for callers of the controller: it lives in proto/src/free-port.ts, so the lab and the CLI need not load the controller */
 export { freePort };
@@ -138,7 +138,7 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions = {}): Promise
     stop: () =>
       (stopped ??= (async () => {
         process.off('exit', onExit);
-        if (child.exitCode === null && child.signalCode === null) {
+        if (!hasExited(child)) {
           const exited = new Promise<void>((r) => child.once('exit', () => r()));
           child.kill('SIGTERM');
           const t = setTimeout(() => child.kill('SIGKILL'), 3000);

@@ -17,6 +17,7 @@ import {
 } from './testing/fixtures.js';
 import { createVethLab, type VethLab } from './testing/netns-lab.js';
 
+import { hasExited } from '@xtrace/proto';
 function counter(obj: NativeBpfObject, idx: number): number {
   return sumPerCpu(obj.mapLookup('counters', u32Key(idx)));
 }
@@ -255,7 +256,7 @@ function startChild(lab: VethLab, kind: string, mode: string, ready = 'attached'
 
 function kill(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    if (hasExited(child)) return resolve();
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
   });

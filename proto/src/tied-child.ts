@@ -16,3 +16,13 @@ export const tiesChildren = existsSync(SETPRIV);
 export function spawnTied(bin: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
   return tiesChildren ? spawn(SETPRIV, ['--pdeathsig', 'SIGKILL', '--', bin, ...args], opts) : spawn(bin, [...args], opts);
 }
+
+/** Whether a child has exited (by a code or a signal); node sets neither while it runs. */
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** How a child ended, for messages: `exited (1)`, `exited (SIGKILL)`; undefined while it runs. */
+export function exitDescription(child: ChildProcess): string | undefined {
+  return hasExited(child) ? `exited (${child.exitCode ?? child.signalCode})` : undefined;
+}

@@ -4,7 +4,7 @@
  * kills and restarts it on the same port (fault tests); or a 3-node cluster of them.
  */
 import type { ChildProcess } from 'node:child_process';
-import { freePort, spawnTied } from '@xtrace/proto';
+import { freePort, hasExited, spawnTied } from '@xtrace/proto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +65,7 @@ async function waitReady(p: NatsProcess, url: string, timeoutMs: number): Promis
 }
 
 async function stopNats(p: NatsProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (p.proc.exitCode !== null || p.proc.signalCode !== null) return;
+  if (hasExited(p.proc)) return;
   p.proc.kill(signal);
   const t = setTimeout(() => p.proc.kill('SIGKILL'), 3000);
   await p.exited;
@@ -90,7 +90,26 @@ export interface NatsServerOptions {
   maxFileStoreBytes?: number;
 }
 
-export async function startNatsServer(opts: NatsServerOptions = {}): Promise<RestartableNatsServer> {
+/**
+ * freePort() hands out a port another test may bind before nats-server does (test files run in
+ * parallel; a cluster takes 6): a server that lost its port is started again on new ones, up to
+ * 3 times. (A restart keeps its port: clients reconnect to it.)
+ */
+async function withFreshPortsWhenTaken<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (e: unknown) {
+      if (attempt >= 3 || !(e instanceof Error && /address already in use/.test(e.message))) throw e;
+    }
+  }
+}
+
+export function startNatsServer(opts: NatsServerOptions = {}): Promise<RestartableNatsServer> {
+  return withFreshPortsWhenTaken(() => startNatsServerOnce(opts));
+}
+
+async function startNatsServerOnce(opts: NatsServerOptions): Promise<RestartableNatsServer> {
   const storeDir = await mkdtemp(join(tmpdir(), 'xtrace-fleet-nats-'));
   const port = await freePort();
   const url = `nats://127.0.0.1:${port}`;
@@ -121,7 +140,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Res
     storeDir,
     connect: (name?: string) => connect({ servers: url, name: name ?? 'xtrace-fleet-test', reconnect: false }),
     get running() {
-      return current !== undefined && current.proc.exitCode === null && current.proc.signalCode === null;
+      return current !== undefined && !hasExited(current.proc);
     },
     kill: async () => {
       if (current !== undefined) await stopNats(current, 'SIGKILL');
@@ -130,7 +149,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Res
     pause: () => void current?.proc.kill('SIGSTOP'),
     resume: () => void current?.proc.kill('SIGCONT'),
     async stop() {
-      if (current !== undefined && current.proc.exitCode === null && current.proc.signalCode === null) current.proc.kill('SIGCONT'); // a paused server would not see the SIGTERM
+      if (current !== undefined && !hasExited(current.proc)) current.proc.kill('SIGCONT'); // a paused server would not see the SIGTERM
       if (current !== undefined) await stopNats(current);
       await rm(storeDir, { recursive: true, force: true });
     },
@@ -159,16 +178,8 @@ export interface NatsCluster {
  * all), the rest as a cluster forming node by node has them: known to the routes, not joined
  * yet (`restart(i)` starts one).
  */
-export async function startNatsCluster(size = 3, running = size): Promise<NatsCluster> {
-  // freePort() hands out a port another test may bind before the node does (6 per cluster, with
-  // test files running in parallel): a node that lost its port makes the cluster start again
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startNatsClusterOnce(size, running);
-    } catch (e: unknown) {
-      if (attempt >= 3 || !(e instanceof Error && /address already in use/.test(e.message))) throw e;
-    }
-  }
+export function startNatsCluster(size = 3, running = size): Promise<NatsCluster> {
+  return withFreshPortsWhenTaken(() => startNatsClusterOnce(size, running));
 }
 
 async function startNatsClusterOnce(size: number, running: number): Promise<NatsCluster> {
@@ -204,7 +215,7 @@ async function startNatsClusterOnce(size: number, running: number): Promise<Nats
     await rm(root, { recursive: true, force: true });
     throw e;
   }
-  const isRunning = (n: NatsProcess | undefined): boolean => n !== undefined && n.proc.exitCode === null && n.proc.signalCode === null;
+  const isRunning = (n: NatsProcess | undefined): boolean => n !== undefined && !hasExited(n.proc);
   return {
     urls,
     url: urls.join(','),

@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { scaledMs, type ControllerStack, type Lab } from '@xtrace/lab';
 import { XTRACE_BIN } from './cli.js';
+import { exitDescription, hasExited } from '@xtrace/proto';
 
 export interface LabAgent {
   hostId: string;
@@ -31,7 +32,7 @@ export async function startLabAgent(lab: Lab, stack: ControllerStack, host: numb
   try {
     await stack.waitAgents({ hosts: [hostId], vmAddresses: [] }, scaledMs(60_000));
   } catch (e: unknown) {
-    const how = proc.exitCode !== null || proc.signalCode !== null ? `it exited (${proc.exitCode ?? proc.signalCode})` : 'it still runs';
+    const how = hasExited(proc) ? `it ${exitDescription(proc)}` : 'it still runs';
     proc.kill('SIGKILL');
     throw new Error(`agent ${hostId} did not register (${how}); its output: ${stderr.join('').slice(-3000)}`, { cause: e });
   }
@@ -40,7 +41,7 @@ export async function startLabAgent(lab: Lab, stack: ControllerStack, host: numb
     proc,
     stderr,
     async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      if (hasExited(proc)) return;
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');
       await exited;

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { startEmbeddedNats, type EmbeddedNats } from '@xtrace/controller';
-import { freePort, type AgentInfo, type PairReport } from '@xtrace/proto';
+import { exitDescription, freePort, hasExited, type AgentInfo, type PairReport } from '@xtrace/proto';
 import { LabError } from './errors.js';
 import { runCli, XTRACE_BIN } from './xtrace-cli.js';
 
@@ -69,7 +69,7 @@ export class ControllerStack {
     const r = await this.cli(['agents', '--json', '--controller', this.controllerAddress]);
     if (r.code !== 0) {
       const c = this.controller;
-      const controller = c.exitCode !== null || c.signalCode !== null ? `; the controller exited (${c.exitCode ?? c.signalCode}), its log ended: ${this.controllerTail.trim()}` : '';
+      const controller = hasExited(c) ? `; the controller ${exitDescription(c)}, its log ended: ${this.controllerTail.trim()}` : '';
       this.lastListFailure = `xtrace agents exited ${r.code}: ${r.stderr.trim().slice(-600)}${controller}`;
       return [];
     }
@@ -133,7 +133,7 @@ export class ControllerStack {
 /** SIGTERM, then SIGKILL after 5 s. */
 export function stopProcess(p: ChildProcess): Promise<void> {
   return new Promise<void>((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) return resolve();
+    if (hasExited(p)) return resolve();
     const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
     p.once('exit', () => {
       clearTimeout(timer);
