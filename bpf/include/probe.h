@@ -13,6 +13,24 @@ struct xt_selection {
 };
 
 /*
+ * A total order on addresses for the canonical pair key: the two native-endian (little
+ * endian) 64-bit words, first then second. Any order works as long as user space
+ * (node-agent bpf-layouts probeKey) uses the same one; words are cheaper than bytes.
+ */
+static __always_inline int xt_addr_cmp(const __u8 *a, const __u8 *b)
+{
+	__u64 a0 = *(const __u64 *)a, b0 = *(const __u64 *)b;
+	__u64 a1 = *(const __u64 *)(a + 8), b1 = *(const __u64 *)(b + 8);
+
+	if (a0 != b0)
+		return a0 < b0 ? -1 : 1;
+	if (a1 != b1)
+		return a1 < b1 ? -1 : 1;
+	return 0;
+}
+
+
+/*
  * Looks the packet's address pair up in xt_probes. Packets come in runs of the same pair, so
  * each CPU keeps the last pair it looked up (xt_pair_cache), found or not, and answers from it
  * without the hash lookup while the probe table's generation (xt_config.probes_gen, new with
@@ -22,46 +40,31 @@ struct xt_selection {
  */
 static __always_inline struct xt_probe_value *xt_lookup_pair(const struct xt_packet *p, __u32 gen, __u8 *saddr_is_lo)
 {
-	/*
-	 * The key's four words, compared with the cache's in place: the key is built in memory only
-	 * for the hash lookup (a miss). Built by words, with its words' alignment: struct
-	 * xt_probe_key is all bytes, and clang copies into it byte by byte otherwise.
-	 */
-	struct xt_probe_key key __attribute__((aligned(8)));
-	__u64 s0 = xt_addr_word(p->saddr, 0), s1 = xt_addr_word(p->saddr, 1);
-	__u64 d0 = xt_addr_word(p->daddr, 0), d1 = xt_addr_word(p->daddr, 1);
-	__u64 *k = (__u64 *)&key;
+	struct xt_probe_key key;
 	struct xt_pair_cache *c;
 	struct xt_probe_value *v;
 	__u32 zero = 0;
 
-	/*
-	 * A total order on addresses for the canonical pair key: the two native-endian (little
-	 * endian) 64-bit words, first then second. Any order works as long as user space
-	 * (node-agent bpf-layouts probeKey) uses the same one; words are cheaper than bytes.
-	 */
-	*saddr_is_lo = s0 != d0 ? s0 < d0 : s1 <= d1;
+	*saddr_is_lo = xt_addr_cmp(p->saddr, p->daddr) <= 0;
 	if (*saddr_is_lo) {
-		k[0] = s0, k[1] = s1, k[2] = d0, k[3] = d1;
+		__builtin_memcpy(key.addr_lo, p->saddr, 16);
+		__builtin_memcpy(key.addr_hi, p->daddr, 16);
 	} else {
-		k[0] = d0, k[1] = d1, k[2] = s0, k[3] = s1;
+		__builtin_memcpy(key.addr_lo, p->daddr, 16);
+		__builtin_memcpy(key.addr_hi, p->saddr, 16);
 	}
 	c = bpf_map_lookup_elem(&xt_pair_cache, &zero);
 	if (c && c->state != XT_PAIR_EMPTY && c->gen == gen) {
-		const __u64 *a = (const __u64 *)&c->key;
+		const __u64 *a = (const __u64 *)&c->key, *b = (const __u64 *)&key;
 
-		if (a[0] == k[0] && a[1] == k[1] && a[2] == k[2] && a[3] == k[3])
+		if (a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3])
 			return c->state == XT_PAIR_FOUND ? &c->value : NULL;
 	}
 	v = bpf_map_lookup_elem(&xt_probes, &key);
 	if (!c)
 		return v;
 	/* the gen read before the lookup: a table changed meanwhile has a newer gen, so this entry misses */
-	{
-		__u64 *a = (__u64 *)&c->key;
-
-		a[0] = k[0], a[1] = k[1], a[2] = k[2], a[3] = k[3];
-	}
+	__builtin_memcpy(&c->key, &key, sizeof(key));
 	c->gen = gen;
 	if (!v) {
 		c->state = XT_PAIR_ABSENT;
