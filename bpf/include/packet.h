@@ -47,15 +47,17 @@ struct xt_reader {
  */
 static __always_inline void xt_copy(void *dst, const void *src, __u32 len)
 {
-	if (len >= 4 && (len & 3) == 0) {
-#pragma unroll
-		for (__u32 i = 0; i < len / 4; i++)
-			((__u32 *)dst)[i] = ((const __u32 *)src)[i];
-	} else if (len == 2) {
-		*(__u16 *)dst = *(const __u16 *)src;
-	} else {
+	/*
+	 * memcpy with the alignment promised, not stores through __u32 pointers: those break
+	 * strict aliasing (the header is then read as u16 and u8 fields), and clang may reorder the
+	 * reads before the stores.
+	 */
+	if (len >= 4 && (len & 3) == 0)
+		__builtin_memcpy(__builtin_assume_aligned(dst, 4), __builtin_assume_aligned(src, 4), len);
+	else if (len == 2)
+		__builtin_memcpy(__builtin_assume_aligned(dst, 2), __builtin_assume_aligned(src, 2), 2);
+	else
 		__builtin_memcpy(dst, src, len);
-	}
 }
 
 static __always_inline int xt_load(const struct xt_reader *r, __u32 off, void *dst, __u32 len)
