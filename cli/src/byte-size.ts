@@ -12,3 +12,8 @@ export function parseByteSize(text: string, flag: string, min = 1): number {
   if (n < min) throw new UsageError(flag, `expected at least ${bytes.format(min)}, got '${text}'`);
   return n;
 }
+
+/** The way parseByteSize reads it back: 64MB, 1GB (n is a finite number of bytes). */
+export function formatByteSize(n: number): string {
+  return bytes.format(n) ?? String(n);
+}

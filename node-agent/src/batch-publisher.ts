@@ -134,8 +134,6 @@ export class BatchPublisher {
       box.captures = [];
       skewRecords(captures, skewNs, CAPTURE_SIZE);
     }
-    const monoNs = process.hrtime.bigint() + skewNs;
-    const realNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
     const firstRecord = box.records;
     box.seq++;
     box.records += n;
@@ -147,6 +145,8 @@ export class BatchPublisher {
       return;
     }
     this.endBacklogEpisode();
+    const monoNs = process.hrtime.bigint() + skewNs;
+    const realNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
     try {
       const meta = {
         v: ENVELOPE_VERSION,

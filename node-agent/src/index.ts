@@ -1,5 +1,6 @@
 export * from './agent.js';
 export * from './run-agent.js';
+export { DEFAULT_MAX_UNCONFIRMED_BYTES } from './batch-publisher.js';
 export * from './host-identity.js';
 export * from './batch-split.js';
 export * from './bpf-slot-allocator.js';

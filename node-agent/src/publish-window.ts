@@ -45,8 +45,8 @@ export class PublishWindow {
 
   /**
    * Counts `bytes` just published; every maxBytes/CONFIRM_STEPS, or when no flush is in
-   * flight, a flush asks the server to confirm all before it. Its PONG (in order: nats.js answers flushes first in, first out)
-   * confirms up to its mark; a rejection (the connection was lost: nats.js discards what it had
+   * flight, a flush asks the server to confirm all before it. Its PONG (nats.js answers flushes
+   * first in, first out) confirms up to its mark; a rejection (the connection was lost: nats.js discards what it had
    * not written) releases it too.
    */
   noteSent(bytes: number): void {

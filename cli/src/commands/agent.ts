@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { btfOption } from '../btf-flag.js';
 import pino from 'pino';
 import { UsageError, parseMetricsListen, resolveNatsSettings } from '@xtrace/proto';
-import { resolveBtfSource, runAgent } from '@xtrace/node-agent';
-import { parseByteSize } from '../byte-size.js';
+import { DEFAULT_MAX_UNCONFIRMED_BYTES, resolveBtfSource, runAgent } from '@xtrace/node-agent';
+import { formatByteSize, parseByteSize } from '../byte-size.js';
 import { addNatsOptions } from '../nats-flags.js';
+import { isIP } from 'node:net';
 
 /** the smallest --publish-window: two full envelopes (8192 records of 64 bytes) */
 const MIN_PUBLISH_WINDOW_BYTES = 1024 ** 2;
-import { isIP } from 'node:net';
+const DEFAULT_PUBLISH_WINDOW = formatByteSize(DEFAULT_MAX_UNCONFIRMED_BYTES);
 
 /** --vm TAP=IP[,IP...] */
 function parseVm(text: string, prev: { tap: string; addresses: string[] }[] = []): { tap: string; addresses: string[] }[] {
@@ -36,7 +37,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--bpf-object <path>', 'BPF object file (default: bpf/build/xtrace.bpf.o)')
     .addOption(btfOption())
     .option('--ring-buffer-mb <n>', 'size of the BPF ring buffer in MiB, a power of two (it costs twice that in RSS)', '4')
-    .option('--publish-window <size>', 'event bytes sent to NATS and not yet confirmed by it, at most: when NATS or the link falls behind, batches past it are dropped and counted lost instead of queued in memory', '64MB')
+    .option('--publish-window <size>', 'event bytes sent to NATS and not yet confirmed by it, at most: when NATS or the link falls behind, batches past it are dropped and counted lost instead of queued in memory', DEFAULT_PUBLISH_WINDOW)
     .option('--metrics-listen <host:port|off>', 'serve Prometheus /metrics (events/s, ring-buffer loss, batches, attach failures) here', 'off')
     .option('--nic <dev...>', "the host's NICs (default: the underlay devices of its VXLAN/Geneve tunnels, OVS's included)")
     .option('--vm <tap=ip,...>', 'declare a VM: its tap and addresses (repeatable; others are learned from traffic)', (v: string, prev: { tap: string; addresses: string[] }[] | undefined) => parseVm(v, prev));
@@ -57,7 +58,7 @@ export function registerAgentCommand(program: Command): void {
       if (typeof f.bpfObject === 'string') opts.bpfObjectPath = f.bpfObject;
       if (typeof f.btf === 'string') opts.btfPath = resolveBtfSource(f.btf).path; // a bad path is a usage error before NATS is tried
       opts.ringBufferBytes = parseRingBufferMb(String(f.ringBufferMb ?? '4'));
-      opts.maxUnconfirmedBytes = parseByteSize(String(f.publishWindow ?? '64MB'), '--publish-window', MIN_PUBLISH_WINDOW_BYTES);
+      opts.maxUnconfirmedBytes = parseByteSize(String(f.publishWindow ?? DEFAULT_PUBLISH_WINDOW), '--publish-window', MIN_PUBLISH_WINDOW_BYTES);
       if (Array.isArray(f.nic)) opts.nics = f.nic as string[];
       if (Array.isArray(f.vm)) opts.vms = f.vm as { tap: string; addresses: string[] }[];
       const running = await runAgent(opts);

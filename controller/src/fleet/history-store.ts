@@ -19,7 +19,7 @@ export interface HistoryOptions {
    * The stream's size limit when this controller creates it (the controller's
    * --history-max-bytes). A server that cannot reserve it refuses with a UsageError naming that
    * flag. Absent: DEFAULT_HISTORY_MAX_BYTES, halved down to MIN_HISTORY_MAX_BYTES while the
-   * server cannot reserve it (a small host's nats-server), and `sizedDown` says so.
+   * server cannot reserve it (a small host's nats-server), and `limits.sizedDownFrom` says so.
    */
   maxBytes?: number;
   replicas?: number;
@@ -49,6 +49,11 @@ export interface HistoryStreamLimits {
   created: boolean;
   /** the size asked for when the server could only reserve a smaller one (no size was given) */
   sizedDownFrom?: number;
+}
+
+/** The limits of a stream that was there already (made by another controller, or earlier). */
+function foundLimits(cfg: StreamConfig): HistoryStreamLimits {
+  return { maxBytes: cfg.max_bytes, maxAgeMs: millis(cfg.max_age), created: false };
 }
 
 export type { HistoryRecord } from '@xtrace/proto';
@@ -117,8 +122,7 @@ export class HistoryStore {
     };
     let limits: HistoryStreamLimits;
     try {
-      const info = await retryWhile(isJetStreamUnavailable, () => jsm.streams.info(HISTORY_STREAM), OPEN_RETRY);
-      limits = { maxBytes: info.config.max_bytes, maxAgeMs: millis(info.config.max_age), created: false };
+      limits = foundLimits((await retryWhile(isJetStreamUnavailable, () => jsm.streams.info(HISTORY_STREAM), OPEN_RETRY)).config);
     } catch (e: unknown) {
       if (!(e instanceof Error && /stream not found/i.test(e.message))) {
         throw new UnreachableError(`cannot look up stream ${HISTORY_STREAM}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -141,8 +145,7 @@ export class HistoryStore {
         return { maxBytes, maxAgeMs, created: true, ...(maxBytes !== asked ? { sizedDownFrom: asked } : {}) };
       } catch (e: unknown) {
         if (e instanceof Error && /already in use/i.test(e.message)) {
-          const info = await jsm.streams.info(HISTORY_STREAM);
-          return { maxBytes: info.config.max_bytes, maxAgeMs: millis(info.config.max_age), created: false };
+          return foundLimits((await jsm.streams.info(HISTORY_STREAM)).config);
         }
         if (!isInsufficientResources(e)) throw e;
         const replicas = cfg.num_replicas ?? 1;
